@@ -20,7 +20,7 @@ import java.util.List;
  * its own noise key), rows are processed in micro-batches of at most {@code microBatchRows} (gradient
  * accumulation; results do not depend on the split), and gradients and losses are averaged over the copies.
  */
-public final class DefendedModel {
+public final class DefendedModel implements TargetModel {
   private final DiffusionPurifier purifier;
   private final Classifier classifier;
   private final GradientMode mode;
@@ -54,25 +54,7 @@ public final class DefendedModel {
     this.runSeed = runSeed;
   }
 
-  /**
-   * One stochastic evaluation with input gradient.
-   *
-   * @param loss float32[B], the loss averaged over EOT copies
-   * @param logits float32[B, eot, K]
-   * @param gradient float32[B, C, H, W], d loss / d x averaged over EOT copies
-   * @param diagnostics summed over micro-batches
-   */
-  public record Evaluation(NDArray loss, NDArray logits, NDArray gradient, GradientDiagnostics diagnostics) {}
-
-  /**
-   * Loss, logits and input gradient of the EOT-averaged loss, from one draw.
-   *
-   * @param x float32[B, C, H, W] in [0, 1]
-   * @param labels [B]
-   * @param sampleIds the stable id of each image, for its noise keys
-   * @param purpose why (attack, vote) the draw is made
-   * @param draw which repetition (attack iteration)
-   */
+  @Override
   public Evaluation lossAndGradient(
       NDArray x, NDArray labels, long[] sampleIds, Objective objective, Purpose purpose, long draw) {
     int b = checkBatch(x, sampleIds);
@@ -106,11 +88,8 @@ public final class DefendedModel {
     }
   }
 
-  /**
-   * Logits of {@code copies} independent purifications of each image, no graph: float32[B, copies, K]. Used for
-   * votes (copies = K) and for the attack's in-loop success check.
-   */
-  public NDArray purifiedLogits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies) {
+  @Override
+  public NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies) {
     int b = checkBatch(x, sampleIds);
     try (NDManager scope = NDManager.subManagerOf(x);
         PtAutograd.Mode noGrad = PtAutograd.disabled()) {
@@ -164,7 +143,25 @@ public final class DefendedModel {
     return mode;
   }
 
+  @Override
   public int eot() {
     return eot;
+  }
+
+  @Override
+  public int classes() {
+    return classifier.classes();
+  }
+
+  @Override
+  public boolean isRandomized() {
+    return purifier.chain().steps().stream().anyMatch(s -> s.isStochastic())
+        || purifier.chain().forwardNoiseScale() > 0;
+  }
+
+  @Override
+  public String describe() {
+    return classifier.describe() + " defended by " + purifier.describe() + ", gradient " + mode.name()
+        + ", EOT " + eot;
   }
 }
