@@ -99,7 +99,11 @@ public final class DiffusionPurifier implements Purifier {
    * one step's graph.
    */
   public NDArray stepVjp(int k, NDArray y, NDArray a) {
-    return stepVjpAndNoise(k, y, a).vjp;
+    StepBackward b = stepVjpAndNoise(k, y, a);
+    if (b.eps() != null) {
+      b.eps().close();
+    }
+    return b.vjp();
   }
 
   /** The result of one backward step: the VJP and the eps prediction it was taken at. */
@@ -135,7 +139,7 @@ public final class DiffusionPurifier implements Purifier {
   public NDArray invertStep(int k, NDArray yNext, NDArray eps, NoiseSource noise) {
     ChainStep s = chain.step(k);
     try (NDManager scope = NDManager.subManagerOf(yNext)) {
-      scope.tempAttachAll(yNext);
+      scope.tempAttachAll(yNext, eps);
       NDArray y = yNext;
       if (eps != null) {
         y = y.sub(eps.mul(s.epsScale()));
