@@ -127,19 +127,17 @@ public final class ImageNetValDataset implements ImageDataset {
     return new Sample(index, e.label(), evalTransform(image).toChw());
   }
 
+  /** Width and height after {@code Resize(256)}: shorter side 256, longer int(256 * long / short). */
+  static int[] resizedSize(int w, int h) {
+    int shorter = Math.min(w, h);
+    int longer = (int) ((double) RESIZE * Math.max(w, h) / shorter);
+    return w <= h ? new int[] {RESIZE, longer} : new int[] {longer, RESIZE};
+  }
+
   /** torchvision {@code Resize(256)} then {@code CenterCrop(224)}, with torchvision 0.14's rounding. */
   static Rgb8 evalTransform(Rgb8 image) {
-    int w = image.width();
-    int h = image.height();
-    Rgb8 resized = image;
-    int shorter = Math.min(w, h);
-    if (shorter != RESIZE) {
-      // int(size * long / short): truncation, as torchvision computes the longer side.
-      int longer = (int) ((double) RESIZE * Math.max(w, h) / shorter);
-      resized = w <= h
-          ? AntialiasResize.resize(image, RESIZE, longer)
-          : AntialiasResize.resize(image, longer, RESIZE);
-    }
+    int[] size = resizedSize(image.width(), image.height());
+    Rgb8 resized = AntialiasResize.resize(image, size[0], size[1]);
     // int(round((size - crop) / 2.0)): Python rounds halves to even, hence rint.
     int top = (int) Math.rint((resized.height() - CROP) / 2.0);
     int left = (int) Math.rint((resized.width() - CROP) / 2.0);
