@@ -24,8 +24,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * One memory point, meant for a fresh JVM: load the models, warm up, take the baseline resident set (native +
- * heap), reset the kernel's high-water mark, take one input gradient at N steps, report peak minus baseline.
+ * One memory point, meant for a fresh JVM: load the models (which runs their golden probes), take that post-load
+ * resident set (native + heap) as the baseline, reset the kernel's high-water mark, take one input gradient at N
+ * steps, report peak minus baseline. One-off costs of the first gradient (allocator and kernel set-up) are in
+ * every point alike.
  */
 @Command(name = "memory", mixinStandardHelpOptions = true,
     description = "Peak memory of one input gradient (run in a fresh JVM; memory-sweep does that).")
@@ -57,12 +59,6 @@ public final class MemoryBench implements Callable<Integer> {
       DiffusionPurifier p = base.withDt(dt).build(eps, eps.manifest().schedule());
       if (p.chain().length() != steps) {
         throw new IllegalStateException("grid has " + p.chain().length() + " steps, wanted " + steps);
-      }
-      DiffusionPurifier warm = base.withDt((base.tStar() - base.tEnd()) / 2).build(eps, eps.manifest().schedule());
-      try (NDManager scope = manager.newSubManager()) {
-        Batch b = Batch.of(scope, data, 0, rows);
-        new DefendedModel(warm, clf, GradientModes.byName(mode), 1, 0, 1)
-            .lossAndGradient(b.images(), b.labels(), b.ids(), Objective.CROSS_ENTROPY, Purpose.PURIFY, 0);
       }
       System.gc();
       long baseline = ProcStatus.residentBytes();

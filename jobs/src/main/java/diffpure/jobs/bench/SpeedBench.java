@@ -57,6 +57,10 @@ public final class SpeedBench implements Callable<Integer> {
       description = "purifiers to time")
   List<String> purifiers;
 
+  @Option(names = "--backprop-micro-batch-rows", defaultValue = "8",
+      description = "rows per micro-batch for backprop, whose activations grow with N (0 = no split)")
+  int backpropMicroBatchRows;
+
   @Option(names = "--ddpm-bench-steps", defaultValue = "100", description = "ddpm chain length in this bench")
   int ddpmBenchSteps;
 
@@ -99,7 +103,8 @@ public final class SpeedBench implements Callable<Integer> {
 
       DiffusionPurifier sde = base.build(eps, eps.manifest().schedule());
       for (String mode : modes) {
-        DefendedModel model = new DefendedModel(sde, clf, GradientModes.byName(mode), eot, 0, 1);
+        int micro = mode.equals("backprop") ? backpropMicroBatchRows : 0;
+        DefendedModel model = new DefendedModel(sde, clf, GradientModes.byName(mode), eot, micro, 1);
         try (NDManager scope = manager.newSubManager()) {
           Batch b = Batch.of(scope, data, 0, gradientImages);
           long t0 = System.nanoTime();
