@@ -6,6 +6,9 @@ import diffpure.model.Classifier;
 import diffpure.noise.NoiseSource;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.torch.PtAutograd;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * The frame every chain-differentiating mode shares: a scope of its own for everything it keeps (so the tensors
@@ -86,6 +89,31 @@ abstract class AbstractChainGradient implements GradientMode {
 
   /** Sweeps the adjoint vector from a_N = dL/dy_N down to a_0 = dL/dy_0. */
   protected abstract NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN);
+
+  /** The states a forward sweep kept, in order of k, and the final state y_N. */
+  protected record Kept(List<NDArray> states, NDArray last) {}
+
+  /**
+   * Runs y_0 = diffuse(x), y_{k+1} = step(k, y_k) without a graph, keeping y_k where {@code keep} says so and
+   * closing every other intermediate state as soon as the next one exists.
+   */
+  protected static Kept forwardSweep(Sweep sweep, NDArray x, IntPredicate keep) {
+    DiffusionPurifier p = sweep.purifier;
+    List<NDArray> kept = new ArrayList<>();
+    NDArray y = p.diffuse(x, sweep.noise);
+    for (int k = 0; k < p.chain().length(); k++) {
+      if (keep.test(k)) {
+        kept.add(y);
+      }
+      NDArray next = p.step(k, y, sweep.noise);
+      sweep.countForward(k);
+      if (!keep.test(k)) {
+        y.close();
+      }
+      y = next;
+    }
+    return new Kept(kept, y);
+  }
 
   /** Moves an array to another manager and returns it, for fluent hand-over. */
   static NDArray attach(NDArray a, NDManager m) {

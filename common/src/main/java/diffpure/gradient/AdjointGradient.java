@@ -16,39 +16,19 @@ import diffpure.purify.DiffusionPurifier;
  */
 public final class AdjointGradient extends AbstractChainGradient {
 
-  private static final class Ends implements ForwardResult {
-    NDArray first;
-    NDArray last;
-
-    @Override
-    public NDArray last() {
-      return last;
-    }
-  }
+  private record Ends(NDArray first, NDArray last) implements ForwardResult {}
 
   @Override
   protected ForwardResult forward(Sweep sweep, NDArray x) {
-    DiffusionPurifier p = sweep.purifier;
-    Ends ends = new Ends();
-    NDArray y = p.diffuse(x, sweep.noise);
-    ends.first = y;
-    for (int k = 0; k < p.chain().length(); k++) {
-      NDArray next = p.step(k, y, sweep.noise);
-      sweep.countForward(k);
-      if (y != ends.first) {
-        y.close();
-      }
-      y = next;
-    }
-    ends.last = y;
-    return ends;
+    Kept kept = forwardSweep(sweep, x, k -> k == 0);
+    return new Ends(kept.states().get(0), kept.last());
   }
 
   @Override
   protected NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN) {
     DiffusionPurifier p = sweep.purifier;
     Ends ends = (Ends) forward;
-    NDArray y = ends.last.duplicate();
+    NDArray y = ends.last().duplicate();
     NDArray a = aN;
     for (int k = p.chain().length() - 1; k >= 0; k--) {
       sweep.sampleLive();
@@ -67,14 +47,14 @@ public final class AdjointGradient extends AbstractChainGradient {
     }
     sweep.sampleLive();
     try (NDManager scope = NDManager.subManagerOf(y)) {
-      scope.tempAttachAll(y, ends.first);
-      double norm0 = ends.first.norm().getFloat();
+      scope.tempAttachAll(y, ends.first());
+      double norm0 = ends.first().norm().getFloat();
       sweep.reconstructionError =
-          y.sub(ends.first).norm().getFloat() / Math.max(norm0, Float.MIN_NORMAL);
+          y.sub(ends.first()).norm().getFloat() / Math.max(norm0, Float.MIN_NORMAL);
     }
     y.close();
-    ends.first.close();
-    ends.last.close();
+    ends.first().close();
+    ends.last().close();
     return a;
   }
 

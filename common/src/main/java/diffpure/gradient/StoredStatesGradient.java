@@ -50,52 +50,33 @@ public final class StoredStatesGradient extends AbstractChainGradient {
     return interval > 0 ? interval : Math.max(1, (int) Math.ceil(Math.sqrt(n)));
   }
 
-  private static final class Checkpoints implements ForwardResult {
-    final List<NDArray> states = new ArrayList<>();
-    NDArray last;
-
+  private record Checkpoints(Kept kept) implements ForwardResult {
     @Override
     public NDArray last() {
-      return last;
+      return kept.last();
     }
   }
 
   @Override
   protected ForwardResult forward(Sweep sweep, NDArray x) {
-    DiffusionPurifier p = sweep.purifier;
-    int n = p.chain().length();
-    int every = intervalFor(n);
-    Checkpoints cp = new Checkpoints();
-    NDArray y = p.diffuse(x, sweep.noise);
-    for (int k = 0; k < n; k++) {
-      if (k % every == 0) {
-        cp.states.add(y);
-      }
-      NDArray next = p.step(k, y, sweep.noise);
-      sweep.countForward(k);
-      if (k % every != 0) {
-        y.close();
-      }
-      y = next;
-    }
-    cp.last = y;
-    return cp;
+    int every = intervalFor(sweep.purifier.chain().length());
+    return new Checkpoints(forwardSweep(sweep, x, k -> k % every == 0));
   }
 
   @Override
   protected NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN) {
     DiffusionPurifier p = sweep.purifier;
-    Checkpoints cp = (Checkpoints) forward;
+    Kept cp = ((Checkpoints) forward).kept();
     int n = p.chain().length();
     int every = intervalFor(n);
-    cp.last.close();
+    cp.last().close();
     NDArray a = aN;
-    for (int seg = cp.states.size() - 1; seg >= 0; seg--) {
+    for (int seg = cp.states().size() - 1; seg >= 0; seg--) {
       int from = seg * every;
       int to = Math.min(n, from + every);
       // Rebuild y_from .. y_{to-1} from the checkpoint (nothing to rebuild when every == 1).
       List<NDArray> states = new ArrayList<>(to - from);
-      states.add(cp.states.get(seg));
+      states.add(cp.states().get(seg));
       for (int k = from; k < to - 1; k++) {
         states.add(p.step(k, states.get(states.size() - 1), sweep.noise));
         sweep.countForward(k);

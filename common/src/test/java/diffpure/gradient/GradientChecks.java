@@ -46,6 +46,28 @@ final class GradientChecks {
     return GradientTesting.sum(evaluate(new BpdaGradient(), 0, at).loss());
   }
 
+  /**
+   * Asserts that the exact gradient matches central differences (h = 1e-2) along 3 seeded directions to 1e-2
+   * relative error, and that the same check rejects the variant with the state coefficient dropped. Returns the
+   * errors of the Jacobian-at-next-state variant, for the record.
+   */
+  double[] assertFiniteDifferences(long directionSeed) {
+    NDArray exact = evaluate(StoredStatesGradient.exact(), 0).gradient();
+    NDArray wrong = evaluate(WrongVariantGradient.MISSING_STATE_SCALE, 0).gradient();
+    NDArray offByOne = evaluate(WrongVariantGradient.JACOBIAN_AT_NEXT_STATE, 0).gradient();
+    double[] offByOneErrors = new double[3];
+    for (int d = 0; d < 3; d++) {
+      NDArray v = GradientTesting.direction(x.getManager(), x.getShape(), directionSeed + d);
+      double err = finiteDifferenceError(exact, v, 1e-2);
+      org.junit.jupiter.api.Assertions.assertTrue(err <= 1e-2, "direction " + d + ": exact relative error " + err);
+      double wrongErr = finiteDifferenceError(wrong, v, 1e-2);
+      org.junit.jupiter.api.Assertions.assertTrue(
+          wrongErr > 1e-2, "direction " + d + ": the wrong variant passed with error " + wrongErr);
+      offByOneErrors[d] = finiteDifferenceError(offByOne, v, 1e-2);
+    }
+    return offByOneErrors;
+  }
+
   /** | g.v - (L(x+hv) - L(x-hv)) / 2h | / |(L(x+hv) - L(x-hv)) / 2h| for the direction v. */
   double finiteDifferenceError(NDArray gradient, NDArray v, double h) {
     double plus = loss(x.add(v.mul(h)));

@@ -2,7 +2,6 @@ package diffpure.model.synthetic;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import diffpure.model.ScoreModel;
 import diffpure.sde.VpSchedule;
 
 /**
@@ -10,15 +9,14 @@ import diffpure.sde.VpSchedule;
  * N(sqrt(abar) mean, (abar std^2 + 1 - abar) I), so eps(y, t) = sigma(t) (y - sqrt(abar) mean) / (abar std^2 + 1 -
  * abar). Linear in y: well conditioned, and its purification has a known distribution.
  */
-public final class GaussianScoreModel implements ScoreModel {
+public final class GaussianScoreModel extends AbstractSyntheticScoreModel {
   private final VpSchedule schedule;
-  private final Shape imageShape;
   private final double mean;
   private final double std;
 
   public GaussianScoreModel(VpSchedule schedule, Shape imageShape, double mean, double std) {
+    super(imageShape, "gaussian-score(mean=" + mean + ", std=" + std + ")");
     this.schedule = schedule;
-    this.imageShape = imageShape;
     this.mean = mean;
     this.std = std;
   }
@@ -32,25 +30,5 @@ public final class GaussianScoreModel implements ScoreModel {
     NDArray sigma = abar.neg().add(1).sqrt();
     NDArray variance = abar.mul(std * std).add(abar.neg().add(1));
     return y.sub(abar.sqrt().mul(mean)).mul(sigma).div(variance);
-  }
-
-  @Override
-  public Shape imageShape() {
-    return imageShape;
-  }
-
-  @Override
-  public double minTime() {
-    return 0;
-  }
-
-  @Override
-  public double maxTime() {
-    return 1;
-  }
-
-  @Override
-  public String describe() {
-    return "gaussian-score(mean=" + mean + ", std=" + std + ")";
   }
 }
