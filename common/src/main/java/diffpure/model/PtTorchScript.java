@@ -65,6 +65,10 @@ public abstract class PtTorchScript implements AutoCloseable {
     block.freezeParameters(true);
   }
 
+  /** Set -Ddiffpure.inference-path=false to run no-grad forwards on the plain path too (for A/B timing). */
+  private static final boolean INFERENCE_PATH =
+      Boolean.parseBoolean(System.getProperty("diffpure.inference-path", "true"));
+
   private static final ThreadLocal<Boolean> OPTIMIZER_OFF = ThreadLocal.withInitial(() -> false);
 
   /**
@@ -116,7 +120,11 @@ public abstract class PtTorchScript implements AutoCloseable {
   /** Calls forward on the module; outputs attach to the first input's manager. */
   protected final NDArray forward(NDArray... inputs) {
     disableGraphOptimizerOnThisThread();
-    NDList out = IValueUtils.forward(block, new NDList(inputs), true);
+    // With the thread's grad mode on, the engine's plain path records the graph; with it off, its inference
+    // path (c10::InferenceMode) skips autograd bookkeeping. Inference outputs are only ever consumed by
+    // functional ops, whose results are ordinary tensors, so nothing downstream saves them for backward.
+    boolean recordGraph = !INFERENCE_PATH || JniUtils.isGradMode();
+    NDList out = IValueUtils.forward(block, new NDList(inputs), recordGraph);
     if (out.size() != 1) {
       out.close();
       throw new ModelException(file, "forward returned " + out.size() + " tensors, expected one");
