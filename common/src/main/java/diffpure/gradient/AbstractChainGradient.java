@@ -3,7 +3,7 @@ package diffpure.gradient;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import diffpure.model.Classifier;
-import diffpure.noise.RowNoise;
+import diffpure.noise.NoiseSource;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.torch.PtAutograd;
 
@@ -18,13 +18,13 @@ abstract class AbstractChainGradient implements GradientMode {
   protected static final class Sweep {
     final DiffusionPurifier purifier;
     final NDManager scope;
-    final RowNoise noise;
+    final NoiseSource noise;
     int peakLive;
     long forwards;
     long backwards;
     double reconstructionError = Double.NaN;
 
-    Sweep(DiffusionPurifier purifier, NDManager scope, RowNoise noise) {
+    Sweep(DiffusionPurifier purifier, NDManager scope, NoiseSource noise) {
       this.purifier = purifier;
       this.scope = scope;
       this.noise = noise;
@@ -59,7 +59,7 @@ abstract class AbstractChainGradient implements GradientMode {
   @Override
   public final RowGradient compute(
       DiffusionPurifier purifier, Classifier classifier, Objective objective, NDArray x, NDArray labels,
-      RowNoise noise) {
+      NoiseSource noise) {
     try (NDManager scope = NDManager.subManagerOf(x);
         PtAutograd.Mode noGrad = PtAutograd.disabled()) {
       Sweep sweep = new Sweep(purifier, scope, noise);

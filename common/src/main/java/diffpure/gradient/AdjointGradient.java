@@ -1,6 +1,7 @@
 package diffpure.gradient;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import diffpure.purify.DiffusionPurifier;
 
 /**
@@ -65,8 +66,12 @@ public final class AdjointGradient extends AbstractChainGradient {
       checkFinite(y, "reconstructed state", k);
     }
     sweep.sampleLive();
-    double norm0 = ends.first.norm().getFloat();
-    sweep.reconstructionError = y.sub(ends.first).norm().getFloat() / Math.max(norm0, Float.MIN_NORMAL);
+    try (NDManager scope = NDManager.subManagerOf(y)) {
+      scope.tempAttachAll(y, ends.first);
+      double norm0 = ends.first.norm().getFloat();
+      sweep.reconstructionError =
+          y.sub(ends.first).norm().getFloat() / Math.max(norm0, Float.MIN_NORMAL);
+    }
     y.close();
     ends.first.close();
     ends.last.close();
@@ -74,7 +79,11 @@ public final class AdjointGradient extends AbstractChainGradient {
   }
 
   private static void checkFinite(NDArray v, String what, int step) {
-    float sum = v.abs().sum().getFloat();
+    float sum;
+    try (NDManager scope = NDManager.subManagerOf(v)) {
+      scope.tempAttachAll(v);
+      sum = v.abs().sum().getFloat();
+    }
     if (!Float.isFinite(sum)) {
       throw new ArithmeticException("adjoint gradient: " + what + " became non-finite at reverse step " + step
           + " (reconstruction unstable near t -> 0; use gradient mode exact or checkpointed)");

@@ -3,7 +3,7 @@ package diffpure.gradient;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import diffpure.model.Classifier;
-import diffpure.noise.RowNoise;
+import diffpure.noise.NoiseSource;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.torch.PtAutograd;
 
@@ -15,7 +15,7 @@ public final class BackpropGradient implements GradientMode {
   @Override
   public RowGradient compute(
       DiffusionPurifier purifier, Classifier classifier, Objective objective, NDArray x, NDArray labels,
-      RowNoise noise) {
+      NoiseSource noise) {
     try (NDManager scope = NDManager.subManagerOf(x)) {
       scope.tempAttachAll(x, labels);
       NDArray leaf = PtAutograd.leaf(x);

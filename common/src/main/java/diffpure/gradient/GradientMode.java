@@ -2,7 +2,7 @@ package diffpure.gradient;
 
 import ai.djl.ndarray.NDArray;
 import diffpure.model.Classifier;
-import diffpure.noise.RowNoise;
+import diffpure.noise.NoiseSource;
 import diffpure.purify.DiffusionPurifier;
 
 /**
@@ -22,7 +22,7 @@ public interface GradientMode {
    */
   RowGradient compute(
       DiffusionPurifier purifier, Classifier classifier, Objective objective, NDArray x, NDArray labels,
-      RowNoise noise);
+      NoiseSource noise);
 
   /** The mode's name as used in config and result rows. */
   String name();

@@ -25,10 +25,12 @@ import java.util.Locale;
  * @param sha256 hex digest of the .pt
  * @param source where the weights came from
  * @param probe the golden probe
+ * @param macsPerImage analytic multiply-adds of one forward pass per image (0 when the manifest omits it)
  */
 public record ModelManifest(
     Path file, ModelKind kind, String name, long[] imageShape, int classes, VpSchedule schedule,
-    double minTime, double maxTime, String sha256, String source, GoldenProbe probe) {
+    double minTime, double maxTime, String sha256, String source, GoldenProbe probe,
+    long macsPerImage) {
 
   /** The manifest path for a model file: same directory and base name, extension .json (else .conf). */
   public static Path pathFor(Path modelFile) {
@@ -102,7 +104,8 @@ public record ModelManifest(
         throw new ModelException(file, "probe.t must list " + GoldenProbe.ROWS + " times");
       }
       return new ModelManifest(file, kind, c.getString("name"), shape, classes, schedule, tMin, tMax, sha,
-          c.hasPath("source") ? c.getString("source") : "unknown", probe);
+          c.hasPath("source") ? c.getString("source") : "unknown", probe,
+          c.hasPath("macs-per-image") ? c.getLong("macs-per-image") : 0);
     } catch (ConfigException e) {
       throw new ModelException(file, "bad manifest: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {

@@ -9,14 +9,14 @@ import java.util.List;
  * The noise keys of the rows of a batch, one per row, and the tensors drawn from them. Because every row has its
  * own key, splitting a batch into micro-batches or moving a row to another batch never changes its noise.
  */
-public final class RowNoise {
+public final class RowNoise implements NoiseSource {
   private final List<NoiseKey> keys;
 
   public RowNoise(List<NoiseKey> keys) {
     this.keys = List.copyOf(keys);
   }
 
-  /** Number of rows. */
+  @Override
   public int rows() {
     return keys.size();
   }
@@ -26,17 +26,12 @@ public final class RowNoise {
     return keys.get(r);
   }
 
-  /** Rows [from, to) as their own RowNoise. */
+  @Override
   public RowNoise slice(int from, int to) {
     return new RowNoise(keys.subList(from, to));
   }
 
-  /**
-   * Standard normal draws for every row at the given step, shape [rows, imageShape...], created on the
-   * manager's device.
-   *
-   * @param step reverse-chain step, -1 for the forward diffusion
-   */
+  @Override
   public NDArray draw(NDManager manager, long step, Shape imageShape) {
     int per = (int) imageShape.size();
     float[] data = new float[per * keys.size()];

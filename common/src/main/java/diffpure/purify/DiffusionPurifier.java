@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import diffpure.model.ScoreModel;
-import diffpure.noise.RowNoise;
+import diffpure.noise.NoiseSource;
 import diffpure.sde.ChainStep;
 import diffpure.sde.ReverseChain;
 import diffpure.torch.PtAutograd;
@@ -51,7 +51,7 @@ public final class DiffusionPurifier implements Purifier {
   }
 
   @Override
-  public NDArray purify(NDArray x, RowNoise noise) {
+  public NDArray purify(NDArray x, NoiseSource noise) {
     try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
       NDArray y = diffuse(x, noise);
       for (int k = 0; k < chain.length(); k++) {
@@ -64,7 +64,7 @@ public final class DiffusionPurifier implements Purifier {
   }
 
   /** y_0 from x (rows of x in [0, 1]); differentiable when the thread's grad mode is on. */
-  public NDArray diffuse(NDArray x, RowNoise noise) {
+  public NDArray diffuse(NDArray x, NoiseSource noise) {
     try (NDManager scope = NDManager.subManagerOf(x)) {
       scope.tempAttachAll(x);
       NDArray z = noise.draw(scope, -1, imageShape);
@@ -74,7 +74,7 @@ public final class DiffusionPurifier implements Purifier {
   }
 
   /** y_{k+1} = c y + d eps(y, t_k) + s z_k; differentiable when the thread's grad mode is on. */
-  public NDArray step(int k, NDArray y, RowNoise noise) {
+  public NDArray step(int k, NDArray y, NoiseSource noise) {
     ChainStep s = chain.step(k);
     try (NDManager scope = NDManager.subManagerOf(y)) {
       scope.tempAttachAll(y);
@@ -99,7 +99,11 @@ public final class DiffusionPurifier implements Purifier {
    * one step's graph.
    */
   public NDArray stepVjp(int k, NDArray y, NDArray a) {
-    return stepVjpAndNoise(k, y, a).vjp;
+    StepBackward b = stepVjpAndNoise(k, y, a);
+    if (b.eps() != null) {
+      b.eps().close();
+    }
+    return b.vjp();
   }
 
   /** The result of one backward step: the VJP and the eps prediction it was taken at. */
@@ -132,10 +136,10 @@ public final class DiffusionPurifier implements Purifier {
    * Inverts step k given y_{k+1} and an eps prediction: y_k = (y_{k+1} - d eps - s z_k) / c. Exact when eps was
    * evaluated at y_k; the adjoint evaluates it at y_{k+1}, which is where its error comes from.
    */
-  public NDArray invertStep(int k, NDArray yNext, NDArray eps, RowNoise noise) {
+  public NDArray invertStep(int k, NDArray yNext, NDArray eps, NoiseSource noise) {
     ChainStep s = chain.step(k);
     try (NDManager scope = NDManager.subManagerOf(yNext)) {
-      scope.tempAttachAll(yNext);
+      scope.tempAttachAll(yNext, eps);
       NDArray y = yNext;
       if (eps != null) {
         y = y.sub(eps.mul(s.epsScale()));

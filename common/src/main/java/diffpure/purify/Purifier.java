@@ -1,7 +1,7 @@
 package diffpure.purify;
 
 import ai.djl.ndarray.NDArray;
-import diffpure.noise.RowNoise;
+import diffpure.noise.NoiseSource;
 
 /** Maps images in [0, 1] to purified images, one noise key per row. */
 public interface Purifier {
@@ -12,7 +12,7 @@ public interface Purifier {
    * @param noise one key per row
    * @return float32[R, C, H, W], attached to x's manager; not clamped (as in the reference)
    */
-  NDArray purify(NDArray x, RowNoise noise);
+  NDArray purify(NDArray x, NoiseSource noise);
 
   /** A short description for logs and result rows. */
   String describe();

@@ -1,0 +1,17 @@
+# JVM flags for every launch from bin/ (sourced). The Java 17 module flags are the ones spark-submit adds
+# (spark-launcher JavaModuleOptions; the pom's surefire argLine has the same list). DJL stays offline and loads
+# libtorch from the native jar on the classpath; see README "GPU clusters" for CUDA.
+DIFFPURE_JVM_FLAGS="-XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector \
+--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
+--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
+--add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
+--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED \
+--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED \
+--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED \
+--add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED \
+--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Dio.netty.tryReflectionSetAccessible=true \
+--enable-native-access=ALL-UNNAMED \
+-Dai.djl.offline=${DJL_OFFLINE:-true} -Dai.djl.pytorch.graph_optimizer=false"
+export DJL_OFFLINE="${DJL_OFFLINE:-true}"
+export OPT_OUT_TRACKING=true
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"

@@ -1,0 +1,46 @@
+package diffpure.gradient;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import diffpure.model.Classifier;
+import diffpure.noise.NoiseSource;
+import diffpure.purify.DiffusionPurifier;
+import diffpure.torch.PtAutograd;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A deliberately wrong mode for tests: the exact sweep with each step's Jacobian taken at y_{k+1} instead of y_k
+ * (the off-by-one of an adjoint that does not reconstruct). Its error is reported next to the exact mode's.
+ */
+final class JacobianAtNextStateGradient implements GradientMode {
+  @Override
+  public RowGradient compute(
+      DiffusionPurifier p, Classifier classifier, Objective objective, NDArray x, NDArray labels,
+      NoiseSource noise) {
+    try (NDManager scope = NDManager.subManagerOf(x);
+        PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+      scope.tempAttachAll(x, labels);
+      List<NDArray> states = new ArrayList<>();
+      NDArray y = p.diffuse(x, noise);
+      states.add(y);
+      for (int k = 0; k < p.chain().length(); k++) {
+        y = p.step(k, y, noise);
+        states.add(y);
+      }
+      ClassifierHead.Result head = ClassifierHead.lossAndGradient(classifier, objective, p.output(y), labels);
+      NDArray a = head.inputGradient().mul(0.5);
+      for (int k = p.chain().length() - 1; k >= 0; k--) {
+        a = p.stepVjp(k, states.get(k + 1), a);
+      }
+      NDArray g = a.mul(2 * p.chain().forwardSignalScale());
+      return new RowGradient(scope.ret(head.loss()), scope.ret(head.logits()), scope.ret(g),
+          new GradientDiagnostics(0, 0, 0, Double.NaN));
+    }
+  }
+
+  @Override
+  public String name() {
+    return "wrong-jacobian-at-next-state";
+  }
+}
