@@ -234,6 +234,43 @@ def eps_mse(model, images, t_value, seed=3):
     return F.mse_loss(model(y, t), z).item()
 
 
+def count_macs(module, inputs):
+    """Analytic multiply-adds of one forward pass per image: convolutions and linear layers (the rest is
+    element-wise and below 1%). Conv: out_elems * in_ch/groups * kh * kw; linear: out_elems * in_features."""
+    total = [0]
+
+    def conv_hook(m, inp, out):
+        total[0] += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+
+    def linear_hook(m, inp, out):
+        total[0] += out.numel() * m.in_features
+
+    handles = []
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            handles.append(m.register_forward_hook(conv_hook))
+        elif isinstance(m, nn.Linear):
+            handles.append(m.register_forward_hook(linear_hook))
+    with torch.no_grad():
+        module(*inputs)
+    for h in handles:
+        h.remove()
+    return total[0] // inputs[0].shape[0]
+
+
+def add_macs(out_dir):
+    """Records macs-per-image in existing manifests (the .pt files, and so their sha256, are unchanged)."""
+    x = torch.zeros(1, 1, 28, 28)
+    for name, module, inputs in (("eps", EpsUNet(), (x, torch.full((1,), 0.1))), ("classifier", Classifier(), (x,))):
+        path = os.path.join(out_dir, name + ".json")
+        with open(path) as f:
+            manifest = json.load(f)
+        manifest["macs-per-image"] = count_macs(module.eval(), inputs)
+        with open(path, "w") as f:
+            json.dump(manifest, f, indent=2)
+            f.write("\n")
+
+
 def golden_probe(module, inputs, out_path_seed):
     out = module(*inputs).detach().flatten()
     idx = [i for i in PROBE_INDICES if i < out.numel()]
@@ -255,7 +292,11 @@ def main():
     ap.add_argument("--t-max", type=float, default=0.5, help="largest diffusion time trained on")
     ap.add_argument("--classifier-epochs", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--macs-only", action="store_true", help="only add macs-per-image to existing manifests")
     args = ap.parse_args()
+    if args.macs_only:
+        add_macs(args.out)
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 
@@ -330,6 +371,7 @@ def main():
         with open(path[:-3] + ".json", "w") as f:
             json.dump(manifest, f, indent=2)
             f.write("\n")
+    add_macs(args.out)
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(
             {

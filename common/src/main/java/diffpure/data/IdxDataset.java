@@ -1,127 +1,184 @@
 package diffpure.data;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
+import org.apache.hadoop.conf.Configuration;
+
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /**
- * MNIST-style IDX files (Fashion-MNIST, the demo set): an images file (magic 2051, uint8 [n, h, w]) and a labels
- * file (magic 2049, uint8 [n]), each optionally gzip-compressed. Sample ids are file positions.
+ * MNIST-style IDX files (Fashion-MNIST, the demo set): an images file (magic 2051, uint8 [n, h, w])
+ * and a labels file (magic 2049, uint8 [n]), each gzip-compressed when its name ends in ".gz".
+ * Sample ids are file positions. Both files are read whole when opened.
  */
 public final class IdxDataset implements ImageDataset {
-  private final String source;
-  private final byte[] pixels;
-  private final byte[] labels;
-  private final int count;
-  private final int height;
-  private final int width;
-  private final int classes;
+    private static final int IMAGES_MAGIC = 2051;
+    private static final int LABELS_MAGIC = 2049;
 
-  private IdxDataset(String source, byte[] pixels, byte[] labels, int count, int h, int w, int classes) {
-    this.source = source;
-    this.pixels = pixels;
-    this.labels = labels;
-    this.count = count;
-    this.height = h;
-    this.width = w;
-    this.classes = classes;
-  }
+    private final String source;
+    private final String labelSource;
+    private final byte[] pixels;
+    private final byte[] labels;
+    private final int count;
+    private final int height;
+    private final int width;
+    private final int classes;
 
-  /**
-   * Reads an images and a labels file.
-   *
-   * @throws DataException naming the file (and sample) when a file is missing, truncated or has a bad header,
-   *     the counts differ, or a label is outside [0, classes)
-   */
-  public static IdxDataset read(Path images, Path labelFile, int classes) {
-    ByteBuffer img = ByteBuffer.wrap(readAll(images));
-    ByteBuffer lab = ByteBuffer.wrap(readAll(labelFile));
-    if (img.remaining() < 16 || img.getInt(0) != 2051) {
-      throw new DataException(images + ": not an IDX images file (magic 2051 expected)");
+    private IdxDataset(
+            String source,
+            String labelSource,
+            byte[] pixels,
+            byte[] labels,
+            int count,
+            int h,
+            int w,
+            int classes) {
+        this.source = source;
+        this.labelSource = labelSource;
+        this.pixels = pixels;
+        this.labels = labels;
+        this.count = count;
+        this.height = h;
+        this.width = w;
+        this.classes = classes;
     }
-    if (lab.remaining() < 8 || lab.getInt(0) != 2049) {
-      throw new DataException(labelFile + ": not an IDX labels file (magic 2049 expected)");
-    }
-    int n = img.getInt(4);
-    int h = img.getInt(8);
-    int w = img.getInt(12);
-    long expected = 16L + (long) n * h * w;
-    if (n < 0 || h < 1 || w < 1 || img.capacity() != expected) {
-      throw new DataException(images + ": header says " + n + " images of " + h + "x" + w + " (" + expected
-          + " bytes) but the file has " + img.capacity() + " bytes (truncated or corrupt)");
-    }
-    int nl = lab.getInt(4);
-    if (lab.capacity() != 8L + nl) {
-      throw new DataException(labelFile + ": header says " + nl + " labels but the file has "
-          + (lab.capacity() - 8) + " (truncated or corrupt)");
-    }
-    if (nl != n) {
-      throw new DataException(labelFile + ": " + nl + " labels for " + n + " images in " + images);
-    }
-    byte[] labels = new byte[n];
-    lab.position(8);
-    lab.get(labels);
-    for (int i = 0; i < n; i++) {
-      int label = labels[i] & 0xFF;
-      if (label >= classes) {
-        throw new DataException(labelFile + ": sample " + i + " has label " + label + ", outside [0, " + classes
-            + ")");
-      }
-    }
-    byte[] pixels = new byte[n * h * w];
-    img.position(16);
-    img.get(pixels);
-    return new IdxDataset(images.toString(), pixels, labels, n, h, w, classes);
-  }
 
-  private static byte[] readAll(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new DataException(file + ": data file not found");
+    /**
+     * Reads an images and a labels file from any Hadoop file system path.
+     *
+     * @param classes number of classes; labels must lie in [0, classes), checked per sample by
+     *     {@link #get}
+     * @throws DataException naming the file when a file is missing, truncated, not gzip where named
+     *     ".gz", has a bad header, or the image and label counts differ
+     */
+    public static IdxDataset open(
+            String images, String labelFile, int classes, Configuration conf) {
+        if (classes < 1 || classes > 256) {
+            throw new IllegalArgumentException("IDX classes must be in [1, 256], found " + classes);
+        }
+        DataFiles.Located imageLoc = DataFiles.locate(images, conf);
+        DataFiles.Located labelLoc = DataFiles.locate(labelFile, conf);
+        ByteBuffer img = ByteBuffer.wrap(DataFiles.readAll(imageLoc));
+        ByteBuffer lab = ByteBuffer.wrap(DataFiles.readAll(labelLoc));
+        if (img.capacity() < 16 || img.getInt(0) != IMAGES_MAGIC) {
+            throw new DataException(
+                    imageLoc
+                            + ": not an IDX images file (magic "
+                            + IMAGES_MAGIC
+                            + " expected"
+                            + (img.capacity() < 4 ? ", file too short" : ", found " + img.getInt(0))
+                            + ")");
+        }
+        if (lab.capacity() < 8 || lab.getInt(0) != LABELS_MAGIC) {
+            throw new DataException(
+                    labelLoc
+                            + ": not an IDX labels file (magic "
+                            + LABELS_MAGIC
+                            + " expected"
+                            + (lab.capacity() < 4 ? ", file too short" : ", found " + lab.getInt(0))
+                            + ")");
+        }
+        int n = img.getInt(4);
+        int h = img.getInt(8);
+        int w = img.getInt(12);
+        long expected = 16L + (long) n * h * w;
+        if (n < 0 || h < 1 || w < 1 || img.capacity() != expected) {
+            throw new DataException(
+                    imageLoc
+                            + ": header says "
+                            + n
+                            + " images of "
+                            + h
+                            + "x"
+                            + w
+                            + " ("
+                            + expected
+                            + " bytes) but the file has "
+                            + img.capacity()
+                            + " bytes; the file is truncated or corrupt");
+        }
+        int nl = lab.getInt(4);
+        if (nl < 0 || lab.capacity() != 8L + nl) {
+            throw new DataException(
+                    labelLoc
+                            + ": header says "
+                            + nl
+                            + " labels but the file has "
+                            + (lab.capacity() - 8)
+                            + "; the file is truncated or corrupt");
+        }
+        if (nl != n) {
+            throw new DataException(
+                    labelLoc
+                            + ": "
+                            + nl
+                            + " labels for "
+                            + n
+                            + " images in "
+                            + imageLoc
+                            + "; the two files do not belong together");
+        }
+        byte[] labels = new byte[n];
+        lab.position(8);
+        lab.get(labels);
+        byte[] pixels = new byte[n * h * w];
+        img.position(16);
+        img.get(pixels);
+        return new IdxDataset(
+                imageLoc.toString(), labelLoc.toString(), pixels, labels, n, h, w, classes);
     }
-    try (InputStream raw = Files.newInputStream(file);
-        InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      in.transferTo(out);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new DataException(file + ": cannot read (" + e.getMessage() + "); truncated or corrupt?", e);
+
+    /** Reads local files; see {@link #open(String, String, int, Configuration)}. */
+    public static IdxDataset read(
+            java.nio.file.Path images, java.nio.file.Path labelFile, int classes) {
+        return open(
+                images.toUri().toString(),
+                labelFile.toUri().toString(),
+                classes,
+                new Configuration());
     }
-  }
 
-  @Override
-  public int size() {
-    return count;
-  }
-
-  @Override
-  public long[] imageShape() {
-    return new long[] {1, height, width};
-  }
-
-  @Override
-  public int classes() {
-    return classes;
-  }
-
-  @Override
-  public Sample get(int index) {
-    if (index < 0 || index >= count) {
-      throw new IndexOutOfBoundsException("sample " + index + " of " + count + " in " + source);
+    @Override
+    public int size() {
+        return count;
     }
-    int per = height * width;
-    float[] img = new float[per];
-    for (int i = 0; i < per; i++) {
-      img[i] = (pixels[index * per + i] & 0xFF) / 255f;
-    }
-    return new Sample(index, labels[index] & 0xFF, img);
-  }
 
-  @Override
-  public String source() {
-    return source;
-  }
+    @Override
+    public long[] imageShape() {
+        return new long[] {1, height, width};
+    }
+
+    @Override
+    public int classes() {
+        return classes;
+    }
+
+    @Override
+    public Sample get(int index) {
+        if (index < 0 || index >= count) {
+            throw new IndexOutOfBoundsException(
+                    "sample " + index + " of " + count + " in " + source);
+        }
+        int label = labels[index] & 0xFF;
+        if (label >= classes) {
+            throw new DataException(
+                    labelSource
+                            + ": sample "
+                            + index
+                            + " has label "
+                            + label
+                            + ", outside [0, "
+                            + classes
+                            + "); the labels file is corrupt or classes is set wrong");
+        }
+        int per = height * width;
+        float[] img = new float[per];
+        for (int i = 0; i < per; i++) {
+            img[i] = (pixels[index * per + i] & 0xFF) / 255f;
+        }
+        return new Sample(index, label, img);
+    }
+
+    @Override
+    public String source() {
+        return source;
+    }
 }

@@ -1,5 +1,6 @@
 package diffpure.torch;
 
+import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
@@ -22,6 +23,7 @@ public final class TorchThreads {
     if (threads < 1) {
       throw new IllegalArgumentException("runtime.torch-threads must be >= 1, found " + threads);
     }
+    Engine.getEngine("PyTorch"); // loads libtorch before the first native call
     Integer done = CHECKED.get();
     if (done != null && done == threads && JniUtils.getNumThreads() == threads) {
       return;

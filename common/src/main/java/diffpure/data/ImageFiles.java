@@ -1,0 +1,96 @@
+package diffpure.data;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/** Image files decoded with javax.imageio (JPEG, PNG, BMP, GIF), strictly: damage is an error. */
+final class ImageFiles {
+    /**
+     * Larger images are refused before decoding, so a tiny hostile header cannot exhaust memory.
+     */
+    static final long MAX_PIXELS = 1L << 26;
+
+    private ImageFiles() {}
+
+    /** Reads and decodes file; where names the file and sample in errors. */
+    static Rgb8 read(DataFiles.Located file, String where) {
+        return decode(DataFiles.readAll(file), where);
+    }
+
+    /**
+     * Decodes an image held in memory.
+     *
+     * @throws DataException naming where when no decoder recognises the bytes, the decoder reports
+     *     damage (ImageIO only warns on a truncated JPEG and fills the rest grey, so warnings count
+     *     as errors), or the image is too large or not 8-bit grey or RGB
+     */
+    static Rgb8 decode(byte[] bytes, String where) {
+        // A memory-backed stream: ImageIO's default may spill to temporary files on executors.
+        try (ImageInputStream in =
+                new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new DataException(
+                        where
+                                + ": not an image in a supported format (JPEG, PNG, BMP, GIF); the"
+                                + " file is corrupt or of another type");
+            }
+            ImageReader reader = readers.next();
+            try {
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
+                    throw new DataException(
+                            where
+                                    + ": image of "
+                                    + reader.getWidth(0)
+                                    + "x"
+                                    + reader.getHeight(0)
+                                    + " pixels is larger than the "
+                                    + MAX_PIXELS
+                                    + "-pixel limit; wrong file?");
+                }
+                BufferedImage image = decodeFirst(reader, where);
+                if (!warnings.isEmpty()) {
+                    throw new DataException(
+                            where
+                                    + ": corrupt or truncated image ("
+                                    + String.join("; ", warnings)
+                                    + "); re-download the file");
+                }
+                return Rgb8.of(image, where);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new DataException(
+                    where
+                            + ": cannot decode image ("
+                            + e.getMessage()
+                            + "); the file is corrupt or truncated",
+                    e);
+        }
+    }
+
+    private static BufferedImage decodeFirst(ImageReader reader, String where) throws IOException {
+        try {
+            return reader.read(0);
+        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+            // The JDK decoders throw these on some malformed streams; they mean bad bytes, not a
+            // bug here.
+            throw new DataException(
+                    where + ": cannot decode image (" + e + "); the file is corrupt", e);
+        }
+    }
+}
