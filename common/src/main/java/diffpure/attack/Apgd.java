@@ -118,6 +118,11 @@ public record Apgd(ApgdLoss loss, ThreatModel threat, int iterations, int restar
   }
 
   @Override
+  public void requireCompatible(TargetModel model) {
+    checkClasses(model.classes());
+  }
+
+  @Override
   public AttackResult run(
       TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
     checkClasses(model.classes());

@@ -23,6 +23,14 @@ public interface Attack {
    */
   AttackResult run(TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context);
 
+  /**
+   * Fails before any work when the attack cannot be used with the model (for example too few classes for its
+   * loss), naming the attack and what is missing.
+   *
+   * @throws IllegalArgumentException when incompatible
+   */
+  default void requireCompatible(TargetModel model) {}
+
   /** Short name for result rows, e.g. "apgd-ce". */
   String name();
 

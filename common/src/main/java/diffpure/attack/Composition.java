@@ -74,8 +74,14 @@ public record Composition(String name, List<Attack> members) implements Attack {
   }
 
   @Override
+  public void requireCompatible(TargetModel model) {
+    members.forEach(a -> a.requireCompatible(model));
+  }
+
+  @Override
   public AttackResult run(
       TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
+    requireCompatible(model);
     int b = (int) x.getShape().get(0);
     int per = (int) x.getShape().slice(1).size();
     long[] lab = Tensors.hostLong(labels);

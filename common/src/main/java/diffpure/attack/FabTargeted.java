@@ -61,10 +61,15 @@ public record FabTargeted(
   }
 
   @Override
+  public void requireCompatible(TargetModel model) {
+    Losses.requireClasses(name(), model.classes(), targetClasses + 1, targetClasses + " target classes");
+  }
+
+  @Override
   public AttackResult run(
       TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
     int k = model.classes();
-    Losses.requireClasses(name(), k, targetClasses + 1, targetClasses + " target classes");
+    requireCompatible(model);
     Shape shape = x.getShape();
     int b = (int) shape.get(0);
     if (b != sampleIds.length) {

@@ -114,14 +114,19 @@ public record Pgd(
   }
 
   @Override
-  public AttackResult run(
-      TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
+  public void requireCompatible(TargetModel model) {
     if (!requiredGradientMode.isEmpty()) {
       if (!(model instanceof DefendedModel d) || !d.mode().name().equals(requiredGradientMode)) {
         throw new IllegalArgumentException(name + " needs a DefendedModel with gradient mode '"
             + requiredGradientMode + "', found " + model.describe());
       }
     }
+  }
+
+  @Override
+  public AttackResult run(
+      TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
+    requireCompatible(model);
     int b = (int) x.getShape().get(0);
     if (b != sampleIds.length) {
       throw new IllegalArgumentException(name + ": " + b + " images but " + sampleIds.length + " sample ids");
