@@ -16,6 +16,11 @@ import java.util.Arrays;
  * increased the loss or where the step was not halved last time and the best loss did not improve, restarting
  * from the best point when halving; losses CE, DLR or targeted DLR on the 9 most likely wrong classes.
  *
+ * <p>Success: {@link #run} counts a sample as broken once one check evaluation misclassifies it (AutoAttack's
+ * criterion, for APGD-T too: it is a robustness attack whose targets are only a means); {@link #runTarget} is a
+ * targeted attack and counts a sample as broken only once the check evaluation predicts its target class, and
+ * then returns the last such point.
+ *
  * <p>Deviations, all deliberate: every sample is attacked (the reference skips samples misclassified by one
  * clean evaluation; here the clean votes measure that), and a sample the attack does not break gets the
  * highest-loss point found instead of its clean image, which is what a randomized defence should be voted on.
@@ -62,6 +67,7 @@ public record Apgd(ApgdLoss loss, ThreatModel threat, int iterations, int restar
       throw new IllegalArgumentException(
           loss.attackName() + ": target classes must be >= 1, found " + targetClasses);
     }
+    threat.requireImageBall(loss.attackName());
   }
 
   /** APGD-CE as in AutoAttack standard: 100 iterations, 1 restart. */
@@ -128,19 +134,22 @@ public record Apgd(ApgdLoss loss, ThreatModel threat, int iterations, int restar
     checkClasses(model.classes());
     int b = checkBatch(x, sampleIds);
     if (loss != ApgdLoss.TARGETED_DLR) {
-      return runSchedule(model, x, labels, sampleIds, context, new int[] {0}, b);
+      return runSchedule(model, x, labels, sampleIds, context, new int[] {0}, b, Goal.MISCLASSIFY);
     }
     int[] ranks = new int[targetClasses];
     for (int j = 0; j < targetClasses; j++) {
       ranks[j] = j + 2;
     }
-    return runSchedule(model, x, labels, sampleIds, context, ranks, b);
+    return runSchedule(model, x, labels, sampleIds, context, ranks, b, Goal.MISCLASSIFY);
   }
 
   /**
    * Targeted APGD towards one target on every sample (not only the ones still robust): the class ranked
    * {@code rank} by the mean clean logits (2 = the most likely wrong class when the sample is classified
-   * correctly), as one of the reference's target loops.
+   * correctly), as one of the reference's target loops. Unlike {@link #run}, success here means that a check
+   * evaluation predicted the target (a wrong class other than the target is not enough): the returned image of a
+   * successful sample is the last such point, and its trace's {@code success} and first success iteration refer
+   * to reaching the target.
    */
   public AttackResult runTarget(
       TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context, int rank) {
@@ -152,7 +161,8 @@ public record Apgd(ApgdLoss loss, ThreatModel threat, int iterations, int restar
       throw new IllegalArgumentException(name() + ": target rank must be in [2, " + model.classes()
           + "], found " + rank);
     }
-    return runSchedule(model, x, labels, sampleIds, context, new int[] {rank}, checkBatch(x, sampleIds));
+    return runSchedule(
+        model, x, labels, sampleIds, context, new int[] {rank}, checkBatch(x, sampleIds), Goal.REACH_TARGET);
   }
 
   /** The target class of each row for a rank, from the mean clean logits: int64[B] on the host. */
@@ -183,8 +193,23 @@ public record Apgd(ApgdLoss loss, ThreatModel threat, int iterations, int restar
     return b;
   }
 
+  /** When a run counts a sample as broken. */
+  private enum Goal {
+    /** Any wrong class (AutoAttack's criterion). */
+    MISCLASSIFY,
+    /** The run's target class. */
+    REACH_TARGET
+  }
+
   private AttackResult runSchedule(
-      TargetModel model, NDArray x, NDArray labels, long[] ids, AttackContext ctx, int[] ranks, int b) {
+      TargetModel model,
+      NDArray x,
+      NDArray labels,
+      long[] ids,
+      AttackContext ctx,
+      int[] ranks,
+      int b,
+      Goal goal) {
     Tally tally = new Tally(name(), b);
     long[] lab = Tensors.hostLong(labels);
     int per = (int) x.getShape().slice(1).size();
@@ -234,7 +259,9 @@ public record Apgd(ApgdLoss loss, ThreatModel threat, int iterations, int restar
               obj = loss == ApgdLoss.CE ? Losses.crossEntropy() : Losses.dlr();
             }
             long base = 1 + runIndex * drawsPerRun;
-            Single res = single(model, xs, ls, subLab, subIds, idx, tally, ctx, runIndex, base, obj);
+            long[] goals = goal == Goal.REACH_TARGET ? targets[j] : null;
+            Single res =
+                single(model, xs, ls, subLab, goals, subIds, idx, tally, ctx, runIndex, base, obj);
             for (int i = 0; i < idx.length; i++) {
               int s = idx[i];
               if (res.fooled[i]) {
@@ -262,6 +289,7 @@ public record Apgd(ApgdLoss loss, ThreatModel threat, int iterations, int restar
       NDArray x,
       NDArray labels,
       long[] lab,
+      long[] goals,
       long[] ids,
       int[] idx,
       Tally tally,
@@ -294,7 +322,7 @@ public record Apgd(ApgdLoss loss, ThreatModel threat, int iterations, int restar
       it.tempAttachAll(xAdv, labels);
       TargetModel.Evaluation ev =
           model.lossAndGradient(xAdv, labels, ids, obj, Purpose.PURIFY, ctx.draw(drawBase));
-      boolean[] wrong = tally.observe(idx, ev.logits(), labFull, true);
+      boolean[] wrong = tally.observe(idx, ev.logits(), labFull, goals, true);
       tally.zeroGradients(idx, ev.gradient());
       for (int i = 0; i < n; i++) {
         acc[i] = !wrong[i];
@@ -340,7 +368,7 @@ public record Apgd(ApgdLoss loss, ThreatModel threat, int iterations, int restar
         it.tempAttachAll(xAdv, labels, xBest, xBestAdv, gradBest);
         TargetModel.Evaluation ev =
             model.lossAndGradient(xAdv, labels, ids, obj, Purpose.PURIFY, ctx.draw(drawBase + 1 + i));
-        boolean[] wrong = tally.observe(idx, ev.logits(), labFull, true);
+        boolean[] wrong = tally.observe(idx, ev.logits(), labFull, goals, true);
         tally.zeroGradients(idx, ev.gradient());
         for (int r = 0; r < n; r++) {
           if (wrong[r]) {

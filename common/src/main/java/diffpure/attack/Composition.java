@@ -23,6 +23,8 @@ public record Composition(String name, List<Attack> members) implements Attack {
       throw new IllegalArgumentException(name + ": a composition needs at least one attack");
     }
     ThreatModel t = members.get(0).threat();
+    // The final re-check of returned images needs a ball on the image.
+    t.requireImageBall(name);
     for (Attack a : members) {
       if (!a.threat().equals(t)) {
         throw new IllegalArgumentException(name + ": every attack must use " + t + ", " + a.name() + " uses "

@@ -33,6 +33,7 @@ public record FabTargeted(
       throw new IllegalArgumentException("fab-t: iterations, restarts and target classes must be >= 1, found "
           + iterations + ", " + restarts + ", " + targetClasses);
     }
+    threat.requireImageBall("fab-t");
   }
 
   /** FAB-T as in AutoAttack standard: 100 iterations, 1 restart, 9 targets, alpha_max 0.1, eta 1.05, beta 0.9. */

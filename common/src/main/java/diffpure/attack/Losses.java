@@ -40,6 +40,24 @@ public final class Losses {
   }
 
   /**
+   * Carlini-Wagner's margin with kappa = infinity, as StAdv maximises it: max_{i != y} z_i - z_y (positive once
+   * the sample is misclassified).
+   */
+  public static Objective cwMargin() {
+    return (logits, labels) -> {
+      int k = (int) logits.getShape().get(1);
+      NDArray sorted = logits.sort(1);
+      NDArray top1 = sorted.get(new NDIndex(":, " + (k - 1)));
+      NDArray top2 = sorted.get(new NDIndex(":, " + (k - 2)));
+      NDArray zy = logits.mul(labels.oneHot(k)).sum(new int[] {1});
+      NDArray isTop = logits.argMax(1).eq(labels.toType(DataType.INT64, false)).toType(DataType.FLOAT32, false)
+          .stopGradient();
+      NDArray other = top2.mul(isTop).add(top1.mul(isTop.neg().add(1)));
+      return other.sub(zy);
+    };
+  }
+
+  /**
    * Targeted DLR: -(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2 + 1e-12), labels encoded with {@link #encode}.
    * Needs at least 4 classes.
    */

@@ -3,12 +3,20 @@ package diffpure.attack;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-/** The perturbation norms attacks are bounded in. */
+/**
+ * The norms attacks are bounded in: two on the image perturbation (Linf, L2) and one on a per-pixel flow field
+ * (StAdv's spatial threat model), which bounds how far pixels move, not how much the image changes.
+ */
 public enum Norm {
   /** Largest absolute pixel change. */
   LINF("Linf"),
   /** Euclidean length of the perturbation. */
-  L2("L2");
+  L2("L2"),
+  /**
+   * Largest absolute component of a flow field (StAdv), in grid_sample's normalised coordinates: a flow of 0.05
+   * moves a pixel by 0.05 W / 2 pixels (0.7 on 28 x 28). Applied to an array it is the Linf norm of the flow.
+   */
+  FLOW_LINF("flow-Linf");
 
   private final String label;
 
@@ -16,7 +24,7 @@ public enum Norm {
     this.label = label;
   }
 
-  /** The spelling used in config, result rows and the reference code ("Linf", "L2"). */
+  /** The spelling used in config, result rows and the reference code ("Linf", "L2", "flow-Linf"). */
   public String label() {
     return label;
   }
@@ -28,7 +36,13 @@ public enum Norm {
         return n;
       }
     }
-    throw new IllegalArgumentException("attack.norm must be Linf or L2, found '" + name + "'");
+    throw new IllegalArgumentException(
+        "attack.norm must be Linf, L2 or flow-Linf (StAdv), found '" + name + "'");
+  }
+
+  /** Whether the norm bounds the image perturbation itself (Linf, L2), as every attack but StAdv needs. */
+  public boolean boundsImage() {
+    return this != FLOW_LINF;
   }
 
   /** Per-row norms of d float32[B, ...]: float32[B]. */
@@ -36,7 +50,7 @@ public enum Norm {
     try (NDManager scope = NDManager.subManagerOf(d)) {
       scope.tempAttachAll(d);
       NDArray flat = d.reshape(d.getShape().get(0), -1);
-      NDArray n = this == LINF ? flat.abs().max(new int[] {1}) : flat.square().sum(new int[] {1}).sqrt();
+      NDArray n = this == L2 ? flat.square().sum(new int[] {1}).sqrt() : flat.abs().max(new int[] {1});
       return scope.ret(n);
     }
   }
@@ -45,9 +59,9 @@ public enum Norm {
   public double of(float[] d, int offset, int length) {
     double acc = 0;
     for (int i = offset; i < offset + length; i++) {
-      acc = this == LINF ? Math.max(acc, Math.abs(d[i])) : acc + (double) d[i] * d[i];
+      acc = this == L2 ? acc + (double) d[i] * d[i] : Math.max(acc, Math.abs(d[i]));
     }
-    return this == LINF ? acc : Math.sqrt(acc);
+    return this == L2 ? Math.sqrt(acc) : acc;
   }
 
   /** d divided row by row by its norm plus 1e-12, as the reference's {@code normalize}. */

@@ -63,6 +63,7 @@ public record Pgd(
       throw new IllegalArgumentException(name + ": step must be > 0, found " + step);
     }
     requiredGradientMode = requiredGradientMode == null ? "" : requiredGradientMode;
+    threat.requireImageBall(name);
   }
 
   /**

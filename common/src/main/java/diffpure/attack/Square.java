@@ -30,6 +30,7 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
     if (!(pInit > 0 && pInit <= 1)) {
       throw new IllegalArgumentException("square: p-init must be in (0, 1], found " + pInit);
     }
+    threat.requireImageBall("square");
   }
 
   /** AutoAttack's Square: 5000 queries, p_init 0.8. */

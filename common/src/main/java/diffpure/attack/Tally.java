@@ -37,6 +37,15 @@ final class Tally {
    * @param gradient whether these evaluations came with gradients
    */
   boolean[] observe(int[] idx, NDArray logits, long[] labels, boolean gradient) {
+    return observe(idx, logits, labels, null, gradient);
+  }
+
+  /**
+   * As {@link #observe(int[], NDArray, long[], boolean)}, but when targets (indexed like labels) is not null the
+   * returned flag says whether the check evaluation predicted the row's target class: a targeted run's own
+   * criterion. Fooled evaluations are always counted against the true label.
+   */
+  boolean[] observe(int[] idx, NDArray logits, long[] labels, long[] targets, boolean gradient) {
     int b = idx.length;
     int copies = (int) logits.getShape().get(1);
     long[] pred;
@@ -59,7 +68,8 @@ final class Tally {
       } else {
         forwards[s] += copies;
       }
-      wrong[r] = pred[r * copies + copies - 1] != lab;
+      long check = pred[r * copies + copies - 1];
+      wrong[r] = targets == null ? check != lab : check == targets[s];
     }
     return wrong;
   }

@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDManager;
 
 /**
  * The set of allowed adversarial images: the eps-ball around the clean image in one norm, intersected with the
- * image box [0, 1].
+ * image box [0, 1]; or, for {@link Norm#FLOW_LINF}, the images warped from the clean one by a flow field whose
+ * components are at most eps (StAdv, which projects and checks its flows itself).
  *
  * @param norm the norm of the ball
  * @param eps its radius, &gt;= 0
@@ -16,7 +17,7 @@ public record ThreatModel(Norm norm, double eps) {
 
   public ThreatModel {
     if (norm == null) {
-      throw new IllegalArgumentException("attack.norm must be Linf or L2, found null");
+      throw new IllegalArgumentException("attack.norm must be Linf, L2 or flow-Linf, found null");
     }
     if (!(eps >= 0) || !Double.isFinite(eps)) {
       throw new IllegalArgumentException("attack.eps must be a finite number >= 0, found " + eps);
@@ -33,6 +34,25 @@ public record ThreatModel(Norm norm, double eps) {
     return new ThreatModel(Norm.L2, eps);
   }
 
+  /** The flow fields with components at most bound (StAdv; 0.05 in DiffPure). */
+  public static ThreatModel flow(double bound) {
+    return new ThreatModel(Norm.FLOW_LINF, bound);
+  }
+
+  /**
+   * Fails when this threat model does not bound the image itself (a flow bound), for the attacks that step and
+   * project in pixel space.
+   *
+   * @param attack named in the message
+   * @throws IllegalArgumentException for a flow threat model
+   */
+  public void requireImageBall(String attack) {
+    if (!norm.boundsImage()) {
+      throw new IllegalArgumentException(attack + " needs an Linf or L2 ball on the image, found " + this
+          + " (a flow bound: use StAdv)");
+    }
+  }
+
   /** The same norm with another radius. */
   public ThreatModel withEps(double newEps) {
     return new ThreatModel(norm, newEps);
@@ -43,6 +63,7 @@ public record ThreatModel(Norm norm, double eps) {
    * coordinate of the perturbation, so the result stays in the ball.
    */
   public NDArray project(NDArray x, NDArray xAdv) {
+    requireImageBallForState("project");
     try (NDManager scope = NDManager.subManagerOf(x)) {
       scope.tempAttachAll(x, xAdv);
       NDArray d = xAdv.sub(x);
@@ -77,6 +98,7 @@ public record ThreatModel(Norm norm, double eps) {
 
   /** Host form of {@link #check(NDArray, NDArray, String)}. */
   public double[] check(float[] clean, float[] adversarial, int rows, String attack) {
+    requireImageBallForState(attack + " check");
     int per = clean.length / rows;
     double[] dist = new double[rows];
     float[] d = new float[per];
@@ -96,6 +118,13 @@ public record ThreatModel(Norm norm, double eps) {
       }
     }
     return dist;
+  }
+
+  private void requireImageBallForState(String what) {
+    if (!norm.boundsImage()) {
+      throw new IllegalStateException(what + ": " + this + " bounds a flow field, not the image; StAdv projects"
+          + " and checks its flows itself");
+    }
   }
 
   @Override

@@ -46,14 +46,17 @@ public record GradientMaskingChecks(
   }
 
   /**
-   * Fails when a randomized model would be attacked with fewer than 2 EOT copies per gradient.
+   * Fails when a randomized model would be attacked with fewer than 2 EOT copies per gradient: a single draw's
+   * gradient is what makes randomized defences look robust, and AutoAttack's own advice for them is its version
+   * 'rand' (EOT 20), not 'standard' (EOT 1).
    *
    * @throws IllegalArgumentException naming the attack and the model
    */
   public static void requireEot(TargetModel model, Attack attack) {
     if (model.isRandomized() && model.eot() < 2) {
       throw new IllegalArgumentException(attack.name() + " on the randomized model " + model.describe()
-          + " needs attack.eot >= 2 (EOT), found " + model.eot());
+          + " needs attack.eot >= 2 (EOT), found " + model.eot() + "; for randomized defences AutoAttack"
+          + " advises its version 'rand' (APGD-CE + APGD-DLR with EOT 20), not 'standard' (EOT 1)");
     }
   }
 
@@ -61,6 +64,8 @@ public record GradientMaskingChecks(
   public List<String> run(
       TargetModel model, Attack attack, NDArray x, NDArray labels, long[] sampleIds, long runSeed) {
     requireEot(model, attack);
+    // The larger-eps, unbounded and Square comparisons are defined for balls on the image only.
+    attack.threat().requireImageBall("gradient-masking checks of " + attack.name());
     int n = (int) Math.min(subset, x.getShape().get(0));
     List<String> warnings = new ArrayList<>();
     try (NDManager scope = NDManager.subManagerOf(x)) {

@@ -189,7 +189,9 @@ class SanityAndEvaluatorTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> RobustnessEvaluator.of(one, Apgd.ce(ThreatModel.linf(0.1)), 1));
     assertTrue(e.getMessage().startsWith("apgd-ce on the randomized model ")
-        && e.getMessage().endsWith(" needs attack.eot >= 2 (EOT), found 1"), e.getMessage());
+        && e.getMessage().endsWith(" needs attack.eot >= 2 (EOT), found 1; for randomized defences AutoAttack"
+        + " advises its version 'rand' (APGD-CE + APGD-DLR with EOT 20), not 'standard' (EOT 1)"),
+        e.getMessage());
   }
 
   @Test
