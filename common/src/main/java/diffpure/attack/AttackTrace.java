@@ -5,8 +5,9 @@ package diffpure.attack;
  *
  * @param attack name of the attack that produced the returned image (for compositions: the member that broke
  *     the sample, or the first member when none did)
- * @param success whether the attack's own in-loop criterion (one stochastic evaluation misclassified, within
- *     the ball) was met
+ * @param success whether the attack's own in-loop criterion was met: one stochastic evaluation, within the
+ *     threat model, misclassified the sample (or, for a targeted run such as {@link Apgd#runTarget}, predicted
+ *     its target)
  * @param firstSuccessIteration iteration (0 = the starting point) at which that first happened, -1 if never
  * @param gradients input-gradient evaluations spent (each EOT copy counts as one)
  * @param forwards gradient-free evaluations spent (purify-and-classify or classify; each copy counts)

@@ -23,9 +23,8 @@ import org.junit.jupiter.api.Test;
 /** Attacks on the undefended demo classifier (Fashion-MNIST), first 48 correctly classified test images. */
 class DemoAttackTest {
   private static final int N = 48;
-  private static final int TARGETED = 24;
   private static final double[] EPS_SCAN = {0.02, 0.015, 0.03, 0.01, 0.04, 0.06};
-  private static final double STADV_MAX_ROBUST = 0.8;
+  private static final double STADV_MAX_ROBUST = 0.1;
   private static NDManager manager;
   private static UndefendedModel model;
   private static NDArray x;
@@ -109,24 +108,22 @@ class DemoAttackTest {
 
   @Test
   void targetedApgdReachesEachOfItsNineTargets() {
-    // The first TARGETED samples keep the nine runs affordable; 95% of them is all but one.
-    int n = TARGETED;
-    NDArray xs = x.get("0:" + n);
-    NDArray ys = y.get("0:" + n);
-    long[] is = java.util.Arrays.copyOf(ids, n);
+    // Budget calibrated on this model: with 10 iterations, eps 0.15 and 0.2 reached 79-90% on the least likely
+    // targets and eps 0.3 and 0.5 (steps of 2 eps) 83-92% on some ranks; eps 0.25 with 20 iterations reached at
+    // least 47 of 48 on every rank.
     Apgd t = Apgd.targeted(ThreatModel.linf(0.25)).withIterations(20);
-    float[] logits = model.classifier().logits(xs).toFloatArray();
+    float[] logits = model.classifier().logits(x).toFloatArray();
     for (int rank = 2; rank <= 10; rank++) {
-      AttackResult r = t.runTarget(model, xs, ys, is, AttackContext.of(4), rank);
+      AttackResult r = t.runTarget(model, x, y, ids, AttackContext.of(4), rank);
       long[] pred = model.classifier().logits(r.adversarial()).argMax(1).toLongArray();
       long[] target = Apgd.targetsOfRank(logits, 10, rank);
       int hit = 0;
-      for (int s = 0; s < n; s++) {
+      for (int s = 0; s < N; s++) {
         hit += pred[s] == target[s] ? 1 : 0;
         // On a deterministic model the trace's success is exactly "the returned image hits the target".
         assertEquals(pred[s] == target[s], r.trace(s).success(), "rank " + rank + " sample " + s);
       }
-      assertTrue(hit >= 0.95 * n, "rank " + rank + ": " + hit + " of " + n + " reached their target");
+      assertTrue(hit >= 0.95 * N, "rank " + rank + ": " + hit + " of " + N + " reached their target");
     }
   }
 
