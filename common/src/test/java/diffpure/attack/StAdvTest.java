@@ -86,13 +86,8 @@ class StAdvTest {
         FlowWarp w = new FlowWarp(2, 5, 6);
         int rows = 2;
         float[] img = Fixtures.images(manager, rows, new Shape(2, 5, 6), 12).toFloatArray();
-        // Sampling points 0.1 .. 0.9 pixels off the lattice, either side, so no difference crosses
-        // a kink.
-        float[] flow = normals(rows * w.flowSize(), 1, 13);
-        for (int i = 0; i < flow.length; i++) {
-            double off = Math.signum(flow[i]) * (0.1 + 0.8 * Math.min(Math.abs(flow[i]) / 3, 1));
-            flow[i] = (float) (off * 2 / (i % 2 == 0 ? 6 : 5));
-        }
+        // Off the lattice, so that no difference crosses a kink of the bilinear warp.
+        float[] flow = offLattice(normals(rows * w.flowSize(), 1, 13), 5, 6);
         float[] g = normals(rows * w.imageSize(), 1, 14);
         float[] analytic = w.flowGradient(img, flow, g, rows);
         double h = 1e-3;
@@ -147,6 +142,66 @@ class StAdvTest {
                 assertTrue(gx >= -1 - 1e-6 && gx <= 1 + 1e-6, "grid " + gx + " at column " + j);
             }
         }
+    }
+
+    @Test
+    void theFlowGradientChainsTheModelGradientThroughTheWarp() {
+        // d/dh margin(warp(x, f + h d)) at h = 0 against <flowGradient(x, f, dmargin/dimage), d>.
+        FlowWarp w = new FlowWarp(1, 8, 8);
+        int rows = 4;
+        float[] img = Fixtures.images(manager, rows, new Shape(1, 8, 8), 40).toFloatArray();
+        float[] flow = offLattice(normals(rows * w.flowSize(), 1, 41), 8, 8);
+        float[] dir = normals(rows * w.flowSize(), 1, 42);
+        NDArray labels = y.get("0:4");
+        long[] id4 = {ids[0], ids[1], ids[2], ids[3]};
+        float[] g;
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray xa = scope.create(w.warp(img, flow, rows), new Shape(rows, 1, 8, 8));
+            g =
+                    model.lossAndGradient(xa, labels, id4, Losses.cwMargin(), Purpose.PURIFY, 0)
+                            .gradient()
+                            .toFloatArray();
+        }
+        float[] chained = w.flowGradient(img, flow, g, rows);
+        double h = 1e-3;
+        for (int s = 0; s < rows; s++) {
+            double analytic = 0;
+            for (int i = s * w.flowSize(); i < (s + 1) * w.flowSize(); i++) {
+                analytic += (double) chained[i] * dir[i];
+            }
+            double fd =
+                    (margin(w, img, flow, dir, h, rows)[s] - margin(w, img, flow, dir, -h, rows)[s])
+                            / (2 * h);
+            assertEquals(analytic, fd, 1e-2 * Math.max(1, Math.abs(fd)), "row " + s);
+        }
+    }
+
+    private static double[] margin(
+            FlowWarp w, float[] img, float[] flow, float[] dir, double h, int rows) {
+        float[] f = flow.clone();
+        for (int i = 0; i < f.length; i++) {
+            f[i] += (float) (h * dir[i]);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray xa = scope.create(w.warp(img, f, rows), new Shape(rows, 1, 8, 8));
+            NDArray logits = model.classifier().logits(xa);
+            float[] m = Losses.cwMargin().perRow(logits, y.get("0:4")).toFloatArray();
+            double[] out = new double[rows];
+            for (int s = 0; s < rows; s++) {
+                out[s] = m[s];
+            }
+            return out;
+        }
+    }
+
+    /** Flows whose sampling points lie 0.1 .. 0.9 pixels off the lattice, either side. */
+    private static float[] offLattice(float[] z, int height, int width) {
+        float[] flow = new float[z.length];
+        for (int i = 0; i < z.length; i++) {
+            double off = Math.signum(z[i]) * (0.1 + 0.8 * Math.min(Math.abs(z[i]) / 3, 1));
+            flow[i] = (float) (off * 2 / (i % 2 == 0 ? width : height));
+        }
+        return flow;
     }
 
     @Test
@@ -205,7 +260,7 @@ class StAdvTest {
         e = assertThrows(IllegalArgumentException.class, () -> Apgd.ce(ThreatModel.flow(0.05)));
         assertEquals(
                 "apgd-ce needs an Linf or L2 ball on the image, found flow-Linf eps=0.05 (a flow"
-                    + " bound: use StAdv)",
+                        + " bound: use StAdv)",
                 e.getMessage());
         e =
                 assertThrows(
@@ -213,7 +268,7 @@ class StAdvTest {
                         () -> new Composition("mix", List.of(StAdv.diffPure(0.05))));
         assertEquals(
                 "mix needs an Linf or L2 ball on the image, found flow-Linf eps=0.05 (a flow bound:"
-                    + " use StAdv)",
+                        + " use StAdv)",
                 e.getMessage());
         IllegalStateException s =
                 assertThrows(
@@ -221,7 +276,7 @@ class StAdvTest {
                         () -> ThreatModel.flow(0.05).check(new float[4], new float[4], 1, "stadv"));
         assertEquals(
                 "stadv check: flow-Linf eps=0.05 bounds a flow field, not the image; StAdv projects"
-                    + " and checks its flows itself",
+                        + " and checks its flows itself",
                 s.getMessage());
     }
 

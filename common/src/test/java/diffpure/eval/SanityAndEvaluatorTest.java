@@ -13,8 +13,10 @@ import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Apgd;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
+import diffpure.attack.FlowWarp;
 import diffpure.attack.Pgd;
 import diffpure.attack.Square;
+import diffpure.attack.StAdv;
 import diffpure.attack.ThreatModel;
 import diffpure.gradient.BpdaGradient;
 import diffpure.gradient.DefendedModel;
@@ -189,7 +191,7 @@ class SanityAndEvaluatorTest {
                                 s ->
                                         s.startsWith(
                                                 "pgd-eot-sign: 16 of 16 samples had all-zero"
-                                                    + " input")),
+                                                        + " input")),
                 w.toString());
         assertTrue(
                 w.stream().anyMatch(s -> s.contains("with unbounded eps 1.000 left 100.0% robust")),
@@ -303,6 +305,17 @@ class SanityAndEvaluatorTest {
                         .withIterations(3)
                         .run(m, xs, ys, id4, AttackContext.of(1));
         assertTrue(sq.traces().stream().allMatch(t -> t.gradients() == 0 && t.forwards() > 0));
+        StAdv.Result st =
+                StAdv.diffPure(0.05)
+                        .withIterations(3)
+                        .runWithFlows(m, xs, ys, id4, AttackContext.of(2));
+        assertTrue(
+                st.attack().traces().stream()
+                        .allMatch(t -> t.gradients() == 2 * 3 && t.evaluations() == 2 * 3));
+        double[] flowLinf = new FlowWarp(1, 8, 8).linf(st.flows(), 4);
+        for (double d : flowLinf) {
+            assertTrue(d > 0 && d <= 0.05 + 1e-7, "flow " + d);
+        }
     }
 
     @Test
