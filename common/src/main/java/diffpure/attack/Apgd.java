@@ -1,0 +1,533 @@
+package diffpure.attack;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import diffpure.gradient.Objective;
+import diffpure.gradient.TargetModel;
+import diffpure.noise.Purpose;
+
+import java.util.Arrays;
+
+/**
+ * Auto-PGD (Croce &amp; Hein, "Reliable evaluation of adversarial robustness with an ensemble of
+ * diverse parameter-free attacks", ICML 2020), following the AutoAttack reference
+ * (fra31/auto-attack, apgd): random start, step 2 eps, momentum 0.75 (none on the first step),
+ * checkpoints every k iterations with k starting at 0.22 n and shrinking by 0.03 n down to 0.06 n,
+ * step halving where fewer than 75% of the steps since the last checkpoint increased the loss or
+ * where the step was not halved last time and the best loss did not improve, restarting from the
+ * best point when halving; losses CE, DLR or targeted DLR on the 9 most likely wrong classes.
+ *
+ * <p>Success: {@link #run} counts a sample as broken once one check evaluation misclassifies it
+ * (AutoAttack's criterion, for APGD-T too: it is a robustness attack whose targets are only a
+ * means); {@link #runTarget} is a targeted attack and counts a sample as broken only once the check
+ * evaluation predicts its target class, and then returns the last such point.
+ *
+ * <p>Deviations, all deliberate: every sample is attacked (the reference skips samples
+ * misclassified by one clean evaluation; here the clean votes measure that), and a sample the
+ * attack does not break gets the highest-loss point found instead of its clean image, which is what
+ * a randomized defence should be voted on.
+ *
+ * @param loss the loss maximised
+ * @param threat the ball
+ * @param iterations iterations per run (100 in AutoAttack)
+ * @param restarts random restarts (runs on the samples not yet broken)
+ * @param targetClasses for the targeted loss, how many of the most likely wrong classes are tried
+ *     (9)
+ * @param rho the oscillation threshold of the step-size rule (0.75)
+ */
+public record Apgd(
+        ApgdLoss loss,
+        ThreatModel threat,
+        int iterations,
+        int restarts,
+        int targetClasses,
+        double rho)
+        implements Attack {
+
+    /** The loss APGD maximises. */
+    public enum ApgdLoss {
+        /** Cross-entropy: "apgd-ce". */
+        CE("apgd-ce"),
+        /** Difference of logits ratio: "apgd-dlr". */
+        DLR("apgd-dlr"),
+        /** Targeted DLR over the most likely wrong classes: "apgd-t". */
+        TARGETED_DLR("apgd-t");
+
+        private final String attackName;
+
+        ApgdLoss(String attackName) {
+            this.attackName = attackName;
+        }
+
+        /** The attack's name in AutoAttack. */
+        public String attackName() {
+            return attackName;
+        }
+    }
+
+    public Apgd {
+        if (iterations < 1) {
+            throw new IllegalArgumentException(
+                    loss.attackName() + ": iterations must be >= 1, found " + iterations);
+        }
+        if (restarts < 1) {
+            throw new IllegalArgumentException(
+                    loss.attackName() + ": restarts must be >= 1, found " + restarts);
+        }
+        if (targetClasses < 1) {
+            throw new IllegalArgumentException(
+                    loss.attackName() + ": target classes must be >= 1, found " + targetClasses);
+        }
+        threat.requireImageBall(loss.attackName());
+    }
+
+    /** APGD-CE as in AutoAttack standard: 100 iterations, 1 restart. */
+    public static Apgd ce(ThreatModel threat) {
+        return new Apgd(ApgdLoss.CE, threat, 100, 1, 9, 0.75);
+    }
+
+    /** APGD-DLR: 100 iterations, 1 restart. */
+    public static Apgd dlr(ThreatModel threat) {
+        return new Apgd(ApgdLoss.DLR, threat, 100, 1, 9, 0.75);
+    }
+
+    /** APGD-T as in AutoAttack standard: 100 iterations, 1 restart per target, 9 target classes. */
+    public static Apgd targeted(ThreatModel threat) {
+        return new Apgd(ApgdLoss.TARGETED_DLR, threat, 100, 1, 9, 0.75);
+    }
+
+    @Override
+    public String name() {
+        return loss.attackName();
+    }
+
+    @Override
+    public Apgd withEps(double eps) {
+        return new Apgd(loss, threat.withEps(eps), iterations, restarts, targetClasses, rho);
+    }
+
+    @Override
+    public Apgd withIterations(int n) {
+        return new Apgd(loss, threat, n, restarts, targetClasses, rho);
+    }
+
+    /** The same attack with another number of restarts. */
+    public Apgd withRestarts(int n) {
+        return new Apgd(loss, threat, iterations, n, targetClasses, rho);
+    }
+
+    /** The same attack with another number of target classes. */
+    public Apgd withTargetClasses(int n) {
+        return new Apgd(loss, threat, iterations, restarts, n, rho);
+    }
+
+    /**
+     * Fails, naming the attack and the class count, when the loss cannot be used with this many
+     * classes.
+     */
+    public void checkClasses(int classes) {
+        switch (loss) {
+            case CE -> Losses.requireClasses(name(), classes, 2, "a wrong class to move to");
+            case DLR -> Losses.requireClasses(name(), classes, 3, "the DLR loss");
+            case TARGETED_DLR -> {
+                Losses.requireClasses(name(), classes, 4, "the targeted DLR loss");
+                Losses.requireClasses(
+                        name(), classes, targetClasses + 1, targetClasses + " target classes");
+            }
+            default -> throw new AssertionError(loss);
+        }
+    }
+
+    @Override
+    public void requireCompatible(TargetModel model) {
+        checkClasses(model.classes());
+    }
+
+    @Override
+    public AttackResult run(
+            TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
+        checkClasses(model.classes());
+        int b = checkBatch(x, sampleIds);
+        if (loss != ApgdLoss.TARGETED_DLR) {
+            return runSchedule(
+                    model, x, labels, sampleIds, context, new int[] {0}, b, Goal.MISCLASSIFY);
+        }
+        int[] ranks = new int[targetClasses];
+        for (int j = 0; j < targetClasses; j++) {
+            ranks[j] = j + 2;
+        }
+        return runSchedule(model, x, labels, sampleIds, context, ranks, b, Goal.MISCLASSIFY);
+    }
+
+    /**
+     * Targeted APGD towards one target on every sample (not only the ones still robust): the class
+     * ranked {@code rank} by the mean clean logits (2 = the most likely wrong class when the sample
+     * is classified correctly), as one of the reference's target loops. Unlike {@link #run},
+     * success here means that a check evaluation predicted the target (a wrong class other than the
+     * target is not enough): the returned image of a successful sample is the last such point, and
+     * its trace's {@code success} and first success iteration refer to reaching the target.
+     */
+    public AttackResult runTarget(
+            TargetModel model,
+            NDArray x,
+            NDArray labels,
+            long[] sampleIds,
+            AttackContext context,
+            int rank) {
+        if (loss != ApgdLoss.TARGETED_DLR) {
+            throw new IllegalArgumentException(name() + " has no targets; use Apgd.targeted");
+        }
+        checkClasses(model.classes());
+        if (rank < 2 || rank > model.classes()) {
+            throw new IllegalArgumentException(
+                    name()
+                            + ": target rank must be in [2, "
+                            + model.classes()
+                            + "], found "
+                            + rank);
+        }
+        return runSchedule(
+                model,
+                x,
+                labels,
+                sampleIds,
+                context,
+                new int[] {rank},
+                checkBatch(x, sampleIds),
+                Goal.REACH_TARGET);
+    }
+
+    /**
+     * The target class of each row for a rank, from the mean clean logits: int64[B] on the host.
+     */
+    public static long[] targetsOfRank(float[] meanLogits, int classes, int rank) {
+        int b = meanLogits.length / classes;
+        long[] t = new long[b];
+        Integer[] order = new Integer[classes];
+        for (int s = 0; s < b; s++) {
+            final int row = s;
+            for (int c = 0; c < classes; c++) {
+                order[c] = c;
+            }
+            // Descending by logit, ties by class index, so the ranking is deterministic.
+            Arrays.sort(
+                    order,
+                    (p, q) -> {
+                        int cmp =
+                                Float.compare(
+                                        meanLogits[row * classes + q],
+                                        meanLogits[row * classes + p]);
+                        return cmp != 0 ? cmp : Integer.compare(p, q);
+                    });
+            t[s] = order[rank - 1];
+        }
+        return t;
+    }
+
+    private static int checkBatch(NDArray x, long[] ids) {
+        int b = (int) x.getShape().get(0);
+        if (b != ids.length) {
+            throw new IllegalArgumentException(b + " images but " + ids.length + " sample ids");
+        }
+        return b;
+    }
+
+    /** When a run counts a sample as broken. */
+    private enum Goal {
+        /** Any wrong class (AutoAttack's criterion). */
+        MISCLASSIFY,
+        /** The run's target class. */
+        REACH_TARGET
+    }
+
+    private AttackResult runSchedule(
+            TargetModel model,
+            NDArray x,
+            NDArray labels,
+            long[] ids,
+            AttackContext ctx,
+            int[] ranks,
+            int b,
+            Goal goal) {
+        Tally tally = new Tally(name(), b);
+        long[] lab = Tensors.hostLong(labels);
+        int per = (int) x.getShape().slice(1).size();
+        int k = model.classes();
+        float[] xHost = Tensors.host(x);
+        float[] out = xHost.clone();
+        float[] bestLoss = new float[b];
+        Arrays.fill(bestLoss, Float.NEGATIVE_INFINITY);
+        boolean[] broken = new boolean[b];
+        long[][] targets = null;
+        try (NDManager run = NDManager.subManagerOf(x)) {
+            run.tempAttachAll(x, labels);
+            if (loss == ApgdLoss.TARGETED_DLR) {
+                // One gradient-free evaluation of the clean images ranks the classes (averaged over
+                // the EOT copies).
+                int[] all = Tensors.all(b);
+                NDArray logits = model.logits(x, ids, Purpose.PURIFY, ctx.draw(0), model.eot());
+                tally.observe(all, logits, lab, false);
+                float[] mean = Tensors.host(logits.mean(new int[] {1}));
+                targets = new long[ranks.length][];
+                for (int j = 0; j < ranks.length; j++) {
+                    targets[j] = targetsOfRank(mean, k, ranks[j]);
+                }
+            }
+            long drawsPerRun = iterations + 1L;
+            int runIndex = 0;
+            for (int j = 0; j < ranks.length; j++) {
+                for (int r = 0; r < restarts; r++, runIndex++) {
+                    boolean[] todo = new boolean[b];
+                    for (int s = 0; s < b; s++) {
+                        todo[s] = !broken[s];
+                    }
+                    int[] idx = Tensors.indicesOf(todo);
+                    if (idx.length == 0) {
+                        break;
+                    }
+                    long[] subIds = Tensors.select(ids, idx);
+                    long[] subLab = Tensors.select(lab, idx);
+                    try (NDManager sub = run.newSubManager()) {
+                        NDArray xs = Tensors.rows(x, idx, sub);
+                        NDArray ls;
+                        Objective obj;
+                        if (loss == ApgdLoss.TARGETED_DLR) {
+                            ls = Losses.encode(sub, subLab, Tensors.select(targets[j], idx), k);
+                            obj = Losses.targetedDlr();
+                        } else {
+                            ls = sub.create(subLab);
+                            obj = loss == ApgdLoss.CE ? Losses.crossEntropy() : Losses.dlr();
+                        }
+                        long base = 1 + runIndex * drawsPerRun;
+                        long[] goals = goal == Goal.REACH_TARGET ? targets[j] : null;
+                        Single res =
+                                single(
+                                        model, xs, ls, subLab, goals, subIds, idx, tally, ctx,
+                                        runIndex, base, obj);
+                        for (int i = 0; i < idx.length; i++) {
+                            int s = idx[i];
+                            if (res.fooled[i]) {
+                                broken[s] = true;
+                                System.arraycopy(res.bestAdv, i * per, out, s * per, per);
+                            } else if (!broken[s] && res.bestLoss[i] > bestLoss[s]) {
+                                bestLoss[s] = res.bestLoss[i];
+                                System.arraycopy(res.best, i * per, out, s * per, per);
+                            }
+                        }
+                    }
+                }
+            }
+            NDArray adv = run.create(out, x.getShape());
+            double[] dist = threat.check(xHost, out, b, name());
+            return new AttackResult(run.ret(adv), tally.traces(), dist);
+        }
+    }
+
+    /** Result of one APGD run on a subset, on the host. */
+    private record Single(float[] best, float[] bestLoss, boolean[] fooled, float[] bestAdv) {}
+
+    private Single single(
+            TargetModel model,
+            NDArray x,
+            NDArray labels,
+            long[] lab,
+            long[] goals,
+            long[] ids,
+            int[] idx,
+            Tally tally,
+            AttackContext ctx,
+            int initDraw,
+            long drawBase,
+            Objective obj) {
+        int n = idx.length;
+        Shape shape = x.getShape();
+        int per = (int) shape.slice(1).size();
+        NDManager m = x.getManager();
+        int k = Math.max((int) (0.22 * iterations), 1);
+        int nIterMin = Math.max((int) (0.06 * iterations), 1);
+        int sizeDecr = Math.max((int) (0.03 * iterations), 1);
+        float eps = (float) threat.eps();
+        // Per-row tallies use the batch index: map subset rows back through idx.
+        long[] labFull = new long[tally.success.length];
+        for (int i = 0; i < n; i++) {
+            labFull[idx[i]] = lab[i];
+        }
+
+        NDArray xAdv = threat.project(x, x.add(randomStart(m, shape, ids, ctx, initDraw)));
+        NDArray xBest = xAdv.duplicate();
+        NDArray xBestAdv = xAdv.duplicate();
+        float[] lossSteps = new float[iterations * n];
+        float[] lossBest;
+        boolean[] acc = new boolean[n];
+        NDArray grad;
+        try (NDManager it = m.newSubManager()) {
+            it.tempAttachAll(xAdv, labels);
+            TargetModel.Evaluation ev =
+                    model.lossAndGradient(
+                            xAdv, labels, ids, obj, Purpose.PURIFY, ctx.draw(drawBase));
+            boolean[] wrong = tally.observe(idx, ev.logits(), labFull, goals, true);
+            tally.zeroGradients(idx, ev.gradient());
+            for (int i = 0; i < n; i++) {
+                acc[i] = !wrong[i];
+                if (wrong[i]) {
+                    tally.succeed(idx[i], 0);
+                }
+            }
+            lossBest = Tensors.host(ev.loss());
+            grad = it.ret(ev.gradient());
+        }
+        NDArray gradBest = grad.duplicate();
+        float[] step = new float[n];
+        Arrays.fill(step, 2 * eps);
+        NDArray xAdvOld = xAdv.duplicate();
+        int counter3 = 0;
+        float[] lossBestLastCheck = lossBest.clone();
+        boolean[] reducedLastCheck = new boolean[n];
+        Arrays.fill(reducedLastCheck, true);
+
+        for (int i = 0; i < iterations; i++) {
+            NDArray next;
+            try (NDManager it = m.newSubManager()) {
+                it.tempAttachAll(x, xAdv, xAdvOld, grad);
+                NDArray grad2 = xAdv.sub(xAdvOld);
+                float a = i > 0 ? 0.75f : 1.0f;
+                NDArray stepT = Tensors.perRow(it.create(step), xAdv);
+                NDArray dir = threat.norm() == Norm.LINF ? grad.sign() : Norm.L2.normalize(grad);
+                NDArray z = threat.project(x, xAdv.add(stepT.mul(dir)));
+                next = threat.project(x, xAdv.add(z.sub(xAdv).mul(a)).add(grad2.mul(1 - a)));
+                next = it.ret(next);
+            }
+            xAdvOld.close();
+            xAdvOld = xAdv;
+            xAdv = next;
+
+            float[] y1;
+            boolean[] improved = new boolean[n];
+            NDArray newBestAdv;
+            NDArray newBest;
+            NDArray newGradBest;
+            NDArray newGrad;
+            try (NDManager it = m.newSubManager()) {
+                it.tempAttachAll(xAdv, labels, xBest, xBestAdv, gradBest);
+                TargetModel.Evaluation ev =
+                        model.lossAndGradient(
+                                xAdv, labels, ids, obj, Purpose.PURIFY, ctx.draw(drawBase + 1 + i));
+                boolean[] wrong = tally.observe(idx, ev.logits(), labFull, goals, true);
+                tally.zeroGradients(idx, ev.gradient());
+                for (int r = 0; r < n; r++) {
+                    if (wrong[r]) {
+                        acc[r] = false;
+                        tally.succeed(idx[r], i + 1);
+                    }
+                }
+                y1 = Tensors.host(ev.loss());
+                for (int r = 0; r < n; r++) {
+                    improved[r] = y1[r] > lossBest[r];
+                }
+                newBestAdv = it.ret(Tensors.select(wrong, xAdv, xBestAdv, it));
+                newBest = it.ret(Tensors.select(improved, xAdv, xBest, it));
+                newGradBest = it.ret(Tensors.select(improved, ev.gradient(), gradBest, it));
+                newGrad = it.ret(ev.gradient());
+            }
+            // Old arrays are closed only after the scope has handed its borrowed arrays back.
+            xBestAdv.close();
+            xBest.close();
+            gradBest.close();
+            grad.close();
+            xBestAdv = newBestAdv;
+            xBest = newBest;
+            gradBest = newGradBest;
+            grad = newGrad;
+            System.arraycopy(y1, 0, lossSteps, i * n, n);
+            for (int r = 0; r < n; r++) {
+                if (improved[r]) {
+                    lossBest[r] = y1[r];
+                }
+            }
+
+            counter3++;
+            if (counter3 == k) {
+                boolean[] reduce = new boolean[n];
+                boolean any = false;
+                for (int r = 0; r < n; r++) {
+                    // Oscillation: at most rho * k of the last k steps increased the loss. As in
+                    // the reference, the
+                    // first window compares its oldest step with an unset (zero) entry.
+                    int increases = 0;
+                    for (int c = 0; c < k; c++) {
+                        int cur = Math.floorMod(i - c, iterations);
+                        int prev = Math.floorMod(i - c - 1, iterations);
+                        if (lossSteps[cur * n + r] > lossSteps[prev * n + r]) {
+                            increases++;
+                        }
+                    }
+                    boolean oscillating = increases <= k * rho;
+                    boolean noImprovement =
+                            !reducedLastCheck[r] && lossBestLastCheck[r] >= lossBest[r];
+                    reduce[r] = oscillating || noImprovement;
+                    any |= reduce[r];
+                }
+                reducedLastCheck = reduce;
+                lossBestLastCheck = lossBest.clone();
+                if (any) {
+                    for (int r = 0; r < n; r++) {
+                        if (reduce[r]) {
+                            step[r] /= 2f;
+                        }
+                    }
+                    NDArray restartX;
+                    NDArray restartG;
+                    try (NDManager it = m.newSubManager()) {
+                        it.tempAttachAll(xAdv, xBest, grad, gradBest);
+                        restartX = it.ret(Tensors.select(reduce, xBest, xAdv, it));
+                        restartG = it.ret(Tensors.select(reduce, gradBest, grad, it));
+                    }
+                    xAdv.close();
+                    grad.close();
+                    xAdv = restartX;
+                    grad = restartG;
+                }
+                k = Math.max(k - sizeDecr, nIterMin);
+                counter3 = 0;
+            }
+        }
+        boolean[] fooled = new boolean[n];
+        for (int r = 0; r < n; r++) {
+            fooled[r] = !acc[r];
+        }
+        Single res = new Single(Tensors.host(xBest), lossBest, fooled, Tensors.host(xBestAdv));
+        for (NDArray arr : new NDArray[] {xAdv, xAdvOld, xBest, xBestAdv, grad, gradBest}) {
+            arr.close();
+        }
+        return res;
+    }
+
+    private NDArray randomStart(NDManager m, Shape shape, long[] ids, AttackContext ctx, int draw) {
+        int per = (int) shape.slice(1).size();
+        float[] t = new float[ids.length * per];
+        double eps = threat.eps();
+        for (int s = 0; s < ids.length; s++) {
+            double norm = 0;
+            if (threat.norm() == Norm.LINF) {
+                double[] u = AttackNoise.uniforms(ctx, ids[s], Purpose.ATTACK_INIT, draw, 0, per);
+                for (int i = 0; i < per; i++) {
+                    t[s * per + i] = (float) (2 * u[i] - 1);
+                    norm = Math.max(norm, Math.abs(t[s * per + i]));
+                }
+            } else {
+                float[] z = AttackNoise.normals(ctx, ids[s], Purpose.ATTACK_INIT, draw, 0, per);
+                System.arraycopy(z, 0, t, s * per, per);
+                for (float v : z) {
+                    norm += (double) v * v;
+                }
+                norm = Math.sqrt(norm);
+            }
+            for (int i = 0; i < per; i++) {
+                t[s * per + i] = (float) (eps * t[s * per + i] / (norm + 1e-12));
+            }
+        }
+        return m.create(t, shape);
+    }
+}

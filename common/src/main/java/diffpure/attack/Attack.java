@@ -1,0 +1,51 @@
+package diffpure.attack;
+
+import ai.djl.ndarray.NDArray;
+
+import diffpure.gradient.TargetModel;
+
+/**
+ * An adversarial attack: immutable configuration plus {@link #run}. Attacks query the model only
+ * through {@link TargetModel} (so EOT, gradient mode and micro-batching live there), draw
+ * randomness only from the project's counter-based noise, and return images checked to lie inside
+ * their threat model.
+ */
+public interface Attack {
+    /**
+     * Attacks a batch.
+     *
+     * @param model the (defended or bare) model; EOT copies are batched inside it
+     * @param x float32[B, C, H, W] clean images in [0, 1]
+     * @param labels int64[B] true labels
+     * @param sampleIds stable sample ids, for noise keys
+     * @param context seed and stage for the attack's randomness and the model's draws
+     * @throws IllegalArgumentException when the attack cannot be used with this model (too few
+     *     classes, wrong gradient mode)
+     * @throws IllegalStateException when a returned image would lie outside the threat model
+     */
+    AttackResult run(
+            TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context);
+
+    /**
+     * Fails before any work when the attack cannot be used with the model (for example too few
+     * classes for its loss), naming the attack and what is missing.
+     *
+     * @throws IllegalArgumentException when incompatible
+     */
+    default void requireCompatible(TargetModel model) {}
+
+    /** Short name for result rows, e.g. "apgd-ce". */
+    String name();
+
+    /** The ball the returned images lie in. */
+    ThreatModel threat();
+
+    /** The main budget: iterations (or queries for Square). */
+    int iterations();
+
+    /** The same attack with another radius. */
+    Attack withEps(double eps);
+
+    /** The same attack with another main budget. */
+    Attack withIterations(int iterations);
+}

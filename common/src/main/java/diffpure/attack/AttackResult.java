@@ -1,0 +1,32 @@
+package diffpure.attack;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.List;
+
+/**
+ * The outcome of an attack on a batch.
+ *
+ * @param adversarial float32[B, C, H, W], every row checked to lie in the threat model's ball and
+ *     in [0, 1]; attached to the clean batch's manager
+ * @param traces one per row, in batch order
+ * @param distances ||adversarial - x|| per row in the threat model's norm, recomputed in double
+ *     precision
+ */
+public record AttackResult(NDArray adversarial, List<AttackTrace> traces, double[] distances) {
+    public AttackResult {
+        traces = List.copyOf(traces);
+        distances = distances.clone();
+    }
+
+    /** The distances (a copy). */
+    @Override
+    public double[] distances() {
+        return distances.clone();
+    }
+
+    /** Trace of row i. */
+    public AttackTrace trace(int i) {
+        return traces.get(i);
+    }
+}

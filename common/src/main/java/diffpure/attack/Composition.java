@@ -1,0 +1,195 @@
+package diffpure.attack;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import diffpure.gradient.TargetModel;
+import diffpure.noise.Purpose;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Attacks run one after another, AutoAttack style: each member runs only on the samples every
+ * earlier member failed on, starting from the clean image; after a member, one fresh evaluation of
+ * its output decides whether the sample is broken (AutoAttack's criterion). A sample is robust only
+ * if every member fails. Broken samples keep the breaking member's image; robust ones keep the
+ * first member's.
+ *
+ * @param name name in result rows, e.g. "autoattack-standard"
+ * @param members the attacks in order, all with the same threat model
+ */
+public record Composition(String name, List<Attack> members) implements Attack {
+    public Composition {
+        members = List.copyOf(members);
+        if (members.isEmpty()) {
+            throw new IllegalArgumentException(name + ": a composition needs at least one attack");
+        }
+        ThreatModel t = members.get(0).threat();
+        // The final re-check of returned images needs a ball on the image.
+        t.requireImageBall(name);
+        for (Attack a : members) {
+            if (!a.threat().equals(t)) {
+                throw new IllegalArgumentException(
+                        name
+                                + ": every attack must use "
+                                + t
+                                + ", "
+                                + a.name()
+                                + " uses "
+                                + a.threat());
+            }
+        }
+    }
+
+    /**
+     * AutoAttack {@code standard}: APGD-CE (1 restart), APGD-T (9 targets), FAB-T (9 targets),
+     * Square (5000 queries), each 100 iterations; the official code runs it with EOT 1.
+     */
+    public static Composition autoAttackStandard(ThreatModel threat) {
+        return new Composition(
+                "autoattack-standard",
+                List.of(
+                        Apgd.ce(threat),
+                        Apgd.targeted(threat),
+                        FabTargeted.standard(threat),
+                        Square.standard(threat)));
+    }
+
+    /**
+     * AutoAttack {@code rand}: APGD-CE and APGD-DLR, 100 iterations, 1 restart; the official code
+     * averages 20 EOT gradients (build the {@link TargetModel} with EOT 20).
+     */
+    public static Composition autoAttackRand(ThreatModel threat) {
+        return new Composition("autoattack-rand", List.of(Apgd.ce(threat), Apgd.dlr(threat)));
+    }
+
+    /** The EOT the published {@code rand} version uses. */
+    public static final int RAND_EOT = 20;
+
+    @Override
+    public ThreatModel threat() {
+        return members.get(0).threat();
+    }
+
+    /** The largest member budget. */
+    @Override
+    public int iterations() {
+        return members.stream().mapToInt(Attack::iterations).max().orElse(0);
+    }
+
+    @Override
+    public Composition withEps(double eps) {
+        return new Composition(name, members.stream().map(a -> a.withEps(eps)).toList());
+    }
+
+    /** Every member with the given budget. */
+    @Override
+    public Composition withIterations(int n) {
+        return new Composition(name, members.stream().map(a -> a.withIterations(n)).toList());
+    }
+
+    @Override
+    public void requireCompatible(TargetModel model) {
+        members.forEach(a -> a.requireCompatible(model));
+    }
+
+    @Override
+    public AttackResult run(
+            TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
+        requireCompatible(model);
+        int b = (int) x.getShape().get(0);
+        int per = (int) x.getShape().slice(1).size();
+        long[] lab = Tensors.hostLong(labels);
+        float[] xh = Tensors.host(x);
+        float[] out = xh.clone();
+        boolean[] broken = new boolean[b];
+        AttackTrace[] traces = new AttackTrace[b];
+        for (int j = 0; j < members.size(); j++) {
+            Attack a = members.get(j);
+            boolean[] todo = new boolean[b];
+            for (int s = 0; s < b; s++) {
+                todo[s] = !broken[s];
+            }
+            int[] idx = Tensors.indicesOf(todo);
+            if (idx.length == 0) {
+                break;
+            }
+            AttackContext child = context.child(j);
+            try (NDManager scope = NDManager.subManagerOf(x)) {
+                scope.tempAttachAll(x, labels);
+                NDArray xs = Tensors.rows(x, idx, scope);
+                NDArray ls = scope.create(Tensors.select(lab, idx));
+                long[] ids = Tensors.select(sampleIds, idx);
+                AttackResult r = a.run(model, xs, ls, ids, child);
+                float[] adv = Tensors.host(r.adversarial());
+                // AutoAttack's criterion after each attack: one fresh evaluation of the returned
+                // image.
+                Tally check = new Tally(a.name(), idx.length);
+                NDArray logits =
+                        model.logits(
+                                r.adversarial(),
+                                ids,
+                                Purpose.PURIFY,
+                                child.draw(AttackContext.DRAWS_PER_STAGE - 1),
+                                1);
+                boolean[] wrong =
+                        check.observe(
+                                Tensors.all(idx.length), logits, Tensors.select(lab, idx), false);
+                for (int i = 0; i < idx.length; i++) {
+                    int s = idx[i];
+                    AttackTrace t = r.trace(i);
+                    AttackTrace counted =
+                            new AttackTrace(
+                                    t.attack(),
+                                    t.success(),
+                                    t.firstSuccessIteration(),
+                                    t.gradients(),
+                                    t.forwards() + check.forwards[i],
+                                    t.evaluations() + check.evaluations[i],
+                                    t.fooledEvaluations() + check.fooled[i],
+                                    t.zeroGradients());
+                    if (wrong[i]) {
+                        broken[s] = true;
+                        System.arraycopy(adv, i * per, out, s * per, per);
+                    } else if (j == 0) {
+                        System.arraycopy(adv, i * per, out, s * per, per);
+                    }
+                    if (traces[s] == null) {
+                        traces[s] =
+                                new AttackTrace(
+                                        a.name(),
+                                        wrong[i],
+                                        wrong[i] ? firstIteration(counted) : -1,
+                                        counted.gradients(),
+                                        counted.forwards(),
+                                        counted.evaluations(),
+                                        counted.fooledEvaluations(),
+                                        counted.zeroGradients());
+                    } else {
+                        String by = wrong[i] ? a.name() : traces[s].attack();
+                        traces[s] =
+                                traces[s].then(
+                                        counted,
+                                        by,
+                                        wrong[i],
+                                        wrong[i] ? firstIteration(counted) : -1);
+                    }
+                }
+            }
+        }
+        List<AttackTrace> list = new ArrayList<>(b);
+        for (AttackTrace t : traces) {
+            list.add(t);
+        }
+        double[] dist = threat().check(xh, out, b, name);
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            NDArray adv = scope.create(out, x.getShape());
+            return new AttackResult(scope.ret(adv), list, dist);
+        }
+    }
+
+    private static int firstIteration(AttackTrace t) {
+        return Math.max(t.firstSuccessIteration(), 0);
+    }
+}

@@ -1,0 +1,185 @@
+package diffpure.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import diffpure.attack.Attack;
+import diffpure.attack.AttackContext;
+import diffpure.attack.AttackResult;
+import diffpure.attack.AttackTrace;
+import diffpure.gradient.DefendedModel;
+import diffpure.gradient.TargetModel;
+import diffpure.noise.Purpose;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The evaluation protocol (DESIGN.md section 5) for one batch: K votes on the clean images, the
+ * attack, K votes on the adversarial images, and as many evaluations of each clean image as the
+ * attack made of it (to measure how often randomness alone flips it). Votes use their own noise
+ * purposes, so they never reuse an attack draw.
+ *
+ * @param model the model attacked and voted on
+ * @param attack the attack
+ * @param votes K, &gt;= 1 (10 by default)
+ * @param runSeed seed of the attack's own randomness
+ * @param cleanDuringCap most clean evaluations per sample for the during-attack count (0: no cap,
+ *     as the protocol asks); the cap is recorded through {@link
+ *     SampleOutcome#cleanDuringEvaluations()}
+ * @param chunk most copies per model call for the clean during-attack evaluations
+ */
+public record RobustnessEvaluator(
+        TargetModel model, Attack attack, int votes, long runSeed, long cleanDuringCap, int chunk) {
+    /** K of the protocol. */
+    public static final int DEFAULT_VOTES = 10;
+
+    public RobustnessEvaluator {
+        if (votes < 1) {
+            throw new IllegalArgumentException("eval.votes must be >= 1, found " + votes);
+        }
+        if (cleanDuringCap < 0 || chunk < 1) {
+            throw new IllegalArgumentException(
+                    "eval.clean-during-cap must be >= 0 and eval.chunk >= 1, found "
+                            + cleanDuringCap
+                            + " and "
+                            + chunk);
+        }
+        GradientMaskingChecks.requireEot(model, attack);
+    }
+
+    /** The protocol's defaults: 10 votes, no cap, 64 copies per call. */
+    public static RobustnessEvaluator of(TargetModel model, Attack attack, long runSeed) {
+        return new RobustnessEvaluator(model, attack, DEFAULT_VOTES, runSeed, 0, 64);
+    }
+
+    /** Runs the protocol on a batch and returns one outcome per sample, in batch order. */
+    public List<SampleOutcome> evaluate(NDArray x, NDArray labels, long[] sampleIds) {
+        long t0 = System.nanoTime();
+        int b = (int) x.getShape().get(0);
+        int per = (int) x.getShape().slice(1).size();
+        long[] lab = labels.toType(DataType.INT64, false).toLongArray();
+        String mode = model instanceof DefendedModel d ? d.mode().name() : "none";
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            scope.tempAttachAll(x, labels);
+            int[][] clean = predictions(model.logits(x, sampleIds, Purpose.VOTE_CLEAN, 0, votes));
+            AttackResult r = attack.run(model, x, labels, sampleIds, AttackContext.of(runSeed));
+            int[][] adv =
+                    predictions(
+                            model.logits(
+                                    r.adversarial(),
+                                    sampleIds,
+                                    Purpose.VOTE_ADVERSARIAL,
+                                    0,
+                                    votes));
+            long[] cleanEvals = new long[b];
+            long[] cleanFooled = new long[b];
+            long[] spent = cleanDuring(x, sampleIds, lab, r, cleanEvals, cleanFooled);
+            float[] xh = x.toType(DataType.FLOAT32, false).toFloatArray();
+            float[] ah = r.adversarial().toType(DataType.FLOAT32, false).toFloatArray();
+            double seconds = (System.nanoTime() - t0) / 1e9 / b;
+            List<SampleOutcome> out = new ArrayList<>(b);
+            for (int s = 0; s < b; s++) {
+                float[] d = new float[per];
+                double linf = 0;
+                double l2 = 0;
+                for (int i = 0; i < per; i++) {
+                    d[i] = ah[s * per + i] - xh[s * per + i];
+                    linf = Math.max(linf, Math.abs(d[i]));
+                    l2 += (double) d[i] * d[i];
+                }
+                AttackTrace t = r.trace(s);
+                List<String> warnings = new ArrayList<>();
+                if (t.zeroGradients() > 0) {
+                    warnings.add(
+                            "all-zero input gradient in "
+                                    + t.zeroGradients()
+                                    + " of "
+                                    + t.gradients()
+                                    + " gradient evaluations ("
+                                    + t.attack()
+                                    + ")");
+                }
+                out.add(
+                        new SampleOutcome(
+                                sampleIds[s],
+                                (int) lab[s],
+                                clean[s],
+                                adv[s],
+                                t.evaluations(),
+                                t.fooledEvaluations(),
+                                cleanEvals[s],
+                                cleanFooled[s],
+                                linf,
+                                Math.sqrt(l2),
+                                d,
+                                t.firstSuccessIteration(),
+                                t.success() ? t.attack() : null,
+                                t.gradients(),
+                                t.forwards(),
+                                2L * votes + spent[s],
+                                mode,
+                                seconds,
+                                warnings));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Evaluates each clean image as often as the attack evaluated it (once suffices for a
+     * deterministic model).
+     */
+    private long[] cleanDuring(
+            NDArray x, long[] ids, long[] lab, AttackResult r, long[] evals, long[] fooled) {
+        int b = ids.length;
+        long[] spent = new long[b];
+        long[] want = new long[b];
+        long most = 0;
+        for (int s = 0; s < b; s++) {
+            want[s] = r.trace(s).evaluations();
+            if (cleanDuringCap > 0) {
+                want[s] = Math.min(want[s], cleanDuringCap);
+            }
+            most = Math.max(most, want[s]);
+        }
+        if (!model.isRandomized()) {
+            int[][] p = predictions(model.logits(x, ids, Purpose.VOTE_CLEAN, 1, 1));
+            for (int s = 0; s < b; s++) {
+                evals[s] = want[s];
+                fooled[s] = p[s][0] == lab[s] ? 0 : want[s];
+                spent[s] = 1;
+            }
+            return spent;
+        }
+        long done = 0;
+        long draw = 1;
+        while (done < most) {
+            int copies = (int) Math.min(chunk, most - done);
+            int[][] p = predictions(model.logits(x, ids, Purpose.VOTE_CLEAN, draw++, copies));
+            for (int s = 0; s < b; s++) {
+                for (int m = 0; m < copies && done + m < want[s]; m++) {
+                    evals[s]++;
+                    fooled[s] += p[s][m] == lab[s] ? 0 : 1;
+                }
+                spent[s] += copies;
+            }
+            done += copies;
+        }
+        return spent;
+    }
+
+    private static int[][] predictions(NDArray logits) {
+        int b = (int) logits.getShape().get(0);
+        int copies = (int) logits.getShape().get(1);
+        long[] p = logits.argMax(2).toType(DataType.INT64, false).toLongArray();
+        int[][] out = new int[b][copies];
+        for (int s = 0; s < b; s++) {
+            for (int m = 0; m < copies; m++) {
+                out[s][m] = (int) p[s * copies + m];
+            }
+        }
+        return out;
+    }
+}

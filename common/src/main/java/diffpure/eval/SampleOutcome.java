@@ -1,0 +1,128 @@
+package diffpure.eval;
+
+import java.util.List;
+
+/**
+ * Everything the protocol records for one sample under one attack setting: the shape of a row of
+ * the {@code samples} table.
+ *
+ * @param sampleId stable sample id
+ * @param label true label
+ * @param cleanVotes predicted class of each of the K purify-and-classify votes on the clean image
+ * @param adversarialVotes the same on the final adversarial image
+ * @param duringAttackEvaluations stochastic evaluations made during the attack
+ * @param duringAttackFooled how many of them misclassified the sample
+ * @param cleanDuringEvaluations evaluations of the clean image made to match that count
+ * @param cleanDuringFooled how many of them misclassified the clean image
+ * @param linf ||adversarial - clean||_inf
+ * @param l2 ||adversarial - clean||_2
+ * @param perturbation adversarial - clean, float32, channel-major
+ * @param firstSuccessIteration iteration at which the attack first fooled an evaluation, -1 if
+ *     never
+ * @param brokenBy the attack that broke the sample, null if none did
+ * @param gradients input-gradient evaluations the attack spent
+ * @param forwards gradient-free evaluations the attack spent
+ * @param voteEvaluations evaluations spent on votes and on the clean during-attack count
+ * @param gradientMode the gradient mode of the defended model, "none" for a bare classifier
+ * @param seconds wall time of the batch divided by its size
+ * @param warnings what looked wrong (zero gradients, sanity checks)
+ */
+public record SampleOutcome(
+        long sampleId,
+        int label,
+        int[] cleanVotes,
+        int[] adversarialVotes,
+        long duringAttackEvaluations,
+        long duringAttackFooled,
+        long cleanDuringEvaluations,
+        long cleanDuringFooled,
+        double linf,
+        double l2,
+        float[] perturbation,
+        int firstSuccessIteration,
+        String brokenBy,
+        long gradients,
+        long forwards,
+        long voteEvaluations,
+        String gradientMode,
+        double seconds,
+        List<String> warnings) {
+
+    public SampleOutcome {
+        cleanVotes = cleanVotes.clone();
+        adversarialVotes = adversarialVotes.clone();
+        perturbation = perturbation.clone();
+        warnings = List.copyOf(warnings);
+    }
+
+    @Override
+    public int[] cleanVotes() {
+        return cleanVotes.clone();
+    }
+
+    @Override
+    public int[] adversarialVotes() {
+        return adversarialVotes.clone();
+    }
+
+    @Override
+    public float[] perturbation() {
+        return perturbation.clone();
+    }
+
+    /** Whether any evaluation during the attack was fooled. */
+    public boolean duringAttackFlag() {
+        return duringAttackFooled > 0;
+    }
+
+    /** Whether any of the matching clean evaluations was wrong. */
+    public boolean cleanDuringFlag() {
+        return cleanDuringFooled > 0;
+    }
+
+    /** Number of correct clean votes. */
+    public int cleanCorrect() {
+        return Votes.correct(cleanVotes, label);
+    }
+
+    /** Number of correct adversarial votes. */
+    public int adversarialCorrect() {
+        return Votes.correct(adversarialVotes, label);
+    }
+
+    /** The most frequent clean prediction (smallest class on ties). */
+    public int cleanPrediction() {
+        return Votes.mode(cleanVotes);
+    }
+
+    /** The most frequent adversarial prediction (smallest class on ties). */
+    public int adversarialPrediction() {
+        return Votes.mode(adversarialVotes);
+    }
+
+    /** A copy with more warnings. */
+    public SampleOutcome withWarnings(List<String> more) {
+        List<String> all = new java.util.ArrayList<>(warnings);
+        all.addAll(more);
+        return new SampleOutcome(
+                sampleId,
+                label,
+                cleanVotes,
+                adversarialVotes,
+                duringAttackEvaluations,
+                duringAttackFooled,
+                cleanDuringEvaluations,
+                cleanDuringFooled,
+                linf,
+                l2,
+                perturbation,
+                firstSuccessIteration,
+                brokenBy,
+                gradients,
+                forwards,
+                voteEvaluations,
+                gradientMode,
+                seconds,
+                all);
+    }
+}

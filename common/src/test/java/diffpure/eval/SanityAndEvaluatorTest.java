@@ -1,0 +1,372 @@
+package diffpure.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import diffpure.attack.Apgd;
+import diffpure.attack.AttackContext;
+import diffpure.attack.AttackResult;
+import diffpure.attack.FlowWarp;
+import diffpure.attack.Pgd;
+import diffpure.attack.Square;
+import diffpure.attack.StAdv;
+import diffpure.attack.ThreatModel;
+import diffpure.gradient.BpdaGradient;
+import diffpure.gradient.DefendedModel;
+import diffpure.gradient.GradientDiagnostics;
+import diffpure.gradient.Objective;
+import diffpure.gradient.StoredStatesGradient;
+import diffpure.gradient.TargetModel;
+import diffpure.gradient.UndefendedModel;
+import diffpure.model.Classifier;
+import diffpure.model.synthetic.LinearClassifier;
+import diffpure.model.synthetic.MlpScoreModel;
+import diffpure.noise.GaussianNoise;
+import diffpure.noise.NoiseKey;
+import diffpure.noise.Purpose;
+import diffpure.purify.DiffusionPurifier;
+import diffpure.sde.ReverseVpSde;
+import diffpure.sde.TimeGrid;
+import diffpure.sde.VpSchedule;
+import diffpure.solver.EulerMaruyama;
+import diffpure.solver.ForwardAlphaBar;
+import diffpure.torch.PtAutograd;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+/**
+ * Gradient-masking checks on models built to trip them and on a well-behaved one; the protocol on
+ * bare and DiffPure-defended synthetic models (10-step chain, EOT 2, 4 images).
+ */
+class SanityAndEvaluatorTest {
+    private static final Shape IMG = new Shape(1, 8, 8);
+    private static NDManager manager;
+    private static LinearClassifier linear;
+    private static NDArray x;
+    private static NDArray y;
+    private static long[] ids;
+
+    @BeforeAll
+    static void setUp() {
+        manager = NDManager.newBaseManager();
+        linear = new LinearClassifier(manager, IMG, 10, 7);
+        float[] data = new float[16 * 64];
+        GaussianNoise.fill(new NoiseKey(3, 0, Purpose.TEST, 0, 0), 0, data, 0, data.length);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = Math.min(0.9f, Math.max(0.1f, 0.5f + 0.15f * data[i]));
+        }
+        x = manager.create(data, new Shape(16).addAll(IMG));
+        try (PtAutograd.Mode off = PtAutograd.disabled()) {
+            y = linear.logits(x).argMax(1);
+        }
+        ids = new long[16];
+        for (int i = 0; i < 16; i++) {
+            ids[i] = 500 + i;
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        manager.close();
+    }
+
+    /** Quantises its input to 8 bits first: zero input gradients everywhere. */
+    private static Classifier quantised() {
+        return new Classifier() {
+            @Override
+            public NDArray logits(NDArray in) {
+                return linear.logits(in.mul(255).round().div(255));
+            }
+
+            @Override
+            public int classes() {
+                return 10;
+            }
+
+            @Override
+            public Shape imageShape() {
+                return IMG;
+            }
+
+            @Override
+            public String describe() {
+                return "quantised linear";
+            }
+        };
+    }
+
+    /** The linear model whose gradients point the wrong way from the 9th draw of a stage on. */
+    private static TargetModel turningAfter(int draws) {
+        UndefendedModel base = new UndefendedModel(linear);
+        return new TargetModel() {
+            @Override
+            public Evaluation lossAndGradient(
+                    NDArray in,
+                    NDArray labels,
+                    long[] sampleIds,
+                    Objective objective,
+                    Purpose purpose,
+                    long draw) {
+                Evaluation e =
+                        base.lossAndGradient(in, labels, sampleIds, objective, purpose, draw);
+                if (draw % AttackContext.DRAWS_PER_STAGE < draws) {
+                    return e;
+                }
+                return new Evaluation(e.loss(), e.logits(), e.gradient().neg(), e.diagnostics());
+            }
+
+            @Override
+            public NDArray logits(
+                    NDArray in, long[] sampleIds, Purpose purpose, long draw, int copies) {
+                return base.logits(in, sampleIds, purpose, draw, copies);
+            }
+
+            @Override
+            public int classes() {
+                return 10;
+            }
+
+            @Override
+            public int eot() {
+                return 1;
+            }
+
+            @Override
+            public boolean isRandomized() {
+                return false;
+            }
+
+            @Override
+            public String describe() {
+                return "turning linear";
+            }
+        };
+    }
+
+    private static DefendedModel defended(GradientDiagnostics unused, String mode, int eot) {
+        VpSchedule sched = VpSchedule.DEFAULT;
+        double abar = ForwardAlphaBar.DISCRETE.at(sched, 0.1);
+        // A nonlinear eps model, so that the exact gradient is not a rescaled BPDA gradient.
+        DiffusionPurifier p =
+                new DiffusionPurifier(
+                        new MlpScoreModel(manager, IMG, 32, 2.0, 5),
+                        EulerMaruyama.chain(
+                                new ReverseVpSde(sched), TimeGrid.of(0.1, 1e-5, 0.01), abar));
+        return new DefendedModel(
+                p,
+                linear,
+                mode.equals("bpda") ? new BpdaGradient() : StoredStatesGradient.exact(),
+                eot,
+                0,
+                11);
+    }
+
+    @Test
+    void maskedGradientsTripTheZeroGradientUnboundedAndSquareChecks() {
+        GradientMaskingChecks checks =
+                GradientMaskingChecks.defaults(
+                        Square.standard(ThreatModel.linf(0.1)).withIterations(400));
+        List<String> w =
+                checks.run(
+                        new UndefendedModel(quantised()),
+                        Pgd.signEpsOver4(ThreatModel.linf(0.1), 8),
+                        x,
+                        y,
+                        ids,
+                        1);
+        assertTrue(
+                w.stream()
+                        .anyMatch(
+                                s ->
+                                        s.startsWith(
+                                                "pgd-eot-sign: 16 of 16 samples had all-zero"
+                                                        + " input")),
+                w.toString());
+        assertTrue(
+                w.stream().anyMatch(s -> s.contains("with unbounded eps 1.000 left 100.0% robust")),
+                w.toString());
+        assertTrue(
+                w.stream().anyMatch(s -> s.startsWith("square (400 queries) left")), w.toString());
+        assertFalse(w.stream().anyMatch(s -> s.startsWith("robust accuracy rose")), w.toString());
+    }
+
+    @Test
+    void gradientsThatTurnAroundTripTheMoreIterationsCheck() {
+        GradientMaskingChecks checks =
+                GradientMaskingChecks.defaults(
+                        Square.standard(ThreatModel.linf(0.1)).withIterations(50));
+        List<String> w =
+                checks.run(
+                        turningAfter(8), Pgd.signEpsOver4(ThreatModel.linf(0.1), 8), x, y, ids, 1);
+        assertTrue(
+                w.stream()
+                        .anyMatch(
+                                s ->
+                                        s.startsWith("robust accuracy rose")
+                                                && s.contains("16 instead of 8")),
+                w.toString());
+    }
+
+    @Test
+    void aWellBehavedModelRaisesNoWarning() {
+        GradientMaskingChecks checks =
+                GradientMaskingChecks.defaults(
+                        Square.standard(ThreatModel.linf(0.1)).withIterations(100));
+        List<String> w =
+                checks.run(
+                        new UndefendedModel(linear),
+                        Apgd.ce(ThreatModel.linf(0.03)).withIterations(20),
+                        x,
+                        y,
+                        ids,
+                        1);
+        assertEquals(List.of(), w);
+    }
+
+    @Test
+    void aRandomizedModelWithoutEotIsAnError() {
+        DefendedModel one = defended(null, "exact", 1);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> RobustnessEvaluator.of(one, Apgd.ce(ThreatModel.linf(0.1)), 1));
+        assertTrue(
+                e.getMessage().startsWith("apgd-ce on the randomized model ")
+                        && e.getMessage()
+                                .endsWith(
+                                        " needs attack.eot >= 2 (EOT), found 1; for randomized"
+                                            + " defences AutoAttack advises its version 'rand'"
+                                            + " (APGD-CE + APGD-DLR with EOT 20), not 'standard'"
+                                            + " (EOT 1)"),
+                e.getMessage());
+    }
+
+    @Test
+    void theProtocolRecordsVotesCountsAndPerturbations() {
+        RobustnessEvaluator ev =
+                new RobustnessEvaluator(
+                        new UndefendedModel(linear),
+                        Apgd.ce(ThreatModel.l2(0.5)).withIterations(5),
+                        3,
+                        7,
+                        0,
+                        64);
+        List<SampleOutcome> o = ev.evaluate(x, y, ids);
+        assertEquals(16, o.size());
+        for (SampleOutcome s : o) {
+            assertEquals(3, s.cleanVotes().length);
+            assertEquals(6, s.gradients());
+            assertEquals(s.duringAttackEvaluations(), s.cleanDuringEvaluations());
+            assertEquals("none", s.gradientMode());
+            double l2 = 0;
+            for (float v : s.perturbation()) {
+                l2 += (double) v * v;
+            }
+            assertEquals(Math.sqrt(l2), s.l2(), 1e-9);
+            assertTrue(s.l2() <= 0.5 + 1e-6);
+            // Deterministic model: all K votes agree, so every criterion agrees with vote 1.
+            assertEquals(
+                    Votes.worst(s.adversarialVotes(), s.label()),
+                    Votes.any(s.adversarialVotes(), s.label()));
+            assertEquals(s.brokenBy() != null, s.duringAttackFlag());
+        }
+    }
+
+    @Test
+    void attacksRunOnTheDefendedModelAndCountEotGradients() {
+        DefendedModel m = defended(null, "exact", 2);
+        NDArray xs = x.get("0:4");
+        NDArray ys = y.get("0:4");
+        long[] id4 = {ids[0], ids[1], ids[2], ids[3]};
+        RobustnessEvaluator ev =
+                new RobustnessEvaluator(
+                        m, Apgd.ce(ThreatModel.linf(0.05)).withIterations(3), 3, 5, 0, 4);
+        List<SampleOutcome> o = ev.evaluate(xs, ys, id4);
+        for (SampleOutcome s : o) {
+            assertEquals(2 * 4, s.gradients(), "EOT 2 x (start + 3 iterations)");
+            assertEquals(8, s.duringAttackEvaluations());
+            assertEquals(8, s.cleanDuringEvaluations());
+            assertEquals("exact", s.gradientMode());
+            assertTrue(s.linf() <= 0.05 + 1e-6);
+        }
+        AttackResult sq =
+                Square.standard(ThreatModel.l2(0.3))
+                        .withIterations(3)
+                        .run(m, xs, ys, id4, AttackContext.of(1));
+        assertTrue(sq.traces().stream().allMatch(t -> t.gradients() == 0 && t.forwards() > 0));
+        StAdv.Result st =
+                StAdv.diffPure(0.05)
+                        .withIterations(3)
+                        .runWithFlows(m, xs, ys, id4, AttackContext.of(2));
+        assertTrue(
+                st.attack().traces().stream()
+                        .allMatch(t -> t.gradients() == 2 * 3 && t.evaluations() == 2 * 3));
+        double[] flowLinf = new FlowWarp(1, 8, 8).linf(st.flows(), 4);
+        for (double d : flowLinf) {
+            assertTrue(d > 0 && d <= 0.05 + 1e-7, "flow " + d);
+        }
+    }
+
+    @Test
+    void bpdaDiffersFromTheExactGradientOnlyInTheBackwardPass() {
+        DefendedModel exact = defended(null, "exact", 2);
+        DefendedModel bpda = defended(null, "bpda", 2);
+        NDArray xs = x.get("0:4");
+        NDArray ys = y.get("0:4");
+        long[] id4 = {ids[0], ids[1], ids[2], ids[3]};
+        TargetModel.Evaluation e =
+                exact.lossAndGradient(xs, ys, id4, Objective.CROSS_ENTROPY, Purpose.PURIFY, 3);
+        TargetModel.Evaluation b =
+                bpda.lossAndGradient(xs, ys, id4, Objective.CROSS_ENTROPY, Purpose.PURIFY, 3);
+        float[] le = e.logits().toFloatArray();
+        float[] lb = b.logits().toFloatArray();
+        for (int i = 0; i < le.length; i++) {
+            assertEquals(le[i], lb[i], 1e-5, "the same forward pass");
+        }
+        float[] ge = e.gradient().toFloatArray();
+        float[] gb = b.gradient().toFloatArray();
+        double diff = 0;
+        for (int i = 0; i < ge.length; i++) {
+            diff = Math.max(diff, Math.abs(ge[i] - gb[i]));
+        }
+        assertNotEquals(0.0, diff, "a different backward pass");
+        Pgd attack = Pgd.bpdaEot(0.05).withIterations(2);
+        AttackResult rb = attack.run(bpda, xs, ys, id4, AttackContext.of(2));
+        AttackResult re =
+                new Pgd(
+                                "pgd",
+                                attack.threat(),
+                                2,
+                                attack.step(),
+                                attack.stepScale(),
+                                attack.rule(),
+                                attack.start(),
+                                "")
+                        .run(exact, xs, ys, id4, AttackContext.of(2));
+        for (int s = 0; s < 4; s++) {
+            assertEquals(re.trace(s).evaluations(), rb.trace(s).evaluations());
+            assertEquals(4, rb.trace(s).gradients());
+        }
+        assertNotEquals(
+                0.0, maxDiff(rb.adversarial().toFloatArray(), re.adversarial().toFloatArray()));
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+}
