@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
 import diffpure.torch.PtAutograd;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,6 +65,21 @@ public abstract class PtTorchScript implements AutoCloseable {
     block.freezeParameters(true);
   }
 
+  private static final ThreadLocal<Boolean> OPTIMIZER_OFF = ThreadLocal.withInitial(() -> false);
+
+  /**
+   * TorchScript's profiling graph executor is on by default, per thread; it re-specialises the graph as grad
+   * requirements and shapes change, and with it on an inference call after a gradient call on the same module
+   * can fail (../shared/TOOLCHAIN.md). DJL applies its ai.djl.pytorch.graph_optimizer property only inside
+   * Block.forward, which this class bypasses, so each thread switches it off itself.
+   */
+  private static void disableGraphOptimizerOnThisThread() {
+    if (!OPTIMIZER_OFF.get()) {
+      JniUtils.setGraphExecutorOptimize(false);
+      OPTIMIZER_OFF.set(true);
+    }
+  }
+
   /** Runs the golden probe; subclasses call this at the end of their constructor. */
   protected final void checkProbe() {
     try (NDManager scope = model.getNDManager().newSubManager();
@@ -99,6 +115,7 @@ public abstract class PtTorchScript implements AutoCloseable {
 
   /** Calls forward on the module; outputs attach to the first input's manager. */
   protected final NDArray forward(NDArray... inputs) {
+    disableGraphOptimizerOnThisThread();
     NDList out = IValueUtils.forward(block, new NDList(inputs), true);
     if (out.size() != 1) {
       out.close();
