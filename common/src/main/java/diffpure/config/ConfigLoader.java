@@ -194,6 +194,12 @@ public final class ConfigLoader {
     }
 
     ExperimentConfig read(String hash) {
+      // Ids become partition directory names (run_id=...): keep them plain.
+      for (String key : List.of("run.id", "experiment.name")) {
+        if (!string(key).matches("[A-Za-z0-9._-]*")) {
+          throw bad(key, "may contain only letters, digits, '.', '_' and '-'");
+        }
+      }
       RunSettings run = new RunSettings(string("run.id"), longValue("run.seed"),
           nonEmpty("run.output"), atLeast("run.chunk-samples", 1),
           atLeast("run.partition-samples", 1), atLeast("run.batch-samples", 1),

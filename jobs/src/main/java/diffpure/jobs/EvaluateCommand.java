@@ -4,6 +4,7 @@ import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
 import diffpure.jobs.eval.DryRun;
 import diffpure.jobs.eval.EvaluationJob;
+import diffpure.jobs.eval.InProcessShard;
 import diffpure.jobs.eval.ResultTables;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,6 +45,11 @@ public final class EvaluateCommand implements Callable<Integer> {
       description = "seconds between progress lines (default ${DEFAULT-VALUE})")
   int progressSeconds;
 
+  @Option(names = "--in-process-shard", paramLabel = "I/N",
+      description = "benchmark baseline: run shard I of N of the planned partitions in this process,"
+          + " without Spark, writing nothing")
+  String shard;
+
   @Option(names = "--banner", description = "a line printed above the results (bin/demo's)")
   String banner;
 
@@ -53,6 +59,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     ExperimentConfig c = loaded.config();
     if (dryRun) {
       DryRun.print(c, DryRun.measure(c, new org.apache.hadoop.conf.Configuration()), slots,
+          System.out);
+      return 0;
+    }
+    if (shard != null) {
+      String[] in = shard.split("/");
+      if (in.length != 2) {
+        throw new IllegalArgumentException("--in-process-shard must be I/N, found '" + shard + "'");
+      }
+      InProcessShard.run(c, Integer.parseInt(in[0].trim()), Integer.parseInt(in[1].trim()),
           System.out);
       return 0;
     }

@@ -134,8 +134,10 @@ public final class DryRun {
         e.gradientRows(), e.forwardRows());
     out.printf(Locale.ROOT, "  measured on the driver (%s): %.4f s per gradient row, %.4f s per"
         + " forward row%n", e.where(), e.secondsPerGradientRow(), e.secondsPerForwardRow());
-    out.printf(Locale.ROOT, "  estimate: %.1f s per sample, %.2f slot-hours in all, about %.1f h"
-        + " on %d parallel task slots like this one%n", e.secondsPerSample(),
-        e.totalSeconds() / 3600, e.totalSeconds() / 3600 / slots, slots);
+    double wall = e.totalSeconds() / slots;
+    out.printf(Locale.ROOT, "  estimate: %.1f s per sample, %.2f slot-hours in all, about %s on %d"
+        + " parallel task slots like this one%n", e.secondsPerSample(), e.totalSeconds() / 3600,
+        wall < 7200 ? String.format(Locale.ROOT, "%.1f min", wall / 60)
+            : String.format(Locale.ROOT, "%.1f h", wall / 3600), slots);
   }
 }

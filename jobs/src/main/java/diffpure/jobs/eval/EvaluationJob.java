@@ -165,8 +165,15 @@ public final class EvaluationJob {
         // One element per slice: partition p of the RDD is planned partition p.
         JavaRDD<Row> rows = jsc.parallelize(parts, parts.size()).mapPartitions(task);
         Dataset<Row> df = spark.createDataFrame(rows, SampleRows.SCHEMA);
-        df.write().mode(SaveMode.Overwrite).option("partitionOverwriteMode", "dynamic")
-            .partitionBy("run_id", "chunk").parquet(samples);
+        if (pathOutputCommitter(spark)) {
+          // The S3A committers (spark-hadoop-cloud) refuse dynamic partition overwrite; overwriting
+          // the one partition directory by path is the same commit for a single (run_id, chunk).
+          df.drop("run_id", "chunk").write().mode(SaveMode.Overwrite)
+              .parquet(samples + "/run_id=" + runId + "/chunk=" + k);
+        } else {
+          df.write().mode(SaveMode.Overwrite).option("partitionOverwriteMode", "dynamic")
+              .partitionBy("run_id", "chunk").parquet(samples);
+        }
         long planned = parts.stream().mapToLong(p -> p.samples().size()).sum();
         long written = spark.read().parquet(samples)
             .where("run_id = '" + runId.replace("'", "''") + "' AND chunk = " + k).count();
@@ -189,6 +196,12 @@ public final class EvaluationJob {
     o.log().printf(Locale.ROOT, "run %s: %s, %d chunks computed now, %d before; tables %s and %s%n",
         runId, complete ? "complete" : "incomplete", ran, doneBefore, samples, runs);
     return new Outcome(runId, samples, runs, ran, doneBefore, complete);
+  }
+
+  /** Whether Spark commits through Hadoop's PathOutputCommitter (the S3A committers). */
+  static boolean pathOutputCommitter(SparkSession spark) {
+    return spark.conf().get("spark.sql.sources.commitProtocolClass", "")
+        .endsWith("PathOutputCommitProtocol");
   }
 
   private static Row previousRun(SparkSession spark, String runs, String runId) {
@@ -230,8 +243,13 @@ public final class EvaluationJob {
         c.configHash(), p.gitSha(), versions(spark), hardware(spark), p.epsName(), p.epsSha256(),
         p.classifierName(), p.classifierSha256(), p.datasetSource(), plan.samples(),
         plan.chunks().size(), chunksDone, started, ended, SampleRows.SCHEMA_VERSION);
-    spark.createDataFrame(List.of(row), RUNS_SCHEMA).coalesce(1).write().mode(SaveMode.Overwrite)
-        .option("partitionOverwriteMode", "dynamic").partitionBy("run_id").parquet(runs);
+    Dataset<Row> df = spark.createDataFrame(List.of(row), RUNS_SCHEMA).coalesce(1);
+    if (pathOutputCommitter(spark)) {
+      df.drop("run_id").write().mode(SaveMode.Overwrite).parquet(runs + "/run_id=" + p.runId());
+    } else {
+      df.write().mode(SaveMode.Overwrite).option("partitionOverwriteMode", "dynamic")
+          .partitionBy("run_id").parquet(runs);
+    }
   }
 
   private static String versions(SparkSession spark) {
