@@ -200,8 +200,9 @@ public final class EvaluationJob {
 
   /** Whether Spark commits through Hadoop's PathOutputCommitter (the S3A committers). */
   static boolean pathOutputCommitter(SparkSession spark) {
-    return spark.conf().get("spark.sql.sources.commitProtocolClass", "")
-        .endsWith("PathOutputCommitProtocol");
+    // getOption: get(key, "") would validate "" as a class name.
+    scala.Option<String> c = spark.conf().getOption("spark.sql.sources.commitProtocolClass");
+    return c.isDefined() && c.get().endsWith("PathOutputCommitProtocol");
   }
 
   private static Row previousRun(SparkSession spark, String runs, String runId) {

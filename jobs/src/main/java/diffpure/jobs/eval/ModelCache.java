@@ -28,14 +28,14 @@ import org.apache.hadoop.fs.FileSystem;
 public final class ModelCache {
   private static final ConcurrentMap<String, PtScoreModel> EPS = new ConcurrentHashMap<>();
   private static final ConcurrentMap<String, PtClassifier> CLASSIFIERS = new ConcurrentHashMap<>();
-  private static final AtomicInteger LOADS = new AtomicInteger();
+  private static final ConcurrentMap<String, AtomicInteger> LOADS = new ConcurrentHashMap<>();
 
   private ModelCache() {}
 
   /** The score model at uri on device, loaded on first use. */
   public static PtScoreModel eps(String uri, Device device, String cacheDir, Configuration conf) {
     return EPS.computeIfAbsent(uri + "|" + device, k -> {
-      LOADS.incrementAndGet();
+      LOADS.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
       return PtScoreModel.load(localize(uri, cacheDir, conf), device);
     });
   }
@@ -44,14 +44,15 @@ public final class ModelCache {
   public static PtClassifier classifier(
       String uri, Device device, String cacheDir, Configuration conf) {
     return CLASSIFIERS.computeIfAbsent(uri + "|" + device, k -> {
-      LOADS.incrementAndGet();
+      LOADS.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
       return PtClassifier.load(localize(uri, cacheDir, conf), device);
     });
   }
 
-  /** How many models this JVM has loaded (for tests: each model once). */
-  public static int loads() {
-    return LOADS.get();
+  /** How often this JVM has loaded the model at uri on device (for tests: once). */
+  public static int loads(String uri, Device device) {
+    AtomicInteger n = LOADS.get(uri + "|" + device);
+    return n == null ? 0 : n.get();
   }
 
   /**

@@ -61,7 +61,8 @@ class EvaluationJobTest {
     assertTrue(o.complete());
     assertEquals(2, o.chunksRun());
     // 3 tasks on 2 threads of one JVM, 2 chunks: each model loaded once.
-    assertEquals(2, ModelCache.loads());
+    assertEquals(1, ModelCache.loads(baseline.config().models().eps(), Device.cpu()));
+    assertEquals(1, ModelCache.loads(baseline.config().models().classifier(), Device.cpu()));
     baselineRows = rows(o.samplesPath(), o.runId()).cache();
   }
 
