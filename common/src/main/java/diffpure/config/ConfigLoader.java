@@ -26,9 +26,9 @@ import java.util.TreeMap;
  * sections in {@link #SECTIONS} are read. A key that reference.conf does not have, or a value of the
  * wrong type or range, is a {@link ConfigError} naming the key, the value and where it was set.
  *
- * <p>Environment variables: {@code DIFFPURE_} + the key in upper case with {@code .} written as
- * {@code _} and {@code -} as {@code __}, e.g. {@code DIFFPURE_ATTACK_EPS=0.03}, {@code
- * DIFFPURE_RUNTIME_TORCH__THREADS=1}.
+ * <p>Environment variables: {@code DIFFPURE_CONF_} + the key in upper case with {@code .} written as
+ * {@code _} and {@code -} as {@code __}, e.g. {@code DIFFPURE_CONF_ATTACK_EPS=0.03}, {@code
+ * DIFFPURE_CONF_RUNTIME_TORCH__THREADS=1}.
  */
 public final class ConfigLoader {
   /** The top-level sections of an experiment. */
@@ -36,7 +36,7 @@ public final class ConfigLoader {
       List.of("experiment", "run", "data", "model", "purify", "attack", "eval", "runtime");
 
   /** Prefix of environment overrides. */
-  public static final String ENV_PREFIX = "DIFFPURE_";
+  public static final String ENV_PREFIX = "DIFFPURE_CONF_";
 
   private ConfigLoader() {}
 
@@ -58,7 +58,7 @@ public final class ConfigLoader {
    *
    * @param experimentFile HOCON file, or null for the defaults alone
    * @param overrides {@code key=value} pairs from the command line (highest precedence)
-   * @param env environment variables (only {@code DIFFPURE_*} are read)
+   * @param env environment variables (only {@code DIFFPURE_CONF_*} are read)
    * @param props system properties (only keys under {@link #SECTIONS} are read)
    * @throws ConfigError naming key, value and origin
    */

@@ -39,8 +39,9 @@ class ConfigLoaderTest {
     Path f = file("attack { eot = 4 }\neval.votes = 5\n");
     assertEquals(4, load(f, List.of(), Map.of(), none).attack().eot());
     // environment > experiment file
-    Map<String, String> env = Map.of("DIFFPURE_ATTACK_EOT", "3",
-        "DIFFPURE_RUNTIME_TORCH__THREADS", "2", "UNRELATED", "x");
+    Map<String, String> env = Map.of("DIFFPURE_CONF_ATTACK_EOT", "3",
+        "DIFFPURE_CONF_RUNTIME_TORCH__THREADS", "2", "DIFFPURE_GIT_SHA", "not config",
+        "UNRELATED", "x");
     ExperimentConfig e = load(f, List.of(), env, none);
     assertEquals(3, e.attack().eot());
     assertEquals(2, e.runtime().torchThreads());

@@ -269,6 +269,17 @@ class EvaluationJobTest {
   }
 
   @Test
+  void aDryRunCountsTheBudgetAndTimesIt() {
+    DryRun.Estimate e = DryRun.measure(baseline.config(), new Configuration());
+    assertEquals(6, e.samples());
+    assertEquals(2 * 2, e.gradientRows(), "PGD-EOT: iterations x EOT");
+    assertEquals(2 * 3 + 4, e.forwardRows(), "2K votes + the matching clean evaluations");
+    assertTrue(e.secondsPerGradientRow() > e.secondsPerForwardRow(), e.toString());
+    assertTrue(e.secondsPerForwardRow() > 0, e.toString());
+    assertEquals(e.samples() * e.secondsPerSample(), e.totalSeconds(), 1e-9);
+  }
+
+  @Test
   void oneRowReplaysInProcess() {
     Row row = baselineRows.orderBy(functions.col("sample_id").desc()).first();
     SampleOutcome o = Replay.sample(baseline.config(), row, new Configuration());
