@@ -5,9 +5,11 @@ import diffpure.data.CifarBinaryDataset;
 import diffpure.data.IdxDataset;
 import diffpure.data.ImageDataset;
 import diffpure.data.ImageNetValDataset;
+
+import org.apache.hadoop.conf.Configuration;
+
 import java.io.Serializable;
 import java.util.List;
-import org.apache.hadoop.conf.Configuration;
 
 /**
  * The evaluation set.
@@ -22,33 +24,36 @@ import org.apache.hadoop.conf.Configuration;
  * @param subsetSeed seed of the subset rule
  */
 public record DataSettings(
-    String format,
-    String images,
-    String labels,
-    List<String> paths,
-    String attribute,
-    int classes,
-    int count,
-    long subsetSeed)
-    implements Serializable {
-  public DataSettings {
-    paths = List.copyOf(paths);
-  }
+        String format,
+        String images,
+        String labels,
+        List<String> paths,
+        String attribute,
+        int classes,
+        int count,
+        long subsetSeed)
+        implements Serializable {
+    public DataSettings {
+        paths = List.copyOf(paths);
+    }
 
-  /**
-   * Opens the data set (headers and labels; pixels as the format reads them).
-   *
-   * @param conf Hadoop configuration for the paths (s3a credentials and endpoints)
-   * @throws diffpure.data.DataException naming the file when the source is bad
-   */
-  public ImageDataset open(Configuration conf) {
-    return switch (format) {
-      case "idx" -> IdxDataset.open(images, labels, classes, conf);
-      case "cifar10" -> CifarBinaryDataset.open(paths, conf);
-      case "imagenet" -> ImageNetValDataset.open(images, labels, conf);
-      case "celeba-hq" -> CelebAHqDataset.open(images, labels, attribute, conf);
-      default -> throw new ConfigError("data.format must be idx, cifar10, imagenet or celeba-hq, found '"
-          + format + "'");
-    };
-  }
+    /**
+     * Opens the data set (headers and labels; pixels as the format reads them).
+     *
+     * @param conf Hadoop configuration for the paths (s3a credentials and endpoints)
+     * @throws diffpure.data.DataException naming the file when the source is bad
+     */
+    public ImageDataset open(Configuration conf) {
+        return switch (format) {
+            case "idx" -> IdxDataset.open(images, labels, classes, conf);
+            case "cifar10" -> CifarBinaryDataset.open(paths, conf);
+            case "imagenet" -> ImageNetValDataset.open(images, labels, conf);
+            case "celeba-hq" -> CelebAHqDataset.open(images, labels, attribute, conf);
+            default ->
+                    throw new ConfigError(
+                            "data.format must be idx, cifar10, imagenet or celeba-hq, found '"
+                                    + format
+                                    + "'");
+        };
+    }
 }

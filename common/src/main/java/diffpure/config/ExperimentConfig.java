@@ -19,19 +19,21 @@ import java.io.Serializable;
  *     runtime.fail-first-attempt-of-partition (what decides the rows)
  */
 public record ExperimentConfig(
-    String experiment,
-    RunSettings run,
-    DataSettings data,
-    ModelSettings models,
-    PurifySettings purify,
-    AttackSettings attack,
-    EvalSettings eval,
-    RuntimeSettings runtime,
-    String configHash)
-    implements Serializable {
+        String experiment,
+        RunSettings run,
+        DataSettings data,
+        ModelSettings models,
+        PurifySettings purify,
+        AttackSettings attack,
+        EvalSettings eval,
+        RuntimeSettings runtime,
+        String configHash)
+        implements Serializable {
 
-  /** The run id: run.id, or the experiment name and the first 12 hex digits of the config hash. */
-  public String runId() {
-    return run.id().isEmpty() ? experiment + "-" + configHash.substring(0, 12) : run.id();
-  }
+    /**
+     * The run id: run.id, or the experiment name and the first 12 hex digits of the config hash.
+     */
+    public String runId() {
+        return run.id().isEmpty() ? experiment + "-" + configHash.substring(0, 12) : run.id();
+    }
 }

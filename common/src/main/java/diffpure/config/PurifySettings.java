@@ -2,6 +2,7 @@ package diffpure.config;
 
 import diffpure.purify.PurifierSpec;
 import diffpure.solver.ForwardAlphaBar;
+
 import java.io.Serializable;
 
 /**
@@ -15,19 +16,22 @@ import java.io.Serializable;
  * @param forwardAlphaBar discrete or continuous
  */
 public record PurifySettings(
-    String kind, double tStar, double tEnd, double dt, int ddpmSteps, String forwardAlphaBar)
-    implements Serializable {
+        String kind, double tStar, double tEnd, double dt, int ddpmSteps, String forwardAlphaBar)
+        implements Serializable {
 
-  /** The purifier spec (checked values). */
-  public PurifierSpec spec() {
-    ForwardAlphaBar fab =
-        switch (forwardAlphaBar) {
-          case "discrete" -> ForwardAlphaBar.DISCRETE;
-          case "continuous" -> ForwardAlphaBar.CONTINUOUS;
-          default -> throw new ConfigError(
-              "purify.forward-alpha-bar must be discrete or continuous, found '" + forwardAlphaBar
-                  + "'");
-        };
-    return new PurifierSpec(PurifierSpec.Kind.parse(kind), tStar, tEnd, dt, ddpmSteps, fab);
-  }
+    /** The purifier spec (checked values). */
+    public PurifierSpec spec() {
+        ForwardAlphaBar fab =
+                switch (forwardAlphaBar) {
+                    case "discrete" -> ForwardAlphaBar.DISCRETE;
+                    case "continuous" -> ForwardAlphaBar.CONTINUOUS;
+                    default ->
+                            throw new ConfigError(
+                                    "purify.forward-alpha-bar must be discrete or continuous, found"
+                                        + " '"
+                                            + forwardAlphaBar
+                                            + "'");
+                };
+        return new PurifierSpec(PurifierSpec.Kind.parse(kind), tStar, tEnd, dt, ddpmSteps, fab);
+    }
 }

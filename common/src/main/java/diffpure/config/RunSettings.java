@@ -14,18 +14,18 @@ import java.io.Serializable;
  * @param continueOnError whether a bad sample becomes an error row (else the run fails)
  */
 public record RunSettings(
-    String id,
-    long seed,
-    String output,
-    int chunkSamples,
-    int partitionSamples,
-    int batchSamples,
-    boolean continueOnError)
-    implements Serializable {
+        String id,
+        long seed,
+        String output,
+        int chunkSamples,
+        int partitionSamples,
+        int batchSamples,
+        boolean continueOnError)
+        implements Serializable {
 
-  /** The same settings with another run id. */
-  public RunSettings withId(String newId) {
-    return new RunSettings(newId, seed, output, chunkSamples, partitionSamples, batchSamples,
-        continueOnError);
-  }
+    /** The same settings with another run id. */
+    public RunSettings withId(String newId) {
+        return new RunSettings(
+                newId, seed, output, chunkSamples, partitionSamples, batchSamples, continueOnError);
+    }
 }

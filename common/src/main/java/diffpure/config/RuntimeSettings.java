@@ -13,9 +13,9 @@ import java.io.Serializable;
  *     throws (-1: never), to check that retries reproduce the same rows
  */
 public record RuntimeSettings(
-    String device,
-    int torchThreads,
-    int microBatchRows,
-    String modelCacheDir,
-    int failFirstAttemptOfPartition)
-    implements Serializable {}
+        String device,
+        int torchThreads,
+        int microBatchRows,
+        String modelCacheDir,
+        int failFirstAttemptOfPartition)
+        implements Serializable {}

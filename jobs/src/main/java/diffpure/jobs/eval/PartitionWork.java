@@ -11,8 +11,8 @@ import java.util.List;
  * @param samples the samples, in order, each with its batch number
  */
 public record PartitionWork(int chunk, int partition, List<SampleRef> samples)
-    implements Serializable {
-  public PartitionWork {
-    samples = List.copyOf(samples);
-  }
+        implements Serializable {
+    public PartitionWork {
+        samples = List.copyOf(samples);
+    }
 }

@@ -15,12 +15,12 @@ import java.io.Serializable;
  * @param datasetSource where the data come from
  */
 public record Provenance(
-    String runId,
-    String gitSha,
-    String configHash,
-    String epsName,
-    String epsSha256,
-    String classifierName,
-    String classifierSha256,
-    String datasetSource)
-    implements Serializable {}
+        String runId,
+        String gitSha,
+        String configHash,
+        String epsName,
+        String epsSha256,
+        String classifierName,
+        String classifierSha256,
+        String datasetSource)
+        implements Serializable {}

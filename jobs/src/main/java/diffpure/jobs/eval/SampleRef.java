@@ -12,4 +12,4 @@ import java.io.Serializable;
  * @param error why the sample is bad already at planning (its label), or null
  */
 public record SampleRef(int index, long id, int label, int batch, String error)
-    implements Serializable {}
+        implements Serializable {}
