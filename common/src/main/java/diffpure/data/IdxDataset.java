@@ -152,6 +152,27 @@ public final class IdxDataset implements ImageDataset {
     }
 
     @Override
+    public int label(int index) {
+        if (index < 0 || index >= count) {
+            throw new IndexOutOfBoundsException(
+                    "sample " + index + " of " + count + " in " + source);
+        }
+        int label = labels[index] & 0xFF;
+        if (label >= classes) {
+            throw new DataException(
+                    labelSource
+                            + ": sample "
+                            + index
+                            + " has label "
+                            + label
+                            + ", outside [0, "
+                            + classes
+                            + "); the labels file is corrupt or classes is set wrong");
+        }
+        return label;
+    }
+
+    @Override
     public Sample get(int index) {
         if (index < 0 || index >= count) {
             throw new IndexOutOfBoundsException(

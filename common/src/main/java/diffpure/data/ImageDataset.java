@@ -30,6 +30,16 @@ public interface ImageDataset {
     /** Where the data come from, for errors and result rows. */
     String source();
 
+    /**
+     * The label of the sample at index, for planning a run without reading pixels. The default
+     * reads the whole sample; formats that keep labels apart override it.
+     *
+     * @throws DataException as {@link #get} does when the label is out of range
+     */
+    default int label(int index) {
+        return get(index).label();
+    }
+
     /** The stable id of the sample at index; by default the index itself. */
     default long id(int index) {
         return index;

@@ -150,5 +150,13 @@ class IdxDatasetTest {
         assertFalse(r.isOk());
         assertTrue(r.error().contains("sample 1") && r.error().contains(labels), r.error());
         assertTrue(data.tryGet(2).isOk());
+        // Planning reads labels alone: the same label and the same error, without pixels.
+        assertEquals(2, data.label(2));
+        assertEquals(data.get(0).label(), data.label(0));
+        assertNames(
+                assertThrows(DataException.class, () -> data.label(1)),
+                labels,
+                "sample 1",
+                "label 12");
     }
 }

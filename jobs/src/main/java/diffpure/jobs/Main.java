@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
     name = "diffpure",
     mixinStandardHelpOptions = true,
     version = "diffpure-spark 0.1.0",
-    description = "DiffPure robustness evaluation: purification, gradients, benchmarks.",
-    subcommands = {PurifyCommand.class, BenchCommand.class})
+    description = "DiffPure robustness evaluation: Spark evaluation job, result tables, purification,"
+        + " gradients, benchmarks.",
+    subcommands = {EvaluateCommand.class, SqlCommand.class, PurifyCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
   public static void main(String[] args) {
     int code = new CommandLine(new Main())

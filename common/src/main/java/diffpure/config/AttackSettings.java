@@ -1,0 +1,92 @@
+package diffpure.config;
+
+import diffpure.attack.Apgd;
+import diffpure.attack.Attack;
+import diffpure.attack.Composition;
+import diffpure.attack.Norm;
+import diffpure.attack.Pgd;
+import diffpure.attack.Square;
+import diffpure.attack.StAdv;
+import diffpure.attack.ThreatModel;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The attack setting of a run: a named preset of {@code diffpure.attack} with the run's radius and
+ * budget.
+ *
+ * @param name one of {@link #NAMES}
+ * @param norm Linf, L2 or flow-Linf
+ * @param eps radius (flow bound for StAdv)
+ * @param iterations main budget (iterations; queries for Square); 0 keeps the preset's
+ * @param eot EOT copies averaged per gradient
+ * @param restarts APGD restarts (other attacks: must be 1)
+ * @param step PGD step length; 0 keeps the preset's
+ * @param gradientMode exact, checkpointed, adjoint, backprop or bpda
+ */
+public record AttackSettings(
+        String name,
+        String norm,
+        double eps,
+        int iterations,
+        int eot,
+        int restarts,
+        double step,
+        String gradientMode)
+        implements Serializable {
+
+    /** The attack names accepted in {@code attack.name}. */
+    public static final List<String> NAMES =
+            List.of(
+                    "pgd-eot",
+                    "pgd-eot-sign",
+                    "bpda-eot",
+                    "apgd-ce",
+                    "apgd-dlr",
+                    "apgd-t",
+                    "autoattack-rand",
+                    "autoattack-standard",
+                    "square",
+                    "stadv");
+
+    /** The threat model. */
+    public ThreatModel threat() {
+        return new ThreatModel(Norm.byLabel(norm), eps);
+    }
+
+    /**
+     * The attack.
+     *
+     * @throws ConfigError naming attack.name when it is unknown
+     */
+    public Attack build() {
+        ThreatModel t = threat();
+        Attack a =
+                switch (name) {
+                    case "pgd-eot" -> step > 0 ? Pgd.leeKim(t).withStep(step) : Pgd.leeKim(t);
+                    case "pgd-eot-sign" -> Pgd.signEpsOver4(t, 200);
+                    case "bpda-eot" ->
+                            step > 0 ? Pgd.bpdaEot(eps).withStep(step) : Pgd.bpdaEot(eps);
+                    case "apgd-ce" -> restarted(Apgd.ce(t));
+                    case "apgd-dlr" -> restarted(Apgd.dlr(t));
+                    case "apgd-t" -> restarted(Apgd.targeted(t));
+                    case "autoattack-rand" -> Composition.autoAttackRand(t);
+                    case "autoattack-standard" -> Composition.autoAttackStandard(t);
+                    case "square" -> Square.standard(t);
+                    case "stadv" -> StAdv.diffPure(eps);
+                    default ->
+                            throw new ConfigError(
+                                    "attack.name must be one of "
+                                            + NAMES
+                                            + ", found '"
+                                            + name
+                                            + "'");
+                };
+        return iterations > 0 ? a.withIterations(iterations) : a;
+    }
+
+    private Apgd restarted(Apgd a) {
+        return new Apgd(a.loss(), a.threat(), a.iterations(), restarts, a.targetClasses(), a.rho());
+    }
+}

@@ -1,0 +1,423 @@
+package diffpure.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Reads an experiment: {@code reference.conf} (the defaults, in common's resources), then the
+ * experiment file, then environment variables, then the command line ({@code -Dkey=value} system
+ * properties, then {@code --set key=value}); each level overrides the ones before it. Only the
+ * sections in {@link #SECTIONS} are read. A key that reference.conf does not have, or a value of
+ * the wrong type or range, is a {@link ConfigError} naming the key, the value and where it was set.
+ *
+ * <p>Environment variables: {@code DIFFPURE_CONF_} + the key in upper case with {@code .} written
+ * as {@code _} and {@code -} as {@code __}, e.g. {@code DIFFPURE_CONF_ATTACK_EPS=0.03}, {@code
+ * DIFFPURE_CONF_RUNTIME_TORCH__THREADS=1}.
+ */
+public final class ConfigLoader {
+    /** The top-level sections of an experiment. */
+    public static final List<String> SECTIONS =
+            List.of("experiment", "run", "data", "model", "purify", "attack", "eval", "runtime");
+
+    /** Prefix of environment overrides. */
+    public static final String ENV_PREFIX = "DIFFPURE_CONF_";
+
+    private ConfigLoader() {}
+
+    /**
+     * A parsed experiment with the merged tree rendered for the {@code runs} table.
+     *
+     * @param config the typed config
+     * @param rendered the merged config as HOCON, secrets redacted
+     */
+    public record Loaded(ExperimentConfig config, String rendered) {}
+
+    /** Loads with this JVM's environment and system properties. */
+    public static Loaded load(String experimentFile, List<String> overrides) {
+        return load(experimentFile, overrides, System.getenv(), System.getProperties());
+    }
+
+    /**
+     * Loads an experiment.
+     *
+     * @param experimentFile HOCON file, or null for the defaults alone
+     * @param overrides {@code key=value} pairs from the command line (highest precedence)
+     * @param env environment variables (only {@code DIFFPURE_CONF_*} are read)
+     * @param props system properties (only keys under {@link #SECTIONS} are read)
+     * @throws ConfigError naming key, value and origin
+     */
+    public static Loaded load(
+            String experimentFile,
+            List<String> overrides,
+            Map<String, String> env,
+            Properties props) {
+        Config reference =
+                ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf");
+        if (!reference.hasPath("attack.name")) {
+            throw new IllegalStateException("common's reference.conf is not on the classpath");
+        }
+        Config file = ConfigFactory.empty();
+        if (experimentFile != null) {
+            File f = new File(experimentFile);
+            if (!f.isFile()) {
+                throw new ConfigError("experiment file not found: " + f.getAbsolutePath());
+            }
+            try {
+                file =
+                        ConfigFactory.parseFile(
+                                f, ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new ConfigError("cannot parse " + experimentFile + ": " + e.getMessage(), e);
+            }
+        }
+        Config environment = fromEnvironment(env);
+        Config commandLine = fromCommandLine(overrides).withFallback(fromProperties(props));
+        for (Config layer : List.of(file, environment, commandLine)) {
+            checkKnown(layer, reference);
+        }
+        Config merged;
+        try {
+            merged =
+                    commandLine
+                            .withFallback(environment)
+                            .withFallback(file)
+                            .withFallback(reference)
+                            .resolve();
+        } catch (ConfigException e) {
+            throw new ConfigError("cannot resolve the experiment config: " + e.getMessage(), e);
+        }
+        Config ours = ConfigFactory.empty();
+        for (String s : SECTIONS) {
+            ours = ours.withValue(s, merged.getValue(s));
+        }
+        // What decides the rows: not where they go, not the run's name, not the retry test hook.
+        String hash =
+                sha256(
+                        ours.withoutPath("run.id")
+                                .withoutPath("run.output")
+                                .withoutPath("runtime.fail-first-attempt-of-partition")
+                                .root()
+                                .render(ConfigRenderOptions.concise()));
+        ExperimentConfig config = new Reader(ours).read(hash);
+        return new Loaded(
+                config,
+                redacted(ours)
+                        .root()
+                        .render(
+                                ConfigRenderOptions.defaults()
+                                        .setOriginComments(false)
+                                        .setJson(false)));
+    }
+
+    private static Config fromEnvironment(Map<String, String> env) {
+        Map<String, Object> m = new TreeMap<>();
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey().startsWith(ENV_PREFIX)) {
+                String key =
+                        e.getKey()
+                                .substring(ENV_PREFIX.length())
+                                .toLowerCase(Locale.ROOT)
+                                .replace("__", "\u0000")
+                                .replace('_', '.')
+                                .replace('\u0000', '-');
+                m.put(key, e.getValue());
+            }
+        }
+        return ConfigFactory.parseMap(m, "environment variable " + ENV_PREFIX + "*");
+    }
+
+    private static Config fromProperties(Properties props) {
+        Properties p = new Properties();
+        for (String name : props.stringPropertyNames()) {
+            int dot = name.indexOf('.');
+            if (dot > 0 && SECTIONS.contains(name.substring(0, dot))) {
+                p.setProperty(name, props.getProperty(name));
+            }
+        }
+        return ConfigFactory.parseProperties(
+                p, ConfigParseOptions.defaults().setOriginDescription("command line -D"));
+    }
+
+    private static Config fromCommandLine(List<String> overrides) {
+        Config c = ConfigFactory.empty();
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq < 1) {
+                throw new ConfigError("--set expects key=value, found '" + o + "'");
+            }
+            String key = o.substring(0, eq).trim();
+            // Values stay strings; the typed getters convert them and name the key when they
+            // cannot.
+            c =
+                    ConfigValueFactory.fromAnyRef(
+                                    o.substring(eq + 1).trim(), "command line --set " + o)
+                            .atPath(key)
+                            .withFallback(c);
+        }
+        return c;
+    }
+
+    private static void checkKnown(Config layer, Config reference) {
+        for (Map.Entry<String, ConfigValue> e : layer.entrySet()) {
+            String key = e.getKey();
+            String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            if (!SECTIONS.contains(top) || !reference.hasPathOrNull(key)) {
+                String known =
+                        SECTIONS.contains(top) && reference.hasPath(top)
+                                ? "; keys of "
+                                        + top
+                                        + ": "
+                                        + reference.getConfig(top).root().keySet()
+                                : "; sections: " + SECTIONS;
+                throw new ConfigError(
+                        "unknown config key '"
+                                + key
+                                + "' (value "
+                                + e.getValue().render()
+                                + ") set in "
+                                + where(e.getValue().origin())
+                                + known);
+            }
+        }
+    }
+
+    static String where(ConfigOrigin origin) {
+        return origin == null ? "?" : origin.description();
+    }
+
+    private static Config redacted(Config c) {
+        Config out = c;
+        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+            String k = e.getKey().toLowerCase(Locale.ROOT);
+            if (k.contains("secret")
+                    || k.contains("password")
+                    || k.contains("token")
+                    || k.contains("access-key")) {
+                out = out.withValue(e.getKey(), ConfigValueFactory.fromAnyRef("***"));
+            }
+        }
+        return out;
+    }
+
+    /** Hex sha256 of a string (UTF-8). */
+    public static String sha256(String s) {
+        try {
+            return HexFormat.of()
+                    .formatHex(
+                            MessageDigest.getInstance("SHA-256")
+                                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Typed, range-checked getters whose errors name key, value and origin. */
+    private static final class Reader {
+        private final Config c;
+
+        Reader(Config c) {
+            this.c = c;
+        }
+
+        ExperimentConfig read(String hash) {
+            // Ids become partition directory names (run_id=...): keep them plain.
+            for (String key : List.of("run.id", "experiment.name")) {
+                if (!string(key).matches("[A-Za-z0-9._-]*")) {
+                    throw bad(key, "may contain only letters, digits, '.', '_' and '-'");
+                }
+            }
+            RunSettings run =
+                    new RunSettings(
+                            string("run.id"),
+                            longValue("run.seed"),
+                            nonEmpty("run.output"),
+                            atLeast("run.chunk-samples", 1),
+                            atLeast("run.partition-samples", 1),
+                            atLeast("run.batch-samples", 1),
+                            oneOf("run.on-error", "fail-fast", "continue").equals("continue"));
+            DataSettings data =
+                    new DataSettings(
+                            oneOf("data.format", "idx", "cifar10", "imagenet", "celeba-hq"),
+                            string("data.images"),
+                            string("data.labels"),
+                            strings("data.paths"),
+                            string("data.attribute"),
+                            atLeast("data.classes", 1),
+                            atLeast("data.count", 0),
+                            longValue("data.subset-seed"));
+            ModelSettings models =
+                    new ModelSettings(nonEmpty("model.eps"), nonEmpty("model.classifier"));
+            double tStar = number("purify.t-star");
+            if (!(tStar > 0 && tStar <= 1)) {
+                throw bad("purify.t-star", "must be in (0, 1]");
+            }
+            if (!(number("purify.dt") > 0)) {
+                throw bad("purify.dt", "must be > 0");
+            }
+            PurifySettings purify =
+                    new PurifySettings(
+                            oneOf("purify.kind", "vp-sde", "pf-ode", "ddpm"),
+                            tStar,
+                            number("purify.t-end"),
+                            number("purify.dt"),
+                            atLeast("purify.ddpm-steps", 0),
+                            oneOf("purify.forward-alpha-bar", "discrete", "continuous"));
+            double eps = fraction("attack.eps");
+            if (!(eps >= 0) || !Double.isFinite(eps)) {
+                throw bad("attack.eps", "must be a finite number >= 0");
+            }
+            AttackSettings attack =
+                    new AttackSettings(
+                            oneOf("attack.name", AttackSettings.NAMES.toArray(new String[0])),
+                            oneOf("attack.norm", "Linf", "L2", "flow-Linf"),
+                            eps,
+                            atLeast("attack.iterations", 0),
+                            atLeast("attack.eot", 1),
+                            atLeast("attack.restarts", 1),
+                            fraction("attack.step"),
+                            oneOf(
+                                    "attack.gradient-mode",
+                                    "exact",
+                                    "checkpointed",
+                                    "adjoint",
+                                    "backprop",
+                                    "bpda"));
+            EvalSettings eval =
+                    new EvalSettings(
+                            atLeast("eval.votes", 1),
+                            atLeast("eval.clean-during-cap", 0),
+                            atLeast("eval.chunk", 1));
+            RuntimeSettings runtime =
+                    new RuntimeSettings(
+                            nonEmpty("runtime.device"),
+                            atLeast("runtime.torch-threads", 1),
+                            atLeast("runtime.micro-batch-rows", 0),
+                            string("runtime.model-cache-dir"),
+                            atLeast("runtime.fail-first-attempt-of-partition", -1));
+            ExperimentConfig config =
+                    new ExperimentConfig(
+                            nonEmpty("experiment.name"),
+                            run,
+                            data,
+                            models,
+                            purify,
+                            attack,
+                            eval,
+                            runtime,
+                            hash);
+            try {
+                purify.spec();
+                attack.build();
+            } catch (IllegalArgumentException e) {
+                throw new ConfigError(
+                        e.getMessage()
+                                + " (set in "
+                                + where(c.getValue("attack.name").origin())
+                                + ")",
+                        e);
+            }
+            return config;
+        }
+
+        private ConfigError bad(String key, String why) {
+            ConfigValue v = c.getValue(key);
+            return new ConfigError(
+                    key
+                            + " "
+                            + why
+                            + ", found "
+                            + v.render()
+                            + " (set in "
+                            + where(v.origin())
+                            + ")");
+        }
+
+        private <T> T get(String key, java.util.function.Function<String, T> getter, String type) {
+            try {
+                return getter.apply(key);
+            } catch (ConfigException.Missing e) {
+                throw new ConfigError(key + " is missing", e);
+            } catch (ConfigException e) {
+                throw bad(key, "must be " + type);
+            }
+        }
+
+        String string(String key) {
+            return get(key, c::getString, "a string");
+        }
+
+        String nonEmpty(String key) {
+            String s = string(key);
+            if (s.isBlank()) {
+                throw bad(key, "must not be empty");
+            }
+            return s;
+        }
+
+        List<String> strings(String key) {
+            return get(key, c::getStringList, "a list of strings");
+        }
+
+        int atLeast(String key, int min) {
+            int v = get(key, c::getInt, "an integer");
+            if (v < min) {
+                throw bad(key, "must be >= " + min);
+            }
+            return v;
+        }
+
+        long longValue(String key) {
+            return get(key, c::getLong, "an integer");
+        }
+
+        double number(String key) {
+            return get(key, c::getDouble, "a number");
+        }
+
+        /** A number, or a string "a/b" (eps = 8/255). */
+        double fraction(String key) {
+            ConfigValue v = c.getValue(key);
+            Object raw = v.unwrapped();
+            if (raw instanceof Number n) {
+                return n.doubleValue();
+            }
+            String s = String.valueOf(raw).trim();
+            try {
+                int slash = s.indexOf('/');
+                return slash < 0
+                        ? Double.parseDouble(s)
+                        : Double.parseDouble(s.substring(0, slash).trim())
+                                / Double.parseDouble(s.substring(slash + 1).trim());
+            } catch (NumberFormatException e) {
+                throw bad(key, "must be a number or a fraction like 8/255");
+            }
+        }
+
+        String oneOf(String key, String... allowed) {
+            String s = string(key);
+            for (String a : allowed) {
+                if (a.equalsIgnoreCase(s)) {
+                    return a;
+                }
+            }
+            throw bad(key, "must be one of " + List.of(allowed));
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package diffpure.config;
+
+import java.io.Serializable;
+
+/**
+ * Where and how the models run.
+ *
+ * @param device cpu, gpu, gpu:N or auto; a Spark task's GPU resource, when it has one, wins
+ * @param torchThreads libtorch intra-op threads per task
+ * @param microBatchRows most rows per model call (0: no limit)
+ * @param modelCacheDir local directory remote models are copied to ("": java.io.tmpdir)
+ * @param failFirstAttemptOfPartition test hook: the first attempt of this partition of every chunk
+ *     throws (-1: never), to check that retries reproduce the same rows
+ */
+public record RuntimeSettings(
+        String device,
+        int torchThreads,
+        int microBatchRows,
+        String modelCacheDir,
+        int failFirstAttemptOfPartition)
+        implements Serializable {}

@@ -1,0 +1,158 @@
+package diffpure.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diffpure.attack.Pgd;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/** Precedence level by level, errors naming key, value and file, and every shipped experiment. */
+class ConfigLoaderTest {
+    @TempDir Path tmp;
+
+    private Path file(String text) throws IOException {
+        Path f = tmp.resolve("exp.conf");
+        Files.writeString(f, text);
+        return f;
+    }
+
+    private static ExperimentConfig load(
+            Path f, List<String> set, Map<String, String> env, Properties props) {
+        return ConfigLoader.load(f == null ? null : f.toString(), set, env, props).config();
+    }
+
+    @Test
+    void eachLevelOverridesTheOnesBelow() throws IOException {
+        Properties none = new Properties();
+        // reference.conf alone
+        assertEquals(20, load(null, List.of(), Map.of(), none).attack().eot());
+        // experiment file > reference.conf
+        Path f = file("attack { eot = 4 }\neval.votes = 5\n");
+        assertEquals(4, load(f, List.of(), Map.of(), none).attack().eot());
+        // environment > experiment file
+        Map<String, String> env =
+                Map.of(
+                        "DIFFPURE_CONF_ATTACK_EOT",
+                        "3",
+                        "DIFFPURE_CONF_RUNTIME_TORCH__THREADS",
+                        "2",
+                        "DIFFPURE_GIT_SHA",
+                        "not config",
+                        "UNRELATED",
+                        "x");
+        ExperimentConfig e = load(f, List.of(), env, none);
+        assertEquals(3, e.attack().eot());
+        assertEquals(2, e.runtime().torchThreads());
+        assertEquals(5, e.eval().votes(), "the file still sets what nothing above overrides");
+        // -D system properties > environment
+        Properties props = new Properties();
+        props.setProperty("attack.eot", "2");
+        props.setProperty("java.vendor", "ignored: not a config section");
+        assertEquals(2, load(f, List.of(), env, props).attack().eot());
+        // --set > -D
+        assertEquals(1, load(f, List.of("attack.eot=1"), env, props).attack().eot());
+    }
+
+    @Test
+    void epsAsAFractionAndPresetBudgets() {
+        ExperimentConfig c = load(null, List.of("attack.eps=8/255"), Map.of(), new Properties());
+        assertEquals(8.0 / 255, c.attack().eps(), 1e-15);
+        Pgd pgd = (Pgd) c.attack().build();
+        assertEquals(200, pgd.iterations(), "iterations = 0 keeps the preset's");
+        assertEquals(0.007, pgd.stepLength(), 0);
+        ExperimentConfig small =
+                load(
+                        null,
+                        List.of("attack.iterations=10", "attack.step=0.01"),
+                        Map.of(),
+                        new Properties());
+        assertEquals(10, small.attack().build().iterations());
+        assertEquals(0.01, ((Pgd) small.attack().build()).stepLength(), 0);
+    }
+
+    @Test
+    void aTypoedKeyNamesTheKeyValueAndFile() throws IOException {
+        Path f = file("attack {\n  epz = 0.03\n}\n");
+        ConfigError e =
+                assertThrows(
+                        ConfigError.class, () -> load(f, List.of(), Map.of(), new Properties()));
+        assertTrue(e.getMessage().contains("unknown config key 'attack.epz'"), e.getMessage());
+        assertTrue(e.getMessage().contains("0.03"), e.getMessage());
+        assertTrue(e.getMessage().contains("exp.conf: 2"), e.getMessage());
+        e =
+                assertThrows(
+                        ConfigError.class,
+                        () -> load(null, List.of("atack.eps=1"), Map.of(), new Properties()));
+        assertTrue(
+                e.getMessage().contains("'atack.eps'") && e.getMessage().contains("--set"),
+                e.getMessage());
+    }
+
+    @Test
+    void aBadValueNamesTheKeyValueAndFile() throws IOException {
+        Path f = file("run.batch-samples = many\n");
+        ConfigError e =
+                assertThrows(
+                        ConfigError.class, () -> load(f, List.of(), Map.of(), new Properties()));
+        assertTrue(
+                e.getMessage().startsWith("run.batch-samples must be an integer, found \"many\""),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("exp.conf: 1"), e.getMessage());
+        Path g = file("purify { t-star = 1.5 }\n");
+        e = assertThrows(ConfigError.class, () -> load(g, List.of(), Map.of(), new Properties()));
+        assertTrue(
+                e.getMessage().contains("purify.t-star must be in (0, 1], found 1.5"),
+                e.getMessage());
+        e =
+                assertThrows(
+                        ConfigError.class,
+                        () -> load(null, List.of("attack.name=pgd"), Map.of(), new Properties()));
+        assertTrue(e.getMessage().contains("attack.name must be one of"), e.getMessage());
+        e =
+                assertThrows(
+                        ConfigError.class,
+                        () -> load(null, List.of("attack.eps=-0.1"), Map.of(), new Properties()));
+        assertTrue(
+                e.getMessage().contains("attack.eps must be a finite number >= 0"), e.getMessage());
+    }
+
+    @Test
+    void theHashIgnoresWhereRowsGoButNotWhatDecidesThem() {
+        Properties p = new Properties();
+        String a = load(null, List.of(), Map.of(), p).configHash();
+        assertEquals(
+                a,
+                load(null, List.of("run.output=/elsewhere", "run.id=x"), Map.of(), p).configHash());
+        assertNotEquals(a, load(null, List.of("attack.eot=3"), Map.of(), p).configHash());
+        assertEquals("unnamed-" + a.substring(0, 12), load(null, List.of(), Map.of(), p).runId());
+    }
+
+    @Test
+    void everyShippedExperimentParses() throws IOException {
+        Path root =
+                Path.of(System.getProperty("diffpure.repo.root", "..")).resolve("conf/experiments");
+        List<Path> files;
+        try (var s = Files.list(root)) {
+            files = s.filter(x -> x.toString().endsWith(".conf")).sorted().toList();
+        }
+        assertTrue(files.size() >= 12, "experiments: " + files);
+        for (Path f : files) {
+            ExperimentConfig c = load(f, List.of(), Map.of(), new Properties());
+            String name = f.getFileName().toString().replace(".conf", "");
+            assertEquals(name, c.experiment(), f.toString());
+            c.attack().build();
+            c.purify().spec();
+        }
+    }
+}

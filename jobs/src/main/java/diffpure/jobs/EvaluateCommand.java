@@ -1,0 +1,157 @@
+package diffpure.jobs;
+
+import diffpure.config.ConfigLoader;
+import diffpure.config.ExperimentConfig;
+import diffpure.jobs.eval.DryRun;
+import diffpure.jobs.eval.EvaluationJob;
+import diffpure.jobs.eval.InProcessShard;
+import diffpure.jobs.eval.ResultTables;
+
+import org.apache.spark.sql.SparkSession;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code diffpure evaluate EXPERIMENT.conf}: the Spark evaluation job. The master comes from
+ * spark-submit or {@code -Dspark.master} (bin/diffpure sets local[2] unless SPARK_MASTER is set).
+ */
+@Command(
+        name = "evaluate",
+        mixinStandardHelpOptions = true,
+        description =
+                "Attack, purify and vote on an experiment's samples with Spark; write the samples"
+                        + " and runs tables; rerun the same run id to resume.")
+public final class EvaluateCommand implements Callable<Integer> {
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "EXPERIMENT",
+            description = "experiment file (conf/experiments/*.conf); defaults alone when omitted")
+    String experiment;
+
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description = "override a config key (highest precedence; -Dkey=value works too)")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "estimate the cost from a short timing; run nothing")
+    boolean dryRun;
+
+    @Option(
+            names = "--slots",
+            defaultValue = "2",
+            description = "parallel task slots assumed by --dry-run (default ${DEFAULT-VALUE})")
+    int slots;
+
+    @Option(
+            names = "--progress-seconds",
+            defaultValue = "10",
+            description = "seconds between progress lines (default ${DEFAULT-VALUE})")
+    int progressSeconds;
+
+    @Option(
+            names = "--in-process-shard",
+            paramLabel = "I/N",
+            description =
+                    "benchmark baseline: run shard I of N of the planned partitions in this"
+                        + " process, without Spark, writing nothing")
+    String shard;
+
+    @Option(names = "--banner", description = "a line printed above the results (bin/demo's)")
+    String banner;
+
+    @Override
+    public Integer call() {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(experiment, sets);
+        ExperimentConfig c = loaded.config();
+        if (dryRun) {
+            DryRun.print(
+                    c,
+                    DryRun.measure(c, new org.apache.hadoop.conf.Configuration()),
+                    slots,
+                    System.out);
+            return 0;
+        }
+        if (shard != null) {
+            String[] in = shard.split("/");
+            if (in.length != 2) {
+                throw new IllegalArgumentException(
+                        "--in-process-shard must be I/N, found '" + shard + "'");
+            }
+            InProcessShard.run(
+                    c, Integer.parseInt(in[0].trim()), Integer.parseInt(in[1].trim()), System.out);
+            return 0;
+        }
+        SparkSession spark =
+                SparkSession.builder().appName("diffpure " + c.experiment()).getOrCreate();
+        try {
+            run(
+                    spark,
+                    loaded,
+                    new EvaluationJob.Options(gitSha(), -1, progressSeconds, System.out),
+                    banner);
+        } finally {
+            spark.stop();
+        }
+        return 0;
+    }
+
+    /** Runs an experiment and prints its accuracy table. */
+    public static EvaluationJob.Outcome run(
+            SparkSession spark,
+            ConfigLoader.Loaded loaded,
+            EvaluationJob.Options options,
+            String banner) {
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, loaded, options);
+        if (banner != null) {
+            options.log().println(banner);
+        }
+        ResultTables.print(
+                ResultTables.summarize(spark, o.samplesPath(), o.runId()), options.log());
+        options.log()
+                .printf(
+                        "tables: %s and %s (run_id = '%s'); query them with"
+                                + " bin/diffpure sql --output %s \"SELECT ...\"%n",
+                        o.samplesPath(), o.runsPath(), o.runId(), loaded.config().run().output());
+        return o;
+    }
+
+    /** DIFFPURE_GIT_SHA, else git rev-parse HEAD, else "unknown". */
+    static String gitSha() {
+        String env = System.getenv("DIFFPURE_GIT_SHA");
+        if (env != null && !env.isBlank()) {
+            return env.trim();
+        }
+        try {
+            Process p =
+                    new ProcessBuilder("git", "rev-parse", "HEAD")
+                            .redirectErrorStream(true)
+                            .start();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            }
+            if (p.waitFor(10, TimeUnit.SECONDS)
+                    && p.exitValue() == 0
+                    && out.matches("[0-9a-f]{40}")) {
+                return out;
+            }
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "unknown";
+    }
+}

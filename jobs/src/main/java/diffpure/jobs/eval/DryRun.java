@@ -1,0 +1,199 @@
+package diffpure.jobs.eval;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import diffpure.attack.Apgd;
+import diffpure.attack.Attack;
+import diffpure.attack.Composition;
+import diffpure.attack.Square;
+import diffpure.config.ExperimentConfig;
+import diffpure.data.ImageDataset;
+import diffpure.data.Sample;
+import diffpure.gradient.DefendedModel;
+import diffpure.gradient.GradientModes;
+import diffpure.gradient.Objective;
+import diffpure.model.PtClassifier;
+import diffpure.model.PtScoreModel;
+import diffpure.noise.Purpose;
+import diffpure.torch.Devices;
+import diffpure.torch.TorchThreads;
+
+import org.apache.hadoop.conf.Configuration;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * The cost of an experiment before it is launched: evaluations per sample (from the attack's budget
+ * and the protocol) times seconds per evaluation measured on the driver with one batch.
+ */
+public final class DryRun {
+    private DryRun() {}
+
+    /**
+     * The estimate.
+     *
+     * @param samples samples planned
+     * @param gradientRows purify-and-classify rows with input gradients per sample (each EOT copy
+     *     one)
+     * @param forwardRows purify-and-classify rows without gradients per sample (votes, clean count,
+     *     gradient-free attack queries)
+     * @param secondsPerGradientRow measured
+     * @param secondsPerForwardRow measured
+     * @param where device, threads and batch of the measurement
+     */
+    public record Estimate(
+            long samples,
+            long gradientRows,
+            long forwardRows,
+            double secondsPerGradientRow,
+            double secondsPerForwardRow,
+            String where) {
+        /** Seconds per sample on one task slot. */
+        public double secondsPerSample() {
+            return gradientRows * secondsPerGradientRow + forwardRows * secondsPerForwardRow;
+        }
+
+        /** Task-slot seconds for the whole run. */
+        public double totalSeconds() {
+            return samples * secondsPerSample();
+        }
+    }
+
+    /** Gradient rows an attack spends per sample at most (attacks may stop early on success). */
+    static long gradientRows(Attack a, int eot) {
+        if (a instanceof Composition c) {
+            return c.members().stream().mapToLong(m -> gradientRows(m, eot)).sum();
+        }
+        if (a instanceof Square) {
+            return 0;
+        }
+        long restarts = a instanceof Apgd p ? p.restarts() : 1;
+        return (long) a.iterations() * eot * restarts;
+    }
+
+    /** Gradient-free rows an attack spends per sample at most. */
+    static long forwardRows(Attack a, int eot) {
+        if (a instanceof Composition c) {
+            return c.members().stream().mapToLong(m -> forwardRows(m, eot)).sum();
+        }
+        return a instanceof Square ? (long) a.iterations() * eot : 0;
+    }
+
+    /** Measures on this JVM (the driver) and estimates. */
+    public static Estimate measure(ExperimentConfig c, Configuration conf) {
+        TorchThreads.ensure(c.runtime().torchThreads());
+        Device device = Devices.parse(c.runtime().device());
+        ImageDataset data = c.data().open(conf);
+        RunPlan plan = RunPlan.of(c, data);
+        String cache = c.runtime().modelCacheDir();
+        PtScoreModel eps = ModelCache.eps(c.models().eps(), device, cache, conf);
+        PtClassifier clf = ModelCache.classifier(c.models().classifier(), device, cache, conf);
+        Attack attack = c.attack().build();
+        int eot = c.attack().eot();
+        long grad = gradientRows(attack, eot);
+        long attackFwd = forwardRows(attack, eot);
+        long during =
+                c.eval().cleanDuringCap() > 0
+                        ? Math.min(c.eval().cleanDuringCap(), grad + attackFwd)
+                        : grad + attackFwd;
+        long fwd = attackFwd + 2L * c.eval().votes() + during;
+        int b = Math.min(c.run().batchSamples(), data.size());
+        Shape shape = clf.imageShape();
+        int per = (int) shape.size();
+        float[] px = new float[b * per];
+        long[] y = new long[b];
+        long[] ids = new long[b];
+        for (int i = 0; i < b; i++) {
+            Sample s =
+                    data.get(
+                            plan.chunks()
+                                    .get(0)
+                                    .get(0)
+                                    .samples()
+                                    .get(
+                                            Math.min(
+                                                    i,
+                                                    plan.chunks().get(0).get(0).samples().size()
+                                                            - 1))
+                                    .index());
+            System.arraycopy(s.image(), 0, px, i * per, per);
+            y[i] = s.label();
+            ids[i] = s.id();
+        }
+        DefendedModel model =
+                new DefendedModel(
+                        c.purify().spec().build(eps, eps.manifest().schedule()),
+                        clf,
+                        GradientModes.byName(c.attack().gradientMode()),
+                        1,
+                        c.runtime().microBatchRows(),
+                        c.run().seed());
+        double fwdSec;
+        double gradSec;
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            NDArray x = m.create(px, new Shape(b).addAll(shape));
+            NDArray labels = m.create(y);
+            model.logits(x, ids, Purpose.VOTE_CLEAN, 0, 1); // warm-up
+            long t0 = System.nanoTime();
+            model.logits(x, ids, Purpose.VOTE_CLEAN, 1, 1);
+            fwdSec = (System.nanoTime() - t0) / 1e9 / b;
+            t0 = System.nanoTime();
+            try (NDManager s = m.newSubManager()) {
+                model.lossAndGradient(x, labels, ids, Objective.CROSS_ENTROPY, Purpose.PURIFY, 0);
+            }
+            gradSec = (System.nanoTime() - t0) / 1e9 / b;
+        }
+        return new Estimate(
+                plan.samples(),
+                grad,
+                fwd,
+                gradSec,
+                fwdSec,
+                EvalTask.deviceName(device)
+                        + ", "
+                        + c.runtime().torchThreads()
+                        + " thread(s), batch "
+                        + b);
+    }
+
+    /** Prints an estimate for a number of parallel task slots. */
+    public static void print(ExperimentConfig c, Estimate e, int slots, PrintStream out) {
+        out.printf(
+                Locale.ROOT,
+                "dry run of %s: %d samples, %s %s eps %.5g, EOT %d, K = %d%n",
+                c.experiment(),
+                e.samples(),
+                c.attack().name(),
+                c.attack().norm(),
+                c.attack().eps(),
+                c.attack().eot(),
+                c.eval().votes());
+        out.printf(
+                Locale.ROOT,
+                "  per sample (upper bound): %d gradient rows + %d forward rows%n",
+                e.gradientRows(),
+                e.forwardRows());
+        out.printf(
+                Locale.ROOT,
+                "  measured on the driver (%s): %.4f s per gradient row, %.4f s per"
+                        + " forward row%n",
+                e.where(),
+                e.secondsPerGradientRow(),
+                e.secondsPerForwardRow());
+        double wall = e.totalSeconds() / slots;
+        out.printf(
+                Locale.ROOT,
+                "  estimate: %.1f s per sample, %.2f slot-hours in all, about %s on %d"
+                        + " parallel task slots like this one%n",
+                e.secondsPerSample(),
+                e.totalSeconds() / 3600,
+                wall < 7200
+                        ? String.format(Locale.ROOT, "%.1f min", wall / 60)
+                        : String.format(Locale.ROOT, "%.1f h", wall / 3600),
+                slots);
+    }
+}

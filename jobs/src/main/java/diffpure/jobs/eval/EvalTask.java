@@ -1,0 +1,111 @@
+package diffpure.jobs.eval;
+
+import ai.djl.Device;
+
+import diffpure.config.ExperimentConfig;
+import diffpure.data.ImageDataset;
+import diffpure.model.PtClassifier;
+import diffpure.model.PtScoreModel;
+import diffpure.torch.Devices;
+import diffpure.torch.TorchThreads;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.LongAccumulator;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The executor side of a run: a small serializable spec (the typed config, the provenance and a
+ * progress counter) and the function that turns one planned partition into rows.
+ *
+ * @param config the experiment
+ * @param provenance fixed on the driver
+ * @param done samples finished (the driver's progress line reads it)
+ */
+public record EvalTask(ExperimentConfig config, Provenance provenance, LongAccumulator done)
+        implements FlatMapFunction<Iterator<PartitionWork>, Row> {
+    private static final long serialVersionUID = 1L;
+    private static final ConcurrentMap<Object, ImageDataset> DATA = new ConcurrentHashMap<>();
+
+    @Override
+    public Iterator<Row> call(Iterator<PartitionWork> it) {
+        TaskContext tc = TaskContext.get();
+        int attempt = tc == null ? 0 : tc.attemptNumber();
+        List<Row> rows = new ArrayList<>();
+        while (it.hasNext()) {
+            PartitionWork w = it.next();
+            if (config.runtime().failFirstAttemptOfPartition() == w.partition() && attempt == 0) {
+                throw new IllegalStateException(
+                        "injected failure (runtime.fail-first-attempt-of-partition = "
+                                + w.partition()
+                                + ") in chunk "
+                                + w.chunk()
+                                + ", attempt "
+                                + attempt);
+            }
+            rows.addAll(run(w, attempt));
+        }
+        return rows.iterator();
+    }
+
+    private List<Row> run(PartitionWork w, int attempt) {
+        int threads = config.runtime().torchThreads();
+        TorchThreads.ensure(threads);
+        Device device = device();
+        Configuration conf = HadoopConfs.fromSparkEnv();
+        String cache = config.runtime().modelCacheDir();
+        PtScoreModel eps = ModelCache.eps(config.models().eps(), device, cache, conf);
+        PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
+        ImageDataset data = DATA.computeIfAbsent(config.data(), k -> config.data().open(conf));
+        int steps = config.purify().spec().chain(eps.manifest().schedule()).length();
+        SparkEnv env = SparkEnv.get();
+        SampleRows.Place place =
+                new SampleRows.Place(
+                        env == null ? "in-process" : env.executorId(),
+                        deviceName(device),
+                        attempt,
+                        threads);
+        List<Row> rows = new ArrayList<>();
+        int batches = w.samples().stream().mapToInt(SampleRef::batch).max().orElse(-1) + 1;
+        for (int b = 0; b < batches; b++) {
+            final int batch = b;
+            List<SampleRef> refs = w.samples().stream().filter(r -> r.batch() == batch).toList();
+            for (BatchRunner.Result r : BatchRunner.run(config, data, eps, clf, device, refs)) {
+                rows.add(SampleRows.toRow(config, provenance, w, r, steps, place));
+            }
+            if (done != null) {
+                done.add(refs.size());
+            }
+        }
+        return rows;
+    }
+
+    /** A device as {@link Devices#parse} reads it back (cpu, gpu:N). */
+    static String deviceName(Device d) {
+        return d.isGpu() ? "gpu:" + d.getDeviceId() : "cpu";
+    }
+
+    /**
+     * The task's GPU when Spark assigned it one (spark.task.resource.gpu.amount), else the
+     * config's.
+     */
+    private Device device() {
+        TaskContext tc = TaskContext.get();
+        if (tc != null) {
+            ResourceInformation gpu = tc.resources().get("gpu").getOrElse(() -> null);
+            if (gpu != null && gpu.addresses().length > 0) {
+                return Devices.parse("gpu:" + gpu.addresses()[0]);
+            }
+        }
+        return Devices.parse(config.runtime().device());
+    }
+}

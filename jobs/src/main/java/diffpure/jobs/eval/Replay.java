@@ -1,0 +1,79 @@
+package diffpure.jobs.eval;
+
+import ai.djl.Device;
+
+import diffpure.config.ExperimentConfig;
+import diffpure.data.ImageDataset;
+import diffpure.eval.SampleOutcome;
+import diffpure.torch.Devices;
+import diffpure.torch.TorchThreads;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+
+import java.util.List;
+
+/**
+ * Reruns one sample of the {@code samples} table in-process from its row: the row's config hash and
+ * seed select the config, the plan gives the sample's batch, and the batch is evaluated again with
+ * the row's thread count. On the row's device the outcome equals the row (the same batch
+ * composition, DESIGN.md 4).
+ */
+public final class Replay {
+    private Replay() {}
+
+    /**
+     * Replays the sample of a row.
+     *
+     * @param c the experiment the row was computed under (its config hash must match the row's)
+     * @param row a row of the samples table
+     * @param conf Hadoop configuration for data and model paths
+     * @throws IllegalArgumentException when the row belongs to another config or seed, or its
+     *     sample is not in the plan
+     */
+    public static SampleOutcome sample(ExperimentConfig c, Row row, Configuration conf) {
+        String hash = row.getAs("config_hash");
+        if (!c.configHash().equals(hash)) {
+            throw new IllegalArgumentException(
+                    "row of sample "
+                            + row.getAs("sample_id")
+                            + " was computed under config hash "
+                            + hash
+                            + ", this config has "
+                            + c.configHash());
+        }
+        long seed = row.<Long>getAs("seed");
+        if (seed != c.run().seed()) {
+            throw new IllegalArgumentException(
+                    "row seed " + seed + " differs from run.seed " + c.run().seed());
+        }
+        long id = row.<Long>getAs("sample_id");
+        ImageDataset data = c.data().open(conf);
+        List<SampleRef> batch = RunPlan.of(c, data).batchOf(id);
+        if (batch == null) {
+            throw new IllegalArgumentException(
+                    "sample " + id + " is not in the plan of this config");
+        }
+        TorchThreads.ensure(row.<Integer>getAs("torch_threads"));
+        Device device = Devices.parse(row.<String>getAs("device"));
+        String cache = c.runtime().modelCacheDir();
+        List<BatchRunner.Result> results =
+                BatchRunner.run(
+                        c,
+                        data,
+                        ModelCache.eps(c.models().eps(), device, cache, conf),
+                        ModelCache.classifier(c.models().classifier(), device, cache, conf),
+                        device,
+                        batch);
+        for (BatchRunner.Result r : results) {
+            if (r.ref().id() == id) {
+                if (r.error() != null) {
+                    throw new IllegalStateException(
+                            "sample " + id + " fails on replay: " + r.error());
+                }
+                return r.outcome();
+            }
+        }
+        throw new IllegalStateException("sample " + id + " missing from its replayed batch");
+    }
+}

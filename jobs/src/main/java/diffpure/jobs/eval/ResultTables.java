@@ -1,0 +1,83 @@
+package diffpure.jobs.eval;
+
+import diffpure.eval.Interval;
+import diffpure.eval.ProtocolSummary;
+import diffpure.eval.SampleOutcome;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+
+/** Reads the result tables back: the accuracy summary of a run, views for Spark SQL. */
+public final class ResultTables {
+    private ResultTables() {}
+
+    /**
+     * A run's summary.
+     *
+     * @param summary accuracies with Wilson intervals over the samples without error
+     * @param errors rows with an error
+     */
+    public record RunSummary(ProtocolSummary summary, long errors) {}
+
+    /** Registers the temporary views {@code samples} and {@code runs} over an output directory. */
+    public static void registerViews(SparkSession spark, String output) {
+        spark.read().parquet(EvaluationJob.samplesPath(output)).createOrReplaceTempView("samples");
+        spark.read().parquet(EvaluationJob.runsPath(output)).createOrReplaceTempView("runs");
+    }
+
+    /** The summary of one run. */
+    public static RunSummary summarize(SparkSession spark, String samplesPath, String runId) {
+        var rows = spark.read().parquet(samplesPath).where(functions.col("run_id").equalTo(runId));
+        List<SampleOutcome> ok =
+                rows.where("error IS NULL").orderBy("sample_id").collectAsList().stream()
+                        .map(SampleRows::toOutcome)
+                        .toList();
+        long errors = rows.where("error IS NOT NULL").count();
+        return new RunSummary(ProtocolSummary.of(ok), errors);
+    }
+
+    /**
+     * Prints the accuracy table (standard and robust accuracy, each with its 95% Wilson interval).
+     */
+    public static void print(RunSummary r, PrintStream out) {
+        ProtocolSummary s = r.summary();
+        out.printf(
+                Locale.ROOT,
+                "accuracy over %d samples (%d error rows left out), 95%% Wilson" + " intervals%n",
+                s.samples(),
+                r.errors());
+        out.printf(
+                Locale.ROOT,
+                "  %-22s %-26s %-26s%n",
+                "",
+                "standard (clean)",
+                "robust (adversarial)");
+        row(out, "single (vote 1)", s.cleanSingle(), s.single());
+        row(out, "majority of K", s.cleanMajority(), s.majority());
+        row(out, "mean of K", s.cleanMean(), s.mean());
+        row(out, "worst of K", s.cleanWorst(), s.worst());
+        row(out, "during attack", s.cleanDuring(), s.duringAttack());
+        row(out, "any of K", null, s.any());
+    }
+
+    private static void row(PrintStream out, String name, Interval clean, Interval robust) {
+        out.printf(Locale.ROOT, "  %-22s %-26s %-26s%n", name, fmt(clean), fmt(robust));
+    }
+
+    private static String fmt(Interval i) {
+        return i == null
+                ? "-"
+                : String.format(
+                        Locale.ROOT, "%.3f [%.3f, %.3f]", i.estimate(), i.lower(), i.upper());
+    }
+
+    /** Rows of a query, for printing. */
+    public static List<Row> query(SparkSession spark, String sql) {
+        return spark.sql(sql).collectAsList();
+    }
+}

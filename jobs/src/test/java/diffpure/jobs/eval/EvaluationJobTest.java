@@ -1,0 +1,363 @@
+package diffpure.jobs.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import diffpure.config.ConfigLoader;
+import diffpure.config.ExperimentConfig;
+import diffpure.data.IdxDataset;
+import diffpure.data.Sample;
+import diffpure.eval.RobustnessEvaluator;
+import diffpure.eval.SampleOutcome;
+import diffpure.gradient.DefendedModel;
+import diffpure.gradient.GradientModes;
+import diffpure.model.PtClassifier;
+import diffpure.model.PtScoreModel;
+import diffpure.torch.TorchThreads;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The evaluation job end to end in local mode on the demo models with tiny budgets: rows equal to
+ * the core API in-process, retries and resumes reproduce the uninterrupted run (0 lost, 0
+ * duplicated), changed configs and models are refused, bad samples become error rows, one row
+ * replays in-process.
+ */
+class EvaluationJobTest {
+    @TempDir static Path tmp;
+    private static SparkSession spark;
+    private static ConfigLoader.Loaded baseline;
+    private static Dataset<Row> baselineRows;
+
+    @BeforeAll
+    static void runBaseline() {
+        spark = TinyRuns.session("EvaluationJobTest");
+        baseline = TinyRuns.config(tmp.resolve("baseline"));
+        EvaluationJob.Outcome o =
+                EvaluationJob.run(
+                        spark, baseline, new EvaluationJob.Options("test", -1, 60, System.out));
+        assertTrue(o.complete());
+        assertEquals(2, o.chunksRun());
+        // 3 tasks on 2 threads of one JVM, 2 chunks: each model loaded once.
+        assertEquals(1, ModelCache.loads(baseline.config().models().eps(), Device.cpu()));
+        assertEquals(1, ModelCache.loads(baseline.config().models().classifier(), Device.cpu()));
+        baselineRows = rows(o.samplesPath(), o.runId()).cache();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    private static Dataset<Row> rows(String path, String runId) {
+        return spark.read().parquet(path).where(functions.col("run_id").equalTo(runId));
+    }
+
+    /** The columns a rerun must reproduce exactly. */
+    private static Dataset<Row> deterministic(Dataset<Row> d) {
+        List<Column> cols = new ArrayList<>();
+        for (String f : SampleRows.SCHEMA.fieldNames()) {
+            if (!SampleRows.NONDETERMINISTIC.contains(f) && !f.equals("run_id")) {
+                cols.add(functions.col(f));
+            }
+        }
+        return d.select(cols.toArray(new Column[0]));
+    }
+
+    /** Asserts the same rows as the baseline: none lost, none duplicated, none different. */
+    private static void assertSameAsBaseline(Dataset<Row> d) {
+        assertEquals(6, d.count(), "rows");
+        assertEquals(6, d.select("sample_id").distinct().count(), "distinct samples (duplicates?)");
+        Dataset<Row> a = deterministic(baselineRows);
+        Dataset<Row> b = deterministic(d);
+        assertEquals(0, a.exceptAll(b).count(), "baseline rows missing or different");
+        assertEquals(0, b.exceptAll(a).count(), "rows not in the baseline");
+    }
+
+    @Test
+    void rowsEqualTheCoreApiInProcess() throws IOException {
+        List<Row> rows = baselineRows.orderBy("sample_index").collectAsList();
+        assertEquals(6, rows.size());
+        ExperimentConfig c = baseline.config();
+        // Every row carries its provenance.
+        for (Row r : rows) {
+            assertNull(r.getAs("error"));
+            assertEquals(c.configHash(), r.getAs("config_hash"));
+            assertEquals("test", r.getAs("git_sha"));
+            assertEquals(7L, r.<Long>getAs("seed"));
+            assertEquals(64, r.<String>getAs("score_model_sha256").length());
+            assertEquals(SampleRows.SCHEMA_VERSION, r.<Integer>getAs("schema_version"));
+            assertEquals(784, r.getList(r.fieldIndex("perturbation")).size());
+            assertTrue(r.<Double>getAs("linf") <= 8.0 / 255 + 1e-6);
+        }
+        // The same batches through the core API, without Spark or the job's code.
+        TorchThreads.ensure(1);
+        IdxDataset data =
+                IdxDataset.read(
+                        TinyRuns.ROOT.resolve("models/demo/data/t10k-images-idx3-ubyte.gz"),
+                        TinyRuns.ROOT.resolve("models/demo/data/t10k-labels-idx1-ubyte.gz"),
+                        10);
+        try (PtScoreModel eps =
+                        PtScoreModel.load(
+                                TinyRuns.ROOT.resolve("models/demo/eps.pt"), Device.cpu());
+                PtClassifier clf =
+                        PtClassifier.load(
+                                TinyRuns.ROOT.resolve("models/demo/classifier.pt"), Device.cpu());
+                NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            DefendedModel model =
+                    new DefendedModel(
+                            c.purify().spec().build(eps, eps.manifest().schedule()),
+                            clf,
+                            GradientModes.byName("exact"),
+                            2,
+                            0,
+                            7);
+            RobustnessEvaluator ev =
+                    new RobustnessEvaluator(model, c.attack().build(), 3, 7, 0, 64);
+            for (int from = 0; from < rows.size(); from += 2) {
+                List<Row> batch = rows.subList(from, from + 2);
+                float[] px = new float[2 * 784];
+                long[] y = new long[2];
+                long[] ids = new long[2];
+                for (int i = 0; i < 2; i++) {
+                    Sample s = data.get(batch.get(i).<Integer>getAs("sample_index"));
+                    System.arraycopy(s.image(), 0, px, i * 784, 784);
+                    y[i] = s.label();
+                    ids[i] = s.id();
+                }
+                List<SampleOutcome> out =
+                        ev.evaluate(m.create(px, new Shape(2, 1, 28, 28)), m.create(y), ids);
+                for (int i = 0; i < 2; i++) {
+                    Row r = batch.get(i);
+                    SampleOutcome o = out.get(i);
+                    assertEquals(o.sampleId(), r.<Long>getAs("sample_id"));
+                    assertEquals(o.label(), r.<Integer>getAs("label"));
+                    assertArrayEquals(o.cleanVotes(), SampleRows.toOutcome(r).cleanVotes());
+                    assertArrayEquals(
+                            o.adversarialVotes(), SampleRows.toOutcome(r).adversarialVotes());
+                    assertEquals(o.cleanPrediction(), r.<Integer>getAs("clean_prediction"));
+                    assertEquals(
+                            o.adversarialPrediction(), r.<Integer>getAs("adversarial_prediction"));
+                    assertEquals(o.linf(), r.<Double>getAs("linf"));
+                    assertEquals(o.l2(), r.<Double>getAs("l2"));
+                    assertArrayEquals(o.perturbation(), SampleRows.toOutcome(r).perturbation());
+                    assertEquals(o.gradients(), r.<Long>getAs("gradient_evaluations"));
+                    assertEquals(
+                            o.duringAttackEvaluations(),
+                            r.<Long>getAs("during_attack_evaluations"));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRetriedTaskGivesTheSameRows() {
+        ConfigLoader.Loaded cfg =
+                TinyRuns.config(tmp.resolve("retry"), "runtime.fail-first-attempt-of-partition=1");
+        EvaluationJob.Outcome o =
+                EvaluationJob.run(
+                        spark, cfg, new EvaluationJob.Options("test", -1, 60, System.out));
+        assertEquals(
+                baseline.config().runId(), o.runId(), "the hook is not part of the config hash");
+        Dataset<Row> d = rows(o.samplesPath(), o.runId());
+        // Partition 1 (only chunk 0 has one) failed once and was retried; the others ran once.
+        assertEquals(2, d.where("partition = 1").count());
+        assertEquals(2, d.where("partition = 1 AND task_attempt = 1").count());
+        assertEquals(4, d.where("task_attempt = 0").count());
+        assertSameAsBaseline(d);
+    }
+
+    @Test
+    void aResumedRunEqualsAnUninterruptedOne() throws IOException {
+        Path out = tmp.resolve("resume");
+        ConfigLoader.Loaded cfg = TinyRuns.config(out);
+        EvaluationJob.Outcome first =
+                EvaluationJob.run(spark, cfg, new EvaluationJob.Options("test", 1, 60, System.out));
+        assertFalse(first.complete());
+        assertEquals(1, first.chunksRun());
+        assertEquals(4, rows(first.samplesPath(), first.runId()).count());
+        assertEquals("incomplete", spark.read().parquet(first.runsPath()).first().getAs("status"));
+        // A crash after writing chunk 0 but before marking it: the rerun must overwrite, not
+        // append.
+        Files.delete(out.resolve("_progress").resolve(first.runId()).resolve("chunk-00000.done"));
+        EvaluationJob.Outcome second =
+                EvaluationJob.run(
+                        spark, cfg, new EvaluationJob.Options("test", -1, 60, System.out));
+        assertTrue(second.complete());
+        assertEquals(2, second.chunksRun());
+        assertEquals(0, second.chunksSkipped());
+        assertSameAsBaseline(rows(second.samplesPath(), second.runId()));
+        // Once complete, a rerun computes nothing.
+        EvaluationJob.Outcome third =
+                EvaluationJob.run(
+                        spark, cfg, new EvaluationJob.Options("test", -1, 60, System.out));
+        assertEquals(0, third.chunksRun());
+        assertEquals(2, third.chunksSkipped());
+        assertSameAsBaseline(rows(third.samplesPath(), third.runId()));
+        Row run = spark.read().parquet(third.runsPath()).first();
+        assertEquals("done", run.getAs("status"));
+        assertEquals(1, spark.read().parquet(third.runsPath()).count());
+    }
+
+    @Test
+    void resumingWithAnotherConfigOrModelIsRefused() throws IOException {
+        Path out = tmp.resolve("refuse");
+        Path models = Files.createDirectories(tmp.resolve("models"));
+        for (String f : List.of("eps.pt", "eps.json", "classifier.pt", "classifier.json")) {
+            Files.copy(TinyRuns.ROOT.resolve("models/demo").resolve(f), models.resolve(f));
+        }
+        String[] local = {
+            "run.id=fixed",
+            "model.eps=" + models.resolve("eps.pt"),
+            "model.classifier=" + models.resolve("classifier.pt")
+        };
+        EvaluationJob.run(
+                spark,
+                TinyRuns.config(out, local),
+                new EvaluationJob.Options("test", 0, 60, System.out));
+        String[] changed = Arrays.copyOf(local, local.length + 1);
+        changed[local.length] = "attack.eps=4/255";
+        IllegalStateException e =
+                assertThrows(
+                        IllegalStateException.class,
+                        () ->
+                                EvaluationJob.run(
+                                        spark,
+                                        TinyRuns.config(out, changed),
+                                        new EvaluationJob.Options("test", -1, 60, System.out)));
+        assertTrue(
+                e.getMessage().contains("run fixed was started with config hash"), e.getMessage());
+        Path manifest = models.resolve("classifier.json");
+        String json = Files.readString(manifest);
+        Files.writeString(
+                manifest, json.replaceFirst("\"sha256\": \"[0-9a-f]{4}", "\"sha256\": \"0000"));
+        e =
+                assertThrows(
+                        IllegalStateException.class,
+                        () ->
+                                EvaluationJob.run(
+                                        spark,
+                                        TinyRuns.config(out, local),
+                                        new EvaluationJob.Options("test", -1, 60, System.out)));
+        assertTrue(e.getMessage().contains("classifier sha256"), e.getMessage());
+    }
+
+    @Test
+    void aBadSampleBecomesAnErrorRow() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("bad-data"));
+        byte[] images;
+        byte[] labels;
+        try (var in =
+                new GZIPInputStream(
+                        Files.newInputStream(
+                                TinyRuns.ROOT.resolve(
+                                        "models/demo/data/t10k-images-idx3-ubyte.gz")))) {
+            images = Arrays.copyOf(in.readNBytes(16 + 4 * 784), 16 + 4 * 784);
+        }
+        try (var in =
+                new GZIPInputStream(
+                        Files.newInputStream(
+                                TinyRuns.ROOT.resolve(
+                                        "models/demo/data/t10k-labels-idx1-ubyte.gz")))) {
+            labels = in.readNBytes(8 + 4);
+        }
+        images[6] = 0; // 4 images (big-endian count at bytes 4..7)
+        images[7] = 4;
+        labels[6] = 0;
+        labels[7] = 4;
+        labels[8 + 2] = (byte) 200; // sample 2 has a label outside [0, 10)
+        Files.write(dir.resolve("images.idx"), images);
+        Files.write(dir.resolve("labels.idx"), labels);
+        String[] data = {
+            "data.images=" + dir.resolve("images.idx"),
+            "data.labels=" + dir.resolve("labels.idx"),
+            "data.count=0",
+            "attack.iterations=1"
+        };
+        String[] tolerant = Arrays.copyOf(data, data.length + 1);
+        tolerant[data.length] = "run.on-error=continue";
+        EvaluationJob.Outcome o =
+                EvaluationJob.run(
+                        spark,
+                        TinyRuns.config(tmp.resolve("bad"), tolerant),
+                        new EvaluationJob.Options("test", -1, 60, System.out));
+        List<Row> rows = rows(o.samplesPath(), o.runId()).orderBy("sample_id").collectAsList();
+        assertEquals(4, rows.size());
+        for (Row r : rows) {
+            if (r.<Long>getAs("sample_id") == 2) {
+                assertTrue(
+                        r.<String>getAs("error").contains("sample 2 has label 200"), r.toString());
+                assertTrue(r.<String>getAs("error").contains("labels.idx"), r.toString());
+                assertNull(r.getAs("clean_votes"));
+            } else {
+                assertNull(r.getAs("error"));
+                assertNotNull(r.getAs("clean_votes"));
+            }
+        }
+        RuntimeException e =
+                assertThrows(
+                        RuntimeException.class,
+                        () ->
+                                EvaluationJob.run(
+                                        spark,
+                                        TinyRuns.config(tmp.resolve("bad-fast"), data),
+                                        new EvaluationJob.Options("test", -1, 60, System.out)));
+        assertTrue(e.getMessage().contains("sample 2 has label 200"), e.getMessage());
+    }
+
+    @Test
+    void aDryRunCountsTheBudgetAndTimesIt() {
+        DryRun.Estimate e = DryRun.measure(baseline.config(), new Configuration());
+        assertEquals(6, e.samples());
+        assertEquals(2 * 2, e.gradientRows(), "PGD-EOT: iterations x EOT");
+        assertEquals(2 * 3 + 4, e.forwardRows(), "2K votes + the matching clean evaluations");
+        assertTrue(e.secondsPerGradientRow() > e.secondsPerForwardRow(), e.toString());
+        assertTrue(e.secondsPerForwardRow() > 0, e.toString());
+        assertEquals(e.samples() * e.secondsPerSample(), e.totalSeconds(), 1e-9);
+    }
+
+    @Test
+    void oneRowReplaysInProcess() {
+        Row row = baselineRows.orderBy(functions.col("sample_id").desc()).first();
+        SampleOutcome o = Replay.sample(baseline.config(), row, new Configuration());
+        SampleOutcome stored = SampleRows.toOutcome(row);
+        assertArrayEquals(stored.cleanVotes(), o.cleanVotes());
+        assertArrayEquals(stored.adversarialVotes(), o.adversarialVotes());
+        assertArrayEquals(stored.perturbation(), o.perturbation());
+        assertEquals(stored.linf(), o.linf());
+        ExperimentConfig other = TinyRuns.config(tmp.resolve("x"), "eval.votes=4").config();
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Replay.sample(other, row, new Configuration()));
+        assertTrue(e.getMessage().contains("config hash"), e.getMessage());
+    }
+}

@@ -1,0 +1,64 @@
+package diffpure.jobs.eval;
+
+import diffpure.config.ConfigLoader;
+
+import org.apache.spark.sql.SparkSession;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Tiny-budget experiments on the demo models (5 steps, PGD-EOT 2 x EOT 2, 3 votes) for the tests.
+ */
+final class TinyRuns {
+    static final Path ROOT = Path.of(System.getProperty("diffpure.repo.root", ".."));
+
+    private TinyRuns() {}
+
+    /** 6 demo samples in chunks of 4, partitions of 2, batches of 2, plus the given overrides. */
+    static ConfigLoader.Loaded config(Path output, String... overrides) {
+        List<String> all =
+                new ArrayList<>(
+                        List.of(
+                                "experiment.name=tiny",
+                                "run.output=" + output.toUri(),
+                                "run.chunk-samples=4",
+                                "run.partition-samples=2",
+                                "run.batch-samples=2",
+                                "run.seed=7",
+                                "data.images="
+                                        + ROOT.resolve(
+                                                "models/demo/data/t10k-images-idx3-ubyte.gz"),
+                                "data.labels="
+                                        + ROOT.resolve(
+                                                "models/demo/data/t10k-labels-idx1-ubyte.gz"),
+                                "data.count=6",
+                                "model.eps=" + ROOT.resolve("models/demo/eps.pt"),
+                                "model.classifier=" + ROOT.resolve("models/demo/classifier.pt"),
+                                "purify.t-star=0.01",
+                                "purify.dt=0.002",
+                                "attack.name=pgd-eot",
+                                "attack.iterations=2",
+                                "attack.eot=2",
+                                "attack.eps=8/255",
+                                "eval.votes=3",
+                                "runtime.device=cpu",
+                                "runtime.torch-threads=1"));
+        all.addAll(Arrays.asList(overrides));
+        return ConfigLoader.load(null, all, Map.of(), new Properties());
+    }
+
+    /** The shared session: 2 cores, each task may fail once (local[N, maxFailures]). */
+    static SparkSession session(String name) {
+        return SparkSession.builder()
+                .master("local[2,2]")
+                .appName(name)
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "2")
+                .getOrCreate();
+    }
+}
