@@ -75,7 +75,11 @@ public final class MemoryBench implements Callable<Integer> {
         out.put("peak_minus_baseline_mb", (peak - baseline) / 1048576.0);
         out.put("status", "ok");
       } catch (RuntimeException e) {
-        out.put("status", "failed: " + e.getMessage().lines().findFirst().orElse(""));
+        String message = String.valueOf(e.getMessage());
+        String allocation = message.lines().filter(l -> l.contains("allocate")).findFirst().orElse(null);
+        out.put("status", allocation != null
+            ? "out of memory: " + allocation.trim()
+            : "failed: " + message.lines().findFirst().orElse(""));
       }
     }
     System.out.println("JSON " + Json.of(out));

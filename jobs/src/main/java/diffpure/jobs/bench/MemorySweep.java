@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs {@code bench memory} for every (mode, N) in a fresh JVM each, under an address-space limit so that a mode
+ * Runs {@code bench memory} for every (mode, N) in a fresh JVM each (fixed pre-touched 1 GiB heap), under an
+ * address-space limit so that a mode
  * that does not fit (backprop at large N) fails with libtorch's allocation error, recorded as out of memory,
  * instead of swapping the machine.
  */
@@ -34,6 +35,10 @@ public final class MemorySweep implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     List<String> jvm = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    // A fixed, pre-touched heap is resident before the baseline is taken, so a point measures what the gradient
+    // itself adds (native tensors, graphs), not how far the JVM let garbage grow its heap before collecting.
+    jvm.removeIf(a -> a.startsWith("-Xms") || a.startsWith("-Xmx"));
+    jvm.addAll(List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"));
     String java = ProcessHandle.current().info().command().orElse("java");
     String cp = System.getProperty("java.class.path");
     System.out.println("mode\tN\trows\tpeak-baseline MiB\tlive tensors\tseconds\tstatus");
