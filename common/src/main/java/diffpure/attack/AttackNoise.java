@@ -3,7 +3,6 @@ package diffpure.attack;
 import diffpure.noise.GaussianNoise;
 import diffpure.noise.NoiseKey;
 import diffpure.noise.Purpose;
-
 import org.apache.commons.math3.special.Erf;
 
 /**

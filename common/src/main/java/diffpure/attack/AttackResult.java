@@ -1,7 +1,6 @@
 package diffpure.attack;
 
 import ai.djl.ndarray.NDArray;
-
 import java.util.List;
 
 /**

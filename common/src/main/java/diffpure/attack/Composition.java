@@ -2,10 +2,8 @@ package diffpure.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
-
 import java.util.ArrayList;
 import java.util.List;
 

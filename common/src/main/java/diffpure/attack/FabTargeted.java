@@ -3,7 +3,6 @@ package diffpure.attack;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
 

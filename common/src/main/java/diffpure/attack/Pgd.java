@@ -2,7 +2,6 @@ package diffpure.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;

@@ -8,7 +8,6 @@ import diffpure.attack.Pgd;
 import diffpure.attack.Square;
 import diffpure.attack.StAdv;
 import diffpure.attack.ThreatModel;
-
 import java.io.Serializable;
 import java.util.List;
 

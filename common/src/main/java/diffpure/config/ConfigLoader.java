@@ -8,7 +8,6 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

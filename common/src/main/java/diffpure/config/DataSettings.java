@@ -5,11 +5,9 @@ import diffpure.data.CifarBinaryDataset;
 import diffpure.data.IdxDataset;
 import diffpure.data.ImageDataset;
 import diffpure.data.ImageNetValDataset;
-
-import org.apache.hadoop.conf.Configuration;
-
 import java.io.Serializable;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * The evaluation set.

@@ -2,7 +2,6 @@ package diffpure.config;
 
 import diffpure.purify.PurifierSpec;
 import diffpure.solver.ForwardAlphaBar;
-
 import java.io.Serializable;
 
 /**
@@ -28,7 +27,7 @@ public record PurifySettings(
                     default ->
                             throw new ConfigError(
                                     "purify.forward-alpha-bar must be discrete or continuous, found"
-                                        + " '"
+                                            + " '"
                                             + forwardAlphaBar
                                             + "'");
                 };

@@ -1,10 +1,9 @@
 package diffpure.data;
 
-import org.apache.hadoop.conf.Configuration;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * CelebA-HQ as DiffPure evaluates it: a folder of square face images and the CelebAMask-HQ

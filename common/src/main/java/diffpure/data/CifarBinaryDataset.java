@@ -1,10 +1,9 @@
 package diffpure.data;
 
-import org.apache.hadoop.conf.Configuration;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * CIFAR-10 binary batches ({@code test_batch.bin}, {@code data_batch_1.bin}, ...): records of one

@@ -1,8 +1,7 @@
 package diffpure.data;
 
-import org.apache.hadoop.conf.Configuration;
-
 import java.nio.ByteBuffer;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * MNIST-style IDX files (Fashion-MNIST, the demo set): an images file (magic 2051, uint8 [n, h, w])

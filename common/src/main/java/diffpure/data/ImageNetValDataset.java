@@ -1,13 +1,12 @@
 package diffpure.data;
 
-import org.apache.hadoop.conf.Configuration;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * ImageNet validation images: a folder of JPEGs and a labels file with one {@code filename label}

@@ -1,7 +1,6 @@
 package diffpure.data;
 
 import diffpure.noise.Philox4x32;
-
 import java.util.Arrays;
 
 /**

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-
 import diffpure.attack.Attack;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
@@ -12,7 +11,6 @@ import diffpure.attack.Norm;
 import diffpure.attack.Square;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -3,7 +3,6 @@ package diffpure.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-
 import diffpure.attack.Attack;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
@@ -11,7 +10,6 @@ import diffpure.attack.AttackTrace;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
-
 import java.util.ArrayList;
 import java.util.List;
 

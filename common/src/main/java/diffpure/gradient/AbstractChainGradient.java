@@ -11,113 +11,125 @@ import java.util.List;
 import java.util.function.IntPredicate;
 
 /**
- * The frame every chain-differentiating mode shares: a scope of its own for everything it keeps (so the tensors
- * it holds can be counted), the classifier head at the purified image, and the map from the adjoint vector at
- * y_0 back to the input: d y_0 / d x = 2 sqrt(abar*).
+ * The frame every chain-differentiating mode shares: a scope of its own for everything it keeps (so
+ * the tensors it holds can be counted), the classifier head at the purified image, and the map from
+ * the adjoint vector at y_0 back to the input: d y_0 / d x = 2 sqrt(abar*).
  */
 abstract class AbstractChainGradient implements GradientMode {
 
-  /** The per-call state handed to {@link #sweep}. */
-  protected static final class Sweep {
-    final DiffusionPurifier purifier;
-    final NDManager scope;
-    final NoiseSource noise;
-    int peakLive;
-    long forwards;
-    long backwards;
-    double reconstructionError = Double.NaN;
+    /** The per-call state handed to {@link #sweep}. */
+    protected static final class Sweep {
+        final DiffusionPurifier purifier;
+        final NDManager scope;
+        final NoiseSource noise;
+        int peakLive;
+        long forwards;
+        long backwards;
+        double reconstructionError = Double.NaN;
 
-    Sweep(DiffusionPurifier purifier, NDManager scope, NoiseSource noise) {
-      this.purifier = purifier;
-      this.scope = scope;
-      this.noise = noise;
+        Sweep(DiffusionPurifier purifier, NDManager scope, NoiseSource noise) {
+            this.purifier = purifier;
+            this.scope = scope;
+            this.noise = noise;
+        }
+
+        /** Samples the number of tensors this sweep holds. */
+        void sampleLive() {
+            peakLive = Math.max(peakLive, scope.getManagedArrays().size());
+        }
+
+        /** Counts one model forward when step k uses the model. */
+        void countForward(int k) {
+            if (purifier.chain().step(k).usesModel()) {
+                forwards++;
+            }
+        }
+
+        void countBackward(int k) {
+            if (purifier.chain().step(k).usesModel()) {
+                forwards++;
+                backwards++;
+            }
+        }
     }
 
-    /** Samples the number of tensors this sweep holds. */
-    void sampleLive() {
-      peakLive = Math.max(peakLive, scope.getManagedArrays().size());
+    /** What a forward sweep hands to the backward sweep. */
+    protected interface ForwardResult {
+        /** y_N, owned by the sweep's scope. */
+        NDArray last();
     }
 
-    /** Counts one model forward when step k uses the model. */
-    void countForward(int k) {
-      if (purifier.chain().step(k).usesModel()) {
-        forwards++;
-      }
+    @Override
+    public final RowGradient compute(
+            DiffusionPurifier purifier,
+            Classifier classifier,
+            Objective objective,
+            NDArray x,
+            NDArray labels,
+            NoiseSource noise) {
+        try (NDManager scope = NDManager.subManagerOf(x);
+                PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+            Sweep sweep = new Sweep(purifier, scope, noise);
+            NDArray xs = x.duplicate();
+            xs.attach(scope);
+            ForwardResult fwd = forward(sweep, xs);
+            NDArray purified = purifier.output(fwd.last());
+            ClassifierHead.Result head =
+                    ClassifierHead.lossAndGradient(classifier, objective, purified, labels);
+            purified.close();
+            NDArray aN = head.inputGradient().mul(0.5);
+            head.inputGradient().close();
+            NDArray a0 = backward(sweep, fwd, aN);
+            NDArray g = a0.mul(2 * purifier.chain().forwardSignalScale());
+            GradientDiagnostics diag =
+                    new GradientDiagnostics(
+                            sweep.peakLive,
+                            sweep.forwards,
+                            sweep.backwards,
+                            sweep.reconstructionError);
+            NDManager out = x.getManager();
+            return new RowGradient(
+                    attach(head.loss(), out), attach(head.logits(), out), attach(g, out), diag);
+        }
     }
 
-    void countBackward(int k) {
-      if (purifier.chain().step(k).usesModel()) {
-        forwards++;
-        backwards++;
-      }
+    /**
+     * Runs the chain from the input without a graph, keeping what the backward sweep needs in
+     * sweep.scope.
+     */
+    protected abstract ForwardResult forward(Sweep sweep, NDArray x);
+
+    /** Sweeps the adjoint vector from a_N = dL/dy_N down to a_0 = dL/dy_0. */
+    protected abstract NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN);
+
+    /** The states a forward sweep kept, in order of k, and the final state y_N. */
+    protected record Kept(List<NDArray> states, NDArray last) {}
+
+    /**
+     * Runs y_0 = diffuse(x), y_{k+1} = step(k, y_k) without a graph, keeping y_k where {@code keep}
+     * says so and closing every other intermediate state as soon as the next one exists.
+     */
+    protected static Kept forwardSweep(Sweep sweep, NDArray x, IntPredicate keep) {
+        DiffusionPurifier p = sweep.purifier;
+        List<NDArray> kept = new ArrayList<>();
+        NDArray y = p.diffuse(x, sweep.noise);
+        for (int k = 0; k < p.chain().length(); k++) {
+            if (keep.test(k)) {
+                kept.add(y);
+            }
+            NDArray next = p.step(k, y, sweep.noise);
+            sweep.countForward(k);
+            if (!keep.test(k)) {
+                y.close();
+            }
+            y = next;
+        }
+        return new Kept(kept, y);
     }
-  }
 
-  /** What a forward sweep hands to the backward sweep. */
-  protected interface ForwardResult {
-    /** y_N, owned by the sweep's scope. */
-    NDArray last();
-  }
-
-  @Override
-  public final RowGradient compute(
-      DiffusionPurifier purifier, Classifier classifier, Objective objective, NDArray x, NDArray labels,
-      NoiseSource noise) {
-    try (NDManager scope = NDManager.subManagerOf(x);
-        PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-      Sweep sweep = new Sweep(purifier, scope, noise);
-      NDArray xs = x.duplicate();
-      xs.attach(scope);
-      ForwardResult fwd = forward(sweep, xs);
-      NDArray purified = purifier.output(fwd.last());
-      ClassifierHead.Result head = ClassifierHead.lossAndGradient(classifier, objective, purified, labels);
-      purified.close();
-      NDArray aN = head.inputGradient().mul(0.5);
-      head.inputGradient().close();
-      NDArray a0 = backward(sweep, fwd, aN);
-      NDArray g = a0.mul(2 * purifier.chain().forwardSignalScale());
-      GradientDiagnostics diag =
-          new GradientDiagnostics(sweep.peakLive, sweep.forwards, sweep.backwards, sweep.reconstructionError);
-      NDManager out = x.getManager();
-      return new RowGradient(
-          attach(head.loss(), out), attach(head.logits(), out), attach(g, out), diag);
+    /** Moves an array to another manager and returns it, for fluent hand-over. */
+    static NDArray attach(NDArray a, NDManager m) {
+        a.attach(m);
+        return a;
     }
-  }
-
-  /** Runs the chain from the input without a graph, keeping what the backward sweep needs in sweep.scope. */
-  protected abstract ForwardResult forward(Sweep sweep, NDArray x);
-
-  /** Sweeps the adjoint vector from a_N = dL/dy_N down to a_0 = dL/dy_0. */
-  protected abstract NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN);
-
-  /** The states a forward sweep kept, in order of k, and the final state y_N. */
-  protected record Kept(List<NDArray> states, NDArray last) {}
-
-  /**
-   * Runs y_0 = diffuse(x), y_{k+1} = step(k, y_k) without a graph, keeping y_k where {@code keep} says so and
-   * closing every other intermediate state as soon as the next one exists.
-   */
-  protected static Kept forwardSweep(Sweep sweep, NDArray x, IntPredicate keep) {
-    DiffusionPurifier p = sweep.purifier;
-    List<NDArray> kept = new ArrayList<>();
-    NDArray y = p.diffuse(x, sweep.noise);
-    for (int k = 0; k < p.chain().length(); k++) {
-      if (keep.test(k)) {
-        kept.add(y);
-      }
-      NDArray next = p.step(k, y, sweep.noise);
-      sweep.countForward(k);
-      if (!keep.test(k)) {
-        y.close();
-      }
-      y = next;
-    }
-    return new Kept(kept, y);
-  }
-
-  /** Moves an array to another manager and returns it, for fluent hand-over. */
-  static NDArray attach(NDArray a, NDManager m) {
-    a.attach(m);
-    return a;
-  }
 }

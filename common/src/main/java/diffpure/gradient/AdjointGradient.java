@@ -5,73 +5,79 @@ import ai.djl.ndarray.NDManager;
 import diffpure.purify.DiffusionPurifier;
 
 /**
- * Constant memory, in the spirit of the paper's adjoint method: only y_N (and y_0, for the diagnostic) is kept.
- * The backward sweep evaluates eps and its vector-Jacobian product at the reconstructed y_{k+1}, reconstructs
- * y_k = (y_{k+1} - d eps - s z_k) / c with the same noise z_k, and moves the adjoint vector with the Jacobian
- * at y_{k+1} in place of y_k. One model forward-and-backward per step, as for {@code exact}.
+ * Constant memory, in the spirit of the paper's adjoint method: only y_N (and y_0, for the
+ * diagnostic) is kept. The backward sweep evaluates eps and its vector-Jacobian product at the
+ * reconstructed y_{k+1}, reconstructs y_k = (y_{k+1} - d eps - s z_k) / c with the same noise z_k,
+ * and moves the adjoint vector with the Jacobian at y_{k+1} in place of y_k. One model
+ * forward-and-backward per step, as for {@code exact}.
  *
- * <p>Not exact: the reconstruction drifts where the score's Jacobian is large (t near 0). The drift is
- * measured ({@link GradientDiagnostics#reconstructionError()}), and a non-finite state or adjoint vector is an
- * {@link ArithmeticException} naming the step, never a silently returned gradient.
+ * <p>Not exact: the reconstruction drifts where the score's Jacobian is large (t near 0). The drift
+ * is measured ({@link GradientDiagnostics#reconstructionError()}), and a non-finite state or
+ * adjoint vector is an {@link ArithmeticException} naming the step, never a silently returned
+ * gradient.
  */
 public final class AdjointGradient extends AbstractChainGradient {
 
-  private record Ends(NDArray first, NDArray last) implements ForwardResult {}
+    private record Ends(NDArray first, NDArray last) implements ForwardResult {}
 
-  @Override
-  protected ForwardResult forward(Sweep sweep, NDArray x) {
-    Kept kept = forwardSweep(sweep, x, k -> k == 0);
-    return new Ends(kept.states().get(0), kept.last());
-  }
+    @Override
+    protected ForwardResult forward(Sweep sweep, NDArray x) {
+        Kept kept = forwardSweep(sweep, x, k -> k == 0);
+        return new Ends(kept.states().get(0), kept.last());
+    }
 
-  @Override
-  protected NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN) {
-    DiffusionPurifier p = sweep.purifier;
-    Ends ends = (Ends) forward;
-    NDArray y = ends.last().duplicate();
-    NDArray a = aN;
-    for (int k = p.chain().length() - 1; k >= 0; k--) {
-      sweep.sampleLive();
-      DiffusionPurifier.StepBackward b = p.stepVjpAndNoise(k, y, a);
-      sweep.countBackward(k);
-      NDArray prevY = p.invertStep(k, y, b.eps(), sweep.noise);
-      if (b.eps() != null) {
-        b.eps().close();
-      }
-      a.close();
-      y.close();
-      a = b.vjp();
-      y = prevY;
-      checkFinite(a, "adjoint vector", k);
-      checkFinite(y, "reconstructed state", k);
+    @Override
+    protected NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN) {
+        DiffusionPurifier p = sweep.purifier;
+        Ends ends = (Ends) forward;
+        NDArray y = ends.last().duplicate();
+        NDArray a = aN;
+        for (int k = p.chain().length() - 1; k >= 0; k--) {
+            sweep.sampleLive();
+            DiffusionPurifier.StepBackward b = p.stepVjpAndNoise(k, y, a);
+            sweep.countBackward(k);
+            NDArray prevY = p.invertStep(k, y, b.eps(), sweep.noise);
+            if (b.eps() != null) {
+                b.eps().close();
+            }
+            a.close();
+            y.close();
+            a = b.vjp();
+            y = prevY;
+            checkFinite(a, "adjoint vector", k);
+            checkFinite(y, "reconstructed state", k);
+        }
+        sweep.sampleLive();
+        try (NDManager scope = NDManager.subManagerOf(y)) {
+            scope.tempAttachAll(y, ends.first());
+            double norm0 = ends.first().norm().getFloat();
+            sweep.reconstructionError =
+                    y.sub(ends.first()).norm().getFloat() / Math.max(norm0, Float.MIN_NORMAL);
+        }
+        y.close();
+        ends.first().close();
+        ends.last().close();
+        return a;
     }
-    sweep.sampleLive();
-    try (NDManager scope = NDManager.subManagerOf(y)) {
-      scope.tempAttachAll(y, ends.first());
-      double norm0 = ends.first().norm().getFloat();
-      sweep.reconstructionError =
-          y.sub(ends.first()).norm().getFloat() / Math.max(norm0, Float.MIN_NORMAL);
-    }
-    y.close();
-    ends.first().close();
-    ends.last().close();
-    return a;
-  }
 
-  private static void checkFinite(NDArray v, String what, int step) {
-    float sum;
-    try (NDManager scope = NDManager.subManagerOf(v)) {
-      scope.tempAttachAll(v);
-      sum = v.abs().sum().getFloat();
+    private static void checkFinite(NDArray v, String what, int step) {
+        float sum;
+        try (NDManager scope = NDManager.subManagerOf(v)) {
+            scope.tempAttachAll(v);
+            sum = v.abs().sum().getFloat();
+        }
+        if (!Float.isFinite(sum)) {
+            throw new ArithmeticException(
+                    "adjoint gradient: "
+                            + what
+                            + " became non-finite at reverse step "
+                            + step
+                            + " (reconstruction unstable near t -> 0; use gradient mode exact or checkpointed)");
+        }
     }
-    if (!Float.isFinite(sum)) {
-      throw new ArithmeticException("adjoint gradient: " + what + " became non-finite at reverse step " + step
-          + " (reconstruction unstable near t -> 0; use gradient mode exact or checkpointed)");
-    }
-  }
 
-  @Override
-  public String name() {
-    return "adjoint";
-  }
+    @Override
+    public String name() {
+        return "adjoint";
+    }
 }

@@ -8,40 +8,49 @@ import diffpure.purify.DiffusionPurifier;
 import diffpure.torch.PtAutograd;
 
 /**
- * Autograd through all N steps at once: O(N) activations. For verification and small models; the reference
- * for {@code exact} and {@code checkpointed}.
+ * Autograd through all N steps at once: O(N) activations. For verification and small models; the
+ * reference for {@code exact} and {@code checkpointed}.
  */
 public final class BackpropGradient implements GradientMode {
-  @Override
-  public RowGradient compute(
-      DiffusionPurifier purifier, Classifier classifier, Objective objective, NDArray x, NDArray labels,
-      NoiseSource noise) {
-    try (NDManager scope = NDManager.subManagerOf(x)) {
-      scope.tempAttachAll(x, labels);
-      NDArray leaf = PtAutograd.leaf(x);
-      NDArray loss;
-      NDArray logits;
-      int live;
-      try (PtAutograd.Mode grad = PtAutograd.enabled()) {
-        NDArray y = purifier.diffuse(leaf, noise);
-        for (int k = 0; k < purifier.chain().length(); k++) {
-          y = purifier.step(k, y, noise); // every intermediate is kept: the graph needs it
+    @Override
+    public RowGradient compute(
+            DiffusionPurifier purifier,
+            Classifier classifier,
+            Objective objective,
+            NDArray x,
+            NDArray labels,
+            NoiseSource noise) {
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            scope.tempAttachAll(x, labels);
+            NDArray leaf = PtAutograd.leaf(x);
+            NDArray loss;
+            NDArray logits;
+            int live;
+            try (PtAutograd.Mode grad = PtAutograd.enabled()) {
+                NDArray y = purifier.diffuse(leaf, noise);
+                for (int k = 0; k < purifier.chain().length(); k++) {
+                    y =
+                            purifier.step(
+                                    k, y, noise); // every intermediate is kept: the graph needs it
+                }
+                logits = classifier.logits(purifier.output(y));
+                loss = objective.perRow(logits, labels);
+                live = scope.getManagedArrays().size();
+                PtAutograd.backward(loss, loss.onesLike());
+            }
+            NDArray g = PtAutograd.gradientOf(leaf);
+            long model = purifier.chain().steps().stream().filter(s -> s.usesModel()).count();
+            GradientDiagnostics diag = new GradientDiagnostics(live, model, model, Double.NaN);
+            return new RowGradient(
+                    scope.ret(loss.stopGradient()),
+                    scope.ret(logits.stopGradient()),
+                    scope.ret(g),
+                    diag);
         }
-        logits = classifier.logits(purifier.output(y));
-        loss = objective.perRow(logits, labels);
-        live = scope.getManagedArrays().size();
-        PtAutograd.backward(loss, loss.onesLike());
-      }
-      NDArray g = PtAutograd.gradientOf(leaf);
-      long model = purifier.chain().steps().stream().filter(s -> s.usesModel()).count();
-      GradientDiagnostics diag = new GradientDiagnostics(live, model, model, Double.NaN);
-      return new RowGradient(
-          scope.ret(loss.stopGradient()), scope.ret(logits.stopGradient()), scope.ret(g), diag);
     }
-  }
 
-  @Override
-  public String name() {
-    return "backprop";
-  }
+    @Override
+    public String name() {
+        return "backprop";
+    }
 }

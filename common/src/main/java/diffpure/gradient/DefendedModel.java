@@ -16,152 +16,186 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * classifier o purifier with EOT: each image becomes {@code eot} rows (copy m of sample b is row b*eot + m, with
- * its own noise key), rows are processed in micro-batches of at most {@code microBatchRows} (gradient
- * accumulation; results do not depend on the split), and gradients and losses are averaged over the copies.
+ * classifier o purifier with EOT: each image becomes {@code eot} rows (copy m of sample b is row
+ * b*eot + m, with its own noise key), rows are processed in micro-batches of at most {@code
+ * microBatchRows} (gradient accumulation; results do not depend on the split), and gradients and
+ * losses are averaged over the copies.
  */
 public final class DefendedModel implements TargetModel {
-  private final DiffusionPurifier purifier;
-  private final Classifier classifier;
-  private final GradientMode mode;
-  private final int eot;
-  private final int microBatchRows;
-  private final long runSeed;
+    private final DiffusionPurifier purifier;
+    private final Classifier classifier;
+    private final GradientMode mode;
+    private final int eot;
+    private final int microBatchRows;
+    private final long runSeed;
 
-  /**
-   * @param eot EOT copies per image, &gt;= 1
-   * @param microBatchRows most rows per micro-batch; 0 for no limit
-   */
-  public DefendedModel(
-      DiffusionPurifier purifier, Classifier classifier, GradientMode mode, int eot, int microBatchRows,
-      long runSeed) {
-    if (eot < 1) {
-      throw new IllegalArgumentException("attack.eot must be >= 1, found " + eot);
+    /**
+     * @param eot EOT copies per image, &gt;= 1
+     * @param microBatchRows most rows per micro-batch; 0 for no limit
+     */
+    public DefendedModel(
+            DiffusionPurifier purifier,
+            Classifier classifier,
+            GradientMode mode,
+            int eot,
+            int microBatchRows,
+            long runSeed) {
+        if (eot < 1) {
+            throw new IllegalArgumentException("attack.eot must be >= 1, found " + eot);
+        }
+        if (microBatchRows < 0) {
+            throw new IllegalArgumentException(
+                    "runtime.micro-batch-rows must be >= 0, found " + microBatchRows);
+        }
+        if (!classifier.imageShape().equals(purifier.imageShape())) {
+            throw new IllegalArgumentException(
+                    "classifier "
+                            + classifier.describe()
+                            + " takes "
+                            + classifier.imageShape()
+                            + " images, the eps model "
+                            + purifier.model().describe()
+                            + " "
+                            + purifier.imageShape());
+        }
+        this.purifier = purifier;
+        this.classifier = classifier;
+        this.mode = mode;
+        this.eot = eot;
+        this.microBatchRows = microBatchRows;
+        this.runSeed = runSeed;
     }
-    if (microBatchRows < 0) {
-      throw new IllegalArgumentException("runtime.micro-batch-rows must be >= 0, found " + microBatchRows);
+
+    @Override
+    public Evaluation lossAndGradient(
+            NDArray x,
+            NDArray labels,
+            long[] sampleIds,
+            Objective objective,
+            Purpose purpose,
+            long draw) {
+        int b = checkBatch(x, sampleIds);
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            scope.tempAttachAll(x, labels);
+            NDArray rows = x.repeat(0, eot);
+            NDArray rowLabels = labels.repeat(0, eot);
+            RowNoise noise = rowNoise(sampleIds, purpose, draw);
+            int total = b * eot;
+            int step = microBatchRows == 0 ? total : microBatchRows;
+            NDList losses = new NDList();
+            NDList logits = new NDList();
+            NDList grads = new NDList();
+            GradientDiagnostics diag = null;
+            for (int from = 0; from < total; from += step) {
+                int to = Math.min(total, from + step);
+                NDIndex slice = new NDIndex(from + ":" + to);
+                RowGradient r =
+                        mode.compute(
+                                purifier,
+                                classifier,
+                                objective,
+                                rows.get(slice),
+                                rowLabels.get(slice),
+                                noise.slice(from, to));
+                losses.add(r.loss());
+                logits.add(r.logits());
+                grads.add(r.gradient());
+                diag = diag == null ? r.diagnostics() : diag.plus(r.diagnostics());
+            }
+            NDArray loss = NDArrays.concat(losses).reshape(b, eot).mean(new int[] {1});
+            NDArray allLogits = NDArrays.concat(logits);
+            allLogits = allLogits.reshape(new Shape(b, eot, allLogits.getShape().get(1)));
+            Shape img = x.getShape().slice(1);
+            NDArray g =
+                    NDArrays.concat(grads)
+                            .reshape(new Shape(b, eot).addAll(img))
+                            .mean(new int[] {1});
+            return new Evaluation(scope.ret(loss), scope.ret(allLogits), scope.ret(g), diag);
+        }
     }
-    if (!classifier.imageShape().equals(purifier.imageShape())) {
-      throw new IllegalArgumentException("classifier " + classifier.describe() + " takes "
-          + classifier.imageShape() + " images, the eps model " + purifier.model().describe() + " "
-          + purifier.imageShape());
+
+    @Override
+    public NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies) {
+        int b = checkBatch(x, sampleIds);
+        try (NDManager scope = NDManager.subManagerOf(x);
+                PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+            scope.tempAttachAll(x);
+            NDArray rows = x.repeat(0, copies);
+            RowNoise noise = rowNoise(sampleIds, purpose, draw, copies);
+            int total = b * copies;
+            int step = microBatchRows == 0 ? total : microBatchRows;
+            NDList out = new NDList();
+            for (int from = 0; from < total; from += step) {
+                int to = Math.min(total, from + step);
+                NDArray purified =
+                        purifier.purify(
+                                rows.get(new NDIndex(from + ":" + to)), noise.slice(from, to));
+                out.add(classifier.logits(purified));
+            }
+            NDArray logits = NDArrays.concat(out);
+            return scope.ret(logits.reshape(new Shape(b, copies, logits.getShape().get(1))));
+        }
     }
-    this.purifier = purifier;
-    this.classifier = classifier;
-    this.mode = mode;
-    this.eot = eot;
-    this.microBatchRows = microBatchRows;
-    this.runSeed = runSeed;
-  }
 
-  @Override
-  public Evaluation lossAndGradient(
-      NDArray x, NDArray labels, long[] sampleIds, Objective objective, Purpose purpose, long draw) {
-    int b = checkBatch(x, sampleIds);
-    try (NDManager scope = NDManager.subManagerOf(x)) {
-      scope.tempAttachAll(x, labels);
-      NDArray rows = x.repeat(0, eot);
-      NDArray rowLabels = labels.repeat(0, eot);
-      RowNoise noise = rowNoise(sampleIds, purpose, draw);
-      int total = b * eot;
-      int step = microBatchRows == 0 ? total : microBatchRows;
-      NDList losses = new NDList();
-      NDList logits = new NDList();
-      NDList grads = new NDList();
-      GradientDiagnostics diag = null;
-      for (int from = 0; from < total; from += step) {
-        int to = Math.min(total, from + step);
-        NDIndex slice = new NDIndex(from + ":" + to);
-        RowGradient r = mode.compute(purifier, classifier, objective, rows.get(slice), rowLabels.get(slice),
-            noise.slice(from, to));
-        losses.add(r.loss());
-        logits.add(r.logits());
-        grads.add(r.gradient());
-        diag = diag == null ? r.diagnostics() : diag.plus(r.diagnostics());
-      }
-      NDArray loss = NDArrays.concat(losses).reshape(b, eot).mean(new int[] {1});
-      NDArray allLogits = NDArrays.concat(logits);
-      allLogits = allLogits.reshape(new Shape(b, eot, allLogits.getShape().get(1)));
-      Shape img = x.getShape().slice(1);
-      NDArray g = NDArrays.concat(grads).reshape(new Shape(b, eot).addAll(img)).mean(new int[] {1});
-      return new Evaluation(scope.ret(loss), scope.ret(allLogits), scope.ret(g), diag);
+    private RowNoise rowNoise(long[] sampleIds, Purpose purpose, long draw) {
+        return rowNoise(sampleIds, purpose, draw, eot);
     }
-  }
 
-  @Override
-  public NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies) {
-    int b = checkBatch(x, sampleIds);
-    try (NDManager scope = NDManager.subManagerOf(x);
-        PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-      scope.tempAttachAll(x);
-      NDArray rows = x.repeat(0, copies);
-      RowNoise noise = rowNoise(sampleIds, purpose, draw, copies);
-      int total = b * copies;
-      int step = microBatchRows == 0 ? total : microBatchRows;
-      NDList out = new NDList();
-      for (int from = 0; from < total; from += step) {
-        int to = Math.min(total, from + step);
-        NDArray purified = purifier.purify(rows.get(new NDIndex(from + ":" + to)), noise.slice(from, to));
-        out.add(classifier.logits(purified));
-      }
-      NDArray logits = NDArrays.concat(out);
-      return scope.ret(logits.reshape(new Shape(b, copies, logits.getShape().get(1))));
+    private RowNoise rowNoise(long[] sampleIds, Purpose purpose, long draw, int copies) {
+        List<NoiseKey> keys = new ArrayList<>(sampleIds.length * copies);
+        for (long id : sampleIds) {
+            for (int m = 0; m < copies; m++) {
+                keys.add(new NoiseKey(runSeed, id, purpose, draw, m));
+            }
+        }
+        return new RowNoise(keys);
     }
-  }
 
-  private RowNoise rowNoise(long[] sampleIds, Purpose purpose, long draw) {
-    return rowNoise(sampleIds, purpose, draw, eot);
-  }
-
-  private RowNoise rowNoise(long[] sampleIds, Purpose purpose, long draw, int copies) {
-    List<NoiseKey> keys = new ArrayList<>(sampleIds.length * copies);
-    for (long id : sampleIds) {
-      for (int m = 0; m < copies; m++) {
-        keys.add(new NoiseKey(runSeed, id, purpose, draw, m));
-      }
+    private static int checkBatch(NDArray x, long[] sampleIds) {
+        int b = (int) x.getShape().get(0);
+        if (b != sampleIds.length) {
+            throw new IllegalArgumentException(
+                    b + " images but " + sampleIds.length + " sample ids");
+        }
+        return b;
     }
-    return new RowNoise(keys);
-  }
 
-  private static int checkBatch(NDArray x, long[] sampleIds) {
-    int b = (int) x.getShape().get(0);
-    if (b != sampleIds.length) {
-      throw new IllegalArgumentException(b + " images but " + sampleIds.length + " sample ids");
+    public DiffusionPurifier purifier() {
+        return purifier;
     }
-    return b;
-  }
 
-  public DiffusionPurifier purifier() {
-    return purifier;
-  }
+    public Classifier classifier() {
+        return classifier;
+    }
 
-  public Classifier classifier() {
-    return classifier;
-  }
+    public GradientMode mode() {
+        return mode;
+    }
 
-  public GradientMode mode() {
-    return mode;
-  }
+    @Override
+    public int eot() {
+        return eot;
+    }
 
-  @Override
-  public int eot() {
-    return eot;
-  }
+    @Override
+    public int classes() {
+        return classifier.classes();
+    }
 
-  @Override
-  public int classes() {
-    return classifier.classes();
-  }
+    @Override
+    public boolean isRandomized() {
+        return purifier.chain().steps().stream().anyMatch(s -> s.isStochastic())
+                || purifier.chain().forwardNoiseScale() > 0;
+    }
 
-  @Override
-  public boolean isRandomized() {
-    return purifier.chain().steps().stream().anyMatch(s -> s.isStochastic())
-        || purifier.chain().forwardNoiseScale() > 0;
-  }
-
-  @Override
-  public String describe() {
-    return classifier.describe() + " defended by " + purifier.describe() + ", gradient " + mode.name()
-        + ", EOT " + eot;
-  }
+    @Override
+    public String describe() {
+        return classifier.describe()
+                + " defended by "
+                + purifier.describe()
+                + ", gradient "
+                + mode.name()
+                + ", EOT "
+                + eot;
+    }
 }

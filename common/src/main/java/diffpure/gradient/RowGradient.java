@@ -10,4 +10,5 @@ import ai.djl.ndarray.NDArray;
  * @param gradient d loss_r / d x_r, float32[R, C, H, W]
  * @param diagnostics what the mode measured while computing it
  */
-public record RowGradient(NDArray loss, NDArray logits, NDArray gradient, GradientDiagnostics diagnostics) {}
+public record RowGradient(
+        NDArray loss, NDArray logits, NDArray gradient, GradientDiagnostics diagnostics) {}

@@ -6,97 +6,99 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Discretise-then-optimise with stored states: the exact gradient of what the forward pass computed.
+ * Discretise-then-optimise with stored states: the exact gradient of what the forward pass
+ * computed.
  *
- * <p>The forward sweep keeps every {@code interval}-th state y_k (no activations); the backward sweep rebuilds
- * the states of one segment at a time from its checkpoint and takes one vector-Jacobian product per step at
- * y_k (never y_{k+1}): a_k = c_k a_{k+1} + d_k J_eps(y_k, t_k)^T a_{k+1}. Interval 1 is the {@code exact} mode
- * (N stored states, no recomputation); interval about sqrt(N) is {@code checkpointed} (O(sqrt N) states for one
- * extra forward sweep).
+ * <p>The forward sweep keeps every {@code interval}-th state y_k (no activations); the backward
+ * sweep rebuilds the states of one segment at a time from its checkpoint and takes one
+ * vector-Jacobian product per step at y_k (never y_{k+1}): a_k = c_k a_{k+1} + d_k J_eps(y_k,
+ * t_k)^T a_{k+1}. Interval 1 is the {@code exact} mode (N stored states, no recomputation);
+ * interval about sqrt(N) is {@code checkpointed} (O(sqrt N) states for one extra forward sweep).
  */
 public final class StoredStatesGradient extends AbstractChainGradient {
-  private final int interval;
-  private final String name;
+    private final int interval;
+    private final String name;
 
-  private StoredStatesGradient(int interval, String name) {
-    this.interval = interval;
-    this.name = name;
-  }
-
-  /** Every state stored. */
-  public static StoredStatesGradient exact() {
-    return new StoredStatesGradient(1, "exact");
-  }
-
-  /** A checkpoint every ceil(sqrt(N)) steps. */
-  public static StoredStatesGradient checkpointed() {
-    return new StoredStatesGradient(0, "checkpointed");
-  }
-
-  /**
-   * A checkpoint every {@code interval} steps.
-   *
-   * @throws IllegalArgumentException when interval &lt; 1
-   */
-  public static StoredStatesGradient checkpointedEvery(int interval) {
-    if (interval < 1) {
-      throw new IllegalArgumentException("gradient.checkpoint-interval must be >= 1, found " + interval);
+    private StoredStatesGradient(int interval, String name) {
+        this.interval = interval;
+        this.name = name;
     }
-    return new StoredStatesGradient(interval, "checkpointed");
-  }
 
-  /** The interval used for a chain of n steps. */
-  public int intervalFor(int n) {
-    return interval > 0 ? interval : Math.max(1, (int) Math.ceil(Math.sqrt(n)));
-  }
+    /** Every state stored. */
+    public static StoredStatesGradient exact() {
+        return new StoredStatesGradient(1, "exact");
+    }
 
-  private record Checkpoints(Kept kept) implements ForwardResult {
+    /** A checkpoint every ceil(sqrt(N)) steps. */
+    public static StoredStatesGradient checkpointed() {
+        return new StoredStatesGradient(0, "checkpointed");
+    }
+
+    /**
+     * A checkpoint every {@code interval} steps.
+     *
+     * @throws IllegalArgumentException when interval &lt; 1
+     */
+    public static StoredStatesGradient checkpointedEvery(int interval) {
+        if (interval < 1) {
+            throw new IllegalArgumentException(
+                    "gradient.checkpoint-interval must be >= 1, found " + interval);
+        }
+        return new StoredStatesGradient(interval, "checkpointed");
+    }
+
+    /** The interval used for a chain of n steps. */
+    public int intervalFor(int n) {
+        return interval > 0 ? interval : Math.max(1, (int) Math.ceil(Math.sqrt(n)));
+    }
+
+    private record Checkpoints(Kept kept) implements ForwardResult {
+        @Override
+        public NDArray last() {
+            return kept.last();
+        }
+    }
+
     @Override
-    public NDArray last() {
-      return kept.last();
+    protected ForwardResult forward(Sweep sweep, NDArray x) {
+        int every = intervalFor(sweep.purifier.chain().length());
+        return new Checkpoints(forwardSweep(sweep, x, k -> k % every == 0));
     }
-  }
 
-  @Override
-  protected ForwardResult forward(Sweep sweep, NDArray x) {
-    int every = intervalFor(sweep.purifier.chain().length());
-    return new Checkpoints(forwardSweep(sweep, x, k -> k % every == 0));
-  }
-
-  @Override
-  protected NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN) {
-    DiffusionPurifier p = sweep.purifier;
-    Kept cp = ((Checkpoints) forward).kept();
-    int n = p.chain().length();
-    int every = intervalFor(n);
-    cp.last().close();
-    NDArray a = aN;
-    for (int seg = cp.states().size() - 1; seg >= 0; seg--) {
-      int from = seg * every;
-      int to = Math.min(n, from + every);
-      // Rebuild y_from .. y_{to-1} from the checkpoint (nothing to rebuild when every == 1).
-      List<NDArray> states = new ArrayList<>(to - from);
-      states.add(cp.states().get(seg));
-      for (int k = from; k < to - 1; k++) {
-        states.add(p.step(k, states.get(states.size() - 1), sweep.noise));
-        sweep.countForward(k);
-      }
-      for (int k = to - 1; k >= from; k--) {
+    @Override
+    protected NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN) {
+        DiffusionPurifier p = sweep.purifier;
+        Kept cp = ((Checkpoints) forward).kept();
+        int n = p.chain().length();
+        int every = intervalFor(n);
+        cp.last().close();
+        NDArray a = aN;
+        for (int seg = cp.states().size() - 1; seg >= 0; seg--) {
+            int from = seg * every;
+            int to = Math.min(n, from + every);
+            // Rebuild y_from .. y_{to-1} from the checkpoint (nothing to rebuild when every == 1).
+            List<NDArray> states = new ArrayList<>(to - from);
+            states.add(cp.states().get(seg));
+            for (int k = from; k < to - 1; k++) {
+                states.add(p.step(k, states.get(states.size() - 1), sweep.noise));
+                sweep.countForward(k);
+            }
+            for (int k = to - 1; k >= from; k--) {
+                sweep.sampleLive();
+                NDArray yk = states.get(k - from);
+                NDArray prev = p.stepVjp(k, yk, a);
+                sweep.countBackward(k);
+                a.close();
+                yk.close();
+                a = prev;
+            }
+        }
         sweep.sampleLive();
-        NDArray yk = states.get(k - from);
-        NDArray prev = p.stepVjp(k, yk, a);
-        sweep.countBackward(k);
-        a.close();
-        yk.close();
-        a = prev;
-      }
+        return a;
     }
-    sweep.sampleLive();
-    return a;
-  }
 
-  @Override
-  public String name() {
-    return name;
-  }
+    @Override
+    public String name() {
+        return name;
+    }
 }

@@ -4,49 +4,55 @@ import ai.djl.ndarray.NDArray;
 import diffpure.noise.Purpose;
 
 /**
- * What attacks query: a (possibly randomized) classifier that returns loss, logits and input gradient from one
- * stochastic draw, and plain logits for votes. {@link DefendedModel} is DiffPure with EOT; {@link
- * UndefendedModel} the bare classifier.
+ * What attacks query: a (possibly randomized) classifier that returns loss, logits and input
+ * gradient from one stochastic draw, and plain logits for votes. {@link DefendedModel} is DiffPure
+ * with EOT; {@link UndefendedModel} the bare classifier.
  */
 public interface TargetModel {
-  /**
-   * One stochastic evaluation with input gradient.
-   *
-   * @param loss float32[B], the loss averaged over EOT copies
-   * @param logits float32[B, eot, K]
-   * @param gradient float32[B, C, H, W], d loss / d x averaged over EOT copies
-   * @param diagnostics what the gradient mode measured
-   */
-  record Evaluation(NDArray loss, NDArray logits, NDArray gradient, GradientDiagnostics diagnostics) {}
+    /**
+     * One stochastic evaluation with input gradient.
+     *
+     * @param loss float32[B], the loss averaged over EOT copies
+     * @param logits float32[B, eot, K]
+     * @param gradient float32[B, C, H, W], d loss / d x averaged over EOT copies
+     * @param diagnostics what the gradient mode measured
+     */
+    record Evaluation(
+            NDArray loss, NDArray logits, NDArray gradient, GradientDiagnostics diagnostics) {}
 
-  /**
-   * Loss, logits and input gradient of the EOT-averaged loss, from one draw.
-   *
-   * @param x float32[B, C, H, W] in [0, 1]
-   * @param labels [B]
-   * @param sampleIds the stable id of each image, for its noise keys
-   * @param objective the per-row loss
-   * @param purpose why (attack, vote) the draw is made
-   * @param draw which repetition (attack iteration); the same draw gives the same noise
-   */
-  Evaluation lossAndGradient(
-      NDArray x, NDArray labels, long[] sampleIds, Objective objective, Purpose purpose, long draw);
+    /**
+     * Loss, logits and input gradient of the EOT-averaged loss, from one draw.
+     *
+     * @param x float32[B, C, H, W] in [0, 1]
+     * @param labels [B]
+     * @param sampleIds the stable id of each image, for its noise keys
+     * @param objective the per-row loss
+     * @param purpose why (attack, vote) the draw is made
+     * @param draw which repetition (attack iteration); the same draw gives the same noise
+     */
+    Evaluation lossAndGradient(
+            NDArray x,
+            NDArray labels,
+            long[] sampleIds,
+            Objective objective,
+            Purpose purpose,
+            long draw);
 
-  /**
-   * Logits of {@code copies} independent evaluations of each image, no graph: float32[B, copies, K]. Used for
-   * votes (copies = K) and for in-loop success checks.
-   */
-  NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies);
+    /**
+     * Logits of {@code copies} independent evaluations of each image, no graph: float32[B, copies,
+     * K]. Used for votes (copies = K) and for in-loop success checks.
+     */
+    NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies);
 
-  /** Number of classes. */
-  int classes();
+    /** Number of classes. */
+    int classes();
 
-  /** EOT copies averaged per gradient (1 for deterministic models). */
-  int eot();
+    /** EOT copies averaged per gradient (1 for deterministic models). */
+    int eot();
 
-  /** Whether two evaluations of one input can differ. */
-  boolean isRandomized();
+    /** Whether two evaluations of one input can differ. */
+    boolean isRandomized();
 
-  /** For logs and result rows. */
-  String describe();
+    /** For logs and result rows. */
+    String describe();
 }

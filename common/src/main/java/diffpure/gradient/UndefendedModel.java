@@ -9,54 +9,65 @@ import diffpure.torch.PtAutograd;
 
 /** The bare classifier as a {@link TargetModel}: deterministic, EOT 1. */
 public final class UndefendedModel implements TargetModel {
-  private final Classifier classifier;
+    private final Classifier classifier;
 
-  public UndefendedModel(Classifier classifier) {
-    this.classifier = classifier;
-  }
-
-  @Override
-  public Evaluation lossAndGradient(
-      NDArray x, NDArray labels, long[] sampleIds, Objective objective, Purpose purpose, long draw) {
-    try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-      ClassifierHead.Result r = ClassifierHead.lossAndGradient(classifier, objective, x, labels);
-      NDArray logits = r.logits().reshape(new Shape(x.getShape().get(0), 1, classifier.classes()));
-      return new Evaluation(r.loss(), logits, r.inputGradient(), new GradientDiagnostics(0, 0, 0, Double.NaN));
+    public UndefendedModel(Classifier classifier) {
+        this.classifier = classifier;
     }
-  }
 
-  @Override
-  public NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies) {
-    try (NDManager scope = NDManager.subManagerOf(x);
-        PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-      scope.tempAttachAll(x);
-      NDArray l = classifier.logits(x);
-      NDArray rep = l.expandDims(1).repeat(1, copies);
-      return scope.ret(rep);
+    @Override
+    public Evaluation lossAndGradient(
+            NDArray x,
+            NDArray labels,
+            long[] sampleIds,
+            Objective objective,
+            Purpose purpose,
+            long draw) {
+        try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+            ClassifierHead.Result r =
+                    ClassifierHead.lossAndGradient(classifier, objective, x, labels);
+            NDArray logits =
+                    r.logits().reshape(new Shape(x.getShape().get(0), 1, classifier.classes()));
+            return new Evaluation(
+                    r.loss(),
+                    logits,
+                    r.inputGradient(),
+                    new GradientDiagnostics(0, 0, 0, Double.NaN));
+        }
     }
-  }
 
-  @Override
-  public int classes() {
-    return classifier.classes();
-  }
+    @Override
+    public NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies) {
+        try (NDManager scope = NDManager.subManagerOf(x);
+                PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+            scope.tempAttachAll(x);
+            NDArray l = classifier.logits(x);
+            NDArray rep = l.expandDims(1).repeat(1, copies);
+            return scope.ret(rep);
+        }
+    }
 
-  @Override
-  public int eot() {
-    return 1;
-  }
+    @Override
+    public int classes() {
+        return classifier.classes();
+    }
 
-  @Override
-  public boolean isRandomized() {
-    return false;
-  }
+    @Override
+    public int eot() {
+        return 1;
+    }
 
-  @Override
-  public String describe() {
-    return classifier.describe() + " (undefended)";
-  }
+    @Override
+    public boolean isRandomized() {
+        return false;
+    }
 
-  public Classifier classifier() {
-    return classifier;
-  }
+    @Override
+    public String describe() {
+        return classifier.describe() + " (undefended)";
+    }
+
+    public Classifier classifier() {
+        return classifier;
+    }
 }

@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What a model file claims to be: read from the JSON (or HOCON) file beside the .pt, same base name.
+ * What a model file claims to be: read from the JSON (or HOCON) file beside the .pt, same base
+ * name.
  *
  * @param file the manifest's own path, for error messages
  * @param kind eps or classifier
@@ -25,91 +26,128 @@ import java.util.Locale;
  * @param sha256 hex digest of the .pt
  * @param source where the weights came from
  * @param probe the golden probe
- * @param macsPerImage analytic multiply-adds of one forward pass per image (0 when the manifest omits it)
+ * @param macsPerImage analytic multiply-adds of one forward pass per image (0 when the manifest
+ *     omits it)
  */
 public record ModelManifest(
-    Path file, ModelKind kind, String name, long[] imageShape, int classes, VpSchedule schedule,
-    double minTime, double maxTime, String sha256, String source, GoldenProbe probe,
-    long macsPerImage) {
+        Path file,
+        ModelKind kind,
+        String name,
+        long[] imageShape,
+        int classes,
+        VpSchedule schedule,
+        double minTime,
+        double maxTime,
+        String sha256,
+        String source,
+        GoldenProbe probe,
+        long macsPerImage) {
 
-  /** The manifest path for a model file: same directory and base name, extension .json (else .conf). */
-  public static Path pathFor(Path modelFile) {
-    String base = modelFile.getFileName().toString().replaceFirst("\\.pt$", "");
-    Path json = modelFile.resolveSibling(base + ".json");
-    Path conf = modelFile.resolveSibling(base + ".conf");
-    return Files.exists(json) || !Files.exists(conf) ? json : conf;
-  }
+    /**
+     * The manifest path for a model file: same directory and base name, extension .json (else
+     * .conf).
+     */
+    public static Path pathFor(Path modelFile) {
+        String base = modelFile.getFileName().toString().replaceFirst("\\.pt$", "");
+        Path json = modelFile.resolveSibling(base + ".json");
+        Path conf = modelFile.resolveSibling(base + ".conf");
+        return Files.exists(json) || !Files.exists(conf) ? json : conf;
+    }
 
-  /**
-   * Reads and validates a manifest.
-   *
-   * @throws ModelException naming the file and the key when it is missing or malformed
-   */
-  public static ModelManifest read(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new ModelException(file, "model manifest not found (every .pt needs one beside it, DESIGN.md 3)");
-    }
-    Config c;
-    try {
-      ConfigSyntax syntax = file.toString().endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
-      c = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setSyntax(syntax)
-          .setAllowMissing(false));
-    } catch (ConfigException e) {
-      throw new ModelException(file, "cannot parse manifest: " + e.getMessage(), e);
-    }
-    try {
-      ModelKind kind;
-      String kindName = c.getString("kind");
-      try {
-        kind = ModelKind.valueOf(kindName.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new ModelException(file, "kind must be eps or classifier, found '" + kindName + "'");
-      }
-      List<Integer> shapeList = c.getIntList("input-shape");
-      if (shapeList.size() != 3 || shapeList.stream().anyMatch(s -> s < 1)) {
-        throw new ModelException(file, "input-shape must be [C, H, W] with positive sizes, found " + shapeList);
-      }
-      long[] shape = shapeList.stream().mapToLong(Integer::longValue).toArray();
-      int classes = kind == ModelKind.CLASSIFIER ? c.getInt("classes") : 0;
-      if (kind == ModelKind.CLASSIFIER && classes < 2) {
-        throw new ModelException(file, "classes must be >= 2, found " + classes);
-      }
-      VpSchedule schedule = VpSchedule.DEFAULT;
-      double tMin = 0;
-      double tMax = 1;
-      if (kind == ModelKind.EPS) {
-        schedule = new VpSchedule(
-            c.hasPath("beta-min") ? c.getDouble("beta-min") : 0.1,
-            c.hasPath("beta-max") ? c.getDouble("beta-max") : 20.0);
-        tMin = c.getDouble("t-min");
-        tMax = c.getDouble("t-max");
-        if (!(tMin >= 0 && tMax > tMin && tMax <= 1)) {
-          throw new ModelException(file, "need 0 <= t-min < t-max <= 1, found t-min=" + tMin + ", t-max=" + tMax);
+    /**
+     * Reads and validates a manifest.
+     *
+     * @throws ModelException naming the file and the key when it is missing or malformed
+     */
+    public static ModelManifest read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelException(
+                    file, "model manifest not found (every .pt needs one beside it, DESIGN.md 3)");
         }
-      }
-      String sha = c.getString("sha256").toLowerCase(Locale.ROOT);
-      if (!sha.matches("[0-9a-f]{64}")) {
-        throw new ModelException(file, "sha256 must be 64 hex digits, found '" + sha + "'");
-      }
-      Config p = c.getConfig("probe");
-      GoldenProbe probe = new GoldenProbe(
-          p.getLong("seed"),
-          kind == ModelKind.EPS ? p.getDoubleList("t") : List.of(),
-          p.getIntList("indices"),
-          p.getDoubleList("values"),
-          p.getDouble("sum"),
-          p.getDouble("l2"),
-          p.hasPath("tolerance") ? p.getDouble("tolerance") : 1e-3);
-      if (kind == ModelKind.EPS && probe.times().size() != GoldenProbe.ROWS) {
-        throw new ModelException(file, "probe.t must list " + GoldenProbe.ROWS + " times");
-      }
-      return new ModelManifest(file, kind, c.getString("name"), shape, classes, schedule, tMin, tMax, sha,
-          c.hasPath("source") ? c.getString("source") : "unknown", probe,
-          c.hasPath("macs-per-image") ? c.getLong("macs-per-image") : 0);
-    } catch (ConfigException e) {
-      throw new ModelException(file, "bad manifest: " + e.getMessage(), e);
-    } catch (IllegalArgumentException e) {
-      throw new ModelException(file, "bad manifest: " + e.getMessage(), e);
+        Config c;
+        try {
+            ConfigSyntax syntax =
+                    file.toString().endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
+            c =
+                    ConfigFactory.parseFile(
+                            file.toFile(),
+                            ConfigParseOptions.defaults().setSyntax(syntax).setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new ModelException(file, "cannot parse manifest: " + e.getMessage(), e);
+        }
+        try {
+            ModelKind kind;
+            String kindName = c.getString("kind");
+            try {
+                kind = ModelKind.valueOf(kindName.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ModelException(
+                        file, "kind must be eps or classifier, found '" + kindName + "'");
+            }
+            List<Integer> shapeList = c.getIntList("input-shape");
+            if (shapeList.size() != 3 || shapeList.stream().anyMatch(s -> s < 1)) {
+                throw new ModelException(
+                        file,
+                        "input-shape must be [C, H, W] with positive sizes, found " + shapeList);
+            }
+            long[] shape = shapeList.stream().mapToLong(Integer::longValue).toArray();
+            int classes = kind == ModelKind.CLASSIFIER ? c.getInt("classes") : 0;
+            if (kind == ModelKind.CLASSIFIER && classes < 2) {
+                throw new ModelException(file, "classes must be >= 2, found " + classes);
+            }
+            VpSchedule schedule = VpSchedule.DEFAULT;
+            double tMin = 0;
+            double tMax = 1;
+            if (kind == ModelKind.EPS) {
+                schedule =
+                        new VpSchedule(
+                                c.hasPath("beta-min") ? c.getDouble("beta-min") : 0.1,
+                                c.hasPath("beta-max") ? c.getDouble("beta-max") : 20.0);
+                tMin = c.getDouble("t-min");
+                tMax = c.getDouble("t-max");
+                if (!(tMin >= 0 && tMax > tMin && tMax <= 1)) {
+                    throw new ModelException(
+                            file,
+                            "need 0 <= t-min < t-max <= 1, found t-min="
+                                    + tMin
+                                    + ", t-max="
+                                    + tMax);
+                }
+            }
+            String sha = c.getString("sha256").toLowerCase(Locale.ROOT);
+            if (!sha.matches("[0-9a-f]{64}")) {
+                throw new ModelException(file, "sha256 must be 64 hex digits, found '" + sha + "'");
+            }
+            Config p = c.getConfig("probe");
+            GoldenProbe probe =
+                    new GoldenProbe(
+                            p.getLong("seed"),
+                            kind == ModelKind.EPS ? p.getDoubleList("t") : List.of(),
+                            p.getIntList("indices"),
+                            p.getDoubleList("values"),
+                            p.getDouble("sum"),
+                            p.getDouble("l2"),
+                            p.hasPath("tolerance") ? p.getDouble("tolerance") : 1e-3);
+            if (kind == ModelKind.EPS && probe.times().size() != GoldenProbe.ROWS) {
+                throw new ModelException(file, "probe.t must list " + GoldenProbe.ROWS + " times");
+            }
+            return new ModelManifest(
+                    file,
+                    kind,
+                    c.getString("name"),
+                    shape,
+                    classes,
+                    schedule,
+                    tMin,
+                    tMax,
+                    sha,
+                    c.hasPath("source") ? c.getString("source") : "unknown",
+                    probe,
+                    c.hasPath("macs-per-image") ? c.getLong("macs-per-image") : 0);
+        } catch (ConfigException e) {
+            throw new ModelException(file, "bad manifest: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(file, "bad manifest: " + e.getMessage(), e);
+        }
     }
-  }
 }

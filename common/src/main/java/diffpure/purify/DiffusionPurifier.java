@@ -10,154 +10,172 @@ import diffpure.sde.ReverseChain;
 import diffpure.torch.PtAutograd;
 
 /**
- * DiffPure: u = 2x - 1, y_0 = sqrt(abar*) u + sqrt(1 - abar*) z, the reverse chain's steps, x' = (y_N + 1) / 2.
- * The pieces (diffuse, step, vector-Jacobian product of a step) are public so that every gradient mode drives the
- * same arithmetic. Each method owns a scope: intermediates are freed, the result is attached to the input's
- * manager.
+ * DiffPure: u = 2x - 1, y_0 = sqrt(abar*) u + sqrt(1 - abar*) z, the reverse chain's steps, x' =
+ * (y_N + 1) / 2. The pieces (diffuse, step, vector-Jacobian product of a step) are public so that
+ * every gradient mode drives the same arithmetic. Each method owns a scope: intermediates are
+ * freed, the result is attached to the input's manager.
  */
 public final class DiffusionPurifier implements Purifier {
-  private final ScoreModel model;
-  private final ReverseChain chain;
-  private final Shape imageShape;
+    private final ScoreModel model;
+    private final ReverseChain chain;
+    private final Shape imageShape;
 
-  /**
-   * @throws IllegalArgumentException when the chain evaluates the model outside its trained time range
-   */
-  public DiffusionPurifier(ScoreModel model, ReverseChain chain) {
-    this.model = model;
-    this.chain = chain;
-    this.imageShape = model.imageShape();
-    double[] range = chain.modelTimeRange();
-    if (chain.startTime() > model.maxTime() + 1e-9 || range[1] > model.maxTime() + 1e-9) {
-      throw new IllegalArgumentException("purify.t-star = " + chain.startTime() + " is above the largest time "
-          + model.maxTime() + " the eps model " + model.describe() + " was trained on");
-    }
-    if (range[0] < model.minTime() - 1e-12) {
-      throw new IllegalArgumentException("purification evaluates the eps model " + model.describe() + " at t = "
-          + range[0] + ", below its trained minimum " + model.minTime() + " (purify.t-end / purify.dt)");
-    }
-  }
-
-  public ReverseChain chain() {
-    return chain;
-  }
-
-  public ScoreModel model() {
-    return model;
-  }
-
-  public Shape imageShape() {
-    return imageShape;
-  }
-
-  @Override
-  public NDArray purify(NDArray x, NoiseSource noise) {
-    try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-      NDArray y = diffuse(x, noise);
-      for (int k = 0; k < chain.length(); k++) {
-        NDArray next = step(k, y, noise);
-        y.close();
-        y = next;
-      }
-      return output(y);
-    }
-  }
-
-  /** y_0 from x (rows of x in [0, 1]); differentiable when the thread's grad mode is on. */
-  public NDArray diffuse(NDArray x, NoiseSource noise) {
-    try (NDManager scope = NDManager.subManagerOf(x)) {
-      scope.tempAttachAll(x);
-      NDArray z = noise.draw(scope, -1, imageShape);
-      NDArray y0 = x.mul(2).sub(1).mul(chain.forwardSignalScale()).add(z.mul(chain.forwardNoiseScale()));
-      return scope.ret(y0);
-    }
-  }
-
-  /** y_{k+1} = c y + d eps(y, t_k) + s z_k; differentiable when the thread's grad mode is on. */
-  public NDArray step(int k, NDArray y, NoiseSource noise) {
-    ChainStep s = chain.step(k);
-    try (NDManager scope = NDManager.subManagerOf(y)) {
-      scope.tempAttachAll(y);
-      NDArray next = y.mul(s.stateScale());
-      if (s.usesModel()) {
-        next = next.add(predict(y, s).mul(s.epsScale()));
-      }
-      if (s.isStochastic()) {
-        next = next.add(noise.draw(scope, k, imageShape).mul(s.noiseScale()));
-      }
-      return scope.ret(next);
-    }
-  }
-
-  /** x' = (y_N + 1) / 2. */
-  public NDArray output(NDArray yN) {
-    return yN.add(1).div(2);
-  }
-
-  /**
-   * The vector-Jacobian product of step k at state y: a^T dF_k/dy = c a + d J_eps(y, t_k)^T a. Records and frees
-   * one step's graph.
-   */
-  public NDArray stepVjp(int k, NDArray y, NDArray a) {
-    StepBackward b = stepVjpAndNoise(k, y, a);
-    if (b.eps() != null) {
-      b.eps().close();
-    }
-    return b.vjp();
-  }
-
-  /** The result of one backward step: the VJP and the eps prediction it was taken at. */
-  public record StepBackward(NDArray vjp, NDArray eps) {}
-
-  /**
-   * Like {@link #stepVjp} but also returns eps(y, t_k) (null when the step uses no model), which the adjoint
-   * needs for its reconstruction. Both results attach to y's manager.
-   */
-  public StepBackward stepVjpAndNoise(int k, NDArray y, NDArray a) {
-    ChainStep s = chain.step(k);
-    try (NDManager scope = NDManager.subManagerOf(y)) {
-      scope.tempAttachAll(y, a);
-      NDArray vjp = a.mul(s.stateScale());
-      NDArray eps = null;
-      if (s.usesModel()) {
-        NDArray leaf = PtAutograd.leaf(y);
-        try (PtAutograd.Mode grad = PtAutograd.enabled()) {
-          NDArray e = predict(leaf, s);
-          PtAutograd.backward(e, a.mul(s.epsScale()));
-          eps = e.stopGradient();
+    /**
+     * @throws IllegalArgumentException when the chain evaluates the model outside its trained time
+     *     range
+     */
+    public DiffusionPurifier(ScoreModel model, ReverseChain chain) {
+        this.model = model;
+        this.chain = chain;
+        this.imageShape = model.imageShape();
+        double[] range = chain.modelTimeRange();
+        if (chain.startTime() > model.maxTime() + 1e-9 || range[1] > model.maxTime() + 1e-9) {
+            throw new IllegalArgumentException(
+                    "purify.t-star = "
+                            + chain.startTime()
+                            + " is above the largest time "
+                            + model.maxTime()
+                            + " the eps model "
+                            + model.describe()
+                            + " was trained on");
         }
-        vjp = vjp.add(PtAutograd.gradientOf(leaf));
-      }
-      return new StepBackward(scope.ret(vjp), eps == null ? null : scope.ret(eps));
+        if (range[0] < model.minTime() - 1e-12) {
+            throw new IllegalArgumentException(
+                    "purification evaluates the eps model "
+                            + model.describe()
+                            + " at t = "
+                            + range[0]
+                            + ", below its trained minimum "
+                            + model.minTime()
+                            + " (purify.t-end / purify.dt)");
+        }
     }
-  }
 
-  /**
-   * Inverts step k given y_{k+1} and an eps prediction: y_k = (y_{k+1} - d eps - s z_k) / c. Exact when eps was
-   * evaluated at y_k; the adjoint evaluates it at y_{k+1}, which is where its error comes from.
-   */
-  public NDArray invertStep(int k, NDArray yNext, NDArray eps, NoiseSource noise) {
-    ChainStep s = chain.step(k);
-    try (NDManager scope = NDManager.subManagerOf(yNext)) {
-      scope.tempAttachAll(yNext, eps);
-      NDArray y = yNext;
-      if (eps != null) {
-        y = y.sub(eps.mul(s.epsScale()));
-      }
-      if (s.isStochastic()) {
-        y = y.sub(noise.draw(scope, k, imageShape).mul(s.noiseScale()));
-      }
-      return scope.ret(y.div(s.stateScale()));
+    public ReverseChain chain() {
+        return chain;
     }
-  }
 
-  private NDArray predict(NDArray y, ChainStep s) {
-    NDArray t = y.getManager().full(new Shape(y.getShape().get(0)), (float) s.modelTime());
-    return model.predictNoise(y, t);
-  }
+    public ScoreModel model() {
+        return model;
+    }
 
-  @Override
-  public String describe() {
-    return chain.name() + " with " + model.describe();
-  }
+    public Shape imageShape() {
+        return imageShape;
+    }
+
+    @Override
+    public NDArray purify(NDArray x, NoiseSource noise) {
+        try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+            NDArray y = diffuse(x, noise);
+            for (int k = 0; k < chain.length(); k++) {
+                NDArray next = step(k, y, noise);
+                y.close();
+                y = next;
+            }
+            return output(y);
+        }
+    }
+
+    /** y_0 from x (rows of x in [0, 1]); differentiable when the thread's grad mode is on. */
+    public NDArray diffuse(NDArray x, NoiseSource noise) {
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            scope.tempAttachAll(x);
+            NDArray z = noise.draw(scope, -1, imageShape);
+            NDArray y0 =
+                    x.mul(2)
+                            .sub(1)
+                            .mul(chain.forwardSignalScale())
+                            .add(z.mul(chain.forwardNoiseScale()));
+            return scope.ret(y0);
+        }
+    }
+
+    /** y_{k+1} = c y + d eps(y, t_k) + s z_k; differentiable when the thread's grad mode is on. */
+    public NDArray step(int k, NDArray y, NoiseSource noise) {
+        ChainStep s = chain.step(k);
+        try (NDManager scope = NDManager.subManagerOf(y)) {
+            scope.tempAttachAll(y);
+            NDArray next = y.mul(s.stateScale());
+            if (s.usesModel()) {
+                next = next.add(predict(y, s).mul(s.epsScale()));
+            }
+            if (s.isStochastic()) {
+                next = next.add(noise.draw(scope, k, imageShape).mul(s.noiseScale()));
+            }
+            return scope.ret(next);
+        }
+    }
+
+    /** x' = (y_N + 1) / 2. */
+    public NDArray output(NDArray yN) {
+        return yN.add(1).div(2);
+    }
+
+    /**
+     * The vector-Jacobian product of step k at state y: a^T dF_k/dy = c a + d J_eps(y, t_k)^T a.
+     * Records and frees one step's graph.
+     */
+    public NDArray stepVjp(int k, NDArray y, NDArray a) {
+        StepBackward b = stepVjpAndNoise(k, y, a);
+        if (b.eps() != null) {
+            b.eps().close();
+        }
+        return b.vjp();
+    }
+
+    /** The result of one backward step: the VJP and the eps prediction it was taken at. */
+    public record StepBackward(NDArray vjp, NDArray eps) {}
+
+    /**
+     * Like {@link #stepVjp} but also returns eps(y, t_k) (null when the step uses no model), which
+     * the adjoint needs for its reconstruction. Both results attach to y's manager.
+     */
+    public StepBackward stepVjpAndNoise(int k, NDArray y, NDArray a) {
+        ChainStep s = chain.step(k);
+        try (NDManager scope = NDManager.subManagerOf(y)) {
+            scope.tempAttachAll(y, a);
+            NDArray vjp = a.mul(s.stateScale());
+            NDArray eps = null;
+            if (s.usesModel()) {
+                NDArray leaf = PtAutograd.leaf(y);
+                try (PtAutograd.Mode grad = PtAutograd.enabled()) {
+                    NDArray e = predict(leaf, s);
+                    PtAutograd.backward(e, a.mul(s.epsScale()));
+                    eps = e.stopGradient();
+                }
+                vjp = vjp.add(PtAutograd.gradientOf(leaf));
+            }
+            return new StepBackward(scope.ret(vjp), eps == null ? null : scope.ret(eps));
+        }
+    }
+
+    /**
+     * Inverts step k given y_{k+1} and an eps prediction: y_k = (y_{k+1} - d eps - s z_k) / c.
+     * Exact when eps was evaluated at y_k; the adjoint evaluates it at y_{k+1}, which is where its
+     * error comes from.
+     */
+    public NDArray invertStep(int k, NDArray yNext, NDArray eps, NoiseSource noise) {
+        ChainStep s = chain.step(k);
+        try (NDManager scope = NDManager.subManagerOf(yNext)) {
+            scope.tempAttachAll(yNext, eps);
+            NDArray y = yNext;
+            if (eps != null) {
+                y = y.sub(eps.mul(s.epsScale()));
+            }
+            if (s.isStochastic()) {
+                y = y.sub(noise.draw(scope, k, imageShape).mul(s.noiseScale()));
+            }
+            return scope.ret(y.div(s.stateScale()));
+        }
+    }
+
+    private NDArray predict(NDArray y, ChainStep s) {
+        NDArray t = y.getManager().full(new Shape(y.getShape().get(0)), (float) s.modelTime());
+        return model.predictNoise(y, t);
+    }
+
+    @Override
+    public String describe() {
+        return chain.name() + " with " + model.describe();
+    }
 }

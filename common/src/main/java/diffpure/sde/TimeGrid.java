@@ -3,74 +3,82 @@ package diffpure.sde;
 import java.util.Arrays;
 
 /**
- * An explicit decreasing time grid t_0 = start &gt; t_1 &gt; ... &gt; t_N = end with t_{k+1} = max(t_k - dt,
- * end): the reference's torchsde grid (the last step is shorter). Immutable.
+ * An explicit decreasing time grid t_0 = start &gt; t_1 &gt; ... &gt; t_N = end with t_{k+1} =
+ * max(t_k - dt, end): the reference's torchsde grid (the last step is shorter). Immutable.
  */
 public final class TimeGrid {
-  private final double[] times;
+    private final double[] times;
 
-  private TimeGrid(double[] times) {
-    this.times = times;
-  }
-
-  /**
-   * The grid from start down to end with step dt.
-   *
-   * @throws IllegalArgumentException naming the offending value when dt &lt;= 0, start outside (0, 1] or
-   *     end outside [0, start)
-   */
-  public static TimeGrid of(double start, double end, double dt) {
-    if (!(dt > 0) || !Double.isFinite(dt)) {
-      throw new IllegalArgumentException("purify.dt must be > 0, found " + dt);
+    private TimeGrid(double[] times) {
+        this.times = times;
     }
-    if (!(start > 0 && start <= 1)) {
-      throw new IllegalArgumentException("purify.t-star must be in (0, 1], found " + start);
+
+    /**
+     * The grid from start down to end with step dt.
+     *
+     * @throws IllegalArgumentException naming the offending value when dt &lt;= 0, start outside
+     *     (0, 1] or end outside [0, start)
+     */
+    public static TimeGrid of(double start, double end, double dt) {
+        if (!(dt > 0) || !Double.isFinite(dt)) {
+            throw new IllegalArgumentException("purify.dt must be > 0, found " + dt);
+        }
+        if (!(start > 0 && start <= 1)) {
+            throw new IllegalArgumentException("purify.t-star must be in (0, 1], found " + start);
+        }
+        if (!(end >= 0 && end < start)) {
+            throw new IllegalArgumentException(
+                    "purify.t-end must be in [0, t-star), found " + end + " with t-star " + start);
+        }
+        long count = (long) Math.ceil((start - end) / dt - 1e-9);
+        if (count > 10_000_000) {
+            throw new IllegalArgumentException(
+                    "time grid would have " + count + " steps; raise purify.dt");
+        }
+        double[] t = new double[(int) count + 1];
+        t[0] = start;
+        for (int k = 1; k <= count; k++) {
+            // Computed from the start rather than accumulated, so rounding does not drift over 1000
+            // steps.
+            t[k] = Math.max(start - k * dt, end);
+        }
+        t[(int) count] = end;
+        return new TimeGrid(t);
     }
-    if (!(end >= 0 && end < start)) {
-      throw new IllegalArgumentException(
-          "purify.t-end must be in [0, t-star), found " + end + " with t-star " + start);
+
+    /** Number of steps N. */
+    public int steps() {
+        return times.length - 1;
     }
-    long count = (long) Math.ceil((start - end) / dt - 1e-9);
-    if (count > 10_000_000) {
-      throw new IllegalArgumentException("time grid would have " + count + " steps; raise purify.dt");
+
+    /** t_k, k in [0, N]. */
+    public double time(int k) {
+        return times[k];
     }
-    double[] t = new double[(int) count + 1];
-    t[0] = start;
-    for (int k = 1; k <= count; k++) {
-      // Computed from the start rather than accumulated, so rounding does not drift over 1000 steps.
-      t[k] = Math.max(start - k * dt, end);
+
+    /** h_k = t_k - t_{k+1}, k in [0, N). */
+    public double stepSize(int k) {
+        return times[k] - times[k + 1];
     }
-    t[(int) count] = end;
-    return new TimeGrid(t);
-  }
 
-  /** Number of steps N. */
-  public int steps() {
-    return times.length - 1;
-  }
+    @Override
+    public String toString() {
+        return "TimeGrid["
+                + times[0]
+                + " -> "
+                + times[times.length - 1]
+                + ", "
+                + steps()
+                + " steps]";
+    }
 
-  /** t_k, k in [0, N]. */
-  public double time(int k) {
-    return times[k];
-  }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TimeGrid other && Arrays.equals(times, other.times);
+    }
 
-  /** h_k = t_k - t_{k+1}, k in [0, N). */
-  public double stepSize(int k) {
-    return times[k] - times[k + 1];
-  }
-
-  @Override
-  public String toString() {
-    return "TimeGrid[" + times[0] + " -> " + times[times.length - 1] + ", " + steps() + " steps]";
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof TimeGrid other && Arrays.equals(times, other.times);
-  }
-
-  @Override
-  public int hashCode() {
-    return Arrays.hashCode(times);
-  }
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(times);
+    }
 }

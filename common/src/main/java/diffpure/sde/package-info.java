@@ -1,5 +1,6 @@
 /**
- * The problems: the VP-SDE schedule, its reverse-time SDE and probability-flow ODE written as drifts that are
- * affine in (state, predicted noise), explicit time grids, and the reverse chain they discretise to.
+ * The problems: the VP-SDE schedule, its reverse-time SDE and probability-flow ODE written as
+ * drifts that are affine in (state, predicted noise), explicit time grids, and the reverse chain
+ * they discretise to.
  */
 package diffpure.sde;

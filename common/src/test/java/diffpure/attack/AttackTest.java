@@ -10,15 +10,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-
 import diffpure.gradient.UndefendedModel;
 import diffpure.model.synthetic.LinearClassifier;
-
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
 
 /**
  * Attacks on a synthetic 10-class linear classifier of 8x8 images (labels = its clean predictions).

@@ -9,19 +9,16 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import diffpure.data.IdxDataset;
 import diffpure.eval.GradientMaskingChecks;
 import diffpure.gradient.UndefendedModel;
 import diffpure.model.PtClassifier;
 import diffpure.testing.DemoFiles;
-
+import java.nio.file.Files;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.util.List;
 
 /**
  * Attacks on the undefended demo classifier (Fashion-MNIST), first 48 correctly classified test

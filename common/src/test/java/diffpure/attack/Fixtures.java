@@ -3,7 +3,6 @@ package diffpure.attack;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import diffpure.gradient.UndefendedModel;
 import diffpure.model.Classifier;
 import diffpure.model.synthetic.LinearClassifier;
@@ -11,7 +10,6 @@ import diffpure.noise.GaussianNoise;
 import diffpure.noise.NoiseKey;
 import diffpure.noise.Purpose;
 import diffpure.torch.PtAutograd;
-
 import org.apache.commons.math3.special.Erf;
 
 /** Small deterministic batches and models for attack tests. */

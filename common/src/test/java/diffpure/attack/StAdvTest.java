@@ -8,17 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import diffpure.gradient.UndefendedModel;
 import diffpure.noise.GaussianNoise;
 import diffpure.noise.NoiseKey;
 import diffpure.noise.Purpose;
-
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
 
 /** The flow warp, its gradients and StAdv on the synthetic linear classifier of 8x8 images. */
 class StAdvTest {

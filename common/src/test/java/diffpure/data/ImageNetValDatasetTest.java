@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.apache.hadoop.conf.Configuration;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ImageNetValDatasetTest {
     private static final Configuration CONF = new Configuration();
@@ -55,7 +54,7 @@ class ImageNetValDatasetTest {
                         "val.txt",
                         DataFixtures.text(
                                 "ILSVRC2012_val_00000002.JPEG 65\n"
-                                    + "ILSVRC2012_val_00000001.JPEG 970\n\n"));
+                                        + "ILSVRC2012_val_00000001.JPEG 970\n\n"));
         ImageNetValDataset data = ImageNetValDataset.open(dir.toString(), labels.toString(), CONF);
         assertEquals(2, data.size());
         assertEquals(1000, data.classes());

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import diffpure.attack.Apgd;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
@@ -38,12 +37,10 @@ import diffpure.sde.VpSchedule;
 import diffpure.solver.EulerMaruyama;
 import diffpure.solver.ForwardAlphaBar;
 import diffpure.torch.PtAutograd;
-
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
 
 /**
  * Gradient-masking checks on models built to trip them and on a well-behaved one; the protocol on
@@ -246,9 +243,9 @@ class SanityAndEvaluatorTest {
                         && e.getMessage()
                                 .endsWith(
                                         " needs attack.eot >= 2 (EOT), found 1; for randomized"
-                                            + " defences AutoAttack advises its version 'rand'"
-                                            + " (APGD-CE + APGD-DLR with EOT 20), not 'standard'"
-                                            + " (EOT 1)"),
+                                                + " defences AutoAttack advises its version 'rand'"
+                                                + " (APGD-CE + APGD-DLR with EOT 20), not 'standard'"
+                                                + " (EOT 1)"),
                 e.getMessage());
     }
 

@@ -32,110 +32,149 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gradient modes on the demo U-Net (nonlinear, 20 steps, EOT 2, 2 images): agreement with backprop and finite
- * differences, and the adjoint's error, which is recorded in target/adjoint-demo.txt rather than hidden.
+ * Gradient modes on the demo U-Net (nonlinear, 20 steps, EOT 2, 2 images): agreement with backprop
+ * and finite differences, and the adjoint's error, which is recorded in target/adjoint-demo.txt
+ * rather than hidden.
  */
 class DemoModelGradientTest {
-  private static NDManager manager;
-  private static PtScoreModel eps;
-  private static PtClassifier classifier;
-  private static IdxDataset data;
+    private static NDManager manager;
+    private static PtScoreModel eps;
+    private static PtClassifier classifier;
+    private static IdxDataset data;
 
-  @BeforeAll
-  static void load() {
-    manager = NDManager.newBaseManager();
-    eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
-    classifier = PtClassifier.load(DemoFiles.classifier(), Device.cpu());
-    data = IdxDataset.read(DemoFiles.testImages(), DemoFiles.testLabels(), 10);
-  }
-
-  @AfterAll
-  static void close() {
-    eps.close();
-    classifier.close();
-    manager.close();
-  }
-
-  static DiffusionPurifier purifier(double tStar, double dt) {
-    double abar = ForwardAlphaBar.DISCRETE.at(eps.manifest().schedule(), tStar);
-    return new DiffusionPurifier(
-        eps, EulerMaruyama.chain(new ReverseVpSde(eps.manifest().schedule()), TimeGrid.of(tStar, 1e-5, dt), abar));
-  }
-
-  static GradientChecks checks(int first, int count, int eot) {
-    float[] pixels = new float[count * 784];
-    int[] labels = new int[count];
-    long[] ids = new long[count];
-    for (int i = 0; i < count; i++) {
-      Sample s = data.get(first + i);
-      System.arraycopy(s.image(), 0, pixels, i * 784, 784);
-      labels[i] = s.label();
-      ids[i] = s.id();
+    @BeforeAll
+    static void load() {
+        manager = NDManager.newBaseManager();
+        eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
+        classifier = PtClassifier.load(DemoFiles.classifier(), Device.cpu());
+        data = IdxDataset.read(DemoFiles.testImages(), DemoFiles.testLabels(), 10);
     }
-    return new GradientChecks(purifier(0.1, 5e-3), classifier, manager.create(pixels, new Shape(count, 1, 28, 28)),
-        manager.create(labels), ids, eot);
-  }
 
-  @Test
-  void exactAndCheckpointedEqualBackpropOnTheDemoUnet() {
-    GradientChecks c = checks(0, 2, 2);
-    assertEquals(20, c.purifier.chain().length());
-    NDArray backprop = c.evaluate(new BackpropGradient(), 0).gradient();
-    NDArray exact = c.evaluate(StoredStatesGradient.exact(), 0).gradient();
-    NDArray checkpointed = c.evaluate(StoredStatesGradient.checkpointed(), 0).gradient();
-    assertTrue(maxRelativeDifference(exact, backprop) < 1e-4, "exact vs backprop "
-        + maxRelativeDifference(exact, backprop));
-    assertTrue(maxRelativeDifference(checkpointed, backprop) < 1e-4, "checkpointed vs backprop");
-  }
-
-  @Test
-  void exactMatchesFiniteDifferencesOnTheDemoUnetAndTheWrongVariantFails() {
-    GradientChecks demo = checks(2, 2, 2);
-    // The demo U-Net purifies; the head is a smooth linear classifier. The demo CNN's ReLUs and max-pools are
-    // piecewise linear: float32 central differences small enough to cross none of their kinks drown in
-    // rounding, so the check would test the classifier's kinks rather than the gradient through the chain.
-    LinearClassifier smooth = new LinearClassifier(manager, new Shape(1, 28, 28), 10, 17);
-    GradientChecks c = new GradientChecks(demo.purifier, smooth, demo.x, demo.labels, demo.ids, 2);
-    double[] offByOne = c.assertFiniteDifferences(40);
-    System.out.println("Jacobian at y_{k+1}: finite-difference errors " + java.util.Arrays.toString(offByOne));
-  }
-
-  @Test
-  void adjointErrorOnTheDemoUnetIsMeasuredAndRecorded() throws IOException {
-    StringBuilder report = new StringBuilder("grid\tcosine\trelative_error\treconstruction_error\n");
-    for (double dt : new double[] {5e-3, 1e-3}) {
-      GradientChecks c = new GradientChecks(purifier(0.1, dt), classifier, checks(4, 2, 2).x,
-          checks(4, 2, 2).labels, checks(4, 2, 2).ids, 2);
-      TargetModel.Evaluation exact = c.evaluate(StoredStatesGradient.exact(), 0);
-      TargetModel.Evaluation adjoint = c.evaluate(new AdjointGradient(), 0);
-      double cos = cosine(adjoint.gradient(), exact.gradient());
-      double rel = relativeError(adjoint.gradient(), exact.gradient());
-      double rec = adjoint.diagnostics().reconstructionError();
-      assertTrue(Double.isFinite(cos) && Double.isFinite(rel) && Double.isFinite(rec));
-      assertArrayEquals(exact.loss().toFloatArray(), adjoint.loss().toFloatArray(), "same forward draw");
-      report.append(String.format("t*=0.1 dt=%s N=%d\t%.5f\t%.5f\t%.5f%n", dt, c.purifier.chain().length(), cos,
-          rel, rec));
+    @AfterAll
+    static void close() {
+        eps.close();
+        classifier.close();
+        manager.close();
     }
-    Path out = DemoFiles.repoRoot().resolve("common/target/adjoint-demo.txt");
-    Files.createDirectories(out.getParent());
-    Files.writeString(out, report);
-    System.out.print("adjoint vs exact on the demo U-Net:\n" + report);
-  }
 
-  @Test
-  void outputsAreDeterministicAndASampleAloneAgreesWithItsBatch() {
-    GradientChecks c = checks(0, 4, 1);
-    DefendedModel model = new DefendedModel(c.purifier, classifier, StoredStatesGradient.exact(), 1, 0, 7);
-    NDArray batch = model.logits(c.x, c.ids, Purpose.VOTE_CLEAN, 0, 1);
-    NDArray again = model.logits(c.x, c.ids, Purpose.VOTE_CLEAN, 0, 1);
-    assertArrayEquals(batch.toFloatArray(), again.toFloatArray(), "bit-identical for the same batch");
-    NDArray alone = model.logits(c.x.get(new NDIndex("2:3")), new long[] {c.ids[2]}, Purpose.VOTE_CLEAN, 0, 1);
-    NDArray inBatch = batch.get(new NDIndex("2:3"));
-    assertTrue(maxRelativeDifference(alone, inBatch) < 1e-5, "alone vs in batch "
-        + maxRelativeDifference(alone, inBatch));
-    assertEquals(inBatch.argMax(2).getLong(0, 0), alone.argMax(2).getLong(0, 0));
-    // And a different draw index is a different purification.
-    NDArray other = model.logits(c.x, c.ids, Purpose.VOTE_CLEAN, 1, 1);
-    assertTrue(maxRelativeDifference(other, batch) > 1e-4);
-  }
+    static DiffusionPurifier purifier(double tStar, double dt) {
+        double abar = ForwardAlphaBar.DISCRETE.at(eps.manifest().schedule(), tStar);
+        return new DiffusionPurifier(
+                eps,
+                EulerMaruyama.chain(
+                        new ReverseVpSde(eps.manifest().schedule()),
+                        TimeGrid.of(tStar, 1e-5, dt),
+                        abar));
+    }
+
+    static GradientChecks checks(int first, int count, int eot) {
+        float[] pixels = new float[count * 784];
+        int[] labels = new int[count];
+        long[] ids = new long[count];
+        for (int i = 0; i < count; i++) {
+            Sample s = data.get(first + i);
+            System.arraycopy(s.image(), 0, pixels, i * 784, 784);
+            labels[i] = s.label();
+            ids[i] = s.id();
+        }
+        return new GradientChecks(
+                purifier(0.1, 5e-3),
+                classifier,
+                manager.create(pixels, new Shape(count, 1, 28, 28)),
+                manager.create(labels),
+                ids,
+                eot);
+    }
+
+    @Test
+    void exactAndCheckpointedEqualBackpropOnTheDemoUnet() {
+        GradientChecks c = checks(0, 2, 2);
+        assertEquals(20, c.purifier.chain().length());
+        NDArray backprop = c.evaluate(new BackpropGradient(), 0).gradient();
+        NDArray exact = c.evaluate(StoredStatesGradient.exact(), 0).gradient();
+        NDArray checkpointed = c.evaluate(StoredStatesGradient.checkpointed(), 0).gradient();
+        assertTrue(
+                maxRelativeDifference(exact, backprop) < 1e-4,
+                "exact vs backprop " + maxRelativeDifference(exact, backprop));
+        assertTrue(
+                maxRelativeDifference(checkpointed, backprop) < 1e-4, "checkpointed vs backprop");
+    }
+
+    @Test
+    void exactMatchesFiniteDifferencesOnTheDemoUnetAndTheWrongVariantFails() {
+        GradientChecks demo = checks(2, 2, 2);
+        // The demo U-Net purifies; the head is a smooth linear classifier. The demo CNN's ReLUs and
+        // max-pools are
+        // piecewise linear: float32 central differences small enough to cross none of their kinks
+        // drown in
+        // rounding, so the check would test the classifier's kinks rather than the gradient through
+        // the chain.
+        LinearClassifier smooth = new LinearClassifier(manager, new Shape(1, 28, 28), 10, 17);
+        GradientChecks c =
+                new GradientChecks(demo.purifier, smooth, demo.x, demo.labels, demo.ids, 2);
+        double[] offByOne = c.assertFiniteDifferences(40);
+        System.out.println(
+                "Jacobian at y_{k+1}: finite-difference errors "
+                        + java.util.Arrays.toString(offByOne));
+    }
+
+    @Test
+    void adjointErrorOnTheDemoUnetIsMeasuredAndRecorded() throws IOException {
+        StringBuilder report =
+                new StringBuilder("grid\tcosine\trelative_error\treconstruction_error\n");
+        for (double dt : new double[] {5e-3, 1e-3}) {
+            GradientChecks c =
+                    new GradientChecks(
+                            purifier(0.1, dt),
+                            classifier,
+                            checks(4, 2, 2).x,
+                            checks(4, 2, 2).labels,
+                            checks(4, 2, 2).ids,
+                            2);
+            TargetModel.Evaluation exact = c.evaluate(StoredStatesGradient.exact(), 0);
+            TargetModel.Evaluation adjoint = c.evaluate(new AdjointGradient(), 0);
+            double cos = cosine(adjoint.gradient(), exact.gradient());
+            double rel = relativeError(adjoint.gradient(), exact.gradient());
+            double rec = adjoint.diagnostics().reconstructionError();
+            assertTrue(Double.isFinite(cos) && Double.isFinite(rel) && Double.isFinite(rec));
+            assertArrayEquals(
+                    exact.loss().toFloatArray(),
+                    adjoint.loss().toFloatArray(),
+                    "same forward draw");
+            report.append(
+                    String.format(
+                            "t*=0.1 dt=%s N=%d\t%.5f\t%.5f\t%.5f%n",
+                            dt, c.purifier.chain().length(), cos, rel, rec));
+        }
+        Path out = DemoFiles.repoRoot().resolve("common/target/adjoint-demo.txt");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, report);
+        System.out.print("adjoint vs exact on the demo U-Net:\n" + report);
+    }
+
+    @Test
+    void outputsAreDeterministicAndASampleAloneAgreesWithItsBatch() {
+        GradientChecks c = checks(0, 4, 1);
+        DefendedModel model =
+                new DefendedModel(c.purifier, classifier, StoredStatesGradient.exact(), 1, 0, 7);
+        NDArray batch = model.logits(c.x, c.ids, Purpose.VOTE_CLEAN, 0, 1);
+        NDArray again = model.logits(c.x, c.ids, Purpose.VOTE_CLEAN, 0, 1);
+        assertArrayEquals(
+                batch.toFloatArray(), again.toFloatArray(), "bit-identical for the same batch");
+        NDArray alone =
+                model.logits(
+                        c.x.get(new NDIndex("2:3")),
+                        new long[] {c.ids[2]},
+                        Purpose.VOTE_CLEAN,
+                        0,
+                        1);
+        NDArray inBatch = batch.get(new NDIndex("2:3"));
+        assertTrue(
+                maxRelativeDifference(alone, inBatch) < 1e-5,
+                "alone vs in batch " + maxRelativeDifference(alone, inBatch));
+        assertEquals(inBatch.argMax(2).getLong(0, 0), alone.argMax(2).getLong(0, 0));
+        // And a different draw index is a different purification.
+        NDArray other = model.logits(c.x, c.ids, Purpose.VOTE_CLEAN, 1, 1);
+        assertTrue(maxRelativeDifference(other, batch) > 1e-4);
+    }
 }

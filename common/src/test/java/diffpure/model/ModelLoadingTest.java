@@ -24,115 +24,142 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelLoadingTest {
-  @TempDir Path tmp;
+    @TempDir Path tmp;
 
-  private static Path fixture(String name) {
-    return DemoFiles.repoRoot().resolve("common/src/test/resources/fixtures/" + name);
-  }
-
-  private static void assertRefused(Path file, String fragment, Runnable load) {
-    ModelException e = assertThrows(ModelException.class, load::run);
-    assertTrue(e.getMessage().contains(file.getFileName().toString()), "names the file: " + e.getMessage());
-    assertTrue(e.getMessage().contains(fragment), "'" + e.getMessage() + "' lacks '" + fragment + "'");
-  }
-
-  @Test
-  void demoModelsLoadAndPassTheirGoldenProbes() {
-    try (PtScoreModel eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
-        PtClassifier clf = PtClassifier.load(DemoFiles.classifier(), Device.cpu())) {
-      assertEquals(new Shape(1, 28, 28), eps.imageShape());
-      assertEquals(10, clf.classes());
-      assertTrue(eps.maxTime() >= 0.3);
-      assertTrue(eps.describe().startsWith("fmnist-unet-eps@"));
+    private static Path fixture(String name) {
+        return DemoFiles.repoRoot().resolve("common/src/test/resources/fixtures/" + name);
     }
-  }
 
-  @Test
-  void missingFileIsRefused() {
-    Path missing = tmp.resolve("nothing-here.pt");
-    assertRefused(missing, "model file not found", () -> PtScoreModel.load(missing, Device.cpu()));
-  }
-
-  @Test
-  void missingManifestIsRefused() throws IOException {
-    Path copy = Files.copy(DemoFiles.eps(), tmp.resolve("eps.pt"));
-    assertRefused(tmp.resolve("eps.json"), "model manifest not found", () -> PtScoreModel.load(copy, Device.cpu()));
-  }
-
-  @Test
-  void sha256MismatchIsRefused() throws IOException {
-    Path copy = Files.copy(DemoFiles.eps(), tmp.resolve("eps.pt"));
-    Files.copy(DemoFiles.eps().resolveSibling("eps.json"), tmp.resolve("eps.json"));
-    Files.write(copy, new byte[] {0}, StandardOpenOption.APPEND);
-    assertRefused(copy, "sha256 mismatch", () -> PtScoreModel.load(copy, Device.cpu()));
-  }
-
-  @Test
-  void failedGoldenProbeIsRefused() throws IOException {
-    Path copy = Files.copy(DemoFiles.classifier(), tmp.resolve("classifier.pt"));
-    String manifest = Files.readString(DemoFiles.classifier().resolveSibling("classifier.json"));
-    // Shift the expected sum: the probe must notice a model that drifted.
-    String changed = manifest.replaceFirst("\"sum\": (-?[0-9.eE+-]+)", "\"sum\": 12345.0");
-    assertTrue(!changed.equals(manifest));
-    Files.writeString(tmp.resolve("classifier.json"), changed);
-    assertRefused(copy, "golden probe failed", () -> PtClassifier.load(copy, Device.cpu()));
-  }
-
-  @Test
-  void wrongKindIsRefused() {
-    assertRefused(DemoFiles.classifier(), "expected EPS", () -> PtScoreModel.load(DemoFiles.classifier(), Device.cpu()));
-  }
-
-  @Test
-  void wrongOutputShapeIsRefused() {
-    Path f = fixture("wrong-shape-eps.pt");
-    assertRefused(f, "wrong output shape", () -> PtScoreModel.load(f, Device.cpu()));
-  }
-
-  @Test
-  void nanOutputIsRefused() {
-    Path f = fixture("nan-eps.pt");
-    assertRefused(f, "non-finite output", () -> PtScoreModel.load(f, Device.cpu()));
-  }
-
-  @Test
-  void tStarOutsideTheTrainedRangeIsRefused() {
-    try (PtScoreModel eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu())) {
-      double above = eps.maxTime() + 0.1;
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DiffusionPurifier(eps,
-          EulerMaruyama.chain(new ReverseVpSde(eps.manifest().schedule()), TimeGrid.of(above, 1e-5, 1e-3), 0.5)));
-      assertTrue(e.getMessage().contains("purify.t-star = " + above), e.getMessage());
-      assertTrue(e.getMessage().contains("trained on"), e.getMessage());
+    private static void assertRefused(Path file, String fragment, Runnable load) {
+        ModelException e = assertThrows(ModelException.class, load::run);
+        assertTrue(
+                e.getMessage().contains(file.getFileName().toString()),
+                "names the file: " + e.getMessage());
+        assertTrue(
+                e.getMessage().contains(fragment),
+                "'" + e.getMessage() + "' lacks '" + fragment + "'");
     }
-  }
 
-  /** BatchNorm must use its running statistics even while gradients flow (eval mode with autograd). */
-  @Test
-  void classifierStaysInEvalModeWhileGradientsFlow() {
-    try (PtClassifier clf = PtClassifier.load(DemoFiles.classifier(), Device.cpu());
-        NDManager m = NDManager.newBaseManager()) {
-      NDArray x = m.create(ProbeInputs.uniform(9, 4 * 784, 0f, 1f), new Shape(4, 1, 28, 28));
-      float[] noGrad;
-      try (PtAutograd.Mode off = PtAutograd.disabled()) {
-        noGrad = clf.logits(x).toFloatArray();
-      }
-      float[] withGrad;
-      try (PtAutograd.Mode on = PtAutograd.enabled()) {
-        NDArray leaf = PtAutograd.leaf(x);
-        NDArray logits = clf.logits(leaf);
-        PtAutograd.backward(logits, logits.onesLike());
-        withGrad = logits.stopGradient().toFloatArray();
-        assertTrue(PtAutograd.gradientOf(leaf).abs().sum().getFloat() > 0);
-      }
-      assertArrayEquals(noGrad, withGrad, 1e-5f);
-      // In train mode BatchNorm would normalise by the batch: one row alone would then differ.
-      float[] single;
-      try (PtAutograd.Mode on = PtAutograd.enabled()) {
-        single = clf.logits(PtAutograd.leaf(x.get(new NDIndex("0:1")))).stopGradient().toFloatArray();
-      }
-      for (int i = 0; i < single.length; i++) {
-        assertEquals(noGrad[i], single[i], 1e-4f);
-      }
+    @Test
+    void demoModelsLoadAndPassTheirGoldenProbes() {
+        try (PtScoreModel eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
+                PtClassifier clf = PtClassifier.load(DemoFiles.classifier(), Device.cpu())) {
+            assertEquals(new Shape(1, 28, 28), eps.imageShape());
+            assertEquals(10, clf.classes());
+            assertTrue(eps.maxTime() >= 0.3);
+            assertTrue(eps.describe().startsWith("fmnist-unet-eps@"));
+        }
     }
-  }
+
+    @Test
+    void missingFileIsRefused() {
+        Path missing = tmp.resolve("nothing-here.pt");
+        assertRefused(
+                missing, "model file not found", () -> PtScoreModel.load(missing, Device.cpu()));
+    }
+
+    @Test
+    void missingManifestIsRefused() throws IOException {
+        Path copy = Files.copy(DemoFiles.eps(), tmp.resolve("eps.pt"));
+        assertRefused(
+                tmp.resolve("eps.json"),
+                "model manifest not found",
+                () -> PtScoreModel.load(copy, Device.cpu()));
+    }
+
+    @Test
+    void sha256MismatchIsRefused() throws IOException {
+        Path copy = Files.copy(DemoFiles.eps(), tmp.resolve("eps.pt"));
+        Files.copy(DemoFiles.eps().resolveSibling("eps.json"), tmp.resolve("eps.json"));
+        Files.write(copy, new byte[] {0}, StandardOpenOption.APPEND);
+        assertRefused(copy, "sha256 mismatch", () -> PtScoreModel.load(copy, Device.cpu()));
+    }
+
+    @Test
+    void failedGoldenProbeIsRefused() throws IOException {
+        Path copy = Files.copy(DemoFiles.classifier(), tmp.resolve("classifier.pt"));
+        String manifest =
+                Files.readString(DemoFiles.classifier().resolveSibling("classifier.json"));
+        // Shift the expected sum: the probe must notice a model that drifted.
+        String changed = manifest.replaceFirst("\"sum\": (-?[0-9.eE+-]+)", "\"sum\": 12345.0");
+        assertTrue(!changed.equals(manifest));
+        Files.writeString(tmp.resolve("classifier.json"), changed);
+        assertRefused(copy, "golden probe failed", () -> PtClassifier.load(copy, Device.cpu()));
+    }
+
+    @Test
+    void wrongKindIsRefused() {
+        assertRefused(
+                DemoFiles.classifier(),
+                "expected EPS",
+                () -> PtScoreModel.load(DemoFiles.classifier(), Device.cpu()));
+    }
+
+    @Test
+    void wrongOutputShapeIsRefused() {
+        Path f = fixture("wrong-shape-eps.pt");
+        assertRefused(f, "wrong output shape", () -> PtScoreModel.load(f, Device.cpu()));
+    }
+
+    @Test
+    void nanOutputIsRefused() {
+        Path f = fixture("nan-eps.pt");
+        assertRefused(f, "non-finite output", () -> PtScoreModel.load(f, Device.cpu()));
+    }
+
+    @Test
+    void tStarOutsideTheTrainedRangeIsRefused() {
+        try (PtScoreModel eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu())) {
+            double above = eps.maxTime() + 0.1;
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    new DiffusionPurifier(
+                                            eps,
+                                            EulerMaruyama.chain(
+                                                    new ReverseVpSde(eps.manifest().schedule()),
+                                                    TimeGrid.of(above, 1e-5, 1e-3),
+                                                    0.5)));
+            assertTrue(e.getMessage().contains("purify.t-star = " + above), e.getMessage());
+            assertTrue(e.getMessage().contains("trained on"), e.getMessage());
+        }
+    }
+
+    /**
+     * BatchNorm must use its running statistics even while gradients flow (eval mode with
+     * autograd).
+     */
+    @Test
+    void classifierStaysInEvalModeWhileGradientsFlow() {
+        try (PtClassifier clf = PtClassifier.load(DemoFiles.classifier(), Device.cpu());
+                NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(ProbeInputs.uniform(9, 4 * 784, 0f, 1f), new Shape(4, 1, 28, 28));
+            float[] noGrad;
+            try (PtAutograd.Mode off = PtAutograd.disabled()) {
+                noGrad = clf.logits(x).toFloatArray();
+            }
+            float[] withGrad;
+            try (PtAutograd.Mode on = PtAutograd.enabled()) {
+                NDArray leaf = PtAutograd.leaf(x);
+                NDArray logits = clf.logits(leaf);
+                PtAutograd.backward(logits, logits.onesLike());
+                withGrad = logits.stopGradient().toFloatArray();
+                assertTrue(PtAutograd.gradientOf(leaf).abs().sum().getFloat() > 0);
+            }
+            assertArrayEquals(noGrad, withGrad, 1e-5f);
+            // In train mode BatchNorm would normalise by the batch: one row alone would then
+            // differ.
+            float[] single;
+            try (PtAutograd.Mode on = PtAutograd.enabled()) {
+                single =
+                        clf.logits(PtAutograd.leaf(x.get(new NDIndex("0:1"))))
+                                .stopGradient()
+                                .toFloatArray();
+            }
+            for (int i = 0; i < single.length; i++) {
+                assertEquals(noGrad[i], single[i], 1e-4f);
+            }
+        }
+    }
 }

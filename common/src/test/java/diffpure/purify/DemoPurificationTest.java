@@ -26,52 +26,57 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Purification keeps the demo classifier's accuracy (small budget; the 512-image figure is a benchmark). */
+/**
+ * Purification keeps the demo classifier's accuracy (small budget; the 512-image figure is a
+ * benchmark).
+ */
 class DemoPurificationTest {
-  private static final int N = 64;
+    private static final int N = 64;
 
-  @Test
-  void everyPurifierKeepsCleanAccuracyWithinFifteenPoints() {
-    try (PtScoreModel eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
-        PtClassifier clf = PtClassifier.load(DemoFiles.classifier(), Device.cpu());
-        NDManager m = NDManager.newBaseManager();
-        PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-      IdxDataset data = IdxDataset.read(DemoFiles.testImages(), DemoFiles.testLabels(), 10);
-      float[] pixels = new float[N * 784];
-      int[] labels = new int[N];
-      List<NoiseKey> keys = new ArrayList<>();
-      for (int i = 0; i < N; i++) {
-        Sample s = data.get(i);
-        System.arraycopy(s.image(), 0, pixels, i * 784, 784);
-        labels[i] = s.label();
-        keys.add(new NoiseKey(3, s.id(), Purpose.PURIFY, 0, 0));
-      }
-      NDArray x = m.create(pixels, new Shape(N, 1, 28, 28));
-      double clean = accuracy(clf.logits(x), labels);
-      var schedule = eps.manifest().schedule();
-      double abar = ForwardAlphaBar.DISCRETE.at(schedule, 0.1);
-      TimeGrid grid = TimeGrid.of(0.1, 1e-5, 5e-3);
-      ReverseChain[] chains = {
-        EulerMaruyama.chain(new ReverseVpSde(schedule), grid, abar),
-        EulerMaruyama.chain(new ProbabilityFlowOde(schedule), grid, abar),
-        DdpmAncestral.chain(schedule, 100),
-      };
-      for (ReverseChain chain : chains) {
-        DiffusionPurifier p = new DiffusionPurifier(eps, chain);
-        NDArray purified = p.purify(x, new RowNoise(keys));
-        double acc = accuracy(clf.logits(purified), labels);
-        assertTrue(acc >= clean - 0.15, chain.name() + ": purified accuracy " + acc + " vs clean " + clean);
-      }
-      assertTrue(clean >= 0.8, "demo classifier accuracy " + clean);
+    @Test
+    void everyPurifierKeepsCleanAccuracyWithinFifteenPoints() {
+        try (PtScoreModel eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
+                PtClassifier clf = PtClassifier.load(DemoFiles.classifier(), Device.cpu());
+                NDManager m = NDManager.newBaseManager();
+                PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+            IdxDataset data = IdxDataset.read(DemoFiles.testImages(), DemoFiles.testLabels(), 10);
+            float[] pixels = new float[N * 784];
+            int[] labels = new int[N];
+            List<NoiseKey> keys = new ArrayList<>();
+            for (int i = 0; i < N; i++) {
+                Sample s = data.get(i);
+                System.arraycopy(s.image(), 0, pixels, i * 784, 784);
+                labels[i] = s.label();
+                keys.add(new NoiseKey(3, s.id(), Purpose.PURIFY, 0, 0));
+            }
+            NDArray x = m.create(pixels, new Shape(N, 1, 28, 28));
+            double clean = accuracy(clf.logits(x), labels);
+            var schedule = eps.manifest().schedule();
+            double abar = ForwardAlphaBar.DISCRETE.at(schedule, 0.1);
+            TimeGrid grid = TimeGrid.of(0.1, 1e-5, 5e-3);
+            ReverseChain[] chains = {
+                EulerMaruyama.chain(new ReverseVpSde(schedule), grid, abar),
+                EulerMaruyama.chain(new ProbabilityFlowOde(schedule), grid, abar),
+                DdpmAncestral.chain(schedule, 100),
+            };
+            for (ReverseChain chain : chains) {
+                DiffusionPurifier p = new DiffusionPurifier(eps, chain);
+                NDArray purified = p.purify(x, new RowNoise(keys));
+                double acc = accuracy(clf.logits(purified), labels);
+                assertTrue(
+                        acc >= clean - 0.15,
+                        chain.name() + ": purified accuracy " + acc + " vs clean " + clean);
+            }
+            assertTrue(clean >= 0.8, "demo classifier accuracy " + clean);
+        }
     }
-  }
 
-  private static double accuracy(NDArray logits, int[] labels) {
-    long[] pred = logits.argMax(1).toLongArray();
-    int ok = 0;
-    for (int i = 0; i < labels.length; i++) {
-      ok += pred[i] == labels[i] ? 1 : 0;
+    private static double accuracy(NDArray logits, int[] labels) {
+        long[] pred = logits.argMax(1).toLongArray();
+        int ok = 0;
+        for (int i = 0; i < labels.length; i++) {
+            ok += pred[i] == labels[i] ? 1 : 0;
+        }
+        return (double) ok / labels.length;
     }
-    return (double) ok / labels.length;
-  }
 }

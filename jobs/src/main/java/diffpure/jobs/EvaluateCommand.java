@@ -6,13 +6,6 @@ import diffpure.jobs.eval.DryRun;
 import diffpure.jobs.eval.EvaluationJob;
 import diffpure.jobs.eval.InProcessShard;
 import diffpure.jobs.eval.ResultTables;
-
-import org.apache.spark.sql.SparkSession;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code diffpure evaluate EXPERIMENT.conf}: the Spark evaluation job. The master comes from
@@ -65,7 +62,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             paramLabel = "I/N",
             description =
                     "benchmark baseline: run shard I of N of the planned partitions in this"
-                        + " process, without Spark, writing nothing")
+                            + " process, without Spark, writing nothing")
     String shard;
 
     @Option(names = "--banner", description = "a line printed above the results (bin/demo's)")

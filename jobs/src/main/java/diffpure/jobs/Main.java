@@ -6,28 +6,36 @@ import picocli.CommandLine.Command;
 
 /** {@code bin/diffpure <command>}: the project's command line. */
 @Command(
-    name = "diffpure",
-    mixinStandardHelpOptions = true,
-    version = "diffpure-spark 0.1.0",
-    description = "DiffPure robustness evaluation: Spark evaluation job, result tables, purification,"
-        + " gradients, benchmarks.",
-    subcommands = {EvaluateCommand.class, SqlCommand.class, PurifyCommand.class, BenchCommand.class})
-public final class Main implements Runnable {
-  public static void main(String[] args) {
-    int code = new CommandLine(new Main())
-        .setExecutionExceptionHandler((e, cmd, parsed) -> {
-          cmd.getErr().println("error: " + e.getMessage());
-          if (Boolean.getBoolean("diffpure.stacktrace")) {
-            e.printStackTrace(cmd.getErr());
-          }
-          return 2;
+        name = "diffpure",
+        mixinStandardHelpOptions = true,
+        version = "diffpure-spark 0.1.0",
+        description =
+                "DiffPure robustness evaluation: Spark evaluation job, result tables, purification,"
+                        + " gradients, benchmarks.",
+        subcommands = {
+            EvaluateCommand.class,
+            SqlCommand.class,
+            PurifyCommand.class,
+            BenchCommand.class
         })
-        .execute(args);
-    System.exit(code);
-  }
+public final class Main implements Runnable {
+    public static void main(String[] args) {
+        int code =
+                new CommandLine(new Main())
+                        .setExecutionExceptionHandler(
+                                (e, cmd, parsed) -> {
+                                    cmd.getErr().println("error: " + e.getMessage());
+                                    if (Boolean.getBoolean("diffpure.stacktrace")) {
+                                        e.printStackTrace(cmd.getErr());
+                                    }
+                                    return 2;
+                                })
+                        .execute(args);
+        System.exit(code);
+    }
 
-  @Override
-  public void run() {
-    new CommandLine(this).usage(System.out);
-  }
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
 }

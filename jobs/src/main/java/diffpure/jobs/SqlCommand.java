@@ -1,14 +1,11 @@
 package diffpure.jobs;
 
 import diffpure.jobs.eval.ResultTables;
-
+import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-
-import java.util.concurrent.Callable;
 
 /** {@code diffpure sql "SELECT ..."}: Spark SQL over the samples and runs tables of an output. */
 @Command(

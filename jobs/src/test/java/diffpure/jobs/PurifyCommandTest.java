@@ -12,59 +12,89 @@ import picocli.CommandLine;
 
 /** The command line end to end on the demo models with a tiny budget. */
 class PurifyCommandTest {
-  private static final Path ROOT = Path.of(System.getProperty("diffpure.repo.root", ".."));
+    private static final Path ROOT = Path.of(System.getProperty("diffpure.repo.root", ".."));
 
-  private static String[] demoArgs(String... extra) {
-    String[] base = {
-      "purify", "--eps", ROOT.resolve("models/demo/eps.pt").toString(),
-      "--classifier", ROOT.resolve("models/demo/classifier.pt").toString(),
-      "--images", ROOT.resolve("models/demo/data/t10k-images-idx3-ubyte.gz").toString(),
-      "--labels", ROOT.resolve("models/demo/data/t10k-labels-idx1-ubyte.gz").toString(),
-    };
-    String[] all = new String[base.length + extra.length];
-    System.arraycopy(base, 0, all, 0, base.length);
-    System.arraycopy(extra, 0, all, base.length, extra.length);
-    return all;
-  }
-
-  private static String run(int expectedCode, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    PrintStream previous = System.out;
-    int code;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      CommandLine cl = new CommandLine(new Main());
-      cl.setErr(new java.io.PrintWriter(new PrintStream(out, true, StandardCharsets.UTF_8), true));
-      cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-        cmd.getErr().println("error: " + e.getMessage());
-        return 2;
-      });
-      code = cl.execute(args);
-    } finally {
-      System.setOut(previous);
+    private static String[] demoArgs(String... extra) {
+        String[] base = {
+            "purify",
+            "--eps",
+            ROOT.resolve("models/demo/eps.pt").toString(),
+            "--classifier",
+            ROOT.resolve("models/demo/classifier.pt").toString(),
+            "--images",
+            ROOT.resolve("models/demo/data/t10k-images-idx3-ubyte.gz").toString(),
+            "--labels",
+            ROOT.resolve("models/demo/data/t10k-labels-idx1-ubyte.gz").toString(),
+        };
+        String[] all = new String[base.length + extra.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        return all;
     }
-    String text = out.toString(StandardCharsets.UTF_8);
-    assertEquals(expectedCode, code, text);
-    return text;
-  }
 
-  @Test
-  void purifiesClassifiesAndTimesGradients() {
-    String out = run(0, demoArgs("--n", "8", "--batch", "4", "--dt", "2e-2", "--gradient-images", "2", "--eot",
-        "2", "--gradient-mode", "adjoint", "--threads", "1"));
-    assertTrue(out.contains("purified accuracy"), out);
-    assertTrue(out.contains("undefended accuracy"), out);
-    assertTrue(out.contains("gradient (adjoint, EOT 2)"), out);
-    assertTrue(out.contains("adjoint reconstruction error"), out);
-  }
+    private static String run(int expectedCode, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream previous = System.out;
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            CommandLine cl = new CommandLine(new Main());
+            cl.setErr(
+                    new java.io.PrintWriter(
+                            new PrintStream(out, true, StandardCharsets.UTF_8), true));
+            cl.setExecutionExceptionHandler(
+                    (e, cmd, parsed) -> {
+                        cmd.getErr().println("error: " + e.getMessage());
+                        return 2;
+                    });
+            code = cl.execute(args);
+        } finally {
+            System.setOut(previous);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(expectedCode, code, text);
+        return text;
+    }
 
-  @Test
-  void badValuesAreReportedWithTheirKey() {
-    assertTrue(run(2, demoArgs("--dt", "0")).contains("purify.dt must be > 0"));
-    assertTrue(run(2, demoArgs("--t-star", "1.5")).contains("purify.t-star must be in (0, 1]"));
-    assertTrue(run(2, demoArgs("--t-star", "0.9")).contains("above the largest time"));
-    assertTrue(run(2, demoArgs("--purifier", "heun")).contains("purify.kind must be vp-sde, pf-ode or ddpm"));
-    assertTrue(run(2, demoArgs("--gradient-mode", "magic")).contains("gradient.mode must be one of"));
-    assertTrue(run(2, demoArgs("--device", "tpu")).contains("runtime.device must be cpu, gpu, gpu:N or auto"));
-  }
+    @Test
+    void purifiesClassifiesAndTimesGradients() {
+        String out =
+                run(
+                        0,
+                        demoArgs(
+                                "--n",
+                                "8",
+                                "--batch",
+                                "4",
+                                "--dt",
+                                "2e-2",
+                                "--gradient-images",
+                                "2",
+                                "--eot",
+                                "2",
+                                "--gradient-mode",
+                                "adjoint",
+                                "--threads",
+                                "1"));
+        assertTrue(out.contains("purified accuracy"), out);
+        assertTrue(out.contains("undefended accuracy"), out);
+        assertTrue(out.contains("gradient (adjoint, EOT 2)"), out);
+        assertTrue(out.contains("adjoint reconstruction error"), out);
+    }
+
+    @Test
+    void badValuesAreReportedWithTheirKey() {
+        assertTrue(run(2, demoArgs("--dt", "0")).contains("purify.dt must be > 0"));
+        assertTrue(run(2, demoArgs("--t-star", "1.5")).contains("purify.t-star must be in (0, 1]"));
+        assertTrue(run(2, demoArgs("--t-star", "0.9")).contains("above the largest time"));
+        assertTrue(
+                run(2, demoArgs("--purifier", "heun"))
+                        .contains("purify.kind must be vp-sde, pf-ode or ddpm"));
+        assertTrue(
+                run(2, demoArgs("--gradient-mode", "magic"))
+                        .contains("gradient.mode must be one of"));
+        assertTrue(
+                run(2, demoArgs("--device", "tpu"))
+                        .contains("runtime.device must be cpu, gpu, gpu:N or auto"));
+    }
 }

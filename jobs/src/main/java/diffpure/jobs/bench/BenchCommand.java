@@ -4,12 +4,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code diffpure bench <speed|memory|memory-sweep>}. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Benchmarks that produce the BENCHMARKS.md figures.",
-    subcommands = {SpeedBench.class, MemoryBench.class, MemorySweep.class})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks that produce the BENCHMARKS.md figures.",
+        subcommands = {SpeedBench.class, MemoryBench.class, MemorySweep.class})
 public final class BenchCommand implements Runnable {
-  @Override
-  public void run() {
-    new CommandLine(this).usage(System.out);
-  }
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
 }

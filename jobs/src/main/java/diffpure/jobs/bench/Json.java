@@ -5,9 +5,9 @@ import java.util.Map;
 
 /** One-line JSON for benchmark output (Gson comes with DJL). */
 final class Json {
-  private Json() {}
+    private Json() {}
 
-  static String of(Map<String, Object> values) {
-    return new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(values);
-  }
+    static String of(Map<String, Object> values) {
+        return new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(values);
+    }
 }

@@ -24,92 +24,109 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * One memory point, meant for a fresh JVM: load the models (which runs their golden probes), take that post-load
- * resident set (native + heap) as the baseline, reset the kernel's high-water mark, take one input gradient at N
- * steps, report peak minus baseline. One-off costs of the first gradient (allocator and kernel set-up) are in
- * every point alike.
+ * One memory point, meant for a fresh JVM: load the models (which runs their golden probes), take
+ * that post-load resident set (native + heap) as the baseline, reset the kernel's high-water mark,
+ * take one input gradient at N steps, report peak minus baseline. One-off costs of the first
+ * gradient (allocator and kernel set-up) are in every point alike.
  */
-@Command(name = "memory", mixinStandardHelpOptions = true,
-    description = "Peak memory of one input gradient (run in a fresh JVM; memory-sweep does that).")
+@Command(
+        name = "memory",
+        mixinStandardHelpOptions = true,
+        description =
+                "Peak memory of one input gradient (run in a fresh JVM; memory-sweep does that).")
 public final class MemoryBench implements Callable<Integer> {
-  @Mixin ModelOptions models;
+    @Mixin ModelOptions models;
 
-  @Option(names = "--mode", required = true, description = "gradient mode")
-  String mode;
+    @Option(names = "--mode", required = true, description = "gradient mode")
+    String mode;
 
-  @Option(names = "--steps", required = true, description = "chain length N")
-  int steps;
+    @Option(names = "--steps", required = true, description = "chain length N")
+    int steps;
 
-  @Option(names = "--rows", defaultValue = "4", description = "batch rows (images x EOT)")
-  int rows;
+    @Option(names = "--rows", defaultValue = "4", description = "batch rows (images x EOT)")
+    int rows;
 
-  @Override
-  public Integer call() throws IOException {
-    models.applyThreads();
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("mode", mode);
-    out.put("steps", steps);
-    out.put("rows", rows);
-    try (PtScoreModel eps = models.loadEps();
-        PtClassifier clf = models.loadClassifier();
-        NDManager manager = NDManager.newBaseManager(models.device())) {
-      IdxDataset data = models.loadData(clf.classes());
-      PurifierSpec base = models.spec();
-      double dt = (base.tStar() - base.tEnd()) / steps;
-      DiffusionPurifier p = base.withDt(dt).build(eps, eps.manifest().schedule());
-      if (p.chain().length() != steps) {
-        throw new IllegalStateException("grid has " + p.chain().length() + " steps, wanted " + steps);
-      }
-      System.gc();
-      long baseline = ProcStatus.residentBytes();
-      ProcStatus.resetPeak();
-      out.put("baseline_mb", baseline / 1048576.0);
-      try (NDManager scope = manager.newSubManager()) {
-        Batch b = Batch.of(scope, data, 0, rows);
-        long t0 = System.nanoTime();
-        TargetModel.Evaluation ev = new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1)
-            .lossAndGradient(b.images(), b.labels(), b.ids(), Objective.CROSS_ENTROPY, Purpose.PURIFY, 0);
-        out.put("seconds", (System.nanoTime() - t0) / 1e9);
-        out.put("peak_live_tensors", ev.diagnostics().peakLiveArrays());
-        long peak = ProcStatus.peakBytes();
-        out.put("peak_minus_baseline_mb", (peak - baseline) / 1048576.0);
-        out.put("status", "ok");
-      } catch (RuntimeException e) {
-        String message = String.valueOf(e.getMessage());
-        String allocation = message.lines().filter(l -> l.contains("allocate")).findFirst().orElse(null);
-        out.put("status", allocation != null
-            ? "out of memory: " + allocation.trim()
-            : "failed: " + message.lines().findFirst().orElse(""));
-      }
-    }
-    System.out.println("JSON " + Json.of(out));
-    return 0;
-  }
-
-  /** Linux /proc readings of this process. */
-  static final class ProcStatus {
-    private ProcStatus() {}
-
-    static long residentBytes() throws IOException {
-      return field("VmRSS:");
-    }
-
-    static long peakBytes() throws IOException {
-      return field("VmHWM:");
-    }
-
-    /** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0). */
-    static void resetPeak() throws IOException {
-      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-    }
-
-    private static long field(String name) throws IOException {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith(name)) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+    @Override
+    public Integer call() throws IOException {
+        models.applyThreads();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("mode", mode);
+        out.put("steps", steps);
+        out.put("rows", rows);
+        try (PtScoreModel eps = models.loadEps();
+                PtClassifier clf = models.loadClassifier();
+                NDManager manager = NDManager.newBaseManager(models.device())) {
+            IdxDataset data = models.loadData(clf.classes());
+            PurifierSpec base = models.spec();
+            double dt = (base.tStar() - base.tEnd()) / steps;
+            DiffusionPurifier p = base.withDt(dt).build(eps, eps.manifest().schedule());
+            if (p.chain().length() != steps) {
+                throw new IllegalStateException(
+                        "grid has " + p.chain().length() + " steps, wanted " + steps);
+            }
+            System.gc();
+            long baseline = ProcStatus.residentBytes();
+            ProcStatus.resetPeak();
+            out.put("baseline_mb", baseline / 1048576.0);
+            try (NDManager scope = manager.newSubManager()) {
+                Batch b = Batch.of(scope, data, 0, rows);
+                long t0 = System.nanoTime();
+                TargetModel.Evaluation ev =
+                        new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1)
+                                .lossAndGradient(
+                                        b.images(),
+                                        b.labels(),
+                                        b.ids(),
+                                        Objective.CROSS_ENTROPY,
+                                        Purpose.PURIFY,
+                                        0);
+                out.put("seconds", (System.nanoTime() - t0) / 1e9);
+                out.put("peak_live_tensors", ev.diagnostics().peakLiveArrays());
+                long peak = ProcStatus.peakBytes();
+                out.put("peak_minus_baseline_mb", (peak - baseline) / 1048576.0);
+                out.put("status", "ok");
+            } catch (RuntimeException e) {
+                String message = String.valueOf(e.getMessage());
+                String allocation =
+                        message.lines()
+                                .filter(l -> l.contains("allocate"))
+                                .findFirst()
+                                .orElse(null);
+                out.put(
+                        "status",
+                        allocation != null
+                                ? "out of memory: " + allocation.trim()
+                                : "failed: " + message.lines().findFirst().orElse(""));
+            }
         }
-      }
-      throw new IOException("no " + name + " in /proc/self/status");
+        System.out.println("JSON " + Json.of(out));
+        return 0;
     }
-  }
+
+    /** Linux /proc readings of this process. */
+    static final class ProcStatus {
+        private ProcStatus() {}
+
+        static long residentBytes() throws IOException {
+            return field("VmRSS:");
+        }
+
+        static long peakBytes() throws IOException {
+            return field("VmHWM:");
+        }
+
+        /** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0). */
+        static void resetPeak() throws IOException {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        }
+
+        private static long field(String name) throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(name)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+            throw new IOException("no " + name + " in /proc/self/status");
+        }
+    }
 }

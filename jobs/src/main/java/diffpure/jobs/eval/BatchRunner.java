@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
@@ -16,7 +15,6 @@ import diffpure.gradient.GradientModes;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.purify.DiffusionPurifier;
-
 import java.util.ArrayList;
 import java.util.List;
 

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
 import diffpure.attack.Composition;
@@ -20,11 +19,9 @@ import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
 import diffpure.torch.Devices;
 import diffpure.torch.TorchThreads;
-
-import org.apache.hadoop.conf.Configuration;
-
 import java.io.PrintStream;
 import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * The cost of an experiment before it is launched: evaluations per sample (from the attack's budget

@@ -3,7 +3,6 @@ package diffpure.jobs.eval;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
-
 import scala.Tuple2;
 
 /** Hadoop configurations on executors, where Spark's own is not handed to user code. */

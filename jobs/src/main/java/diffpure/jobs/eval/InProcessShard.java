@@ -1,20 +1,17 @@
 package diffpure.jobs.eval;
 
 import ai.djl.Device;
-
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.torch.Devices;
 import diffpure.torch.TorchThreads;
-
-import org.apache.hadoop.conf.Configuration;
-
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * The job's work without Spark: shard i of n of the planned partitions run in this process, nothing

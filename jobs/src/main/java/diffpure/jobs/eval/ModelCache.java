@@ -1,15 +1,10 @@
 package diffpure.jobs.eval;
 
 import ai.djl.Device;
-
 import diffpure.config.ConfigLoader;
 import diffpure.model.ModelException;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
-
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,6 +16,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Models loaded once per JVM, keyed by model URI and device: an executor runs several tasks at once

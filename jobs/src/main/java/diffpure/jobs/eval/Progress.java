@@ -1,9 +1,8 @@
 package diffpure.jobs.eval;
 
-import org.apache.spark.util.LongAccumulator;
-
 import java.io.PrintStream;
 import java.util.Locale;
+import org.apache.spark.util.LongAccumulator;
 
 /** The driver's progress line: samples done of total, throughput of this session, ETA. */
 final class Progress {

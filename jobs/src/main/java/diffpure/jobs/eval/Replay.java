@@ -1,17 +1,14 @@
 package diffpure.jobs.eval;
 
 import ai.djl.Device;
-
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.eval.SampleOutcome;
 import diffpure.torch.Devices;
 import diffpure.torch.TorchThreads;
-
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
-
-import java.util.List;
 
 /**
  * Reruns one sample of the {@code samples} table in-process from its row: the row's config hash and

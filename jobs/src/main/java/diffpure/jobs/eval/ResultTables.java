@@ -3,14 +3,12 @@ package diffpure.jobs.eval;
 import diffpure.eval.Interval;
 import diffpure.eval.ProtocolSummary;
 import diffpure.eval.SampleOutcome;
-
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
-
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 
 /** Reads the result tables back: the accuracy summary of a run, views for Spark SQL. */
 public final class ResultTables {

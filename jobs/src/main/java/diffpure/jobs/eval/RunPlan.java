@@ -5,7 +5,6 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.DataException;
 import diffpure.data.ImageDataset;
 import diffpure.data.Subsets;
-
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,16 +2,14 @@ package diffpure.jobs.eval;
 
 import diffpure.config.ExperimentConfig;
 import diffpure.eval.SampleOutcome;
-
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The {@code samples} table (DESIGN.md 8): one row per (run, sample, attack setting), with its

@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
-
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -14,13 +19,6 @@ import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 
 /**
  * The job with its models and result tables on s3a://, against a real S3 HTTP server (s3proxy, in
@@ -129,7 +127,7 @@ class S3aTablesTest {
         Row r =
                 spark.sql(
                                 "SELECT count(*) AS n, count(DISTINCT sample_id) AS d, max(error)"
-                                    + " AS e FROM samples WHERE run_id = 's3a-"
+                                        + " AS e FROM samples WHERE run_id = 's3a-"
                                         + cfg.config().configHash().substring(0, 12)
                                         + "'")
                         .first();

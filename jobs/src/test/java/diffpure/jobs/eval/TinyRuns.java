@@ -1,15 +1,13 @@
 package diffpure.jobs.eval;
 
 import diffpure.config.ConfigLoader;
-
-import org.apache.spark.sql.SparkSession;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Tiny-budget experiments on the demo models (5 steps, PGD-EOT 2 x EOT 2, 3 votes) for the tests.
