@@ -173,22 +173,7 @@ public final class IdxDataset implements ImageDataset {
 
     @Override
     public Sample get(int index) {
-        if (index < 0 || index >= count) {
-            throw new IndexOutOfBoundsException(
-                    "sample " + index + " of " + count + " in " + source);
-        }
-        int label = labels[index] & 0xFF;
-        if (label >= classes) {
-            throw new DataException(
-                    labelSource
-                            + ": sample "
-                            + index
-                            + " has label "
-                            + label
-                            + ", outside [0, "
-                            + classes
-                            + "); the labels file is corrupt or classes is set wrong");
-        }
+        int label = label(index); // range and label checks, naming the file and sample
         int per = height * width;
         float[] img = new float[per];
         for (int i = 0; i < per; i++) {
