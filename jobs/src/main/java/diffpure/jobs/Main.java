@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             EvaluateCommand.class,
             SqlCommand.class,
             PurifyCommand.class,
+            AttackCommand.class,
             BenchCommand.class
         })
 public final class Main implements Runnable {

@@ -15,8 +15,12 @@ class PurifyCommandTest {
     private static final Path ROOT = Path.of(System.getProperty("diffpure.repo.root", ".."));
 
     private static String[] demoArgs(String... extra) {
+        return commandArgs("purify", extra);
+    }
+
+    private static String[] commandArgs(String command, String... extra) {
         String[] base = {
-            "purify",
+            command,
             "--eps",
             ROOT.resolve("models/demo/eps.pt").toString(),
             "--classifier",
@@ -96,5 +100,34 @@ class PurifyCommandTest {
         assertTrue(
                 run(2, demoArgs("--device", "tpu"))
                         .contains("runtime.device must be cpu, gpu, gpu:N or auto"));
+    }
+
+    @Test
+    void attackCommandLowersRobustAccuracyOnTheUndefendedClassifier() {
+        String out =
+                run(
+                        0,
+                        commandArgs(
+                                "attack",
+                                "--attack",
+                                "apgd-ce",
+                                "--epsilon",
+                                "0.3",
+                                "--iterations",
+                                "5",
+                                "--n",
+                                "16",
+                                "--batch",
+                                "8",
+                                "--threads",
+                                "1"));
+        double clean = Double.parseDouble(out.replaceAll("(?s).*clean accuracy ([0-9.]+).*", "$1"));
+        double robust =
+                Double.parseDouble(out.replaceAll("(?s).*robust accuracy ([0-9.]+).*", "$1"));
+        assertTrue(clean >= 0.8, out);
+        assertTrue(robust <= 0.1, out);
+        assertTrue(
+                run(2, commandArgs("attack", "--epsilon", "x"))
+                        .contains("--epsilon must be a number"));
     }
 }

@@ -66,10 +66,19 @@ public final class MemoryBench implements Callable<Integer> {
             }
             System.gc();
             long baseline = ProcStatus.residentBytes();
-            ProcStatus.resetPeak();
             out.put("baseline_mb", baseline / 1048576.0);
             try (NDManager scope = manager.newSubManager()) {
                 Batch b = Batch.of(scope, data, 0, rows);
+                // Control: a purification of the same chain and rows, without a graph. Its peak
+                // holds
+                // what any run of this length costs the process (JIT code, allocator growth, one
+                // step's tensors); the gradient's peak above it is what differentiating adds.
+                ProcStatus.resetPeak();
+                new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1)
+                        .logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, 0, 1);
+                long purifyPeak = ProcStatus.peakBytes();
+                out.put("purify_peak_minus_baseline_mb", (purifyPeak - baseline) / 1048576.0);
+                ProcStatus.resetPeak();
                 long t0 = System.nanoTime();
                 TargetModel.Evaluation ev =
                         new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1)
@@ -84,6 +93,7 @@ public final class MemoryBench implements Callable<Integer> {
                 out.put("peak_live_tensors", ev.diagnostics().peakLiveArrays());
                 long peak = ProcStatus.peakBytes();
                 out.put("peak_minus_baseline_mb", (peak - baseline) / 1048576.0);
+                out.put("gradient_over_purify_mb", (peak - purifyPeak) / 1048576.0);
                 out.put("status", "ok");
             } catch (RuntimeException e) {
                 String message = String.valueOf(e.getMessage());

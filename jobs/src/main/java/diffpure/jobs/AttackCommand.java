@@ -1,0 +1,193 @@
+package diffpure.jobs;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import diffpure.attack.Apgd;
+import diffpure.attack.Attack;
+import diffpure.attack.AttackContext;
+import diffpure.attack.Composition;
+import diffpure.attack.FabTargeted;
+import diffpure.attack.Pgd;
+import diffpure.attack.Square;
+import diffpure.attack.ThreatModel;
+import diffpure.data.Batch;
+import diffpure.data.IdxDataset;
+import diffpure.gradient.DefendedModel;
+import diffpure.gradient.GradientModes;
+import diffpure.gradient.TargetModel;
+import diffpure.gradient.UndefendedModel;
+import diffpure.model.PtClassifier;
+import diffpure.model.PtScoreModel;
+import diffpure.noise.Purpose;
+import diffpure.torch.PtAutograd;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * One attack on the first N images, undefended or DiffPure-defended, printing clean and robust
+ * accuracy (robust = correct on the clean image and on the returned one, AutoAttack's count): the
+ * project's side of the parity runs against the reference harnesses in BENCHMARKS.md.
+ */
+@Command(
+        name = "attack",
+        mixinStandardHelpOptions = true,
+        description = "Run one attack on the first N images and print clean and robust accuracy.")
+public final class AttackCommand implements Callable<Integer> {
+    @Mixin ModelOptions models;
+
+    @Option(
+            names = "--attack",
+            defaultValue = "apgd-ce",
+            description =
+                    "apgd-ce, apgd-dlr, apgd-t, fab-t, square, standard, rand, pgd-eot (sign step eps/4)")
+    String attack;
+
+    @Option(names = "--norm", defaultValue = "linf", description = "linf or l2")
+    String norm;
+
+    @Option(names = "--epsilon", required = true, description = "attack radius, e.g. 0.03 or 8/255")
+    String eps;
+
+    @Option(
+            names = "--iterations",
+            description = "override the preset's iterations (queries for square)")
+    Integer iterations;
+
+    @Option(names = "--n", defaultValue = "500", description = "number of test images")
+    int n;
+
+    @Option(names = "--batch", defaultValue = "100", description = "images per batch")
+    int batch;
+
+    @Option(names = "--seed", defaultValue = "0", description = "run seed")
+    long seed;
+
+    @Option(names = "--defended", description = "attack the DiffPure-defended classifier")
+    boolean defended;
+
+    @Option(
+            names = "--gradient-mode",
+            defaultValue = "exact",
+            description = "gradient mode (with --defended)")
+    String gradientMode;
+
+    @Option(
+            names = "--eot",
+            defaultValue = "1",
+            description = "EOT copies per gradient (with --defended)")
+    int eot;
+
+    @Override
+    public Integer call() {
+        models.applyThreads();
+        double radius = parseEps(eps);
+        ThreatModel threat =
+                switch (norm) {
+                    case "linf" -> ThreatModel.linf(radius);
+                    case "l2" -> ThreatModel.l2(radius);
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "--norm must be linf or l2, found '" + norm + "'");
+                };
+        Attack a =
+                switch (attack) {
+                    case "apgd-ce" -> Apgd.ce(threat);
+                    case "apgd-dlr" -> Apgd.dlr(threat);
+                    case "apgd-t" -> Apgd.targeted(threat);
+                    case "fab-t" -> FabTargeted.standard(threat);
+                    case "square" -> Square.standard(threat);
+                    case "standard" -> Composition.autoAttackStandard(threat);
+                    case "rand" -> Composition.autoAttackRand(threat);
+                    case "pgd-eot" -> Pgd.signEpsOver4(threat, 10);
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "--attack: unknown attack '" + attack + "'");
+                };
+        if (iterations != null) {
+            a = a.withIterations(iterations);
+        }
+        try (PtClassifier clf = models.loadClassifier();
+                PtScoreModel epsModel = defended ? models.loadEps() : null;
+                NDManager manager = NDManager.newBaseManager(models.device())) {
+            IdxDataset data = models.loadData(clf.classes());
+            TargetModel target =
+                    defended
+                            ? new DefendedModel(
+                                    models.spec().build(epsModel, epsModel.manifest().schedule()),
+                                    clf,
+                                    GradientModes.byName(gradientMode),
+                                    eot,
+                                    0,
+                                    seed)
+                            : new UndefendedModel(clf);
+            System.out.printf(
+                    "%s on %s, %s eps %s, %d images%n", a.name(), target.describe(), norm, eps, n);
+            int count = Math.min(n, data.size());
+            int clean = 0;
+            int robust = 0;
+            long t0 = System.nanoTime();
+            for (int from = 0; from < count; from += batch) {
+                try (NDManager scope = manager.newSubManager()) {
+                    Batch b = Batch.of(scope, data, from, Math.min(batch, count - from));
+                    int[] y = b.labels().toIntArray();
+                    long[] cleanPred = predict(target, b.images(), b.ids());
+                    NDArray adv =
+                            a.run(
+                                            target,
+                                            b.images(),
+                                            b.labels()
+                                                    .toType(
+                                                            ai.djl.ndarray.types.DataType.INT64,
+                                                            false),
+                                            b.ids(),
+                                            AttackContext.of(seed))
+                                    .adversarial();
+                    long[] advPred = predict(target, adv, b.ids());
+                    for (int i = 0; i < y.length; i++) {
+                        clean += cleanPred[i] == y[i] ? 1 : 0;
+                        robust += cleanPred[i] == y[i] && advPred[i] == y[i] ? 1 : 0;
+                    }
+                }
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(
+                    Locale.ROOT,
+                    "clean accuracy %.4f (%d/%d)%nrobust accuracy %.4f (%d/%d)%nseconds %.1f%n",
+                    (double) clean / count,
+                    clean,
+                    count,
+                    (double) robust / count,
+                    robust,
+                    count,
+                    secs);
+        }
+        return 0;
+    }
+
+    /** One evaluation (vote 1 of the scoring purpose) per image. */
+    private static long[] predict(TargetModel target, NDArray x, long[] ids) {
+        try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+            return target.logits(x, ids, Purpose.VOTE_ADVERSARIAL, 0, 1)
+                    .squeeze(1)
+                    .argMax(1)
+                    .toLongArray();
+        }
+    }
+
+    private static double parseEps(String text) {
+        String t = text.trim();
+        int slash = t.indexOf('/');
+        try {
+            return slash < 0
+                    ? Double.parseDouble(t)
+                    : Double.parseDouble(t.substring(0, slash))
+                            / Double.parseDouble(t.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "--epsilon must be a number or a fraction, found '" + text + "'", e);
+        }
+    }
+}
