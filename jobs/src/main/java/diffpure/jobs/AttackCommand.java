@@ -20,6 +20,12 @@ import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
 import diffpure.torch.PtAutograd;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -75,6 +81,13 @@ public final class AttackCommand implements Callable<Integer> {
     String gradientMode;
 
     @Option(
+            names = "--per-sample",
+            description =
+                    "write one CSV row per image (id, label, clean and adversarial prediction) to"
+                            + " this file, for paired tests such as McNemar's")
+    Path perSample;
+
+    @Option(
             names = "--eot",
             defaultValue = "1",
             description = "EOT copies per gradient (with --defended)")
@@ -128,6 +141,7 @@ public final class AttackCommand implements Callable<Integer> {
             int count = Math.min(n, data.size());
             int clean = 0;
             int robust = 0;
+            StringBuilder rows = new StringBuilder("id,label,clean_pred,adv_pred\n");
             long t0 = System.nanoTime();
             for (int from = 0; from < count; from += batch) {
                 try (NDManager scope = manager.newSubManager()) {
@@ -146,7 +160,16 @@ public final class AttackCommand implements Callable<Integer> {
                                             AttackContext.of(seed))
                                     .adversarial();
                     long[] advPred = predict(target, adv, b.ids());
+                    long[] ids = b.ids();
                     for (int i = 0; i < y.length; i++) {
+                        rows.append(ids[i])
+                                .append(',')
+                                .append(y[i])
+                                .append(',')
+                                .append(cleanPred[i])
+                                .append(',')
+                                .append(advPred[i])
+                                .append('\n');
                         clean += cleanPred[i] == y[i] ? 1 : 0;
                         robust += cleanPred[i] == y[i] && advPred[i] == y[i] ? 1 : 0;
                     }
@@ -163,6 +186,10 @@ public final class AttackCommand implements Callable<Integer> {
                     robust,
                     count,
                     secs);
+            if (perSample != null) {
+                writeAtomically(perSample, rows.toString());
+                System.out.println("per-sample rows written to " + perSample);
+            }
         }
         return 0;
     }
@@ -174,6 +201,23 @@ public final class AttackCommand implements Callable<Integer> {
                     .squeeze(1)
                     .argMax(1)
                     .toLongArray();
+        }
+    }
+
+    /** Temp file then rename, so a killed run never leaves a half-written table behind. */
+    private static void writeAtomically(Path target, String text) {
+        try {
+            Path dir = target.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(
+                    tmp,
+                    target,
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write --per-sample file " + target, e);
         }
     }
 
