@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import diffpure.gradient.Objective;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
+import diffpure.torch.HostTensors;
 import java.util.Arrays;
 
 /**
@@ -295,7 +296,7 @@ public record Apgd(
                             ls = Losses.encode(sub, subLab, Tensors.select(targets[j], idx), k);
                             obj = Losses.targetedDlr();
                         } else {
-                            ls = sub.create(subLab);
+                            ls = HostTensors.create(sub, subLab);
                             obj = loss == ApgdLoss.CE ? Losses.crossEntropy() : Losses.dlr();
                         }
                         long base = 1 + runIndex * drawsPerRun;
@@ -317,7 +318,7 @@ public record Apgd(
                     }
                 }
             }
-            NDArray adv = run.create(out, x.getShape());
+            NDArray adv = HostTensors.create(run, out, x.getShape());
             double[] dist = threat.check(xHost, out, b, name());
             return new AttackResult(run.ret(adv), tally.traces(), dist);
         }
@@ -391,7 +392,7 @@ public record Apgd(
                 it.tempAttachAll(x, xAdv, xAdvOld, grad);
                 NDArray grad2 = xAdv.sub(xAdvOld);
                 float a = i > 0 ? 0.75f : 1.0f;
-                NDArray stepT = Tensors.perRow(it.create(step), xAdv);
+                NDArray stepT = Tensors.perRow(HostTensors.create(it, step), xAdv);
                 NDArray dir = threat.norm() == Norm.LINF ? grad.sign() : Norm.L2.normalize(grad);
                 NDArray z = threat.project(x, xAdv.add(stepT.mul(dir)));
                 next = threat.project(x, xAdv.add(z.sub(xAdv).mul(a)).add(grad2.mul(1 - a)));
@@ -526,6 +527,6 @@ public record Apgd(
                 t[s * per + i] = (float) (eps * t[s * per + i] / (norm + 1e-12));
             }
         }
-        return m.create(t, shape);
+        return HostTensors.create(m, t, shape);
     }
 }

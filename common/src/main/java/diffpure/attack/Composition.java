@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
+import diffpure.torch.HostTensors;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -117,7 +118,7 @@ public record Composition(String name, List<Attack> members) implements Attack {
             try (NDManager scope = NDManager.subManagerOf(x)) {
                 scope.tempAttachAll(x, labels);
                 NDArray xs = Tensors.rows(x, idx, scope);
-                NDArray ls = scope.create(Tensors.select(lab, idx));
+                NDArray ls = HostTensors.create(scope, Tensors.select(lab, idx));
                 long[] ids = Tensors.select(sampleIds, idx);
                 AttackResult r = a.run(model, xs, ls, ids, child);
                 float[] adv = Tensors.host(r.adversarial());
@@ -182,7 +183,7 @@ public record Composition(String name, List<Attack> members) implements Attack {
         }
         double[] dist = threat().check(xh, out, b, name);
         try (NDManager scope = NDManager.subManagerOf(x)) {
-            NDArray adv = scope.create(out, x.getShape());
+            NDArray adv = HostTensors.create(scope, out, x.getShape());
             return new AttackResult(scope.ret(adv), list, dist);
         }
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
+import diffpure.torch.HostTensors;
 
 /**
  * Targeted FAB (Croce &amp; Hein, "Minimally distorted adversarial examples with a fast adaptive
@@ -145,7 +146,7 @@ public record FabTargeted(
         }
         double[] dist = threat.check(xh, out, b, name());
         try (NDManager scope = NDManager.subManagerOf(x)) {
-            NDArray adv = scope.create(out, shape);
+            NDArray adv = HostTensors.create(scope, out, shape);
             return new AttackResult(scope.ret(adv), tally.traces(), dist);
         }
     }
@@ -190,7 +191,7 @@ public record FabTargeted(
             float[] df;
             float[] dg;
             try (NDManager scope = NDManager.subManagerOf(x)) {
-                NDArray xs = scope.create(x1, subShape);
+                NDArray xs = HostTensors.create(scope, x1, subShape);
                 NDArray enc = Losses.encode(scope, subLab, Tensors.select(target, idx), k);
                 TargetModel.Evaluation ev =
                         model.lossAndGradient(
@@ -230,7 +231,7 @@ public record FabTargeted(
             try (NDManager scope = NDManager.subManagerOf(x)) {
                 NDArray logits =
                         model.logits(
-                                scope.create(x1, subShape),
+                                HostTensors.create(scope, x1, subShape),
                                 subIds,
                                 Purpose.PURIFY,
                                 ctx.draw(base + 2L * it + 1),
@@ -274,7 +275,8 @@ public record FabTargeted(
         try (NDManager scope = NDManager.subManagerOf(x)) {
             NDArray logits =
                     model.logits(
-                            scope.create(cand, new Shape(f.length).addAll(shape.slice(1))),
+                            HostTensors.create(
+                                    scope, cand, new Shape(f.length).addAll(shape.slice(1))),
                             Tensors.select(ids, fIdx),
                             Purpose.PURIFY,
                             ctx.draw(base + 2L * iterations),

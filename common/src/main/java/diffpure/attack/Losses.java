@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import diffpure.gradient.Objective;
+import diffpure.torch.HostTensors;
 
 /**
  * The attacks' per-row losses as differentiable {@link Objective}s. Targeted losses need a target
@@ -100,7 +101,7 @@ public final class Losses {
         for (int i = 0; i < e.length; i++) {
             e[i] = labels[i] * classes + targets[i];
         }
-        return manager.create(e);
+        return HostTensors.create(manager, e);
     }
 
     private static NDArray[] decode(NDArray encoded, int k) {

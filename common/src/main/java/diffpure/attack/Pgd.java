@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
+import diffpure.torch.HostTensors;
 
 /**
  * Projected gradient descent on the cross-entropy with EOT gradients (the EOT average happens
@@ -225,6 +226,6 @@ public record Pgd(
                 t[s * per + i] = (float) ((2 * u[i] - 1) * threat.eps());
             }
         }
-        return threat.project(x, x.add(run.create(t, x.getShape())));
+        return threat.project(x, x.add(HostTensors.create(run, t, x.getShape())));
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
+import diffpure.torch.HostTensors;
 import java.util.Arrays;
 
 /**
@@ -141,7 +142,7 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
         }
         double[] dist = threat.check(xh, best, b, name());
         try (NDManager run = NDManager.subManagerOf(x)) {
-            NDArray adv = run.create(best, shape);
+            NDArray adv = HostTensors.create(run, best, shape);
             return new AttackResult(run.ret(adv), tally.traces(), dist);
         }
     }
@@ -161,7 +162,8 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
         Shape rowShape = x.getShape().slice(1);
         float[] mean;
         try (NDManager scope = NDManager.subManagerOf(x)) {
-            NDArray batch = scope.create(images, new Shape(idx.length).addAll(rowShape));
+            NDArray batch =
+                    HostTensors.create(scope, images, new Shape(idx.length).addAll(rowShape));
             NDArray logits =
                     model.logits(
                             batch,

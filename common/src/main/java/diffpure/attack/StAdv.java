@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
+import diffpure.torch.HostTensors;
 import java.util.Arrays;
 
 /**
@@ -144,7 +145,7 @@ public record StAdv(ThreatModel threat, int iterations, double learningRate, dou
             boolean[] wrong;
             try (NDManager scope = NDManager.subManagerOf(x)) {
                 scope.tempAttachAll(labels);
-                NDArray xa = scope.create(warp.warp(xh, flow, b), shape);
+                NDArray xa = HostTensors.create(scope, warp.warp(xh, flow, b), shape);
                 TargetModel.Evaluation ev =
                         model.lossAndGradient(
                                 xa,
@@ -192,7 +193,7 @@ public record StAdv(ThreatModel threat, int iterations, double learningRate, dou
         float[] adv = warp.warp(xh, out, b);
         double[] dist = check(warp, out, adv, b);
         try (NDManager scope = NDManager.subManagerOf(x)) {
-            NDArray a = scope.create(adv, shape);
+            NDArray a = HostTensors.create(scope, adv, shape);
             return new Result(new AttackResult(scope.ret(a), tally.traces(), dist), out);
         }
     }

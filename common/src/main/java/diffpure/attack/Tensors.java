@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import diffpure.torch.HostTensors;
 
 /** Small tensor helpers shared by the attacks. Results attach to the first argument's manager. */
 final class Tensors {
@@ -21,13 +22,13 @@ final class Tensors {
 
     /** Host float[B] as a [B, 1, ..., 1] tensor on like's manager. */
     static NDArray perRow(float[] v, NDArray like, NDManager manager) {
-        return perRow(manager.create(v), like);
+        return perRow(HostTensors.create(manager, v), like);
     }
 
     /** Rows where mask is true from a, the others from b; mask is host boolean[B]. */
     static NDArray select(boolean[] mask, NDArray a, NDArray b, NDManager manager) {
         // libtorch's where broadcasts, DJL's wrapper does not: expand the mask explicitly.
-        NDArray m = perRow(manager.create(mask), a).broadcast(a.getShape());
+        NDArray m = perRow(HostTensors.create(manager, mask), a).broadcast(a.getShape());
         return NDArrays.where(m, a, b);
     }
 
@@ -37,7 +38,7 @@ final class Tensors {
         for (int i = 0; i < idx.length; i++) {
             l[i] = idx[i];
         }
-        return x.get(new NDIndex("{}", manager.create(l)));
+        return x.get(new NDIndex("{}", HostTensors.create(manager, l)));
     }
 
     /** Host copy of a float tensor. */

@@ -3,6 +3,7 @@ package diffpure.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import diffpure.torch.HostTensors;
 
 /**
  * Samples stacked for a model: images float32[B, C, H, W], labels int32[B], and their ids (for
@@ -23,8 +24,8 @@ public record Batch(NDArray images, NDArray labels, long[] ids) {
             ids[i] = sample.id();
         }
         return new Batch(
-                manager.create(pixels, new Shape(count, s[0], s[1], s[2])),
-                manager.create(labels),
+                HostTensors.create(manager, pixels, new Shape(count, s[0], s[1], s[2])),
+                HostTensors.create(manager, labels),
                 ids);
     }
 

@@ -2,12 +2,12 @@ package diffpure.gradient;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import diffpure.model.Classifier;
 import diffpure.noise.NoiseSource;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.torch.PtAutograd;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.IntPredicate;
 
 /**
@@ -22,7 +22,7 @@ abstract class AbstractChainGradient implements GradientMode {
         final DiffusionPurifier purifier;
         final NDManager scope;
         final NoiseSource noise;
-        int peakLive;
+        long peakLive;
         long forwards;
         long backwards;
         double reconstructionError = Double.NaN;
@@ -33,9 +33,13 @@ abstract class AbstractChainGradient implements GradientMode {
             this.noise = noise;
         }
 
-        /** Samples the number of tensors this sweep holds. */
+        /** Samples the number of tensor elements this sweep holds. */
         void sampleLive() {
-            peakLive = Math.max(peakLive, scope.getManagedArrays().size());
+            long elements = 0;
+            for (NDArray a : scope.getManagedArrays()) {
+                elements += a.size();
+            }
+            peakLive = Math.max(peakLive, elements);
         }
 
         /** Counts one model forward when step k uses the model. */
@@ -102,29 +106,45 @@ abstract class AbstractChainGradient implements GradientMode {
     /** Sweeps the adjoint vector from a_N = dL/dy_N down to a_0 = dL/dy_0. */
     protected abstract NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN);
 
-    /** The states a forward sweep kept, in order of k, and the final state y_N. */
-    protected record Kept(List<NDArray> states, NDArray last) {}
+    /**
+     * The states a forward sweep kept, in order of k, as rows of one contiguous tensor, and the
+     * final state y_N.
+     */
+    protected record Kept(NDArray store, int count, NDArray last) {
+        /** Kept state i, a view into the store: close it when done, the store stays. */
+        NDArray state(int i) {
+            return store.get(i);
+        }
+    }
 
     /**
-     * Runs y_0 = diffuse(x), y_{k+1} = step(k, y_k) without a graph, keeping y_k where {@code keep}
-     * says so and closing every other intermediate state as soon as the next one exists.
+     * Runs y_0 = diffuse(x), y_{k+1} = step(k, y_k) without a graph, copying y_k into the store
+     * where {@code keep} says so and closing every intermediate state as soon as the next exists.
+     *
+     * <p>One allocation for all kept states: kept tensors allocated one by one between each step's
+     * short-lived temporaries pinned the CPU allocator's heap (measured with the demo models at N =
+     * 1000, 4 rows: 225 MiB resident for 12.5 MiB of states; with the store, the states' bytes).
      */
     protected static Kept forwardSweep(Sweep sweep, NDArray x, IntPredicate keep) {
         DiffusionPurifier p = sweep.purifier;
-        List<NDArray> kept = new ArrayList<>();
+        int n = p.chain().length();
+        int count = 0;
+        for (int k = 0; k < n; k++) {
+            count += keep.test(k) ? 1 : 0;
+        }
         NDArray y = p.diffuse(x, sweep.noise);
-        for (int k = 0; k < p.chain().length(); k++) {
+        NDArray store = sweep.scope.zeros(new Shape(count).addAll(y.getShape()), y.getDataType());
+        int i = 0;
+        for (int k = 0; k < n; k++) {
             if (keep.test(k)) {
-                kept.add(y);
+                store.set(new NDIndex(i++), y);
             }
             NDArray next = p.step(k, y, sweep.noise);
             sweep.countForward(k);
-            if (!keep.test(k)) {
-                y.close();
-            }
+            y.close();
             y = next;
         }
-        return new Kept(kept, y);
+        return new Kept(store, count, y);
     }
 
     /** Moves an array to another manager and returns it, for fluent hand-over. */

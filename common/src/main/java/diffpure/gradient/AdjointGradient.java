@@ -23,7 +23,13 @@ public final class AdjointGradient extends AbstractChainGradient {
     @Override
     protected ForwardResult forward(Sweep sweep, NDArray x) {
         Kept kept = forwardSweep(sweep, x, k -> k == 0);
-        return new Ends(kept.states().get(0), kept.last());
+        // y_0 copied out so that the one-row store can go at once
+        NDArray first;
+        try (NDArray view = kept.state(0)) {
+            first = view.duplicate();
+        }
+        kept.store().close();
+        return new Ends(first, kept.last());
     }
 
     @Override

@@ -3,15 +3,18 @@ package diffpure.gradient;
 /**
  * Measurements a gradient mode makes while it works.
  *
- * @param peakLiveArrays largest number of live tensors held by the mode's own scope during the
- *     backward sweep (stored states, the adjoint vector, one step's temporaries); what the memory
- *     claims are tested on
+ * @param peakLiveElements largest number of tensor elements held by the mode's own scope during the
+ *     backward sweep (stored states, the adjoint vector, one step's temporaries; a view counts its
+ *     own elements): what the memory claims are tested on
  * @param modelForwards eps-model forward evaluations
  * @param modelBackwards eps-model vector-Jacobian products
  * @param reconstructionError adjoint only: ||y0_reconstructed - y0|| / ||y0||, else NaN
  */
 public record GradientDiagnostics(
-        int peakLiveArrays, long modelForwards, long modelBackwards, double reconstructionError) {
+        long peakLiveElements,
+        long modelForwards,
+        long modelBackwards,
+        double reconstructionError) {
 
     /** Sum of two diagnostics (micro-batches): counts add, peaks and errors take the maximum. */
     public GradientDiagnostics plus(GradientDiagnostics o) {
@@ -22,7 +25,7 @@ public record GradientDiagnostics(
                                 ? reconstructionError
                                 : Math.max(reconstructionError, o.reconstructionError);
         return new GradientDiagnostics(
-                Math.max(peakLiveArrays, o.peakLiveArrays),
+                Math.max(peakLiveElements, o.peakLiveElements),
                 modelForwards + o.modelForwards,
                 modelBackwards + o.modelBackwards,
                 err);

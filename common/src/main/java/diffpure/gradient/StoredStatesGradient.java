@@ -1,9 +1,9 @@
 package diffpure.gradient;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import diffpure.purify.DiffusionPurifier;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Discretise-then-optimise with stored states: the exact gradient of what the forward pass
@@ -73,19 +73,30 @@ public final class StoredStatesGradient extends AbstractChainGradient {
         int every = intervalFor(n);
         cp.last().close();
         NDArray a = aN;
-        for (int seg = cp.states().size() - 1; seg >= 0; seg--) {
+        // One buffer, reused by every segment, for the rebuilt states (see forwardSweep on why
+        // kept states live in one allocation); nothing to rebuild when every == 1.
+        NDArray segment =
+                every == 1
+                        ? null
+                        : sweep.scope.zeros(
+                                new Shape(every).addAll(cp.store().getShape().slice(1)),
+                                cp.store().getDataType());
+        for (int seg = cp.count() - 1; seg >= 0; seg--) {
             int from = seg * every;
             int to = Math.min(n, from + every);
-            // Rebuild y_from .. y_{to-1} from the checkpoint (nothing to rebuild when every == 1).
-            List<NDArray> states = new ArrayList<>(to - from);
-            states.add(cp.states().get(seg));
+            NDArray y = cp.state(seg);
             for (int k = from; k < to - 1; k++) {
-                states.add(p.step(k, states.get(states.size() - 1), sweep.noise));
+                NDArray next = p.step(k, y, sweep.noise);
                 sweep.countForward(k);
+                segment.set(new NDIndex(k + 1 - from), next);
+                next.close();
+                y.close();
+                y = segment.get(k + 1 - from);
             }
+            y.close();
             for (int k = to - 1; k >= from; k--) {
                 sweep.sampleLive();
-                NDArray yk = states.get(k - from);
+                NDArray yk = k == from ? cp.state(seg) : segment.get(k - from);
                 NDArray prev = p.stepVjp(k, yk, a);
                 sweep.countBackward(k);
                 a.close();
@@ -94,6 +105,10 @@ public final class StoredStatesGradient extends AbstractChainGradient {
             }
         }
         sweep.sampleLive();
+        cp.store().close();
+        if (segment != null) {
+            segment.close();
+        }
         return a;
     }
 

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import diffpure.torch.HostTensors;
 import java.nio.file.Path;
 
 /** An eps model from a TorchScript file and its manifest. */
@@ -44,7 +45,7 @@ public final class PtScoreModel extends PtTorchScript implements ScoreModel {
         for (int i = 0; i < times.length; i++) {
             times[i] = manifest().probe().times().get(i).floatValue();
         }
-        return predictNoise(x, x.getManager().create(times));
+        return predictNoise(x, HostTensors.create(x.getManager(), times));
     }
 
     @Override

@@ -3,6 +3,7 @@ package diffpure.noise;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import diffpure.torch.HostTensors;
 import java.util.List;
 
 /**
@@ -42,6 +43,6 @@ public final class RowNoise implements NoiseSource {
         long[] dims = new long[imageShape.dimension() + 1];
         dims[0] = keys.size();
         System.arraycopy(imageShape.getShape(), 0, dims, 1, imageShape.dimension());
-        return manager.create(data, new Shape(dims));
+        return HostTensors.create(manager, data, new Shape(dims));
     }
 }

@@ -14,6 +14,7 @@ import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.purify.PurifierSpec;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -46,6 +47,18 @@ public final class MemoryBench implements Callable<Integer> {
     @Option(names = "--rows", defaultValue = "4", description = "batch rows (images x EOT)")
     int rows;
 
+    @Option(
+            names = "--warm-up",
+            description =
+                    "before the baseline, run the same fixed work at every N (two purifications of"
+                            + " 1000 steps, gradients of this mode over 1000 steps in 50-step chains),"
+                            + " then return free native memory to the OS: measures a long-running"
+                            + " executor's steady state instead of a cold process")
+    boolean warmUp;
+
+    private static final int WARM_UP_STEPS = 1000;
+    private static final int WARM_UP_CHAIN = 50;
+
     @Override
     public Integer call() throws IOException {
         models.applyThreads();
@@ -63,6 +76,10 @@ public final class MemoryBench implements Callable<Integer> {
             if (p.chain().length() != steps) {
                 throw new IllegalStateException(
                         "grid has " + p.chain().length() + " steps, wanted " + steps);
+            }
+            if (warmUp) {
+                warmUp(base, eps, clf, data);
+                out.put("warm_up", true);
             }
             System.gc();
             long baseline = ProcStatus.residentBytes();
@@ -90,7 +107,7 @@ public final class MemoryBench implements Callable<Integer> {
                                         Purpose.PURIFY,
                                         0);
                 out.put("seconds", (System.nanoTime() - t0) / 1e9);
-                out.put("peak_live_tensors", ev.diagnostics().peakLiveArrays());
+                out.put("peak_held_mb", ev.diagnostics().peakLiveElements() * 4 / 1048576.0);
                 long peak = ProcStatus.peakBytes();
                 out.put("peak_minus_baseline_mb", (peak - baseline) / 1048576.0);
                 out.put("gradient_over_purify_mb", (peak - purifyPeak) / 1048576.0);
@@ -111,6 +128,74 @@ public final class MemoryBench implements Callable<Integer> {
         }
         System.out.println("JSON " + Json.of(out));
         return 0;
+    }
+
+    /**
+     * One-off costs of a process's first long runs (compiled code, compiler arenas, allocator
+     * arenas growing to their working size) grow with the first run's length; this fixed work pays
+     * them before the baseline, alike for every N, and trimming the native heap afterwards makes
+     * the measured gradient allocate fresh pages instead of reusing ones the warm-up left resident.
+     */
+    private void warmUp(PurifierSpec base, PtScoreModel eps, PtClassifier clf, IdxDataset data)
+            throws IOException {
+        DiffusionPurifier longChain =
+                base.withDt((base.tStar() - base.tEnd()) / WARM_UP_STEPS)
+                        .build(eps, eps.manifest().schedule());
+        DiffusionPurifier shortChain =
+                base.withDt((base.tStar() - base.tEnd()) / WARM_UP_CHAIN)
+                        .build(eps, eps.manifest().schedule());
+        try (NDManager scope = NDManager.newBaseManager(models.device())) {
+            Batch b = Batch.of(scope, data, 0, rows);
+            for (int i = 0; i < 2; i++) {
+                new DefendedModel(longChain, clf, GradientModes.byName(mode), 1, 0, 1)
+                        .logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, i, 1)
+                        .close();
+            }
+            for (int done = 0; done < WARM_UP_STEPS; done += WARM_UP_CHAIN) {
+                try (NDManager one = scope.newSubManager()) {
+                    Batch g = Batch.of(one, data, 0, rows);
+                    new DefendedModel(shortChain, clf, GradientModes.byName(mode), 1, 0, 1)
+                            .lossAndGradient(
+                                    g.images(),
+                                    g.labels(),
+                                    g.ids(),
+                                    Objective.CROSS_ENTROPY,
+                                    Purpose.PURIFY,
+                                    done);
+                }
+            }
+        }
+        System.gc();
+        NativeHeap.trim();
+    }
+
+    /** Asks the JVM to return free native-heap memory to the OS (glibc malloc_trim). */
+    static final class NativeHeap {
+        private NativeHeap() {}
+
+        static void trim() throws IOException {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            if (!Files.isExecutable(jcmd)) {
+                throw new IOException(
+                        "--warm-up needs " + jcmd + " (a full JDK) to trim the native heap");
+            }
+            Process p =
+                    new ProcessBuilder(
+                                    jcmd.toString(),
+                                    Long.toString(ProcessHandle.current().pid()),
+                                    "System.trim_native_heap")
+                            .redirectErrorStream(true)
+                            .start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                if (p.waitFor() != 0 || !output.contains("Trim native heap")) {
+                    throw new IOException("jcmd System.trim_native_heap failed: " + output.trim());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while trimming the native heap", e);
+            }
+        }
     }
 
     /** Linux /proc readings of this process. */

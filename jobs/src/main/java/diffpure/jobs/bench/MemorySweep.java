@@ -37,6 +37,11 @@ public final class MemorySweep implements Callable<Integer> {
             description = "address-space limit per point (GiB)")
     int limitGb;
 
+    @Option(
+            names = "--warm-up",
+            description = "pass --warm-up to every point (a long-running executor's steady state)")
+    boolean warmUp;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         List<String> jvm =
@@ -49,7 +54,7 @@ public final class MemorySweep implements Callable<Integer> {
         jvm.addAll(List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"));
         String java = ProcessHandle.current().info().command().orElse("java");
         String cp = System.getProperty("java.class.path");
-        System.out.println("mode\tN\trows\tpeak-baseline MiB\tlive tensors\tseconds\tstatus");
+        System.out.println("mode\tN\trows\tpeak-baseline MiB\tJSON\tseconds\tstatus");
         for (String mode : modes) {
             for (int n : steps) {
                 StringBuilder cmd =
@@ -65,7 +70,8 @@ public final class MemorySweep implements Callable<Integer> {
                         .append(" --steps ")
                         .append(n)
                         .append(" --rows ")
-                        .append(rows);
+                        .append(rows)
+                        .append(warmUp ? " --warm-up" : "");
                 Process proc =
                         new ProcessBuilder("bash", "-c", cmd.toString())
                                 .redirectErrorStream(true)
