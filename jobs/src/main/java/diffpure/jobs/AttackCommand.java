@@ -2,9 +2,11 @@ package diffpure.jobs;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
 import diffpure.attack.AttackContext;
+import diffpure.attack.AttackResult;
 import diffpure.attack.Composition;
 import diffpure.attack.FabTargeted;
 import diffpure.attack.Pgd;
@@ -141,6 +143,8 @@ public final class AttackCommand implements Callable<Integer> {
             int count = Math.min(n, data.size());
             int clean = 0;
             int robust = 0;
+            long gradients = 0;
+            long attackNanos = 0;
             StringBuilder rows = new StringBuilder("id,label,clean_pred,adv_pred\n");
             long t0 = System.nanoTime();
             for (int from = 0; from < count; from += batch) {
@@ -148,17 +152,19 @@ public final class AttackCommand implements Callable<Integer> {
                     Batch b = Batch.of(scope, data, from, Math.min(batch, count - from));
                     int[] y = b.labels().toIntArray();
                     long[] cleanPred = predict(target, b.images(), b.ids());
-                    NDArray adv =
+                    long attackStart = System.nanoTime();
+                    AttackResult result =
                             a.run(
-                                            target,
-                                            b.images(),
-                                            b.labels()
-                                                    .toType(
-                                                            ai.djl.ndarray.types.DataType.INT64,
-                                                            false),
-                                            b.ids(),
-                                            AttackContext.of(seed))
-                                    .adversarial();
+                                    target,
+                                    b.images(),
+                                    b.labels().toType(DataType.INT64, false),
+                                    b.ids(),
+                                    AttackContext.of(seed));
+                    attackNanos += System.nanoTime() - attackStart;
+                    for (int i = 0; i < y.length; i++) {
+                        gradients += result.trace(i).gradients();
+                    }
+                    NDArray adv = result.adversarial();
                     long[] advPred = predict(target, adv, b.ids());
                     long[] ids = b.ids();
                     for (int i = 0; i < y.length; i++) {
@@ -178,14 +184,18 @@ public final class AttackCommand implements Callable<Integer> {
             double secs = (System.nanoTime() - t0) / 1e9;
             System.out.printf(
                     Locale.ROOT,
-                    "clean accuracy %.4f (%d/%d)%nrobust accuracy %.4f (%d/%d)%nseconds %.1f%n",
+                    "clean accuracy %.4f (%d/%d)%nrobust accuracy %.4f (%d/%d)%nseconds %.1f%n"
+                            + "input gradients %d (one image x one EOT copy each), %.2f per"
+                            + " second of attack time%n",
                     (double) clean / count,
                     clean,
                     count,
                     (double) robust / count,
                     robust,
                     count,
-                    secs);
+                    secs,
+                    gradients,
+                    gradients / (attackNanos / 1e9));
             if (perSample != null) {
                 writeAtomically(perSample, rows.toString());
                 System.out.println("per-sample rows written to " + perSample);

@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The command line end to end on the demo models with a tiny budget. */
@@ -129,5 +133,53 @@ class PurifyCommandTest {
         assertTrue(
                 run(2, commandArgs("attack", "--epsilon", "x"))
                         .contains("--epsilon must be a number"));
+    }
+
+    @Test
+    void defendedAttackWritesOneRowPerImageAndCountsEotGradients(@TempDir Path dir)
+            throws Exception {
+        Path csv = dir.resolve("out/per-sample.csv");
+        String out =
+                run(
+                        0,
+                        commandArgs(
+                                "attack",
+                                "--attack",
+                                "pgd-eot",
+                                "--defended",
+                                "--epsilon",
+                                "0.1",
+                                "--iterations",
+                                "2",
+                                "--eot",
+                                "2",
+                                "--dt",
+                                "2e-2",
+                                "--n",
+                                "3",
+                                "--batch",
+                                "2",
+                                "--threads",
+                                "1",
+                                "--per-sample",
+                                csv.toString()));
+        // 3 images x 2 iterations x 2 EOT copies
+        assertTrue(out.contains("input gradients 12 "), out);
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("id,label,clean_pred,adv_pred", lines.get(0));
+        assertEquals(4, lines.size(), lines.toString());
+        int robust = 0;
+        for (String line : lines.subList(1, 4)) {
+            String[] f = line.split(",");
+            robust += f[1].equals(f[2]) && f[1].equals(f[3]) ? 1 : 0;
+        }
+        assertTrue(
+                out.contains(
+                        "robust accuracy "
+                                + String.format(Locale.ROOT, "%.4f (%d/3)", robust / 3.0, robust)),
+                out);
+        try (var files = Files.list(csv.getParent())) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        }
     }
 }
