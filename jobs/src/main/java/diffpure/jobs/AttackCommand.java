@@ -151,22 +151,22 @@ public final class AttackCommand implements Callable<Integer> {
                 try (NDManager scope = manager.newSubManager()) {
                     Batch b = Batch.of(scope, data, from, Math.min(batch, count - from));
                     int[] y = b.labels().toIntArray();
-                    long[] cleanPred = predict(target, b.images(), b.ids());
+                    long[] ids = b.ids();
+                    long[] cleanPred = predict(target, b.images(), ids);
                     long attackStart = System.nanoTime();
                     AttackResult result =
                             a.run(
                                     target,
                                     b.images(),
                                     b.labels().toType(DataType.INT64, false),
-                                    b.ids(),
+                                    ids,
                                     AttackContext.of(seed));
                     attackNanos += System.nanoTime() - attackStart;
                     for (int i = 0; i < y.length; i++) {
                         gradients += result.trace(i).gradients();
                     }
                     NDArray adv = result.adversarial();
-                    long[] advPred = predict(target, adv, b.ids());
-                    long[] ids = b.ids();
+                    long[] advPred = predict(target, adv, ids);
                     for (int i = 0; i < y.length; i++) {
                         rows.append(ids[i])
                                 .append(',')
