@@ -8,6 +8,10 @@ final class Json {
     private Json() {}
 
     static String of(Map<String, Object> values) {
-        return new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(values);
+        return new GsonBuilder()
+                .serializeSpecialFloatingPointValues()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(values);
     }
 }

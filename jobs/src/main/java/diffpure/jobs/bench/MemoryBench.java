@@ -14,12 +14,15 @@ import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.purify.PurifierSpec;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,12 +54,19 @@ public final class MemoryBench implements Callable<Integer> {
             names = "--warm-up",
             description =
                     "before the baseline, run the same fixed work at every N (two purifications of"
-                            + " 1000 steps, gradients of this mode over 1000 steps in 50-step chains),"
-                            + " then return free native memory to the OS: measures a long-running"
-                            + " executor's steady state instead of a cold process")
+                            + " --warm-up-steps steps, gradients of this mode over that many steps in"
+                            + " 50-step chains), then return free native memory to the OS: measures a"
+                            + " long-running executor's steady state instead of a cold process")
     boolean warmUp;
 
-    private static final int WARM_UP_STEPS = 1000;
+    @Option(
+            names = "--warm-up-steps",
+            defaultValue = "2000",
+            description =
+                    "length of the warm-up's work; long enough that the JIT compiler has settled"
+                            + " (jit_ms_during_gradient in the output shows whether it had)")
+    int warmUpSteps;
+
     private static final int WARM_UP_CHAIN = 50;
 
     @Override
@@ -66,6 +76,7 @@ public final class MemoryBench implements Callable<Integer> {
         out.put("mode", mode);
         out.put("steps", steps);
         out.put("rows", rows);
+        out.put("malloc_env", mallocEnv());
         try (PtScoreModel eps = models.loadEps();
                 PtClassifier clf = models.loadClassifier();
                 NDManager manager = NDManager.newBaseManager(models.device())) {
@@ -96,6 +107,7 @@ public final class MemoryBench implements Callable<Integer> {
                 long purifyPeak = ProcStatus.peakBytes();
                 out.put("purify_peak_minus_baseline_mb", (purifyPeak - baseline) / 1048576.0);
                 ProcStatus.resetPeak();
+                long jit0 = jitMillis();
                 long t0 = System.nanoTime();
                 TargetModel.Evaluation ev =
                         new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1)
@@ -107,6 +119,9 @@ public final class MemoryBench implements Callable<Integer> {
                                         Purpose.PURIFY,
                                         0);
                 out.put("seconds", (System.nanoTime() - t0) / 1e9);
+                // Compiler threads malloc arenas of several MiB while they work; compiling during
+                // the measured gradient shows up in its resident peak.
+                out.put("jit_ms_during_gradient", jitMillis() - jit0);
                 out.put("peak_held_mb", ev.diagnostics().peakLiveElements() * 4 / 1048576.0);
                 long peak = ProcStatus.peakBytes();
                 out.put("peak_minus_baseline_mb", (peak - baseline) / 1048576.0);
@@ -139,7 +154,7 @@ public final class MemoryBench implements Callable<Integer> {
     private void warmUp(PurifierSpec base, PtScoreModel eps, PtClassifier clf, IdxDataset data)
             throws IOException {
         DiffusionPurifier longChain =
-                base.withDt((base.tStar() - base.tEnd()) / WARM_UP_STEPS)
+                base.withDt((base.tStar() - base.tEnd()) / warmUpSteps)
                         .build(eps, eps.manifest().schedule());
         DiffusionPurifier shortChain =
                 base.withDt((base.tStar() - base.tEnd()) / WARM_UP_CHAIN)
@@ -151,7 +166,7 @@ public final class MemoryBench implements Callable<Integer> {
                         .logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, i, 1)
                         .close();
             }
-            for (int done = 0; done < WARM_UP_STEPS; done += WARM_UP_CHAIN) {
+            for (int done = 0; done < warmUpSteps; done += WARM_UP_CHAIN) {
                 try (NDManager one = scope.newSubManager()) {
                     Batch g = Batch.of(one, data, 0, rows);
                     new DefendedModel(shortChain, clf, GradientModes.byName(mode), 1, 0, 1)
@@ -167,6 +182,26 @@ public final class MemoryBench implements Callable<Integer> {
         }
         System.gc();
         NativeHeap.trim();
+    }
+
+    /** The glibc malloc tunables in this process's environment, as NAME=value pairs. */
+    private static String mallocEnv() {
+        return System.getenv().entrySet().stream()
+                .filter(
+                        e ->
+                                e.getKey().startsWith("MALLOC_")
+                                        || e.getKey().equals("GLIBC_TUNABLES"))
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .sorted()
+                .collect(Collectors.joining(" "));
+    }
+
+    /** Milliseconds the JIT compilers have worked so far (-1 when the JVM does not say). */
+    private static long jitMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported()
+                ? jit.getTotalCompilationTime()
+                : -1;
     }
 
     /** Asks the JVM to return free native-heap memory to the OS (glibc malloc_trim). */

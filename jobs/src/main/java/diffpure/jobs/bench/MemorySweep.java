@@ -1,13 +1,18 @@
 package diffpure.jobs.bench;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.commons.math3.stat.descriptive.rank.Median;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,6 +47,20 @@ public final class MemorySweep implements Callable<Integer> {
             description = "pass --warm-up to every point (a long-running executor's steady state)")
     boolean warmUp;
 
+    @Option(
+            names = "--repeats",
+            defaultValue = "3",
+            description =
+                    "fresh JVMs per point; the table gives the median (resident peaks of a few tens"
+                            + " of MiB vary by several MiB from process to process)")
+    int repeats;
+
+    @Option(
+            names = "--warm-up-steps",
+            defaultValue = "2000",
+            description = "passed to every point with --warm-up")
+    int warmUpSteps;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         List<String> jvm =
@@ -54,59 +73,111 @@ public final class MemorySweep implements Callable<Integer> {
         jvm.addAll(List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"));
         String java = ProcessHandle.current().info().command().orElse("java");
         String cp = System.getProperty("java.class.path");
-        System.out.println("mode\tN\trows\tpeak-baseline MiB\tJSON\tseconds\tstatus");
+        System.out.println(
+                "mode\tN\trows\tpoints\tpeak-baseline MiB median (min-max)\tover purify MiB median"
+                        + "\theld MiB\tstatus");
+        List<String> details = new ArrayList<>();
         for (String mode : modes) {
             for (int n : steps) {
-                StringBuilder cmd =
-                        new StringBuilder("ulimit -v " + (long) limitGb * 1024 * 1024 + "; exec ");
-                cmd.append(quote(java));
-                for (String a : jvm) {
-                    cmd.append(' ').append(quote(a));
-                }
-                cmd.append(" -cp ")
-                        .append(quote(cp))
-                        .append(" diffpure.jobs.Main bench memory --mode ")
-                        .append(mode)
-                        .append(" --steps ")
-                        .append(n)
-                        .append(" --rows ")
-                        .append(rows)
-                        .append(warmUp ? " --warm-up" : "");
-                Process proc =
-                        new ProcessBuilder("bash", "-c", cmd.toString())
-                                .redirectErrorStream(true)
-                                .start();
-                String json = null;
-                StringBuilder tail = new StringBuilder();
-                try (BufferedReader r =
-                        new BufferedReader(
-                                new InputStreamReader(
-                                        proc.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        if (line.startsWith("JSON ")) {
-                            json = line.substring(5);
-                        } else {
-                            tail.append(line).append('\n');
-                        }
+                List<JsonObject> points = new ArrayList<>();
+                String failure = null;
+                for (int r = 0; r < repeats && failure == null; r++) {
+                    Point point = runPoint(java, jvm, cp, mode, n);
+                    if (point.json == null) {
+                        failure = point.failure;
+                        break;
+                    }
+                    details.add(mode + "\t" + n + "\t" + rows + "\t" + point.json);
+                    JsonObject o = JsonParser.parseString(point.json).getAsJsonObject();
+                    points.add(o);
+                    if (!"ok".equals(o.get("status").getAsString())) {
+                        // out of memory (or a failure) is a property of the point, not noise
+                        break;
                     }
                 }
-                int code = proc.waitFor();
-                if (json == null) {
-                    String last =
-                            tail.toString()
-                                    .lines()
-                                    .filter(l -> !l.isBlank())
-                                    .reduce((a, b) -> b)
-                                    .orElse("");
-                    System.out.printf(
-                            "%s\t%d\t%d\t-\t-\t-\tprocess exited %d: %s%n",
-                            mode, n, rows, code, last);
+                System.out.println(summary(mode, n, points, failure));
+            }
+        }
+        System.out.println();
+        System.out.println("points (one fresh JVM each):");
+        details.forEach(System.out::println);
+        return 0;
+    }
+
+    private record Point(String json, String failure) {}
+
+    /** One fresh JVM running {@code bench memory}; its JSON line, or why there is none. */
+    private Point runPoint(String java, List<String> jvm, String cp, String mode, int n)
+            throws IOException, InterruptedException {
+        StringBuilder cmd =
+                new StringBuilder("ulimit -v " + (long) limitGb * 1024 * 1024 + "; exec ");
+        cmd.append(quote(java));
+        for (String a : jvm) {
+            cmd.append(' ').append(quote(a));
+        }
+        cmd.append(" -cp ")
+                .append(quote(cp))
+                .append(" diffpure.jobs.Main bench memory --mode ")
+                .append(mode)
+                .append(" --steps ")
+                .append(n)
+                .append(" --rows ")
+                .append(rows)
+                .append(warmUp ? " --warm-up --warm-up-steps " + warmUpSteps : "");
+        Process proc =
+                new ProcessBuilder("bash", "-c", cmd.toString()).redirectErrorStream(true).start();
+        String json = null;
+        StringBuilder tail = new StringBuilder();
+        try (BufferedReader r =
+                new BufferedReader(
+                        new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("JSON ")) {
+                    json = line.substring(5);
                 } else {
-                    System.out.println(mode + "\t" + n + "\t" + rows + "\t" + json);
+                    tail.append(line).append('\n');
                 }
             }
         }
-        return 0;
+        int code = proc.waitFor();
+        if (json != null) {
+            return new Point(json, null);
+        }
+        String last =
+                tail.toString().lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+        return new Point(null, "process exited " + code + ": " + last);
+    }
+
+    /** One line per (mode, N): medians over the points, and the spread of the peak. */
+    private String summary(String mode, int n, List<JsonObject> points, String failure) {
+        String head = mode + "\t" + n + "\t" + rows + "\t" + points.size() + "\t";
+        List<JsonObject> ok =
+                points.stream().filter(o -> "ok".equals(o.get("status").getAsString())).toList();
+        if (ok.isEmpty()) {
+            String status =
+                    failure != null
+                            ? failure
+                            : points.get(points.size() - 1).get("status").getAsString();
+            return head + "-\t-\t-\t" + status;
+        }
+        double[] peak = values(ok, "peak_minus_baseline_mb");
+        return head
+                + String.format(
+                        Locale.ROOT,
+                        "%.1f (%.1f-%.1f)\t%.1f\t%.2f\tok",
+                        median(peak),
+                        Arrays.stream(peak).min().orElseThrow(),
+                        Arrays.stream(peak).max().orElseThrow(),
+                        median(values(ok, "gradient_over_purify_mb")),
+                        median(values(ok, "peak_held_mb")));
+    }
+
+    private static double[] values(List<JsonObject> points, String key) {
+        return points.stream().mapToDouble(o -> o.get(key).getAsDouble()).toArray();
+    }
+
+    private static double median(double[] values) {
+        return new Median().evaluate(values);
     }
 
     private static String quote(String s) {
