@@ -16,7 +16,6 @@ import diffpure.purify.PurifierSpec;
 import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -29,9 +28,10 @@ import picocli.CommandLine.Option;
 
 /**
  * One memory point, meant for a fresh JVM: load the models (which runs their golden probes), take
- * that post-load resident set (native + heap) as the baseline, reset the kernel's high-water mark,
- * take one input gradient at N steps, report peak minus baseline. One-off costs of the first
- * gradient (allocator and kernel set-up) are in every point alike.
+ * that post-load resident set (native + heap) as the baseline, optionally run a fixed warm-up,
+ * reset the kernel's high-water mark, take one input gradient at N steps, report peak minus
+ * baseline. One-off costs of the first gradient (allocator and kernel set-up) are in every point
+ * alike.
  */
 @Command(
         name = "memory",
@@ -53,10 +53,10 @@ public final class MemoryBench implements Callable<Integer> {
     @Option(
             names = "--warm-up",
             description =
-                    "before the baseline, run the same fixed work at every N (two purifications of"
-                            + " --warm-up-steps steps, gradients of this mode over that many steps in"
-                            + " 50-step chains), then return free native memory to the OS: measures a"
-                            + " long-running executor's steady state instead of a cold process")
+                    "after the baseline, before the measured gradient, run the same fixed work at"
+                            + " every N (a purification of --warm-up-steps steps, gradients of this"
+                            + " mode over that many steps in 50-step chains): the JIT compiler and the"
+                            + " allocator settle as in a long-running executor, alike for every N")
     boolean warmUp;
 
     @Option(
@@ -88,13 +88,16 @@ public final class MemoryBench implements Callable<Integer> {
                 throw new IllegalStateException(
                         "grid has " + p.chain().length() + " steps, wanted " + steps);
             }
-            if (warmUp) {
-                warmUp(base, eps, clf, data);
-                out.put("warm_up", true);
-            }
             System.gc();
             long baseline = ProcStatus.residentBytes();
             out.put("baseline_mb", baseline / 1048576.0);
+            if (warmUp) {
+                warmUp(base, eps, clf, data);
+                out.put("warm_up_steps", warmUpSteps);
+                out.put(
+                        "after_warm_up_minus_baseline_mb",
+                        (ProcStatus.residentBytes() - baseline) / 1048576.0);
+            }
             try (NDManager scope = manager.newSubManager()) {
                 Batch b = Batch.of(scope, data, 0, rows);
                 // Control: a purification of the same chain and rows, without a graph. Its peak
@@ -146,13 +149,12 @@ public final class MemoryBench implements Callable<Integer> {
     }
 
     /**
-     * One-off costs of a process's first long runs (compiled code, compiler arenas, allocator
-     * arenas growing to their working size) grow with the first run's length; this fixed work pays
-     * them before the baseline, alike for every N, and trimming the native heap afterwards makes
-     * the measured gradient allocate fresh pages instead of reusing ones the warm-up left resident.
+     * One-off costs of a process's first long runs (compiled code and the compiler threads' malloc
+     * arenas, allocator arenas growing to their working size) grow with the first run's length;
+     * this fixed work pays them before the measured gradient, alike for every N, so that the peak
+     * differs between N only by what the mode keeps.
      */
-    private void warmUp(PurifierSpec base, PtScoreModel eps, PtClassifier clf, IdxDataset data)
-            throws IOException {
+    private void warmUp(PurifierSpec base, PtScoreModel eps, PtClassifier clf, IdxDataset data) {
         DiffusionPurifier longChain =
                 base.withDt((base.tStar() - base.tEnd()) / warmUpSteps)
                         .build(eps, eps.manifest().schedule());
@@ -161,11 +163,9 @@ public final class MemoryBench implements Callable<Integer> {
                         .build(eps, eps.manifest().schedule());
         try (NDManager scope = NDManager.newBaseManager(models.device())) {
             Batch b = Batch.of(scope, data, 0, rows);
-            for (int i = 0; i < 2; i++) {
-                new DefendedModel(longChain, clf, GradientModes.byName(mode), 1, 0, 1)
-                        .logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, i, 1)
-                        .close();
-            }
+            new DefendedModel(longChain, clf, GradientModes.byName(mode), 1, 0, 1)
+                    .logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, 0, 1)
+                    .close();
             for (int done = 0; done < warmUpSteps; done += WARM_UP_CHAIN) {
                 try (NDManager one = scope.newSubManager()) {
                     Batch g = Batch.of(one, data, 0, rows);
@@ -181,7 +181,6 @@ public final class MemoryBench implements Callable<Integer> {
             }
         }
         System.gc();
-        NativeHeap.trim();
     }
 
     /** The glibc malloc tunables in this process's environment, as NAME=value pairs. */
@@ -202,35 +201,6 @@ public final class MemoryBench implements Callable<Integer> {
         return jit != null && jit.isCompilationTimeMonitoringSupported()
                 ? jit.getTotalCompilationTime()
                 : -1;
-    }
-
-    /** Asks the JVM to return free native-heap memory to the OS (glibc malloc_trim). */
-    static final class NativeHeap {
-        private NativeHeap() {}
-
-        static void trim() throws IOException {
-            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-            if (!Files.isExecutable(jcmd)) {
-                throw new IOException(
-                        "--warm-up needs " + jcmd + " (a full JDK) to trim the native heap");
-            }
-            Process p =
-                    new ProcessBuilder(
-                                    jcmd.toString(),
-                                    Long.toString(ProcessHandle.current().pid()),
-                                    "System.trim_native_heap")
-                            .redirectErrorStream(true)
-                            .start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            try {
-                if (p.waitFor() != 0 || !output.contains("Trim native heap")) {
-                    throw new IOException("jcmd System.trim_native_heap failed: " + output.trim());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while trimming the native heap", e);
-            }
-        }
     }
 
     /** Linux /proc readings of this process. */

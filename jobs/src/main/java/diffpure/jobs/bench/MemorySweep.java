@@ -19,7 +19,9 @@ import picocli.CommandLine.Option;
 /**
  * Runs {@code bench memory} for every (mode, N) in a fresh JVM each (fixed pre-touched 1 GiB heap),
  * under an address-space limit so that a mode that does not fit (backprop at large N) fails with
- * libtorch's allocation error, recorded as out of memory, instead of swapping the machine.
+ * libtorch's allocation error, recorded as out of memory, instead of swapping the machine. Each
+ * point runs {@code --repeats} times and reports the median: a resident peak of a few tens of MiB
+ * varies by several MiB between identical processes.
  */
 @Command(
         name = "memory-sweep",
