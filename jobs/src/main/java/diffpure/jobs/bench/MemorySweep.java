@@ -65,6 +65,9 @@ public final class MemorySweep implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        if (repeats < 1) {
+            throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
+        }
         List<String> jvm =
                 new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments());
         // A fixed, pre-touched heap is resident before the baseline is taken, so a point measures
@@ -83,7 +86,7 @@ public final class MemorySweep implements Callable<Integer> {
             for (int n : steps) {
                 List<JsonObject> points = new ArrayList<>();
                 String failure = null;
-                for (int r = 0; r < repeats && failure == null; r++) {
+                for (int r = 0; r < repeats; r++) {
                     Point point = runPoint(java, jvm, cp, mode, n);
                     if (point.json == null) {
                         failure = point.failure;
