@@ -35,11 +35,7 @@ abstract class AbstractChainGradient implements GradientMode {
 
         /** Samples the number of tensor elements this sweep holds. */
         void sampleLive() {
-            long elements = 0;
-            for (NDArray a : scope.getManagedArrays()) {
-                elements += a.size();
-            }
-            peakLive = Math.max(peakLive, elements);
+            peakLive = Math.max(peakLive, GradientDiagnostics.elementsHeld(scope));
         }
 
         /** Counts one model forward when step k uses the model. */

@@ -25,7 +25,7 @@ public final class BackpropGradient implements GradientMode {
             NDArray leaf = PtAutograd.leaf(x);
             NDArray loss;
             NDArray logits;
-            long live = 0;
+            long live;
             try (PtAutograd.Mode grad = PtAutograd.enabled()) {
                 NDArray y = purifier.diffuse(leaf, noise);
                 for (int k = 0; k < purifier.chain().length(); k++) {
@@ -35,9 +35,7 @@ public final class BackpropGradient implements GradientMode {
                 }
                 logits = classifier.logits(purifier.output(y));
                 loss = objective.perRow(logits, labels);
-                for (NDArray a : scope.getManagedArrays()) {
-                    live += a.size();
-                }
+                live = GradientDiagnostics.elementsHeld(scope);
                 PtAutograd.backward(loss, loss.onesLike());
             }
             NDArray g = PtAutograd.gradientOf(leaf);

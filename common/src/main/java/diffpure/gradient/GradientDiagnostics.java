@@ -1,5 +1,8 @@
 package diffpure.gradient;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
 /**
  * Measurements a gradient mode makes while it works.
  *
@@ -15,6 +18,15 @@ public record GradientDiagnostics(
         long modelForwards,
         long modelBackwards,
         double reconstructionError) {
+
+    /** Tensor elements held by a scope now: what {@link #peakLiveElements} takes the maximum of. */
+    static long elementsHeld(NDManager scope) {
+        long elements = 0;
+        for (NDArray a : scope.getManagedArrays()) {
+            elements += a.size();
+        }
+        return elements;
+    }
 
     /** Sum of two diagnostics (micro-batches): counts add, peaks and errors take the maximum. */
     public GradientDiagnostics plus(GradientDiagnostics o) {
