@@ -1,19 +1,42 @@
 #!/usr/bin/python3
-"""Regenerates the tiny TorchScript fixtures the Java tests load to prove that broken models are refused.
+"""Regenerates the tiny TorchScript fixtures the Java tests load.
 
   /usr/bin/python3 tools/test_fixtures.py   # writes common/src/test/resources/fixtures/
 
-nan-eps.pt          an eps model whose output is NaN everywhere
-wrong-shape-eps.pt  an eps model that returns half the image rows
-Each gets a manifest with the correct sha256, so loading gets past the sha256 check to the output checks.
+Broken models, each with a manifest whose sha256 is right, so loading gets past the sha256 check to the output
+checks:
+  nan-eps.pt                 an eps model whose output is NaN everywhere
+  wrong-shape-eps.pt         an eps model that returns half the image rows
+Models without a manifest, for `diffpure model manifest`, which must refuse them:
+  bn-traced-train-classifier.pt    BatchNorm traced in train mode: its output depends on the batch it sits in
+  bn-scripted-train-classifier.pt  BatchNorm scripted and saved in train mode (the loader must run it in eval mode,
+                                   where it does not depend on the batch)
+Stand-ins at the paper's shapes (tiny networks, smooth so that finite differences work), with manifests written here
+by the same rules as `diffpure model manifest` (golden probe from tools/demo_models.py's SplitMix64 inputs):
+  standin-eps-3x32.pt                  eps, 3x32x32 (CIFAR-10)
+  standin-classifier-3x32-c10.pt       classifier, 3x32x32, 10 classes
+  standin-eps-3x256.pt                 eps, 3x256x256 (ImageNet guided diffusion, CelebA-HQ DDPM)
+  standin-classifier-3x224-c1000.pt    classifier, 3x224x224, 1000 classes (ImageNet)
+  standin-classifier-3x256-c2.pt       classifier, 3x256x256, 2 classes (CelebA-HQ attributes)
+TorchScript saves are not byte-reproducible: a rerun rewrites each .pt and its manifest (sha256) together.
 """
 import hashlib
 import json
 import os
+import sys
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from demo_models import count_macs, golden_probe, probe_input  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "common", "src", "test", "resources", "fixtures")
+
+# The probe conventions of diffpure.model.ModelManifests: seeds and eps probe times.
+EPS_PROBE_SEED, CLASSIFIER_PROBE_SEED = 20221, 20222
+EPS_PROBE_TIMES = [0.05, 0.3]
 
 
 class NanEps(torch.nn.Module):
@@ -26,13 +49,62 @@ class WrongShapeEps(torch.nn.Module):
         return x[:, :, : x.shape[2] // 2, :] * t[:, None, None, None]
 
 
-def main():
-    os.makedirs(OUT, exist_ok=True)
+class BnClassifier(nn.Module):
+    """1x28x28 -> 10 logits with a BatchNorm, like the demo classifier but untrained."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, stride=2, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4 * 14 * 14, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.tanh(self.bn(self.conv(x))).flatten(1))
+
+
+class StandinEps(nn.Module):
+    """eps(x, t) = conv(tanh(conv(x) + embedding(t))): time-dependent, smooth, batch-independent."""
+
+    def __init__(self, channels: int, hidden: int = 8):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, hidden, 3, padding=1)
+        self.temb = nn.Linear(2, hidden)
+        self.conv2 = nn.Conv2d(hidden, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        e = torch.stack([torch.sin(6.0 * t), torch.cos(6.0 * t)], dim=1)
+        h = torch.tanh(self.conv1(x) + self.temb(e)[:, :, None, None])
+        return 0.5 * self.conv2(h)
+
+
+class StandinClassifier(nn.Module):
+    """Strided conv, tanh, 2x2 average pool, linear: smooth in its input, any size and class count."""
+
+    def __init__(self, channels: int, classes: int, hidden: int = 4):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, hidden, 5, stride=4, padding=2)
+        self.fc = nn.Linear(hidden * 4, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.tanh(self.conv((x - 0.5) / 0.25))
+        return self.fc(F.adaptive_avg_pool2d(h, 2).flatten(1))
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def write_json(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+
+
+def broken_models():
     for name, module in (("nan-eps", NanEps()), ("wrong-shape-eps", WrongShapeEps())):
         path = os.path.join(OUT, name + ".pt")
         torch.jit.script(module).save(path)
-        with open(path, "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
         manifest = {
             "kind": "eps",
             "name": name,
@@ -42,13 +114,72 @@ def main():
             "t-min": 1e-05,
             "t-max": 0.5,
             "source": "tools/test_fixtures.py",
-            "sha256": digest,
+            "sha256": sha256(path),
             "probe": {"seed": 20221, "t": [0.05, 0.3], "indices": [0], "values": [0.0], "sum": 0.0, "l2": 0.0,
                       "tolerance": 1e-3},
         }
-        with open(os.path.join(OUT, name + ".json"), "w") as f:
-            json.dump(manifest, f, indent=2)
-            f.write("\n")
+        write_json(os.path.join(OUT, name + ".json"), manifest)
+
+
+def batch_norm_models():
+    torch.manual_seed(3)
+    clf = BnClassifier()
+    with torch.no_grad():
+        clf.bn.running_mean.uniform_(-0.2, 0.2)
+        clf.bn.running_var.uniform_(0.5, 1.5)
+    clf.train()
+    # Tracing bakes training=True into the graph: batch statistics whatever mode the module is put in later.
+    traced = torch.jit.trace(clf, torch.rand(4, 1, 28, 28))
+    traced.save(os.path.join(OUT, "bn-traced-train-classifier.pt"))
+    clf.train()
+    torch.jit.script(clf).save(os.path.join(OUT, "bn-scripted-train-classifier.pt"))
+
+
+def standins():
+    specs = [
+        ("standin-eps-3x32", "eps", (3, 32, 32), None),
+        ("standin-classifier-3x32-c10", "classifier", (3, 32, 32), 10),
+        ("standin-eps-3x256", "eps", (3, 256, 256), None),
+        ("standin-classifier-3x224-c1000", "classifier", (3, 224, 224), 1000),
+        ("standin-classifier-3x256-c2", "classifier", (3, 256, 256), 2),
+    ]
+    for i, (name, kind, shape, classes) in enumerate(specs):
+        torch.manual_seed(100 + i)
+        module = StandinEps(shape[0]) if kind == "eps" else StandinClassifier(shape[0], classes)
+        module.eval()
+        path = os.path.join(OUT, name + ".pt")
+        torch.jit.script(module).save(path)
+        reloaded = torch.jit.load(path).eval()
+        if kind == "eps":
+            seed = EPS_PROBE_SEED
+            inputs = (probe_input(seed, (2,) + shape, -1.0, 1.0), torch.tensor(EPS_PROBE_TIMES))
+        else:
+            seed = CLASSIFIER_PROBE_SEED
+            inputs = (probe_input(seed, (2,) + shape, 0.0, 1.0),)
+        with torch.no_grad():
+            probe = golden_probe(reloaded, inputs, seed)
+        manifest = {"kind": kind, "name": name, "input-shape": list(shape)}
+        if kind == "eps":
+            manifest.update({"beta-min": 0.1, "beta-max": 20.0, "t-min": 1e-05, "t-max": 1.0})
+            probe["t"] = EPS_PROBE_TIMES
+        else:
+            manifest["classes"] = classes
+        manifest.update({
+            "source": "tools/test_fixtures.py (stand-in, random weights)",
+            "parameters": sum(p.numel() for p in module.parameters()),
+            "sha256": sha256(path),
+            "probe": probe,
+            "macs-per-image": count_macs(module, tuple(a[:1] for a in inputs)),
+        })
+        write_json(os.path.join(OUT, name + ".json"), manifest)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.set_num_threads(1)
+    broken_models()
+    batch_norm_models()
+    standins()
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import java.util.Locale;
  * @param probe the golden probe
  * @param macsPerImage analytic multiply-adds of one forward pass per image (0 when the manifest
  *     omits it)
+ * @param parameters number of parameter values (0 when the manifest omits it)
  */
 public record ModelManifest(
         Path file,
@@ -41,7 +42,16 @@ public record ModelManifest(
         String sha256,
         String source,
         GoldenProbe probe,
-        long macsPerImage) {
+        long macsPerImage,
+        long parameters) {
+    public ModelManifest {
+        imageShape = imageShape.clone();
+    }
+
+    @Override
+    public long[] imageShape() {
+        return imageShape.clone();
+    }
 
     /**
      * The manifest path for a model file: same directory and base name, extension .json (else
@@ -143,7 +153,8 @@ public record ModelManifest(
                     sha,
                     c.hasPath("source") ? c.getString("source") : "unknown",
                     probe,
-                    c.hasPath("macs-per-image") ? c.getLong("macs-per-image") : 0);
+                    c.hasPath("macs-per-image") ? c.getLong("macs-per-image") : 0,
+                    c.hasPath("parameters") ? c.getLong("parameters") : 0);
         } catch (ConfigException e) {
             throw new ModelException(file, "bad manifest: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -2,15 +2,13 @@ package diffpure.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /** A classifier from a TorchScript file and its manifest. */
 public final class PtClassifier extends PtTorchScript implements Classifier {
-    private PtClassifier(Path file, Device device) {
-        super(file, ModelKind.CLASSIFIER, device);
-        checkProbe();
+    private PtClassifier(Path file, Device device, Consumer<ModelCheck> log) {
+        super(file, ModelKind.CLASSIFIER, device, log);
     }
 
     /**
@@ -19,7 +17,16 @@ public final class PtClassifier extends PtTorchScript implements Classifier {
      * @throws ModelException naming the file on any problem
      */
     public static PtClassifier load(Path file, Device device) {
-        return new PtClassifier(file, device);
+        return new PtClassifier(file, device, c -> {});
+    }
+
+    /**
+     * Loads and checks a classifier, reporting each check it passes.
+     *
+     * @throws ModelException naming the file and the first check that failed
+     */
+    public static PtClassifier load(Path file, Device device, Consumer<ModelCheck> log) {
+        return new PtClassifier(file, device, log);
     }
 
     @Override
@@ -28,17 +35,12 @@ public final class PtClassifier extends PtTorchScript implements Classifier {
     }
 
     @Override
+    public NDArray forwardImages(NDArray images) {
+        return logits(images);
+    }
+
+    @Override
     public int classes() {
         return manifest().classes();
-    }
-
-    @Override
-    protected NDArray probeOutput(NDManager scope) {
-        return logits(probeImages(scope, 0f, 1f));
-    }
-
-    @Override
-    protected Shape probeOutputShape() {
-        return new Shape(GoldenProbe.ROWS, manifest().classes());
     }
 }

@@ -2,16 +2,14 @@ package diffpure.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import diffpure.torch.HostTensors;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /** An eps model from a TorchScript file and its manifest. */
 public final class PtScoreModel extends PtTorchScript implements ScoreModel {
-    private PtScoreModel(Path file, Device device) {
-        super(file, ModelKind.EPS, device);
-        checkProbe();
+    private PtScoreModel(Path file, Device device, Consumer<ModelCheck> log) {
+        super(file, ModelKind.EPS, device, log);
     }
 
     /**
@@ -20,12 +18,31 @@ public final class PtScoreModel extends PtTorchScript implements ScoreModel {
      * @throws ModelException naming the file on any problem
      */
     public static PtScoreModel load(Path file, Device device) {
-        return new PtScoreModel(file, device);
+        return new PtScoreModel(file, device, c -> {});
+    }
+
+    /**
+     * Loads and checks an eps model, reporting each check it passes.
+     *
+     * @throws ModelException naming the file and the first check that failed
+     */
+    public static PtScoreModel load(Path file, Device device, Consumer<ModelCheck> log) {
+        return new PtScoreModel(file, device, log);
     }
 
     @Override
     public NDArray predictNoise(NDArray y, NDArray t) {
         return forward(y, t);
+    }
+
+    @Override
+    public NDArray forwardImages(NDArray images) {
+        NDArray t =
+                images.getManager()
+                        .full(
+                                new Shape(images.getShape().get(0)),
+                                manifest().probe().times().get(0).floatValue());
+        return predictNoise(images, t);
     }
 
     @Override
@@ -36,21 +53,5 @@ public final class PtScoreModel extends PtTorchScript implements ScoreModel {
     @Override
     public double maxTime() {
         return manifest().maxTime();
-    }
-
-    @Override
-    protected NDArray probeOutput(NDManager scope) {
-        NDArray x = probeImages(scope, -1f, 1f);
-        float[] times = new float[GoldenProbe.ROWS];
-        for (int i = 0; i < times.length; i++) {
-            times[i] = manifest().probe().times().get(i).floatValue();
-        }
-        return predictNoise(x, HostTensors.create(x.getManager(), times));
-    }
-
-    @Override
-    protected Shape probeOutputShape() {
-        long[] s = manifest().imageShape();
-        return new Shape(GoldenProbe.ROWS, s[0], s[1], s[2]);
     }
 }

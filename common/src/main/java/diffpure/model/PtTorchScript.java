@@ -1,16 +1,8 @@
 package diffpure.model;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import diffpure.torch.PtAutograd;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -18,36 +10,35 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Map;
+import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
- * A TorchScript module loaded through DJL's PyTorch engine for input gradients: loaded with
- * trainParam=true (else libtorch refuses to save inference tensors for backward), parameters frozen
- * (no parameter gradients ever), kept in eval mode, and called through the engine's non-inference
- * path so that the calling thread's grad mode alone decides whether a graph is recorded.
+ * A TorchScript model checked against its manifest when it is loaded: the file exists, the manifest
+ * beside it parses, its kind is the one asked for, the sha256 matches, libtorch loads it, and the
+ * golden probe gives the convention's output shape, finite values, the same row alone as inside the
+ * batch, and the manifest's values. Loaded for input gradients (see {@link TorchScriptModule}):
+ * parameters frozen, eval mode, the calling thread's grad mode decides whether a graph is recorded.
  */
 public abstract class PtTorchScript implements AutoCloseable {
     private final Path file;
     private final ModelManifest manifest;
-    private final Model model;
-    private final PtSymbolBlock block;
+    private final TorchScriptModule module;
 
     /**
-     * Loads and checks a model file against its manifest: existence, kind, sha256, then (by the
-     * subclass' {@link #checkProbe()}) shape, finiteness and the golden probe.
+     * Loads and checks a model file against its manifest, reporting each check it passes.
      *
      * @throws ModelException naming the file and what is wrong
      */
-    protected PtTorchScript(Path file, ModelKind expectedKind, Device device) {
+    protected PtTorchScript(
+            Path file, ModelKind expectedKind, Device device, Consumer<ModelCheck> log) {
         this.file = file;
-        if (!Files.isRegularFile(file)) {
-            throw new ModelException(file, "model file not found");
-        }
-        this.manifest = ModelManifest.read(ModelManifest.pathFor(file));
+        this.manifest = readManifest(file, log);
         if (manifest.kind() != expectedKind) {
             throw new ModelException(
                     file, "manifest says kind " + manifest.kind() + ", expected " + expectedKind);
         }
+        log.accept(new ModelCheck("kind", manifest.kind().name().toLowerCase(Locale.ROOT)));
         String actual = sha256(file);
         if (!actual.equals(manifest.sha256())) {
             throw new ModelException(
@@ -59,116 +50,79 @@ public abstract class PtTorchScript implements AutoCloseable {
                             + " expects "
                             + manifest.sha256());
         }
-        String base = file.getFileName().toString().replaceFirst("\\.pt$", "");
-        Model loaded = Model.newInstance(manifest.name(), device, "PyTorch");
+        log.accept(new ModelCheck("sha256", actual + " matches the manifest"));
+        this.module = TorchScriptModule.load(file, manifest.name(), device);
+        log.accept(new ModelCheck("load", "TorchScript loaded on " + module.device()));
         try {
-            loaded.load(
-                    file.getParent(), base, Map.of("trainParam", "true", "mapLocation", "true"));
-        } catch (IOException | MalformedModelException | RuntimeException e) {
-            loaded.close();
-            throw new ModelException(file, "cannot load TorchScript: " + e.getMessage(), e);
-        }
-        this.model = loaded;
-        this.block = (PtSymbolBlock) loaded.getBlock();
-        block.freezeParameters(true);
-    }
-
-    /**
-     * Set -Ddiffpure.inference-path=false to run no-grad forwards on the plain path too (for A/B
-     * timing).
-     */
-    private static final boolean INFERENCE_PATH =
-            Boolean.parseBoolean(System.getProperty("diffpure.inference-path", "true"));
-
-    private static final ThreadLocal<Boolean> OPTIMIZER_OFF = ThreadLocal.withInitial(() -> false);
-
-    /**
-     * TorchScript's profiling graph executor is on by default, per thread; it re-specialises the
-     * graph as grad requirements and shapes change, and with it on an inference call after a
-     * gradient call on the same module can fail (../shared/TOOLCHAIN.md). DJL applies its
-     * ai.djl.pytorch.graph_optimizer property only inside Block.forward, which this class bypasses,
-     * so each thread switches it off itself.
-     */
-    private static void disableGraphOptimizerOnThisThread() {
-        if (!OPTIMIZER_OFF.get()) {
-            JniUtils.setGraphExecutorOptimize(false);
-            OPTIMIZER_OFF.set(true);
-        }
-    }
-
-    /** Runs the golden probe; subclasses call this at the end of their constructor. */
-    protected final void checkProbe() {
-        try (NDManager scope = model.getNDManager().newSubManager();
-                PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-            NDArray out = probeOutput(scope);
-            Shape expected = probeOutputShape();
-            if (!out.getShape().equals(expected)) {
-                throw new ModelException(
-                        file,
-                        "wrong output shape "
-                                + out.getShape()
-                                + " for the probe input, expected "
-                                + expected
-                                + " ("
-                                + manifest.kind()
-                                + " convention, DESIGN.md 3)");
-            }
-            float[] values = out.toFloatArray();
-            for (int i = 0; i < values.length; i++) {
-                if (!Float.isFinite(values[i])) {
-                    throw new ModelException(
-                            file,
-                            "non-finite output ("
-                                    + values[i]
-                                    + " at flat index "
-                                    + i
-                                    + ") for the golden probe input");
-                }
-            }
+            float[] values =
+                    ProbeRun.run(
+                            module,
+                            new ProbeRun.Setup(
+                                    manifest.kind(),
+                                    manifest.imageShape(),
+                                    manifest.classes(),
+                                    manifest.probe().seed(),
+                                    manifest.probe().times()),
+                            log);
             String mismatch = manifest.probe().mismatch(values);
             if (mismatch != null) {
                 throw new ModelException(file, "golden probe failed: " + mismatch);
             }
+            log.accept(
+                    new ModelCheck(
+                            "golden probe",
+                            manifest.probe().indices().size()
+                                    + " values, the sum and the L2 norm match the manifest within"
+                                    + " relative tolerance "
+                                    + manifest.probe().tolerance()));
         } catch (RuntimeException e) {
-            close();
+            module.close();
             throw e instanceof ModelException
                     ? e
                     : new ModelException(file, "probe run failed: " + e.getMessage(), e);
         }
     }
 
-    /** Computes the model's output on the probe input. */
-    protected abstract NDArray probeOutput(NDManager scope);
+    /** Checks the file exists and reads the manifest beside it. */
+    private static ModelManifest readManifest(Path file, Consumer<ModelCheck> log) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelException(file, "model file not found");
+        }
+        ModelManifest m = ModelManifest.read(ModelManifest.pathFor(file));
+        log.accept(new ModelCheck("manifest", m.file().toString()));
+        return m;
+    }
 
-    /** The output shape the convention demands for the probe input. */
-    protected abstract Shape probeOutputShape();
+    /**
+     * Loads a model of whichever kind its manifest names, reporting each check it passes ({@code
+     * diffpure model verify}).
+     *
+     * @throws ModelException naming the file and the first check that failed
+     */
+    public static PtTorchScript load(Path file, Device device, Consumer<ModelCheck> log) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelException(file, "model file not found");
+        }
+        ModelKind kind = ModelManifest.read(ModelManifest.pathFor(file)).kind();
+        return kind == ModelKind.EPS
+                ? PtScoreModel.load(file, device, log)
+                : PtClassifier.load(file, device, log);
+    }
+
+    /**
+     * One forward call on images of this model's input shape: logits for a classifier, eps at the
+     * first probe time for an eps model (for timing and inspection).
+     */
+    public abstract NDArray forwardImages(NDArray images);
 
     /** Calls forward on the module; outputs attach to the first input's manager. */
     protected final NDArray forward(NDArray... inputs) {
-        disableGraphOptimizerOnThisThread();
-        // With the thread's grad mode on, the engine's plain path records the graph; with it off,
-        // its inference
-        // path (c10::InferenceMode) skips autograd bookkeeping. Inference outputs are only ever
-        // consumed by
-        // functional ops, whose results are ordinary tensors, so nothing downstream saves them for
-        // backward.
-        boolean recordGraph = !INFERENCE_PATH || JniUtils.isGradMode();
-        NDList out = IValueUtils.forward(block, new NDList(inputs), recordGraph);
-        if (out.size() != 1) {
-            out.close();
-            throw new ModelException(
-                    file, "forward returned " + out.size() + " tensors, expected one");
-        }
-        return out.singletonOrThrow();
+        return module.forward(inputs);
     }
 
-    /** The probe's input images, [2, C, H, W], in [low, high). */
-    protected final NDArray probeImages(NDManager scope, float low, float high) {
-        long[] s = manifest.imageShape();
-        int count = (int) (GoldenProbe.ROWS * s[0] * s[1] * s[2]);
-        float[] data = ProbeInputs.uniform(manifest.probe().seed(), count, low, high);
-        return scope.create(data, new Shape(GoldenProbe.ROWS, s[0], s[1], s[2]))
-                .toDevice(model.getNDManager().getDevice(), false);
+    /** Number of parameter values as libtorch holds them (buffers excluded). */
+    public final long parameterCount() {
+        return module.parameterCount();
     }
 
     public final ModelManifest manifest() {
@@ -184,7 +138,7 @@ public abstract class PtTorchScript implements AutoCloseable {
     }
 
     public final Device device() {
-        return model.getNDManager().getDevice();
+        return module.device();
     }
 
     public String describe() {
@@ -193,7 +147,7 @@ public abstract class PtTorchScript implements AutoCloseable {
 
     @Override
     public void close() {
-        model.close();
+        module.close();
     }
 
     /** Hex sha256 of a file. */

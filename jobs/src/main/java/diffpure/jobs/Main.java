@@ -11,12 +11,13 @@ import picocli.CommandLine.Command;
         version = "diffpure-spark 0.1.0",
         description =
                 "DiffPure robustness evaluation: Spark evaluation job, result tables, purification,"
-                        + " gradients, benchmarks.",
+                        + " gradients, models, benchmarks.",
         subcommands = {
             EvaluateCommand.class,
             SqlCommand.class,
             PurifyCommand.class,
             AttackCommand.class,
+            ModelCommand.class,
             BenchCommand.class
         })
 public final class Main implements Runnable {

@@ -1,0 +1,250 @@
+package diffpure.model;
+
+import ai.djl.Device;
+import com.google.gson.GsonBuilder;
+import diffpure.sde.VpSchedule;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Registers a TorchScript file that follows the calling convention (DESIGN.md 3): computes its
+ * sha256, parameter count and golden probe with the running libtorch, refuses it when the probe
+ * shows it breaks the convention, and writes the manifest beside it in the JSON format that
+ * tools/demo_models.py and the export tools write ({@code diffpure model manifest}).
+ *
+ * <p>Probe conventions, shared with the Python writers: the input is {@link ProbeInputs} from seed
+ * {@link #EPS_PROBE_SEED} (eps models, uniform in [-1, 1), at times {@link #EPS_PROBE_TIMES}) or
+ * {@link #CLASSIFIER_PROBE_SEED} (classifiers, uniform in [0, 1)), {@link GoldenProbe#ROWS} rows;
+ * the recorded elements are {@link #PROBE_INDICES} that lie inside the output, plus its sum and L2
+ * norm (computed in double), relative tolerance {@link #PROBE_TOLERANCE}.
+ */
+public final class ModelManifests {
+    /** Probe seed of eps models. */
+    public static final long EPS_PROBE_SEED = 20221;
+
+    /** Probe seed of classifiers. */
+    public static final long CLASSIFIER_PROBE_SEED = 20222;
+
+    /**
+     * Probe times of eps models, used when they lie in [t-min, t-max]; otherwise the quartiles
+     * t-min + (t-max - t-min) / 4 and t-min + 3 (t-max - t-min) / 4.
+     */
+    public static final List<Double> EPS_PROBE_TIMES = List.of(0.05, 0.3);
+
+    /** Flat output indices recorded by the probe (those inside the output). */
+    public static final List<Integer> PROBE_INDICES =
+            List.of(0, 1, 7, 100, 333, 391, 500, 783, 784, 1000, 1234, 1567);
+
+    /** Relative tolerance of the golden probe. */
+    public static final double PROBE_TOLERANCE = 1e-3;
+
+    private ModelManifests() {}
+
+    /**
+     * What the user says about a model file; everything else is measured.
+     *
+     * @param kind eps or classifier
+     * @param imageShape per-image input shape [C, H, W]
+     * @param classes classes of a classifier (ignored for eps models)
+     * @param schedule VP schedule of an eps model (ignored for classifiers)
+     * @param minTime smallest trained diffusion time of an eps model
+     * @param maxTime largest trained diffusion time of an eps model
+     * @param name short model name
+     * @param source where the weights came from
+     * @param macsPerImage multiply-adds of one forward pass per image, 0 when unknown (omitted)
+     */
+    public record Request(
+            ModelKind kind,
+            long[] imageShape,
+            int classes,
+            VpSchedule schedule,
+            double minTime,
+            double maxTime,
+            String name,
+            String source,
+            long macsPerImage) {
+        public Request {
+            imageShape = imageShape.clone();
+        }
+
+        @Override
+        public long[] imageShape() {
+            return imageShape.clone();
+        }
+
+        /**
+         * Checks the values a manifest needs.
+         *
+         * @throws IllegalArgumentException naming the option and the value
+         */
+        void validate() {
+            if (imageShape.length != 3 || Arrays.stream(imageShape).anyMatch(s -> s < 1)) {
+                throw new IllegalArgumentException(
+                        "input shape must be C,H,W with positive sizes, found "
+                                + Arrays.toString(imageShape));
+            }
+            if (kind == ModelKind.CLASSIFIER && classes < 2) {
+                throw new IllegalArgumentException(
+                        "a classifier needs classes >= 2, found " + classes);
+            }
+            if (kind == ModelKind.EPS && !(minTime >= 0 && maxTime > minTime && maxTime <= 1)) {
+                throw new IllegalArgumentException(
+                        "need 0 <= t-min < t-max <= 1, found t-min="
+                                + minTime
+                                + ", t-max="
+                                + maxTime);
+            }
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("the model name must not be empty");
+            }
+            if (macsPerImage < 0) {
+                throw new IllegalArgumentException(
+                        "macs-per-image must be >= 0, found " + macsPerImage);
+            }
+        }
+    }
+
+    /** The probe times for an eps model trained on [minTime, maxTime]. */
+    public static List<Double> epsProbeTimes(double minTime, double maxTime) {
+        boolean inside = EPS_PROBE_TIMES.stream().allMatch(t -> t >= minTime && t <= maxTime);
+        if (inside) {
+            return EPS_PROBE_TIMES;
+        }
+        double span = maxTime - minTime;
+        return List.of(minTime + span / 4, minTime + 3 * span / 4);
+    }
+
+    /**
+     * Loads the file with no manifest, runs the convention checks on the probe and computes the
+     * manifest (not yet written; see {@link #write}).
+     *
+     * @param modelFile the .pt file
+     * @param log receives each check passed
+     * @return the manifest, whose {@link ModelManifest#file()} is where {@link #write} puts it
+     * @throws ModelException naming the file and what the probe saw when it breaks the convention
+     * @throws IllegalArgumentException when the request is invalid
+     */
+    public static ModelManifest create(
+            Path modelFile, Request request, Device device, Consumer<ModelCheck> log) {
+        request.validate();
+        if (!Files.isRegularFile(modelFile)) {
+            throw new ModelException(modelFile, "model file not found");
+        }
+        String sha = PtTorchScript.sha256(modelFile);
+        log.accept(new ModelCheck("sha256", sha));
+        boolean eps = request.kind() == ModelKind.EPS;
+        List<Double> times = eps ? epsProbeTimes(request.minTime(), request.maxTime()) : List.of();
+        long seed = eps ? EPS_PROBE_SEED : CLASSIFIER_PROBE_SEED;
+        try (TorchScriptModule module = TorchScriptModule.load(modelFile, request.name(), device)) {
+            log.accept(new ModelCheck("load", "TorchScript loaded on " + module.device()));
+            long parameters = module.parameterCount();
+            log.accept(new ModelCheck("parameters", Long.toString(parameters)));
+            float[] out =
+                    ProbeRun.run(
+                            module,
+                            new ProbeRun.Setup(
+                                    request.kind(),
+                                    request.imageShape(),
+                                    request.classes(),
+                                    seed,
+                                    times),
+                            log);
+            List<Integer> indices = new ArrayList<>();
+            List<Double> values = new ArrayList<>();
+            for (int i : PROBE_INDICES) {
+                if (i < out.length) {
+                    indices.add(i);
+                    values.add((double) out[i]);
+                }
+            }
+            double sum = 0;
+            double sq = 0;
+            for (float v : out) {
+                sum += v;
+                sq += (double) v * v;
+            }
+            GoldenProbe probe =
+                    new GoldenProbe(
+                            seed, times, indices, values, sum, Math.sqrt(sq), PROBE_TOLERANCE);
+            return new ModelManifest(
+                    ModelManifest.pathFor(modelFile),
+                    request.kind(),
+                    request.name(),
+                    request.imageShape(),
+                    eps ? 0 : request.classes(),
+                    eps ? request.schedule() : VpSchedule.DEFAULT,
+                    eps ? request.minTime() : 0,
+                    eps ? request.maxTime() : 1,
+                    sha,
+                    request.source(),
+                    probe,
+                    request.macsPerImage(),
+                    parameters);
+        }
+    }
+
+    /**
+     * Writes a manifest as JSON to its {@link ModelManifest#file()}, replacing any file there.
+     *
+     * @throws ModelException naming the file when it cannot be written
+     */
+    public static void write(ModelManifest m) {
+        try {
+            Files.writeString(m.file(), toJson(m), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ModelException(m.file(), "cannot write the manifest: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The manifest as JSON with the keys in the order tools/demo_models.py writes them (kind, name,
+     * input-shape, classes or the eps keys, source, parameters, sha256, probe, macs-per-image; the
+     * last only when known).
+     */
+    public static String toJson(ModelManifest m) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("kind", m.kind().name().toLowerCase(Locale.ROOT));
+        j.put("name", m.name());
+        j.put("input-shape", m.imageShape());
+        boolean eps = m.kind() == ModelKind.EPS;
+        if (eps) {
+            j.put("beta-min", m.schedule().betaMin());
+            j.put("beta-max", m.schedule().betaMax());
+            j.put("t-min", m.minTime());
+            j.put("t-max", m.maxTime());
+        } else {
+            j.put("classes", m.classes());
+        }
+        j.put("source", m.source());
+        if (m.parameters() > 0) {
+            j.put("parameters", m.parameters());
+        }
+        j.put("sha256", m.sha256());
+        Map<String, Object> p = new LinkedHashMap<>();
+        GoldenProbe g = m.probe();
+        p.put("seed", g.seed());
+        if (eps) {
+            p.put("t", g.times());
+        }
+        p.put("indices", g.indices());
+        p.put("values", g.values());
+        p.put("sum", g.sum());
+        p.put("l2", g.l2());
+        p.put("tolerance", g.tolerance());
+        j.put("probe", p);
+        if (m.macsPerImage() > 0) {
+            j.put("macs-per-image", m.macsPerImage());
+        }
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(j)
+                + "\n";
+    }
+}

@@ -1,0 +1,278 @@
+package diffpure.jobs;
+
+import ai.djl.Device;
+import diffpure.model.ModelException;
+import diffpure.model.ModelInspection;
+import diffpure.model.ModelKind;
+import diffpure.model.ModelManifest;
+import diffpure.model.ModelManifests;
+import diffpure.model.PtTorchScript;
+import diffpure.sde.VpSchedule;
+import diffpure.torch.Devices;
+import diffpure.torch.TorchThreads;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code diffpure model <manifest|verify|inspect> FILE.pt}: register any TorchScript file that
+ * follows the calling convention, check it as the loader does, and see what one call costs. The
+ * logic is diffpure.model's ({@link ModelManifests}, {@link PtTorchScript#load}, {@link
+ * ModelInspection}).
+ */
+@Command(
+        name = "model",
+        mixinStandardHelpOptions = true,
+        description =
+                "Register (manifest), check (verify) and time (inspect) TorchScript models that"
+                        + " follow the calling convention.",
+        subcommands = {
+            ModelCommand.Manifest.class,
+            ModelCommand.Verify.class,
+            ModelCommand.Inspect.class
+        })
+public final class ModelCommand implements Runnable {
+    /** Exit code of verify when a check fails. */
+    public static final int CHECK_FAILED = 1;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Options every subcommand has. */
+    static class DeviceOptions {
+        @Option(names = "--device", description = "cpu, gpu, gpu:N or auto", defaultValue = "cpu")
+        String device;
+
+        @Option(names = "--threads", description = "libtorch intra-op threads", defaultValue = "2")
+        int threads;
+
+        Device device() {
+            TorchThreads.ensure(threads);
+            return Devices.parse(device);
+        }
+    }
+
+    @Command(
+            name = "manifest",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Write the manifest beside FILE.pt (FILE.json): sha256, parameter count and golden"
+                        + " probe from the running libtorch. Refuses a file whose probe output"
+                        + " breaks the convention (shape, dtype, non-finite values, output that"
+                        + " depends on the batch in eval mode).",
+                "eps: forward(x float32[N,C,H,W] in [-1,1], t float32[N] in (0,1]) ->"
+                        + " float32[N,C,H,W]; classifier: forward(x float32[N,C,H,W] in [0,1]) ->"
+                        + " logits float32[N,K]."
+            })
+    static final class Manifest implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE.pt", description = "the TorchScript file")
+        Path file;
+
+        @Option(names = "--kind", required = true, description = "eps or classifier")
+        String kind;
+
+        @Option(
+                names = "--input-shape",
+                required = true,
+                paramLabel = "C,H,W",
+                description = "per-image input shape, e.g. 3,32,32")
+        String inputShape;
+
+        @Option(names = "--classes", description = "number of classes (classifiers)")
+        Integer classes;
+
+        @Option(
+                names = "--t-min",
+                description = "smallest trained time (eps)",
+                defaultValue = "1e-5")
+        double tMin;
+
+        @Option(names = "--t-max", description = "largest trained time (eps)", defaultValue = "1.0")
+        double tMax;
+
+        @Option(
+                names = "--beta-min",
+                description = "VP schedule beta_min (eps)",
+                defaultValue = "0.1")
+        double betaMin;
+
+        @Option(
+                names = "--beta-max",
+                description = "VP schedule beta_max (eps)",
+                defaultValue = "20")
+        double betaMax;
+
+        @Option(names = "--name", description = "short model name (default: the file's base name)")
+        String name;
+
+        @Option(
+                names = "--source",
+                description = "where the weights came from",
+                defaultValue = "registered with diffpure model manifest")
+        String source;
+
+        @Option(
+                names = "--macs-per-image",
+                description = "multiply-adds of one forward per image, when known (else omitted)",
+                defaultValue = "0")
+        long macs;
+
+        @Option(names = "--force", description = "replace an existing manifest")
+        boolean force;
+
+        @CommandLine.Mixin DeviceOptions deviceOptions = new DeviceOptions();
+
+        @Override
+        public Integer call() {
+            ModelKind k =
+                    switch (kind.toLowerCase(Locale.ROOT)) {
+                        case "eps" -> ModelKind.EPS;
+                        case "classifier" -> ModelKind.CLASSIFIER;
+                        default ->
+                                throw new IllegalArgumentException(
+                                        "--kind must be eps or classifier, found '" + kind + "'");
+                    };
+            if (k == ModelKind.CLASSIFIER && classes == null) {
+                throw new IllegalArgumentException("--kind classifier needs --classes K");
+            }
+            Path target = ModelManifest.pathFor(file);
+            if (Files.exists(target) && !force) {
+                throw new IllegalArgumentException(target + " exists; pass --force to replace it");
+            }
+            String base = file.getFileName().toString().replaceFirst("\\.pt$", "");
+            ModelManifests.Request request =
+                    new ModelManifests.Request(
+                            k,
+                            parseShape(inputShape),
+                            classes == null ? 0 : classes,
+                            new VpSchedule(betaMin, betaMax),
+                            tMin,
+                            tMax,
+                            name == null ? base : name,
+                            source,
+                            macs);
+            Device device = deviceOptions.device();
+            ModelManifest m =
+                    ModelManifests.create(
+                            file, request, device, c -> System.out.println("ok  " + c));
+            ModelManifests.write(m);
+            System.out.println("wrote " + m.file());
+            // Round trip: what was written must pass the loader's own checks.
+            try (PtTorchScript loaded = PtTorchScript.load(file, device, c -> {})) {
+                System.out.println(
+                        "verified: " + loaded.describe() + " passes its golden probe on " + device);
+            }
+            return 0;
+        }
+
+        static long[] parseShape(String s) {
+            String[] parts = s.split(",");
+            try {
+                long[] shape =
+                        Arrays.stream(parts).mapToLong(p -> Long.parseLong(p.trim())).toArray();
+                if (shape.length != 3) {
+                    throw new NumberFormatException();
+                }
+                return shape;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                        "--input-shape must be C,H,W (three integers), found '" + s + "'");
+            }
+        }
+    }
+
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Run every check the loader runs on FILE.pt and its manifest and print each one."
+                        + " Exit code 0 when all pass, "
+                        + CHECK_FAILED
+                        + " when one fails (the error names it), 2 on a usage error."
+            })
+    static final class Verify implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE.pt", description = "the TorchScript file")
+        Path file;
+
+        @CommandLine.Mixin DeviceOptions deviceOptions = new DeviceOptions();
+
+        @Override
+        public Integer call() {
+            Device device = deviceOptions.device();
+            try (PtTorchScript m =
+                    PtTorchScript.load(file, device, c -> System.out.println("ok  " + c))) {
+                System.out.println("verified: " + m.describe() + " on " + device);
+                return 0;
+            } catch (ModelException e) {
+                System.out.println("FAILED: " + e.getMessage());
+                return CHECK_FAILED;
+            }
+        }
+    }
+
+    @Command(
+            name = "inspect",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Print the manifest, the shapes a probe call sees, MACs per image where known,"
+                            + " and one forward's and one forward + input gradient's time on the"
+                            + " device (after one warm-up of each).")
+    static final class Inspect implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE.pt", description = "the TorchScript file")
+        Path file;
+
+        @Option(names = "--batch", description = "images per timed call", defaultValue = "1")
+        int batch;
+
+        @CommandLine.Mixin DeviceOptions deviceOptions = new DeviceOptions();
+
+        @Override
+        public Integer call() throws IOException {
+            Device device = deviceOptions.device();
+            Path manifest = ModelManifest.pathFor(file);
+            if (Files.isRegularFile(manifest)) {
+                System.out.println("manifest " + manifest + ":");
+                System.out.print(Files.readString(manifest, StandardCharsets.UTF_8));
+            }
+            try (PtTorchScript m = PtTorchScript.load(file, device, c -> {})) {
+                ModelInspection r = ModelInspection.measure(m, batch);
+                long macs = m.manifest().macsPerImage();
+                System.out.printf(
+                        Locale.ROOT,
+                        "model        %s (%s), %d parameters%n"
+                                + "input        %s%n"
+                                + "output       %s%n"
+                                + "MACs/image   %s%n"
+                                + "device       %s, %d thread(s)%n"
+                                + "forward      %.4f s at batch %d%n"
+                                + "forward+grad %.4f s at batch %d (input gradient of the summed"
+                                + " output)%n",
+                        m.describe(),
+                        m.manifest().kind().name().toLowerCase(Locale.ROOT),
+                        m.parameterCount(),
+                        r.inputShape(),
+                        r.outputShape(),
+                        macs > 0
+                                ? String.format(Locale.ROOT, "%d (%.3g G)", macs, macs / 1e9)
+                                : "unknown (the manifest has no macs-per-image)",
+                        device,
+                        TorchThreads.current(),
+                        r.forwardSeconds(),
+                        batch,
+                        r.gradientSeconds(),
+                        batch);
+            }
+            return 0;
+        }
+    }
+}
