@@ -23,6 +23,7 @@ import math
 import os
 import shutil
 import struct
+import sys
 import time
 
 import torch
@@ -33,34 +34,9 @@ BETA_MIN, BETA_MAX = 0.1, 20.0
 FMNIST_MEAN, FMNIST_STD = 0.2860, 0.3530
 
 
-# ---------------------------------------------------------------------------------------------
-# Probe inputs: SplitMix64, the same generator diffpure.model.ProbeInputs implements in Java.
-MASK = (1 << 64) - 1
-
-
-def splitmix_uniform(seed, count):
-    """count floats in [0,1): top 24 bits of successive SplitMix64 outputs."""
-    state = seed & MASK
-    out = []
-    for _ in range(count):
-        state = (state + 0x9E3779B97F4A7C15) & MASK
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        z = z ^ (z >> 31)
-        out.append((z >> 40) * (1.0 / (1 << 24)))
-    return out
-
-
-def probe_input(seed, shape, low, high):
-    n = 1
-    for s in shape:
-        n *= s
-    u = torch.tensor(splitmix_uniform(seed, n), dtype=torch.float32).reshape(shape)
-    return low + (high - low) * u
-
-
-PROBE_INDICES = [0, 1, 7, 100, 333, 391, 500, 783, 784, 1000, 1234, 1567]
+# Probe inputs: SplitMix64, the same generator diffpure.model.ProbeInputs implements in Java (tools/export/probe.py).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export.probe import golden_probe as probe_record, probe_input  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,16 +248,7 @@ def add_macs(out_dir):
 
 
 def golden_probe(module, inputs, out_path_seed):
-    out = module(*inputs).detach().flatten()
-    idx = [i for i in PROBE_INDICES if i < out.numel()]
-    return {
-        "seed": out_path_seed,
-        "indices": idx,
-        "values": [float(out[i]) for i in idx],
-        "sum": float(out.double().sum()),
-        "l2": float(out.double().norm()),
-        "tolerance": 1e-3,
-    }
+    return probe_record(module(*inputs), out_path_seed, 1e-3)
 
 
 def main():

@@ -1,0 +1,327 @@
+"""Tests of the export tools with small stand-in modules (no download, no official checkout needed).
+
+  /usr/bin/python3 -m pytest -q tools/export/tests      (or: cd tools && /usr/bin/python3 -m unittest discover -s export/tests -t .)
+"""
+import json
+import os
+import struct
+import sys
+import tempfile
+import textwrap
+import unittest
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+from export import cli, common, probe  # noqa: E402
+from export.common import ExportError, Spec  # noqa: E402
+from export.wrappers import (  # noqa: E402
+    CIFAR10_MEAN, CIFAR10_STD, ContinuousTimeEps, DiscreteStepEps, LogitPair, Normalized)
+
+
+class RecordTime(nn.Module):
+    """eps stand-in that returns the time label it was given, broadcast to the image, plus 0 * x."""
+
+    def forward(self, x: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        return x * 0 + label.to(x.dtype)[:, None, None, None]
+
+
+class LearnedSigma(nn.Module):
+    """guided-diffusion stand-in: 2C output channels, [eps, v], here [x + step, -100 - x]."""
+
+    def forward(self, x: torch.Tensor, step: torch.Tensor) -> torch.Tensor:
+        eps = x + step.to(x.dtype)[:, None, None, None]
+        return torch.cat([eps, -100 - x], dim=1)
+
+
+class SmallBnClassifier(nn.Module):
+    """Has BatchNorm and dropout, so train and eval mode differ."""
+
+    def __init__(self, classes=4):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(8, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.bn(self.conv(x))).mean(dim=(2, 3))
+        return self.fc(self.drop(h))
+
+
+class SmallEps(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 3, 3, padding=1)
+        self.norm = nn.GroupNorm(1, 3)
+
+    def forward(self, x: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        return self.conv(self.norm(x)) * torch.cos(label / 1000.0)[:, None, None, None]
+
+
+class BranchOnData(nn.Module):
+    """Data-dependent control flow: a trace follows one branch only, so the export must be refused."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = x.mean(dim=(2, 3))[:, :2]
+        if bool(x[0, 0, 0, 0] > 0.5):
+            return logits
+        return -logits
+
+
+class WrapperTest(unittest.TestCase):
+    def test_continuous_time_label_is_999_t(self):
+        w = ContinuousTimeEps(RecordTime(), 999.0)
+        t = torch.tensor([1e-5, 0.1, 0.5, 1.0])
+        out = w(torch.zeros(4, 3, 2, 2), t)
+        torch.testing.assert_close(out[:, 0, 0, 0], t * 999)
+        self.assertEqual(float(out[3, 2, 1, 1]), 999.0)
+
+    def test_discrete_step_is_floor_1000_t(self):
+        seen = []
+
+        class Spy(nn.Module):
+            def forward(self, x, step):
+                seen.append(step)
+                return x
+
+        w = DiscreteStepEps(Spy(), 1000)
+        t = torch.tensor([0.0005, 0.0999, 0.1, 0.4995, 0.5005, 0.9995])
+        w(torch.zeros(6, 3, 1, 1), t)
+        self.assertEqual(seen[0].dtype, torch.int64)
+        self.assertEqual(seen[0].tolist(), [0, 99, 100, 499, 500, 999])
+        # the ancestral sampler's mid-step times (i + 0.5) / 1000 land on step i for every i, in float32
+        w(torch.zeros(1000, 1, 1, 1), (torch.arange(1000, dtype=torch.float32) + 0.5) / 1000)
+        self.assertEqual(seen[1].tolist(), list(range(1000)))
+
+    def test_learned_sigma_split_keeps_the_first_channels(self):
+        w = DiscreteStepEps(LearnedSigma(), 1000, keep_channels=3)
+        x = torch.rand(2, 3, 4, 4)
+        out = w(x, torch.tensor([0.0505, 0.3005]))
+        self.assertEqual(list(out.shape), [2, 3, 4, 4])
+        torch.testing.assert_close(out[0], x[0] + 50)
+        torch.testing.assert_close(out[1], x[1] + 300)
+
+    def test_normalized_applies_mean_and_std_per_channel(self):
+        w = Normalized(nn.Identity(), CIFAR10_MEAN, CIFAR10_STD)
+        x = torch.rand(2, 3, 4, 4)
+        out = w(x)
+        for c in range(3):
+            torch.testing.assert_close(out[:, c], (x[:, c] - CIFAR10_MEAN[c]) / CIFAR10_STD[c])
+
+    def test_logit_pair_scales_input_and_negates(self):
+        class SumLogit(nn.Module):
+            def forward(self, x):
+                return x.flatten(1).sum(dim=1, keepdim=True)
+
+        w = LogitPair(SumLogit())
+        x = torch.rand(3, 3, 2, 2)
+        out = w(x)
+        expected = ((x - 0.5) / 0.5).flatten(1).sum(dim=1)
+        self.assertEqual(list(out.shape), [3, 2])
+        torch.testing.assert_close(out[:, 0], expected)
+        torch.testing.assert_close(out[:, 1], -expected)
+        # label 1 = attribute present: class 1 wins exactly when the net's logit is negative
+        self.assertTrue(torch.equal(out.argmax(1) == 1, expected < 0))
+
+
+class ProbeTest(unittest.TestCase):
+    @staticmethod
+    def bits(v):
+        return struct.unpack("<i", struct.pack("<f", float(v)))[0]
+
+    def test_splitmix_matches_java_probe_inputs(self):
+        # float bits printed by diffpure.model.ProbeInputs.uniform (Java) for these seeds and ranges
+        x = probe.probe_input(20221, (5,), -1.0, 1.0)
+        self.assertEqual([self.bits(v) for v in x], [1029898624, -1088786858, 1056388532, 1065091064, -1106053704])
+        y = probe.probe_input(-7, (3,), 0.0, 1.0)
+        self.assertEqual([self.bits(v) for v in y], [1054358576, 1056247784, 1063792959])
+
+    def test_probe_record_and_mismatch(self):
+        out = torch.arange(2000, dtype=torch.float32) / 1000
+        record = probe.golden_probe(out, 5, 1e-3, times=[0.0505, 0.3005])
+        self.assertEqual(record["indices"], probe.PROBE_INDICES)
+        self.assertAlmostEqual(record["sum"], float(out.double().sum()))
+        self.assertIsNone(probe.probe_mismatch(record, out))
+        shifted = out.clone()
+        shifted[7] += 0.01
+        self.assertIn("output[7]", probe.probe_mismatch(record, shifted))
+        small = torch.ones(10)
+        self.assertEqual(probe.golden_probe(small, 1)["indices"], [0, 1, 7])
+
+
+class ExportTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.log = []
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir.name, name)
+
+    def test_scripted_classifier_keeps_eval_mode_and_writes_a_manifest(self):
+        net = SmallBnClassifier()
+        common.randomize(net, 3)
+        spec = Spec("classifier", "bn-standin", [3, 8, 8], "script", source="test", classes=4)
+        out = self.path("clf.pt")
+        figures = common.export(net, spec, out, log=self.log.append)
+        self.assertLess(figures["max_abs_diff"], 1e-5)
+        with open(out[:-3] + ".json") as f:
+            m = json.load(f)
+        self.assertEqual(m["kind"], "classifier")
+        self.assertEqual(m["classes"], 4)
+        self.assertEqual(m["input-shape"], [3, 8, 8])
+        self.assertEqual(m["sha256"], common.sha256(out))
+        self.assertEqual(m["parameters"], sum(p.numel() for p in net.parameters()))
+        self.assertEqual(m["export"]["method"], "script")
+        self.assertNotIn("t", m["probe"])
+        loaded = torch.jit.load(out).eval()
+        x = probe.probe_input(m["probe"]["seed"], (2, 3, 8, 8), 0.0, 1.0)
+        with torch.no_grad():
+            y = loaded(x)
+            self.assertIsNone(probe.probe_mismatch(m["probe"], y))
+            # the random BatchNorm statistics matter: train mode gives another output
+            self.assertIsNotNone(probe.probe_mismatch(m["probe"], loaded.train()(x)))
+        self.assertTrue(any("eager vs exported" in line for line in self.log))
+
+    def test_traced_eps_with_time_wrapper_matches_eager_at_several_t(self):
+        net = SmallEps()
+        common.randomize(net, 4)
+        wrapper = DiscreteStepEps(net, 1000)
+        spec = Spec("eps", "eps-standin", [3, 6, 6], "trace", source="test", t_min=0.0, t_max=0.999)
+        out = self.path("eps.pt")
+        common.export(wrapper, spec, out, log=self.log.append)
+        with open(out[:-3] + ".json") as f:
+            m = json.load(f)
+        self.assertEqual(m["t-max"], 0.999)
+        self.assertEqual(m["probe"]["t"], common.PROBE_TIMES)
+        loaded = torch.jit.load(out).eval()
+        # the trace kept t as an input: other times and batch sizes give the eager output
+        x = torch.rand(5, 3, 6, 6) * 2 - 1
+        t = torch.tensor([0.0005, 0.2, 0.4, 0.7, 0.9995])
+        with torch.no_grad():
+            torch.testing.assert_close(loaded(x, t), wrapper(x, t))
+            self.assertIsNone(probe.probe_mismatch(
+                m["probe"], loaded(probe.probe_input(m["probe"]["seed"], (2, 3, 6, 6), -1.0, 1.0),
+                                   torch.tensor(m["probe"]["t"]))))
+
+    def test_refuses_an_export_that_differs_from_eager(self):
+        spec = Spec("classifier", "branchy", [3, 4, 4], "trace", source="test", classes=2)
+        with self.assertRaisesRegex(ExportError, "differs from the eager one"):
+            common.export(BranchOnData(), spec, self.path("b.pt"), log=self.log.append)
+
+    def test_refuses_wrong_output_shape(self):
+        spec = Spec("eps", "half", [3, 4, 4], "trace", source="test", t_min=0.0, t_max=1.0)
+
+        class Half(nn.Module):
+            def forward(self, x, t):
+                return x[:, :, :2]
+
+        with self.assertRaisesRegex(ExportError, r"output shape \[4, 3, 2, 4\], the convention demands \[4, 3, 4, 4\]"):
+            common.export(Half(), spec, self.path("h.pt"), log=self.log.append)
+
+    def test_randomize_moves_batchnorm_statistics_and_keeps_outputs_order_one(self):
+        net = SmallBnClassifier()
+        common.randomize(net, 1)
+        self.assertGreater(float((net.bn.running_var - 1).abs().max()), 0.05)
+        out = net.eval()(torch.rand(4, 3, 8, 8))
+        self.assertTrue(0.01 < float(out.abs().max()) < 100)
+
+
+CHECKOUT_RESNET = textwrap.dedent('''
+    import torch
+    import torch.nn as nn
+
+    class ResNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mean = torch.tensor((0.4914, 0.4822, 0.4465)).view(3, 1, 1)
+            self.std = torch.tensor((0.2471, 0.2435, 0.2616)).view(3, 1, 1)
+            self.conv1 = nn.Conv2d(3, 4, 3, padding=1)
+            self.bn1 = nn.BatchNorm2d(4)
+            self.linear = nn.Linear(4, 10)
+
+        def forward(self, x):
+            out = (x - self.mean.to(x.device)) / self.std.to(x.device)
+            out = torch.relu(self.bn1(self.conv1(out))).mean(dim=(2, 3))
+            return self.linear(out)
+
+    def ResNet50():
+        return ResNet()
+''')
+
+
+class CommandTest(unittest.TestCase):
+    """The diffpure-cifar10 command on a stand-in checkout (classifiers/cifar10_resnet.py with a tiny ResNet50)."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        os.makedirs(os.path.join(self.dir.name, "repo", "classifiers"))
+        with open(os.path.join(self.dir.name, "repo", "classifiers", "cifar10_resnet.py"), "w") as f:
+            f.write(CHECKOUT_RESNET)
+        self.repo = os.path.join(self.dir.name, "repo")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def run_cli(self, *args):
+        return cli.main(["diffpure-cifar10", "--repo", self.repo, "--arch", "resnet-50", *args])
+
+    def test_checkpoint_with_dataparallel_prefix_is_exported(self):
+        torch.manual_seed(0)
+        sys.path.insert(0, os.path.join(self.repo, "classifiers"))
+        try:
+            standin = common.import_file(os.path.join(self.repo, "classifiers", "cifar10_resnet.py"), "standin")
+        finally:
+            sys.path.pop(0)
+        net = standin.ResNet50()
+        common.randomize(net, 9)
+        ckpt = os.path.join(self.dir.name, "weights.pt")
+        torch.save({"module." + k: v for k, v in net.state_dict().items()}, ckpt)
+        out = os.path.join(self.dir.name, "out", "resnet50.pt")
+        self.assertEqual(self.run_cli("--checkpoint", ckpt, "--out", out), 0)
+        with open(out[:-3] + ".json") as f:
+            m = json.load(f)
+        self.assertIn("weights.pt", m["source"])
+        x = torch.rand(3, 3, 32, 32)
+        with torch.no_grad():
+            torch.testing.assert_close(torch.jit.load(out).eval()(x), net.eval()(x))
+
+    def test_checkpoint_for_another_architecture_is_refused_naming_the_keys(self):
+        ckpt = os.path.join(self.dir.name, "other.pt")
+        torch.save({"fc.weight": torch.zeros(2, 2)}, ckpt)
+        err = self.capture(lambda: self.run_cli("--checkpoint", ckpt, "--out", os.path.join(self.dir.name, "x.pt")))
+        self.assertEqual(err[0], 1)
+        self.assertIn("does not fit the architecture", err[1])
+        self.assertIn("conv1.weight", err[1])
+        self.assertIn("fc.weight", err[1])
+
+    def test_random_weights_are_marked_in_the_manifest(self):
+        out = os.path.join(self.dir.name, "r.pt")
+        self.assertEqual(self.run_cli("--random-weights", "5", "--out", out), 0)
+        with open(out[:-3] + ".json") as f:
+            self.assertIn("RANDOM WEIGHTS (seed 5)", json.load(f)["source"])
+
+    def test_wrong_checkout_is_named(self):
+        err = self.capture(lambda: cli.main(["diffpure-cifar10", "--repo", self.dir.name, "--arch", "resnet-50",
+                                             "--random-weights", "1", "--out", os.path.join(self.dir.name, "y.pt")]))
+        self.assertEqual(err[0], 1)
+        self.assertIn("does not contain classifiers/cifar10_resnet.py", err[1])
+
+    @staticmethod
+    def capture(fn):
+        import contextlib
+        import io
+
+        buf = io.StringIO()
+        with contextlib.redirect_stderr(buf):
+            rc = fn()
+        return rc, buf.getvalue()
+
+
+if __name__ == "__main__":
+    unittest.main()

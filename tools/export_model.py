@@ -1,0 +1,19 @@
+#!/usr/bin/python3
+"""Exports an official checkpoint of the DiffPure paper to TorchScript + manifest (DESIGN.md section 3).
+
+  /usr/bin/python3 tools/export_model.py --help
+  /usr/bin/python3 tools/export_model.py score-sde-cifar10 --repo ~/src/DiffPure \
+      --checkpoint ~/ckpt/checkpoint_8.pth --out models/cifar10/ddpmpp-deep-eps.pt
+
+Needs PyTorch (Debian: python3-torch, python3-torchvision) and the user's checkout of the official code; it reads the
+checkpoint and writes the .pt and its .json manifest, nothing else. README.md, "Paper settings", lists every family.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from export.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())
