@@ -210,10 +210,23 @@ class Spec:
         self.time_label = time_label
 
 
-# Diffusion times of the probe rows and the comparison rows: mid-step values ((i + 0.5) / 1000) so that a
-# discrete wrapper's floor(1000 t) cannot land on either side of a step under float32 rounding.
-PROBE_TIMES = [0.0505, 0.3005]
+# Probe conventions shared with the Java writer (diffpure.model.ModelManifests): seeds 20221 (eps models) and 20222
+# (classifiers); eps probe times 0.05 and 0.3 when inside [t-min, t-max], else the quartiles of that range.
+EPS_PROBE_SEED = 20221
+CLASSIFIER_PROBE_SEED = 20222
+EPS_PROBE_TIMES = [0.05, 0.3]
+
+# Diffusion times of the comparison rows, one per row: mid-step values ((i + 0.5) / 1000) so that a discrete
+# wrapper's floor(1000 t) is far from a step boundary.
 COMPARE_TIMES = [0.0015, 0.1005, 0.5005, 0.9985]
+
+
+def eps_probe_times(t_min, t_max):
+    """ModelManifests.epsProbeTimes."""
+    if all(t_min <= t <= t_max for t in EPS_PROBE_TIMES):
+        return list(EPS_PROBE_TIMES)
+    span = t_max - t_min
+    return [t_min + span / 4, t_min + 3 * span / 4]
 
 
 def _inputs(spec, rows, seed, times):
@@ -226,11 +239,12 @@ def _inputs(spec, rows, seed, times):
     return (torch.rand(shape, generator=g),)
 
 
-def _probe_inputs(spec, seed):
+def _probe_inputs(spec):
     shape = [probes.ROWS] + spec.input_shape
     if spec.kind == "eps":
-        return (probes.probe_input(seed, shape, -1.0, 1.0), torch.tensor(PROBE_TIMES, dtype=torch.float32))
-    return (probes.probe_input(seed, shape, 0.0, 1.0),)
+        times = eps_probe_times(spec.t_min, spec.t_max)
+        return (probes.probe_input(EPS_PROBE_SEED, shape, -1.0, 1.0), torch.tensor(times, dtype=torch.float32))
+    return (probes.probe_input(CLASSIFIER_PROBE_SEED, shape, 0.0, 1.0),)
 
 
 def _check_output(spec, out, rows, what):
@@ -252,8 +266,8 @@ def export_module(wrapper, spec, example):
         return torch.jit.trace(wrapper, example, check_trace=False)
 
 
-def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe_seed=20231,
-           probe_tolerance=1e-3, compare_seed=7, log=print):
+def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe_tolerance=1e-3, compare_seed=7,
+           log=print):
     """Exports wrapper to out_path and writes the manifest beside it.
 
     Steps: eager output on random inputs (one row per comparison time, a batch size other than the probe's, so
@@ -269,7 +283,7 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
     if rows == probes.ROWS:
         rows += 1
     compare_in = _inputs(spec, rows, compare_seed, times)
-    probe_in = _probe_inputs(spec, probe_seed)
+    probe_in = _probe_inputs(spec)
 
     started = time.time()
     eager_out, macs = count_macs(wrapper, compare_in)
@@ -308,8 +322,9 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
         raise ExportError(f"exported model's output for a row depends on the rest of the batch "
                           f"(difference {single_diff:.3g}); eval mode lost? {out_path}")
 
-    record = probes.golden_probe(exported_probe, probe_seed, probe_tolerance,
-                                 PROBE_TIMES if spec.kind == "eps" else None)
+    eps = spec.kind == "eps"
+    record = probes.golden_probe(exported_probe, EPS_PROBE_SEED if eps else CLASSIFIER_PROBE_SEED, probe_tolerance,
+                                 probe_in[1].tolist() if eps else None)
     manifest = manifest_for(spec, out_path, parameters, macs, record)
     manifest_path = write_manifest(out_path, manifest)
     log(f"manifest: {manifest_path}")

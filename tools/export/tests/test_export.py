@@ -64,9 +64,13 @@ class SmallEps(nn.Module):
 class BranchOnData(nn.Module):
     """Data-dependent control flow: a trace follows one branch only, so the export must be refused."""
 
+    def __init__(self, threshold: float):
+        super().__init__()
+        self.threshold = threshold
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits = x.mean(dim=(2, 3))[:, :2]
-        if bool(x[0, 0, 0, 0] > 0.5):
+        if bool(x[0, 0, 0, 0] > self.threshold):
             return logits
         return -logits
 
@@ -179,6 +183,7 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(m["parameters"], sum(p.numel() for p in net.parameters()))
         self.assertEqual(m["export"]["method"], "script")
         self.assertNotIn("t", m["probe"])
+        self.assertEqual(m["probe"]["seed"], 20222)
         loaded = torch.jit.load(out).eval()
         x = probe.probe_input(m["probe"]["seed"], (2, 3, 8, 8), 0.0, 1.0)
         with torch.no_grad():
@@ -198,7 +203,8 @@ class ExportTest(unittest.TestCase):
         with open(out[:-3] + ".json") as f:
             m = json.load(f)
         self.assertEqual(m["t-max"], 0.999)
-        self.assertEqual(m["probe"]["t"], common.PROBE_TIMES)
+        self.assertEqual(m["probe"]["t"], [float(torch.tensor(0.05)), float(torch.tensor(0.3))])
+        self.assertEqual(m["probe"]["seed"], 20221)
         loaded = torch.jit.load(out).eval()
         # the trace kept t as an input: other times and batch sizes give the eager output
         x = torch.rand(5, 3, 6, 6) * 2 - 1
@@ -209,10 +215,19 @@ class ExportTest(unittest.TestCase):
                 m["probe"], loaded(probe.probe_input(m["probe"]["seed"], (2, 3, 6, 6), -1.0, 1.0),
                                    torch.tensor(m["probe"]["t"]))))
 
+    def test_probe_times_follow_the_java_rule(self):
+        self.assertEqual(common.eps_probe_times(1e-5, 1.0), [0.05, 0.3])
+        self.assertEqual(common.eps_probe_times(0.0, 0.999), [0.05, 0.3])
+        self.assertEqual(common.eps_probe_times(0.1, 0.5), [0.2, 0.4])
+
     def test_refuses_an_export_that_differs_from_eager(self):
         spec = Spec("classifier", "branchy", [3, 4, 4], "trace", source="test", classes=2)
+        # a threshold between the first pixel of the probe input (traced) and of the comparison input
+        traced_first = float(probe.probe_input(common.CLASSIFIER_PROBE_SEED, (1,), 0.0, 1.0)[0])
+        compared_first = float(torch.rand(1, generator=torch.Generator().manual_seed(7))[0])
         with self.assertRaisesRegex(ExportError, "differs from the eager one"):
-            common.export(BranchOnData(), spec, self.path("b.pt"), log=self.log.append)
+            common.export(BranchOnData((traced_first + compared_first) / 2), spec, self.path("b.pt"),
+                          log=self.log.append)
 
     def test_refuses_wrong_output_shape(self):
         spec = Spec("eps", "half", [3, 4, 4], "trace", source="test", t_min=0.0, t_max=1.0)
