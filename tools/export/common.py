@@ -324,7 +324,7 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
 
     eps = spec.kind == "eps"
     record = probes.golden_probe(exported_probe, EPS_PROBE_SEED if eps else CLASSIFIER_PROBE_SEED, probe_tolerance,
-                                 probe_in[1].tolist() if eps else None)
+                                 eps_probe_times(spec.t_min, spec.t_max) if eps else None)
     manifest = manifest_for(spec, out_path, parameters, macs, record)
     manifest_path = write_manifest(out_path, manifest)
     log(f"manifest: {manifest_path}")

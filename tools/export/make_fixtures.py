@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""Regenerates the stand-in exports the Java tests load (common/src/test/resources/fixtures/exported/): small
+modules with the official wrappers, exported and given manifests by the export tools' own code path, so that a Java
+test can check that `diffpure model manifest` computes the same sha256, parameter count and golden probe.
+
+  /usr/bin/python3 tools/export/make_fixtures.py
+
+learned-sigma-eps.pt   a traced discrete-step eps model: floor(1000 t) label, 6 output channels split to 3
+bn-classifier.pt       a scripted classifier with BatchNorm (random running statistics), CIFAR mean/std inside
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from export import common  # noqa: E402
+from export.common import Spec  # noqa: E402
+from export.wrappers import CIFAR10_MEAN, CIFAR10_STD, DiscreteStepEps, Normalized  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "common", "src", "test",
+                   "resources", "fixtures", "exported")
+
+
+class TinyLearnedSigmaNet(nn.Module):
+    """Takes an integer step label like guided-diffusion's UNet and returns [eps, v] (6 channels)."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Linear(16, 8)
+        self.conv_in = nn.Conv2d(3, 8, 3, padding=1)
+        self.norm = nn.GroupNorm(2, 8)
+        self.conv_out = nn.Conv2d(8, 6, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, step: torch.Tensor) -> torch.Tensor:
+        freqs = torch.exp(-torch.arange(8, dtype=torch.float32) * 1.15)
+        args = step.float()[:, None] * freqs[None, :]
+        emb = self.emb(torch.cat([torch.sin(args), torch.cos(args)], dim=1))
+        h = self.conv_in(x) + emb[:, :, None, None]
+        return self.conv_out(torch.nn.functional.silu(self.norm(h)))
+
+
+class TinyBnNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.relu(self.bn(self.conv(x))).mean(dim=(2, 3)))
+
+
+def main():
+    torch.manual_seed(0)
+    os.makedirs(OUT, exist_ok=True)
+    eps = TinyLearnedSigmaNet()
+    common.randomize(eps, 1)
+    common.export(DiscreteStepEps(eps, 1000, keep_channels=3),
+                  Spec("eps", "learned-sigma-standin", [3, 16, 16], "trace", source="tools/export/make_fixtures.py",
+                       t_min=0.0, t_max=0.999, time_label="discrete: eps_hat = net(x, floor(1000 t))[:, :3]"),
+                  os.path.join(OUT, "learned-sigma-eps.pt"))
+    clf = TinyBnNet()
+    common.randomize(clf, 2)
+    common.export(Normalized(clf, CIFAR10_MEAN, CIFAR10_STD),
+                  Spec("classifier", "bn-standin", [3, 16, 16], "script", source="tools/export/make_fixtures.py",
+                       classes=10),
+                  os.path.join(OUT, "bn-classifier.pt"))
+
+
+if __name__ == "__main__":
+    main()
