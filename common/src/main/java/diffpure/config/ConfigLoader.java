@@ -33,7 +33,16 @@ import java.util.TreeMap;
 public final class ConfigLoader {
     /** The top-level sections of an experiment. */
     public static final List<String> SECTIONS =
-            List.of("experiment", "run", "data", "model", "purify", "attack", "eval", "runtime");
+            List.of(
+                    "experiment",
+                    "run",
+                    "data",
+                    "model",
+                    "purify",
+                    "attack",
+                    "eval",
+                    "runtime",
+                    "report");
 
     /** Prefix of environment overrides. */
     public static final String ENV_PREFIX = "DIFFPURE_CONF_";
@@ -45,8 +54,9 @@ public final class ConfigLoader {
      *
      * @param config the typed config
      * @param rendered the merged config as HOCON, secrets redacted
+     * @param report settings of the report job (not part of the config hash: they decide no row)
      */
-    public record Loaded(ExperimentConfig config, String rendered) {}
+    public record Loaded(ExperimentConfig config, String rendered, ReportSettings report) {}
 
     /** Loads with this JVM's environment and system properties. */
     public static Loaded load(String experimentFile, List<String> overrides) {
@@ -106,15 +116,18 @@ public final class ConfigLoader {
         for (String s : SECTIONS) {
             ours = ours.withValue(s, merged.getValue(s));
         }
-        // What decides the rows: not where they go, not the run's name, not the retry test hook.
+        // What decides the rows: not where they go, not the run's name, not the retry test hook,
+        // not how a report reads them.
         String hash =
                 sha256(
-                        ours.withoutPath("run.id")
+                        ours.withoutPath("report")
+                                .withoutPath("run.id")
                                 .withoutPath("run.output")
                                 .withoutPath("runtime.fail-first-attempt-of-partition")
                                 .root()
                                 .render(ConfigRenderOptions.concise()));
-        ExperimentConfig config = new Reader(ours).read(hash);
+        Reader reader = new Reader(ours);
+        ExperimentConfig config = reader.read(hash);
         return new Loaded(
                 config,
                 redacted(ours)
@@ -122,7 +135,8 @@ public final class ConfigLoader {
                         .render(
                                 ConfigRenderOptions.defaults()
                                         .setOriginComments(false)
-                                        .setJson(false)));
+                                        .setJson(false)),
+                reader.report());
     }
 
     private static Config fromEnvironment(Map<String, String> env) {
@@ -333,6 +347,19 @@ public final class ConfigLoader {
                         e);
             }
             return config;
+        }
+
+        ReportSettings report() {
+            double alpha = number("report.regression-alpha");
+            if (!(alpha > 0 && alpha < 1)) {
+                throw bad("report.regression-alpha", "must be in (0, 1)");
+            }
+            return new ReportSettings(
+                    string("report.dir"),
+                    alpha,
+                    oneOf(
+                            "report.regression-metric",
+                            ReportSettings.METRICS.toArray(new String[0])));
         }
 
         private ConfigError bad(String key, String why) {

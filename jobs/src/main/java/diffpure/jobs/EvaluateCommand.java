@@ -68,6 +68,13 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--banner", description = "a line printed above the results (bin/demo's)")
     String banner;
 
+    @Option(
+            names = "--report",
+            description =
+                    "then write the report of run.output (as `diffpure report`; its exit code:"
+                            + " 0, 3 regression, 4 input missing)")
+    boolean report;
+
     @Override
     public Integer call() {
         ConfigLoader.Loaded loaded = ConfigLoader.load(experiment, sets);
@@ -98,6 +105,9 @@ public final class EvaluateCommand implements Callable<Integer> {
                     loaded,
                     new EvaluationJob.Options(gitSha(), -1, progressSeconds, System.out),
                     banner);
+            if (report) {
+                return ReportCommand.run(spark, loaded, System.out);
+            }
         } finally {
             spark.stop();
         }

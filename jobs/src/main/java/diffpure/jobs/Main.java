@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             EvaluateCommand.class,
             SqlCommand.class,
+            ReportCommand.class,
             PurifyCommand.class,
             AttackCommand.class,
             ModelCommand.class,
