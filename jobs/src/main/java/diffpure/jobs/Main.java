@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             EvaluateCommand.class,
             SqlCommand.class,
             ReportCommand.class,
+            RescoreCommand.class,
+            ReplayCommand.class,
             PurifyCommand.class,
             AttackCommand.class,
             ModelCommand.class,

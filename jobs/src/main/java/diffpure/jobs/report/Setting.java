@@ -31,7 +31,8 @@ public record Setting(
         int steps,
         String classifier,
         String scoreModel,
-        int votes) {
+        int votes)
+        implements java.io.Serializable {
 
     /** The columns, in record order. */
     public static final List<String> COLUMNS =

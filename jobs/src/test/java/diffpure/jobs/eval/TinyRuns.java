@@ -19,6 +19,13 @@ final class TinyRuns {
 
     /** 6 demo samples in chunks of 4, partitions of 2, batches of 2, plus the given overrides. */
     static ConfigLoader.Loaded config(Path output, String... overrides) {
+        List<String> all = overrides(output);
+        all.addAll(Arrays.asList(overrides));
+        return ConfigLoader.load(null, all, Map.of(), new Properties());
+    }
+
+    /** The tiny experiment's settings as key=value pairs. */
+    static List<String> overrides(Path output) {
         List<String> all =
                 new ArrayList<>(
                         List.of(
@@ -46,8 +53,7 @@ final class TinyRuns {
                                 "eval.votes=3",
                                 "runtime.device=cpu",
                                 "runtime.torch-threads=1"));
-        all.addAll(Arrays.asList(overrides));
-        return ConfigLoader.load(null, all, Map.of(), new Properties());
+        return all;
     }
 
     /** The shared session: 2 cores, each task may fail once (local[N, maxFailures]). */

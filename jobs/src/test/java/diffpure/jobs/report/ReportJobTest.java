@@ -495,17 +495,27 @@ class ReportJobTest {
         SyntheticTables.writeRun(spark, out, "b2", 2 * DAY);
         ReportData d = ReportJob.build(spark, out, DEFAULTS);
         ReportWriter.Written w =
-                ReportWriter.write(d, tmp.resolve("browser-report").toString(), spark.sparkContext().hadoopConfiguration());
+                ReportWriter.write(
+                        d,
+                        tmp.resolve("browser-report").toString(),
+                        spark.sparkContext().hadoopConfiguration());
         Path shot = tmp.resolve("browser-report/report.png");
         Path root = Path.of(System.getProperty("diffpure.repo.root", ".."));
         Process p =
-                new ProcessBuilder("bash", root.resolve("tools/report_screenshot.sh").toString(), w.html(), shot.toString(), "1280", "2400")
+                new ProcessBuilder(
+                                "bash",
+                                root.resolve("tools/report_screenshot.sh").toString(),
+                                w.html(),
+                                shot.toString(),
+                                "1280",
+                                "2400")
                         .redirectErrorStream(true)
                         .start();
         String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), printed);
         int charts = Charts.all(d).size();
-        assertTrue(printed.contains("data-charts-loaded=\"" + charts + "/" + charts + "\""), printed);
+        assertTrue(
+                printed.contains("data-charts-loaded=\"" + charts + "/" + charts + "\""), printed);
         assertEquals(0, p.exitValue(), printed);
         BufferedImage img = ImageIO.read(shot.toFile());
         assertEquals(1280, img.getWidth());

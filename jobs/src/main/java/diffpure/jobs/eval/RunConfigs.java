@@ -1,0 +1,86 @@
+package diffpure.jobs.eval;
+
+import diffpure.config.ConfigError;
+import diffpure.config.ConfigLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+/**
+ * The config a finished run was computed under, read back from its {@code runs} row (the rendered
+ * HOCON), for rescoring and replaying without the experiment file.
+ */
+public final class RunConfigs {
+    private RunConfigs() {}
+
+    /**
+     * A run's config with overrides, its tables under {@code output}.
+     *
+     * @param output run.output holding the runs table
+     * @param runId the run
+     * @param overrides {@code key=value}, highest precedence
+     * @param checkHash refuse when the config read back (without overrides) has another hash than
+     *     the run's, which would mean the rows cannot be reproduced from it
+     * @throws IllegalArgumentException when the run has no runs row
+     * @throws IllegalStateException when the hash differs
+     */
+    public static ConfigLoader.Loaded load(
+            SparkSession spark, String output, String runId, List<String> overrides) {
+        String runs = EvaluationJob.runsPath(output);
+        List<Row> rows =
+                spark.read()
+                        .parquet(runs)
+                        .where(functions.col("run_id").equalTo(runId))
+                        .select("config", "config_hash")
+                        .collectAsList();
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("run " + runId + " has no row in " + runs);
+        }
+        String rendered = rows.get(0).getString(0);
+        String hash = rows.get(0).getString(1);
+        List<String> base = new ArrayList<>(List.of("run.output=" + output));
+        ConfigLoader.Loaded source = fromRendered(rendered, runId, base);
+        if (!source.config().configHash().equals(hash)) {
+            throw new IllegalStateException(
+                    "the config stored for run "
+                            + runId
+                            + " in "
+                            + runs
+                            + " hashes to "
+                            + source.config().configHash()
+                            + ", the run has "
+                            + hash
+                            + " (a redacted secret, or defaults changed since): its rows cannot be"
+                            + " reproduced from it");
+        }
+        if (overrides.isEmpty()) {
+            return source;
+        }
+        base.addAll(overrides);
+        return fromRendered(rendered, runId, base);
+    }
+
+    private static ConfigLoader.Loaded fromRendered(
+            String rendered, String runId, List<String> overrides) {
+        try {
+            Path f = Files.createTempFile("diffpure-run-" + runId + "-", ".conf");
+            try {
+                Files.writeString(f, rendered, StandardCharsets.UTF_8);
+                return ConfigLoader.load(f.toString(), overrides);
+            } finally {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the config of run " + runId + ": " + e, e);
+        } catch (ConfigError e) {
+            throw new ConfigError("config of run " + runId + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+"""A Spark session for the diffpure-spark notebooks, with the result tables as views.
+
+    from diffpure_session import get_spark, wilson
+    spark = get_spark()            # views: samples, runs (and rescores when present)
+    spark.sql("SELECT ...").toPandas()
+
+Tables: DIFFPURE_TABLES (a run.output: local path, hdfs://, s3a://), default target/demo-results of
+this checkout. With PySpark installed (pip install pyspark==4.2.0, or a cluster's Jupyter) the real
+SparkSession is used (SPARK_MASTER or the cluster's default). Without it, the JVM is started through
+JPype (Debian: python3-jpype) with the project's own Spark jars (DIFFPURE_CLASSPATH, else
+jobs/target/classpath.txt + jobs/target/classes after `mvn -B package -DskipTests` or a bin/diffpure
+run) and the few calls the notebooks use are wrapped: spark.sql(...), spark.read.parquet(...),
+.createOrReplaceTempView, .toPandas(), .count(), .columns.
+"""
+import json
+import math
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The flags spark-submit adds on Java 17 (README, bin/jvm-flags.sh).
+JAVA17_FLAGS = [
+    "-XX:+IgnoreUnrecognizedVMOptions",
+    "--add-modules=jdk.incubator.vector",
+    *("--add-opens=java.base/%s=ALL-UNNAMED" % p for p in (
+        "java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
+        "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref",
+        "sun.nio.ch", "sun.nio.cs", "sun.security.action", "sun.util.calendar")),
+    "--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "--enable-native-access=ALL-UNNAMED",
+]
+
+
+def tables_dir():
+    """The run output whose tables the notebooks read."""
+    return os.environ.get("DIFFPURE_TABLES", str(ROOT / "target" / "demo-results"))
+
+
+def get_spark(tables=None):
+    """A SparkSession (real PySpark, else the JPype bridge) with the views registered."""
+    tables = tables or tables_dir()
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        spark = _JPypeSpark()
+    else:
+        spark = SparkSession.builder.appName("diffpure notebooks").getOrCreate()
+    register_views(spark, tables)
+    return spark
+
+
+def register_views(spark, tables):
+    """Views samples and runs (required) and rescores (when the table exists)."""
+    base = str(tables).rstrip("/")
+    for name in ("samples", "runs", "rescores"):
+        path = base + "/" + name
+        if name == "rescores" and not _exists(spark, path):
+            continue
+        try:
+            spark.read.parquet(path).createOrReplaceTempView(name)
+        except Exception as e:  # noqa: BLE001 - Py4J and JPype raise their own types
+            raise RuntimeError("cannot read the %s table under %s: %s" % (name, base, e)) from e
+
+
+def _exists(spark, path):
+    """Whether a Hadoop path exists (local, hdfs://, s3a://), asked through the session's JVM."""
+    if isinstance(spark, _JPypeSpark):
+        import jpype
+
+        jvm_path, conf = jpype.JClass("org.apache.hadoop.fs.Path"), spark._s.sparkContext().hadoopConfiguration()
+    else:
+        jvm_path, conf = spark._jvm.org.apache.hadoop.fs.Path, spark._jsc.hadoopConfiguration()
+    p = jvm_path(path)
+    return bool(p.getFileSystem(conf).exists(p))
+
+
+def wilson(successes, n, z=1.959963984540054):
+    """The 95% Wilson score interval (as diffpure.eval.Interval): (low, high)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z / d * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (max(0.0, c - h), min(1.0, c + h))
+
+
+def _classpath():
+    env = os.environ.get("DIFFPURE_CLASSPATH")
+    if env:
+        entries = env.split(os.pathsep)
+    else:
+        cp = ROOT / "jobs" / "target" / "classpath.txt"
+        if not cp.exists():
+            raise RuntimeError(
+                "no pyspark and no %s: build once with `mvn -B package -DskipTests` (or run"
+                " bin/diffpure), set DIFFPURE_CLASSPATH, or pip install pyspark==4.2.0" % cp)
+        entries = [str(ROOT / "jobs" / "target" / "classes")] + cp.read_text().strip().split(os.pathsep)
+    # Debian's python3-jpype needs its support jar on the JVM's classpath.
+    for jar in ("/usr/share/java/org.jpype.jar",):
+        if os.path.exists(jar):
+            entries.append(jar)
+    return entries
+
+
+class _JPypeSpark:
+    """The SparkSession calls the notebooks use, on a JVM started through JPype."""
+
+    def __init__(self):
+        import jpype
+
+        if not jpype.isJVMStarted():
+            # Spark logs through slf4j-simple; keep its warnings out of the cells.
+            jpype.startJVM(*JAVA17_FLAGS, "-Xmx2g", "-Dspark.ui.enabled=false",
+                           "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+                           classpath=_classpath(), convertStrings=True)
+        session = jpype.JClass("org.apache.spark.sql.SparkSession")
+        self._s = (session.builder()
+                   .master(os.environ.get("SPARK_MASTER", "local[2]"))
+                   .appName("diffpure notebooks")
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.sql.shuffle.partitions", "2")
+                   .getOrCreate())
+        self.read = _Reader(self._s)
+
+    def sql(self, query):
+        return _DataFrame(self._s.sql(query))
+
+    def table(self, name):
+        return _DataFrame(self._s.table(name))
+
+    def stop(self):
+        self._s.stop()
+
+
+class _Reader:
+    def __init__(self, s):
+        self._s = s
+
+    def parquet(self, path):
+        return _DataFrame(self._s.read().parquet(path))
+
+
+class _DataFrame:
+    def __init__(self, df):
+        self._df = df
+
+    @property
+    def columns(self):
+        return [str(c) for c in self._df.columns()]
+
+    def createOrReplaceTempView(self, name):
+        self._df.createOrReplaceTempView(name)
+
+    def count(self):
+        return int(self._df.count())
+
+    def toPandas(self):
+        import pandas as pd
+
+        rows = [json.loads(str(s)) for s in self._df.toJSON().collectAsList()]
+        return pd.DataFrame(rows, columns=self.columns)
