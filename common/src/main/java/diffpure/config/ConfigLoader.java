@@ -323,6 +323,7 @@ public final class ConfigLoader {
                             atLeast("runtime.torch-threads", 1),
                             atLeast("runtime.micro-batch-rows", 0),
                             string("runtime.model-cache-dir"),
+                            atLeast("runtime.noise-threads", -1),
                             atLeast("runtime.fail-first-attempt-of-partition", -1));
             ExperimentConfig config =
                     new ExperimentConfig(

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import diffpure.model.Classifier;
 import diffpure.noise.NoiseKey;
+import diffpure.noise.NoiseWorkers;
 import diffpure.noise.Purpose;
 import diffpure.noise.RowNoise;
 import diffpure.purify.DiffusionPurifier;
@@ -28,6 +29,7 @@ public final class DefendedModel implements TargetModel {
     private final int eot;
     private final int microBatchRows;
     private final long runSeed;
+    private final NoiseWorkers noiseWorkers;
 
     /**
      * @param eot EOT copies per image, &gt;= 1
@@ -40,6 +42,17 @@ public final class DefendedModel implements TargetModel {
             int eot,
             int microBatchRows,
             long runSeed) {
+        this(purifier, classifier, mode, eot, microBatchRows, runSeed, NoiseWorkers.inline());
+    }
+
+    private DefendedModel(
+            DiffusionPurifier purifier,
+            Classifier classifier,
+            GradientMode mode,
+            int eot,
+            int microBatchRows,
+            long runSeed,
+            NoiseWorkers noiseWorkers) {
         if (eot < 1) {
             throw new IllegalArgumentException("attack.eot must be >= 1, found " + eot);
         }
@@ -64,6 +77,15 @@ public final class DefendedModel implements TargetModel {
         this.eot = eot;
         this.microBatchRows = microBatchRows;
         this.runSeed = runSeed;
+        this.noiseWorkers = noiseWorkers;
+    }
+
+    /**
+     * The same model with its noise drawn ahead by {@code workers} (values unchanged: noise is a
+     * pure function of its keys).
+     */
+    public DefendedModel withNoiseWorkers(NoiseWorkers workers) {
+        return new DefendedModel(purifier, classifier, mode, eot, microBatchRows, runSeed, workers);
     }
 
     @Override
@@ -148,7 +170,7 @@ public final class DefendedModel implements TargetModel {
                 keys.add(new NoiseKey(runSeed, id, purpose, draw, m));
             }
         }
-        return new RowNoise(keys);
+        return new RowNoise(keys, noiseWorkers);
     }
 
     private static int checkBatch(NDArray x, long[] sampleIds) {

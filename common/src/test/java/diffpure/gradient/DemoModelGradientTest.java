@@ -17,6 +17,7 @@ import diffpure.data.Sample;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.model.synthetic.LinearClassifier;
+import diffpure.noise.NoiseWorkers;
 import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.sde.ReverseVpSde;
@@ -176,5 +177,37 @@ class DemoModelGradientTest {
         // And a different draw index is a different purification.
         NDArray other = model.logits(c.x, c.ids, Purpose.VOTE_CLEAN, 1, 1);
         assertTrue(maxRelativeDifference(other, batch) > 1e-4);
+    }
+
+    @Test
+    void noiseDrawnAheadGivesBitIdenticalLogitsAndGradientsInEveryChainMode() {
+        GradientChecks c = checks(1, 2, 2);
+        for (GradientMode mode :
+                new GradientMode[] {
+                    StoredStatesGradient.exact(),
+                    StoredStatesGradient.checkpointed(),
+                    new AdjointGradient(),
+                    new BackpropGradient()
+                }) {
+            DefendedModel inline = new DefendedModel(c.purifier, classifier, mode, 2, 3, 5);
+            DefendedModel ahead = inline.withNoiseWorkers(NoiseWorkers.shared(2));
+            TargetModel.Evaluation a =
+                    inline.lossAndGradient(
+                            c.x, c.labels, c.ids, Objective.CROSS_ENTROPY, Purpose.PURIFY, 4);
+            TargetModel.Evaluation b =
+                    ahead.lossAndGradient(
+                            c.x, c.labels, c.ids, Objective.CROSS_ENTROPY, Purpose.PURIFY, 4);
+            assertArrayEquals(
+                    a.gradient().toFloatArray(), b.gradient().toFloatArray(), mode.name());
+            assertArrayEquals(a.logits().toFloatArray(), b.logits().toFloatArray(), mode.name());
+        }
+        DefendedModel inline =
+                new DefendedModel(c.purifier, classifier, StoredStatesGradient.exact(), 1, 0, 5);
+        assertArrayEquals(
+                inline.logits(c.x, c.ids, Purpose.VOTE_CLEAN, 2, 3).toFloatArray(),
+                inline.withNoiseWorkers(NoiseWorkers.shared(2))
+                        .logits(c.x, c.ids, Purpose.VOTE_CLEAN, 2, 3)
+                        .toFloatArray(),
+                "votes");
     }
 }

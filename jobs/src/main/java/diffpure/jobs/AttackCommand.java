@@ -137,6 +137,7 @@ public final class AttackCommand implements Callable<Integer> {
                                     eot,
                                     0,
                                     seed)
+                                    .withNoiseWorkers(models.noiseWorkers())
                             : new UndefendedModel(clf);
             System.out.printf(
                     "%s on %s, %s eps %s, %d images%n", a.name(), target.describe(), norm, eps, n);

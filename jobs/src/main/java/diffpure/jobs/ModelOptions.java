@@ -4,6 +4,7 @@ import ai.djl.Device;
 import diffpure.data.IdxDataset;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
+import diffpure.noise.NoiseWorkers;
 import diffpure.purify.PurifierSpec;
 import diffpure.solver.ForwardAlphaBar;
 import diffpure.torch.Devices;
@@ -70,6 +71,14 @@ public final class ModelOptions {
     @Option(names = "--threads", description = "libtorch intra-op threads", defaultValue = "2")
     int threads;
 
+    @Option(
+            names = "--noise-threads",
+            description =
+                    "host threads drawing the next step's noise during a model call (-1 auto: up to"
+                            + " 4 on a GPU, none on a CPU)",
+            defaultValue = "-1")
+    int noiseThreads;
+
     /** The purifier spec from the options. */
     public PurifierSpec spec() {
         ForwardAlphaBar fab =
@@ -89,6 +98,11 @@ public final class ModelOptions {
         return Devices.parse(device);
     }
 
+    /** The noise workers the options ask for on their device. */
+    public NoiseWorkers noiseWorkers() {
+        return NoiseWorkers.forDevice(noiseThreads, device());
+    }
+
     /** The libtorch intra-op thread count. */
     public int threads() {
         return threads;
@@ -100,11 +114,21 @@ public final class ModelOptions {
     }
 
     public PtScoreModel loadEps() {
-        return PtScoreModel.load(eps, device());
+        return loadEps(device());
+    }
+
+    /** The eps model on another device than {@code --device}. */
+    public PtScoreModel loadEps(Device on) {
+        return PtScoreModel.load(eps, on);
     }
 
     public PtClassifier loadClassifier() {
-        return PtClassifier.load(classifier, device());
+        return loadClassifier(device());
+    }
+
+    /** The classifier on another device than {@code --device}. */
+    public PtClassifier loadClassifier(Device on) {
+        return PtClassifier.load(classifier, on);
     }
 
     public IdxDataset loadData(int classes) {

@@ -89,7 +89,8 @@ public final class PurifyCommand implements Callable<Integer> {
                                     gradientMode.equals("none") ? "exact" : gradientMode),
                             eot,
                             0,
-                            seed);
+                            seed)
+                    .withNoiseWorkers(models.noiseWorkers());
             int undefendedOk = 0;
             int purifiedOk = 0;
             long purifyNanos = 0;

@@ -182,4 +182,85 @@ class PurifyCommandTest {
             assertEquals(1, files.count(), "no temporary file left behind");
         }
     }
+
+    @Test
+    void deviceParityOfADeviceWithItselfIsExactAndAGpuIsCheckedWhereThereIsOne() {
+        String same =
+                run(
+                        0,
+                        commandArgs(
+                                "bench",
+                                "device-parity",
+                                "--device",
+                                "cpu",
+                                "--reference-device",
+                                "cpu",
+                                "--images",
+                                "3",
+                                "--eot",
+                                "1",
+                                "--t-star",
+                                "0.02",
+                                "--modes",
+                                "exact,adjoint",
+                                "--threads",
+                                "1"));
+        // keyed noise: the same device gives bit-identical logits and gradients
+        assertTrue(same.contains("\"logit_max_relative_difference\":0.0"), same);
+        assertTrue(same.contains("\"prediction_agreement\":1.0"), same);
+        assertTrue(same.contains("\"gradient_relative_error.adjoint\":0.0"), same);
+        // a tolerance no real comparison meets makes the command fail with exit code 1
+        run(
+                1,
+                commandArgs(
+                        "bench",
+                        "device-parity",
+                        "--images",
+                        "2",
+                        "--eot",
+                        "1",
+                        "--t-star",
+                        "0.02",
+                        "--modes",
+                        "exact",
+                        "--min-cosine",
+                        "1.5",
+                        "--threads",
+                        "1"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() > 0,
+                "no GPU: the GPU-against-CPU check runs only where libtorch sees one");
+        run(
+                0,
+                commandArgs(
+                        "bench",
+                        "device-parity",
+                        "--device",
+                        "gpu",
+                        "--t-star",
+                        "0.02",
+                        "--threads",
+                        "1"));
+    }
+
+    @Test
+    void noiseBenchReportsTheCriticalPathInlineAndDrawnAhead() {
+        String out =
+                run(
+                        0,
+                        "bench",
+                        "noise",
+                        "--shape",
+                        "3,16,16",
+                        "--rows",
+                        "8",
+                        "--steps",
+                        "5",
+                        "--step-ms",
+                        "5",
+                        "--noise-threads",
+                        "2");
+        assertTrue(out.contains("\"inline_ms_per_step\""), out);
+        assertTrue(out.contains("\"drawn_ahead_critical_ms_per_step\""), out);
+    }
 }

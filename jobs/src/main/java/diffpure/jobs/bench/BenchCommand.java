@@ -3,12 +3,12 @@ package diffpure.jobs.bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code diffpure bench <speed|memory|memory-sweep>}. */
+/** {@code diffpure bench <speed|memory|memory-sweep|noise|device-parity>}. */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks that produce the BENCHMARKS.md figures.",
-        subcommands = {SpeedBench.class, MemoryBench.class, MemorySweep.class})
+        subcommands = {SpeedBench.class, MemoryBench.class, MemorySweep.class, NoiseBench.class, DeviceParity.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -12,6 +12,7 @@ import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
+import diffpure.noise.NoiseWorkers;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.purify.DiffusionPurifier;
@@ -115,7 +116,8 @@ public final class BatchRunner {
                         GradientModes.byName(c.attack().gradientMode()),
                         c.attack().eot(),
                         c.runtime().microBatchRows(),
-                        seed);
+                        seed)
+                .withNoiseWorkers(NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
         RobustnessEvaluator evaluator =
                 new RobustnessEvaluator(
                         model,
