@@ -47,7 +47,7 @@ D="bin/diffpure"
 step engine $D purify --device gpu --n 64 --gradient-mode none --threads 1
 grep -m1 "PyTorch engine" "$OUT/engine.log" || true
 grep -q "GPUs [1-9]" "$OUT/engine.log" || { echo "   libtorch sees no GPU: is the CUDA libtorch loaded?"; fail=1; }
-step parity $D bench device-parity --device gpu --reference-device cpu --images 16 --eot 2 --threads 1
+step parity $D bench device-parity --device gpu --reference-device cpu --n 16 --eot 2 --threads 1
 step speed $D bench speed --device gpu --threads 1 --purify-images 512 --purify-batch 128 --gradient-images 32 --eot 4
 step noise-cifar10 $D bench noise --shape 3,32,32 --rows 160 --step-ms 30
 step noise-imagenet $D bench noise --shape 3,256,256 --rows 40 --step-ms 200

@@ -131,12 +131,15 @@ public final class AttackCommand implements Callable<Integer> {
             TargetModel target =
                     defended
                             ? new DefendedModel(
-                                    models.spec().build(epsModel, epsModel.manifest().schedule()),
-                                    clf,
-                                    GradientModes.byName(gradientMode),
-                                    eot,
-                                    0,
-                                    seed)
+                                            models.spec()
+                                                    .build(
+                                                            epsModel,
+                                                            epsModel.manifest().schedule()),
+                                            clf,
+                                            GradientModes.byName(gradientMode),
+                                            eot,
+                                            0,
+                                            seed)
                                     .withNoiseWorkers(models.noiseWorkers())
                             : new UndefendedModel(clf);
             System.out.printf(

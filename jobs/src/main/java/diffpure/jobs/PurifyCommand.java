@@ -83,14 +83,14 @@ public final class PurifyCommand implements Callable<Integer> {
                     models.device());
             DefendedModel defended =
                     new DefendedModel(
-                            purifier,
-                            clf,
-                            GradientModes.byName(
-                                    gradientMode.equals("none") ? "exact" : gradientMode),
-                            eot,
-                            0,
-                            seed)
-                    .withNoiseWorkers(models.noiseWorkers());
+                                    purifier,
+                                    clf,
+                                    GradientModes.byName(
+                                            gradientMode.equals("none") ? "exact" : gradientMode),
+                                    eot,
+                                    0,
+                                    seed)
+                            .withNoiseWorkers(models.noiseWorkers());
             int undefendedOk = 0;
             int purifiedOk = 0;
             long purifyNanos = 0;

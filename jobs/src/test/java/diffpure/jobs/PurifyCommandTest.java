@@ -40,6 +40,15 @@ class PurifyCommandTest {
         return all;
     }
 
+    /** {@code bench SUB} with the demo files. */
+    private static String[] benchArgs(String sub, String... extra) {
+        String[] args = commandArgs(sub, extra);
+        String[] all = new String[args.length + 1];
+        all[0] = "bench";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return all;
+    }
+
     private static String run(int expectedCode, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream previous = System.out;
@@ -188,14 +197,13 @@ class PurifyCommandTest {
         String same =
                 run(
                         0,
-                        commandArgs(
-                                "bench",
+                        benchArgs(
                                 "device-parity",
                                 "--device",
                                 "cpu",
                                 "--reference-device",
                                 "cpu",
-                                "--images",
+                                "--n",
                                 "3",
                                 "--eot",
                                 "1",
@@ -212,10 +220,9 @@ class PurifyCommandTest {
         // a tolerance no real comparison meets makes the command fail with exit code 1
         run(
                 1,
-                commandArgs(
-                        "bench",
+                benchArgs(
                         "device-parity",
-                        "--images",
+                        "--n",
                         "2",
                         "--eot",
                         "1",
@@ -230,17 +237,7 @@ class PurifyCommandTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() > 0,
                 "no GPU: the GPU-against-CPU check runs only where libtorch sees one");
-        run(
-                0,
-                commandArgs(
-                        "bench",
-                        "device-parity",
-                        "--device",
-                        "gpu",
-                        "--t-star",
-                        "0.02",
-                        "--threads",
-                        "1"));
+        run(0, benchArgs("device-parity", "--device", "gpu", "--t-star", "0.02", "--threads", "1"));
     }
 
     @Test

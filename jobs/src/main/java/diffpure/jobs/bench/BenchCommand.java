@@ -8,7 +8,13 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks that produce the BENCHMARKS.md figures.",
-        subcommands = {SpeedBench.class, MemoryBench.class, MemorySweep.class, NoiseBench.class, DeviceParity.class})
+        subcommands = {
+            SpeedBench.class,
+            MemoryBench.class,
+            MemorySweep.class,
+            NoiseBench.class,
+            DeviceParity.class
+        })
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
 /**
  * The same purifications and gradients on two devices (a GPU against the CPU): the noise is keyed,
  * so the two differ only by floating-point arithmetic. Prints the largest logit difference, the
- * share of equal predictions and each gradient mode's cosine and relative error, with the time
- * each device took, and exits 1 when a figure is outside its tolerance.
+ * share of equal predictions and each gradient mode's cosine and relative error, with the time each
+ * device took, and exits 1 when a figure is outside its tolerance.
  */
 @Command(
         name = "device-parity",
@@ -41,7 +41,7 @@ public final class DeviceParity implements Callable<Integer> {
             description = "device the results are checked against")
     String referenceDevice;
 
-    @Option(names = "--images", defaultValue = "16", description = "images compared")
+    @Option(names = "--n", defaultValue = "16", description = "images compared (the first N)")
     int images;
 
     @Option(names = "--eot", defaultValue = "2", description = "EOT copies per gradient")

@@ -34,10 +34,7 @@ public final class NoiseBench implements Callable<Integer> {
             description = "image shape C,H,W")
     long[] shape;
 
-    @Option(
-            names = "--rows",
-            defaultValue = "160",
-            description = "rows per chain (images x EOT)")
+    @Option(names = "--rows", defaultValue = "160", description = "rows per chain (images x EOT)")
     int rows;
 
     @Option(names = "--steps", defaultValue = "50", description = "chain steps timed")

@@ -12,9 +12,9 @@ import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
-import diffpure.noise.NoiseWorkers;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
+import diffpure.noise.NoiseWorkers;
 import diffpure.purify.DiffusionPurifier;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,13 +111,14 @@ public final class BatchRunner {
         long seed = c.run().seed();
         DefendedModel model =
                 new DefendedModel(
-                        purifier,
-                        clf,
-                        GradientModes.byName(c.attack().gradientMode()),
-                        c.attack().eot(),
-                        c.runtime().microBatchRows(),
-                        seed)
-                .withNoiseWorkers(NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
+                                purifier,
+                                clf,
+                                GradientModes.byName(c.attack().gradientMode()),
+                                c.attack().eot(),
+                                c.runtime().microBatchRows(),
+                                seed)
+                        .withNoiseWorkers(
+                                NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
         RobustnessEvaluator evaluator =
                 new RobustnessEvaluator(
                         model,
