@@ -19,6 +19,9 @@ def _add_common(p, repo_help):
     p.add_argument("--tolerance", type=float, default=1e-4,
                    help="largest eager-vs-exported difference accepted, relative to max(1, max |output|)")
     p.add_argument("--probe-tolerance", type=float, default=1e-3, help="the golden probe's relative tolerance")
+    p.add_argument("--compare-times", type=lambda v: [float(x) for x in v.split(",")],
+                   help="comma-separated diffusion times of the eager-vs-exported comparison rows (eps models; one "
+                        "row each; default 0.0015,0.1005,0.5005,0.9985)")
     p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     p.add_argument("--time", action="store_true",
                    help="also time one forward and one forward + input gradient at batch 1 on the exported model")
@@ -42,7 +45,8 @@ def main(argv=None):
     try:
         wrapper, spec = args.build(args)
         figures = common.export(wrapper, spec, args.out, tolerance=args.tolerance,
-                                probe_tolerance=args.probe_tolerance)
+                                probe_tolerance=args.probe_tolerance, compare_times=args.compare_times,
+                                release_eager=True)
         del wrapper
         loaded = figures.pop("loaded")
         figures.pop("compare_in")

@@ -266,15 +266,26 @@ def export_module(wrapper, spec, example):
         return torch.jit.trace(wrapper, example, check_trace=False)
 
 
+def release(module):
+    """Frees a module's weights (its tensors become empty): for exporting models of several GiB, whose eager copy
+    is not needed once the eager outputs are computed and the export is saved."""
+    for p in module.parameters():
+        p.data = torch.empty(0)
+    for b in module.buffers():
+        b.data = torch.empty(0)
+
+
 def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe_tolerance=1e-3, compare_seed=7,
-           log=print):
+           release_eager=False, log=print):
     """Exports wrapper to out_path and writes the manifest beside it.
 
     Steps: eager output on random inputs (one row per comparison time, a batch size other than the probe's, so
     that a trace that baked the batch size in is caught) and on the probe input; export; save; reload; exported
     output on the same inputs and on a single row; refuse when the largest absolute difference exceeds tolerance *
     max(1, max |eager|) or when the row computed alone differs from the same row in the batch (a classifier whose
-    output depends on batch composition). Returns a dict of the figures."""
+    output depends on batch composition). With release_eager the wrapper's weights are freed once the export is
+    saved (it is unusable afterwards), so that the eager and the reloaded copy are never in memory together.
+    Returns a dict of the figures."""
     wrapper.eval()
     for p in wrapper.parameters():
         p.requires_grad_(False)
@@ -299,6 +310,8 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     exported.save(out_path)
     del exported
+    if release_eager:
+        release(wrapper)
     log(f"{spec.method} and save done in {time.time() - started:.1f}s: {out_path}")
 
     loaded = torch.jit.load(out_path, map_location="cpu").eval()

@@ -8,6 +8,7 @@ import struct
 import sys
 import tempfile
 import textwrap
+import types
 import unittest
 
 import torch
@@ -15,7 +16,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
-from export import cli, common, probe  # noqa: E402
+from export import cli, common, probe, score_models  # noqa: E402
 from export.common import ExportError, Spec  # noqa: E402
 from export.wrappers import (  # noqa: E402
     CIFAR10_MEAN, CIFAR10_STD, ContinuousTimeEps, DiscreteStepEps, LogitPair, Normalized)
@@ -129,6 +130,38 @@ class WrapperTest(unittest.TestCase):
         torch.testing.assert_close(out[:, 1], -expected)
         # label 1 = attribute present: class 1 wins exactly when the net's logit is negative
         self.assertTrue(torch.equal(out.argmax(1) == 1, expected < 0))
+
+
+class CheckpointFreeTest(unittest.TestCase):
+    """guided-diffusion's AttentionBlock calls unet.checkpoint (an autograd Function trace cannot record)."""
+
+    def test_plain_call_replaces_checkpoint_during_the_call_only(self):
+        class Untraceable(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+        unet = types.SimpleNamespace()
+        unet.checkpoint = lambda func, inputs, params, flag: Untraceable.apply(*inputs)
+        original = unet.checkpoint
+
+        class Net(nn.Module):
+            def forward(self, x, steps):
+                return unet.checkpoint(lambda h: h * 2, (x,), [], True) + steps[:, None, None, None]
+
+        wrapped = score_models._CheckpointFree(Net(), unet)
+        x = torch.rand(2, 3, 4, 4)
+        steps = torch.tensor([1, 2])
+        torch.testing.assert_close(wrapped(x, steps), Net()(x, steps))
+        self.assertIs(unet.checkpoint, original)
+        traced = torch.jit.trace(DiscreteStepEps(wrapped, 1000), (x, torch.tensor([0.0015, 0.0025])))
+        torch.testing.assert_close(traced(x, torch.tensor([0.0035, 0.0045])), x * 2 + torch.tensor([3, 4])[:, None, None, None])
+
+    def test_release_frees_the_weights(self):
+        net = SmallBnClassifier()
+        common.release(net)
+        self.assertEqual(sum(p.numel() for p in net.parameters()), 0)
+        self.assertEqual(net.bn.running_mean.numel(), 0)
 
 
 class ProbeTest(unittest.TestCase):
