@@ -1,5 +1,6 @@
 """Command line: one sub-command per model family (tools/export_model.py --help lists them)."""
 import argparse
+import functools
 import json
 import sys
 
@@ -42,16 +43,17 @@ def main(argv=None):
         print("error: give either --checkpoint or --random-weights, not both", file=sys.stderr)
         return 2
     torch.set_num_threads(args.threads)
+    log = functools.partial(print, flush=True)  # progress of exports that take many minutes, even into a file
     try:
         wrapper, spec = args.build(args)
         figures = common.export(wrapper, spec, args.out, tolerance=args.tolerance,
                                 probe_tolerance=args.probe_tolerance, compare_times=args.compare_times,
-                                release_eager=True)
+                                release_eager=True, log=log)
         del wrapper
         loaded = figures.pop("loaded")
         figures.pop("compare_in")
         if args.time:
-            figures["forward_s"], figures["gradient_s"] = common.time_batch1(loaded, spec)
+            figures["forward_s"], figures["gradient_s"] = common.time_batch1(loaded, spec, log=log)
             figures["threads"] = torch.get_num_threads()
     except common.ExportError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -156,7 +156,8 @@ def build_guided(args):
         official = net(x, steps)
         plain = _CheckpointFree(net, unet)(x, steps)
     diff = float((official - plain).abs().max())
-    print(f"official checkpointed attention vs plain call, one row at step 150: max abs difference {diff:.3g}")
+    print(f"official checkpointed attention vs plain call, one row at step 150: max abs difference {diff:.3g}",
+          flush=True)
     if diff > args.tolerance * max(1.0, float(official.abs().max())):
         raise ExportError(f"replacing guided_diffusion's checkpoint changed the output by {diff:.3g}")
     return DiscreteStepEps(_CheckpointFree(net, unet), 1000, keep_channels=3), spec
