@@ -116,14 +116,13 @@ public final class ConfigLoader {
         for (String s : SECTIONS) {
             ours = ours.withValue(s, merged.getValue(s));
         }
-        // What decides the rows: not where they go, not the run's name, not the retry test hook,
-        // not how a report reads them.
+        // What decides the rows: not where they go, not the run's name, not how a report reads
+        // them.
         String hash =
                 sha256(
                         ours.withoutPath("report")
                                 .withoutPath("run.id")
                                 .withoutPath("run.output")
-                                .withoutPath("runtime.fail-first-attempt-of-partition")
                                 .root()
                                 .render(ConfigRenderOptions.concise()));
         Reader reader = new Reader(ours);
@@ -323,8 +322,7 @@ public final class ConfigLoader {
                             atLeast("runtime.torch-threads", 1),
                             atLeast("runtime.micro-batch-rows", 0),
                             string("runtime.model-cache-dir"),
-                            atLeast("runtime.noise-threads", -1),
-                            atLeast("runtime.fail-first-attempt-of-partition", -1));
+                            atLeast("runtime.noise-threads", -1));
             ExperimentConfig config =
                     new ExperimentConfig(
                             nonEmpty("experiment.name"),

@@ -14,9 +14,9 @@ import java.io.Serializable;
  * @param purify the defence
  * @param attack the attack setting
  * @param eval the voting protocol
- * @param runtime device, threads and test hooks
- * @param configHash sha256 of the rendered config without run.id, run.output and the test hook
- *     runtime.fail-first-attempt-of-partition (what decides the rows)
+ * @param runtime device, threads, micro-batches and the model cache
+ * @param configHash sha256 of the rendered config without run.id and run.output (what decides the
+ *     rows)
  */
 public record ExperimentConfig(
         String experiment,

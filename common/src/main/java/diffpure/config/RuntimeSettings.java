@@ -11,14 +11,11 @@ import java.io.Serializable;
  * @param modelCacheDir local directory remote models are copied to ("": java.io.tmpdir)
  * @param noiseThreads host threads that draw the next step's noise during a model call (-1: auto,
  *     up to 4 on a GPU and none on a CPU; 0: none)
- * @param failFirstAttemptOfPartition test hook: the first attempt of this partition of every chunk
- *     throws (-1: never), to check that retries reproduce the same rows
  */
 public record RuntimeSettings(
         String device,
         int torchThreads,
         int microBatchRows,
         String modelCacheDir,
-        int noiseThreads,
-        int failFirstAttemptOfPartition)
+        int noiseThreads)
         implements Serializable {}

@@ -18,17 +18,27 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.Row;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * The executor side of a run: a small serializable spec (the typed config, the provenance and a
- * progress counter) and the function that turns one planned partition into rows.
+ * The executor side of a run: a small serializable spec (the typed config, the provenance, the
+ * counters the driver reads) and the function that turns one planned partition into rows.
  *
  * @param config the experiment
  * @param provenance fixed on the driver
- * @param done samples finished (the driver's progress line reads it)
+ * @param done samples finished, added per batch (the driver's progress line reads it, also from
+ *     running tasks through executor heartbeats)
+ * @param modelLoads per task, "executor pid eps-loads classifier-loads" of the JVM that ran it: how
+ *     the driver learns that each executor JVM loaded each model once
+ * @param hook test hook called before each partition ({@link PartitionHook#NONE} in production)
  */
-public record EvalTask(ExperimentConfig config, Provenance provenance, LongAccumulator done)
+public record EvalTask(
+        ExperimentConfig config,
+        Provenance provenance,
+        LongAccumulator done,
+        CollectionAccumulator<String> modelLoads,
+        PartitionHook hook)
         implements FlatMapFunction<Iterator<PartitionWork>, Row> {
     private static final long serialVersionUID = 1L;
     private static final ConcurrentMap<Object, ImageDataset> DATA = new ConcurrentHashMap<>();
@@ -40,14 +50,8 @@ public record EvalTask(ExperimentConfig config, Provenance provenance, LongAccum
         List<Row> rows = new ArrayList<>();
         while (it.hasNext()) {
             PartitionWork w = it.next();
-            if (config.runtime().failFirstAttemptOfPartition() == w.partition() && attempt == 0) {
-                throw new IllegalStateException(
-                        "injected failure (runtime.fail-first-attempt-of-partition = "
-                                + w.partition()
-                                + ") in chunk "
-                                + w.chunk()
-                                + ", attempt "
-                                + attempt);
+            if (hook != null) {
+                hook.before(w, attempt);
             }
             rows.addAll(run(w, attempt));
         }
@@ -62,6 +66,17 @@ public record EvalTask(ExperimentConfig config, Provenance provenance, LongAccum
         String cache = config.runtime().modelCacheDir();
         PtScoreModel eps = ModelCache.eps(config.models().eps(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
+        if (modelLoads != null) {
+            String executor = SparkEnv.get() == null ? "in-process" : SparkEnv.get().executorId();
+            modelLoads.add(
+                    executor
+                            + " "
+                            + ProcessHandle.current().pid()
+                            + " "
+                            + ModelCache.loads(config.models().eps(), device)
+                            + " "
+                            + ModelCache.loads(config.models().classifier(), device));
+        }
         ImageDataset data = DATA.computeIfAbsent(config.data(), k -> config.data().open(conf));
         int steps = config.purify().spec().chain(eps.manifest().schedule()).length();
         SparkEnv env = SparkEnv.get();

@@ -7,35 +7,41 @@ import diffpure.torch.Devices;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * The driver of an evaluation run. It plans the run (sample ids and labels only), then runs it
- * chunk by chunk: each chunk is one Spark job whose rows are written with dynamic partition
- * overwrite of (run_id, chunk), checked for count, and only then marked done in {@code
- * _progress/<run id>/}. A rerun of the same run id skips the chunks marked done and overwrites any
- * chunk written but not marked, so nothing is lost or duplicated; a rerun with another config hash
- * or another model is refused.
+ * The driver of an evaluation run. It plans the run (sample ids and labels only), then runs its
+ * chunks as concurrent Spark jobs: each chunk's rows are written by a {@link TableCommitter}
+ * (replacing any earlier rows of that (run_id, chunk)), checked for count, and only then marked
+ * done ({@link ChunkMarkers}). A rerun of the same run id skips the chunks marked done and
+ * overwrites any chunk written but not marked, so nothing is lost or duplicated; a rerun with
+ * another config hash or another model is refused.
  */
 public final class EvaluationJob {
     /** The runs table's schema; run_id is its partition column. */
@@ -70,12 +76,27 @@ public final class EvaluationJob {
      * @param stopAfterChunks stop after running this many chunks (-1: all), as a killed run would
      * @param progressSeconds seconds between progress lines
      * @param log where progress goes
+     * @param hook called on the executors before each partition (tests inject failures with it)
      */
     public record Options(
-            String gitSha, int stopAfterChunks, int progressSeconds, PrintStream log) {
+            String gitSha,
+            int stopAfterChunks,
+            int progressSeconds,
+            PrintStream log,
+            PartitionHook hook) {
+        /** Options without a hook. */
+        public Options(String gitSha, int stopAfterChunks, int progressSeconds, PrintStream log) {
+            this(gitSha, stopAfterChunks, progressSeconds, log, PartitionHook.NONE);
+        }
+
         /** Run everything, progress every 10 s to stdout. */
         public static Options defaults(String gitSha) {
             return new Options(gitSha, -1, 10, System.out);
+        }
+
+        /** These options with a hook. */
+        public Options withHook(PartitionHook h) {
+            return new Options(gitSha, stopAfterChunks, progressSeconds, log, h);
         }
     }
 
@@ -88,6 +109,10 @@ public final class EvaluationJob {
      * @param chunksRun chunks computed by this call
      * @param chunksSkipped chunks already done by an earlier call
      * @param complete whether every chunk is done
+     * @param modelLoads per executor JVM that ran a task, how often it loaded each model
+     * @param slotUtilisation busy over available slot-seconds of this call's tasks (NaN: none ran)
+     * @param failedTasks task attempts that failed (lost executors included)
+     * @param retriedTasks task attempts after a first one
      */
     public record Outcome(
             String runId,
@@ -95,7 +120,22 @@ public final class EvaluationJob {
             String runsPath,
             int chunksRun,
             int chunksSkipped,
-            boolean complete) {}
+            boolean complete,
+            List<ExecutorLoads> modelLoads,
+            double slotUtilisation,
+            int failedTasks,
+            int retriedTasks) {}
+
+    /**
+     * How often one executor JVM had loaded the models when it last reported (once each, when the
+     * per-JVM cache works).
+     *
+     * @param executor Spark executor id
+     * @param pid the JVM's process id
+     * @param eps score model loads
+     * @param classifier classifier loads
+     */
+    public record ExecutorLoads(String executor, long pid, int eps, int classifier) {}
 
     /** The samples table under an output directory. */
     public static String samplesPath(String output) {
@@ -113,11 +153,18 @@ public final class EvaluationJob {
         return RunPlan.of(c, data);
     }
 
-    /** Runs (or resumes) an experiment. */
+    /**
+     * Runs (or resumes) an experiment. The chunks not yet done are submitted as concurrent Spark
+     * jobs from a small driver thread pool, in chunk order, enough of them that every task slot has
+     * work: with S slots and P planned partitions left, min(S, P) tasks run at once and a slow task
+     * holds back only its own chunk's commit. Each chunk is committed on its own (written, counted,
+     * marked) as soon as its job ends; the first failure cancels the others.
+     */
     public static Outcome run(SparkSession spark, ConfigLoader.Loaded loaded, Options o) {
         ExperimentConfig c = loaded.config();
         String runId = c.runId();
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        SparkContext sc = spark.sparkContext();
+        Configuration conf = sc.hadoopConfiguration();
         ImageDataset data = c.data().open(conf);
         RunPlan plan = RunPlan.of(c, data);
         String[] eps = ModelCache.manifestOf(c.models().eps(), conf);
@@ -134,7 +181,8 @@ public final class EvaluationJob {
                         data.source());
         String samples = samplesPath(c.run().output());
         String runs = runsPath(c.run().output());
-        Path progress = new Path(c.run().output().replaceAll("/+$", "") + "/_progress/" + runId);
+        TableCommitter tables = TableCommitter.of(spark, samples, runs);
+        ChunkMarkers markers = new ChunkMarkers(c.run().output(), runId, conf);
         Timestamp started = new Timestamp(System.currentTimeMillis());
         Row previous = previousRun(spark, runs, runId);
         if (previous != null) {
@@ -142,15 +190,18 @@ public final class EvaluationJob {
             started = previous.getAs("started");
         }
         int total = plan.chunks().size();
-        FileSystem fs = fileSystem(progress, conf);
-        int doneBefore = 0;
+        List<Integer> todo = new ArrayList<>();
         long samplesBefore = 0;
         for (int k = 0; k < total; k++) {
-            if (exists(fs, marker(progress, k))) {
-                doneBefore++;
-                samplesBefore +=
-                        plan.chunks().get(k).stream().mapToLong(p -> p.samples().size()).sum();
+            if (markers.isDone(k)) {
+                samplesBefore += chunkSamples(plan, k);
+            } else {
+                todo.add(k);
             }
+        }
+        int doneBefore = total - todo.size();
+        if (o.stopAfterChunks() >= 0 && todo.size() > o.stopAfterChunks()) {
+            todo = todo.subList(0, o.stopAfterChunks());
         }
         o.log()
                 .printf(
@@ -161,89 +212,37 @@ public final class EvaluationJob {
                         total,
                         doneBefore,
                         previous == null ? "new run" : "resuming");
-        writeRun(spark, runs, loaded, prov, plan, doneBefore, "running", started, null);
-        LongAccumulator done = spark.sparkContext().longAccumulator("diffpure samples done");
-        EvalTask task = new EvalTask(c, prov, done);
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Progress meter = new Progress(plan.samples(), samplesBefore, done, o.log());
+        writeRun(spark, tables, loaded, prov, plan, doneBefore, "running", started, null);
+        LongAccumulator done = sc.longAccumulator("diffpure samples done");
+        CollectionAccumulator<String> loads = sc.collectionAccumulator("diffpure model loads");
+        EvalTask task = new EvalTask(c, prov, done, loads, o.hook());
+        String group = "diffpure-" + runId + "-" + UUID.randomUUID();
+        RunMonitor monitor =
+                new RunMonitor(sc, group, done, plan.samples(), samplesBefore, o.log());
+        sc.addSparkListener(monitor);
         ScheduledExecutorService ticker =
-                Executors.newSingleThreadScheduledExecutor(
-                        r -> {
-                            Thread t = new Thread(r, "diffpure-progress");
-                            t.setDaemon(true);
-                            return t;
-                        });
+                Executors.newSingleThreadScheduledExecutor(daemon("diffpure-progress"));
         ticker.scheduleAtFixedRate(
-                meter::print, o.progressSeconds(), o.progressSeconds(), TimeUnit.SECONDS);
-        int ran = 0;
-        int doneNow = doneBefore;
+                monitor::print, o.progressSeconds(), o.progressSeconds(), TimeUnit.SECONDS);
+        int ran;
         try {
-            for (int k = 0; k < total; k++) {
-                if (exists(fs, marker(progress, k))) {
-                    continue;
-                }
-                if (o.stopAfterChunks() >= 0 && ran >= o.stopAfterChunks()) {
-                    break;
-                }
-                List<PartitionWork> parts = plan.chunks().get(k);
-                spark.sparkContext()
-                        .setJobDescription("diffpure " + runId + " chunk " + k + "/" + total);
-                // One element per slice: partition p of the RDD is planned partition p.
-                JavaRDD<Row> rows = jsc.parallelize(parts, parts.size()).mapPartitions(task);
-                Dataset<Row> df = spark.createDataFrame(rows, SampleRows.SCHEMA);
-                if (pathOutputCommitter(spark)) {
-                    // The S3A committers (spark-hadoop-cloud) refuse dynamic partition overwrite;
-                    // overwriting
-                    // the one partition directory by path is the same commit for a single (run_id,
-                    // chunk).
-                    df.drop("run_id", "chunk")
-                            .write()
-                            .mode(SaveMode.Overwrite)
-                            .parquet(samples + "/run_id=" + runId + "/chunk=" + k);
-                } else {
-                    df.write()
-                            .mode(SaveMode.Overwrite)
-                            .option("partitionOverwriteMode", "dynamic")
-                            .partitionBy("run_id", "chunk")
-                            .parquet(samples);
-                }
-                long planned = parts.stream().mapToLong(p -> p.samples().size()).sum();
-                long written =
-                        spark.read()
-                                .parquet(samples)
-                                .where(
-                                        "run_id = '"
-                                                + runId.replace("'", "''")
-                                                + "' AND chunk = "
-                                                + k)
-                                .count();
-                if (written != planned) {
-                    throw new IllegalStateException(
-                            "chunk "
-                                    + k
-                                    + " of run "
-                                    + runId
-                                    + ": "
-                                    + written
-                                    + " rows in "
-                                    + samples
-                                    + " but "
-                                    + planned
-                                    + " planned");
-                }
-                mark(fs, marker(progress, k), written);
-                ran++;
-                doneNow++;
-                meter.print();
-            }
+            ran =
+                    runChunks(
+                            spark,
+                            new ChunkRunner(spark, plan, task, tables, markers, runId, group),
+                            todo,
+                            inFlight(spark, plan),
+                            group,
+                            monitor);
         } finally {
             ticker.shutdownNow();
-            spark.sparkContext().setJobDescription(null);
+            sc.removeSparkListener(monitor);
         }
+        int doneNow = doneBefore + ran;
         boolean complete = doneNow == total;
         writeRun(
                 spark,
-                runs,
+                tables,
                 loaded,
                 prov,
                 plan,
@@ -251,24 +250,210 @@ public final class EvaluationJob {
                 complete ? "done" : "incomplete",
                 started,
                 new Timestamp(System.currentTimeMillis()));
+        RunMonitor.Utilisation u = monitor.utilisation();
+        List<ExecutorLoads> perJvm = loadsPerJvm(loads.value());
         o.log()
                 .printf(
                         Locale.ROOT,
-                        "run %s: %s, %d chunks computed now, %d before; tables %s and %s%n",
+                        "run %s: %s, %d chunks computed now, %d before; slot utilisation %s;"
+                                + " %d failed and %d retried task attempts; models loaded %s;"
+                                + " tables %s and %s%n",
                         runId,
                         complete ? "complete" : "incomplete",
                         ran,
                         doneBefore,
+                        u == null
+                                ? "-"
+                                : String.format(
+                                        Locale.ROOT,
+                                        "%.2f (%.1f busy of %.1f slot-s over %.1f s)",
+                                        u.ratio(),
+                                        u.busySlotSeconds(),
+                                        u.availableSlotSeconds(),
+                                        u.windowSeconds()),
+                        monitor.failedTasks(),
+                        monitor.retriedTasks(),
+                        describe(perJvm),
                         samples,
                         runs);
-        return new Outcome(runId, samples, runs, ran, doneBefore, complete);
+        return new Outcome(
+                runId,
+                samples,
+                runs,
+                ran,
+                doneBefore,
+                complete,
+                perJvm,
+                u == null ? Double.NaN : u.ratio(),
+                monitor.failedTasks(),
+                monitor.retriedTasks());
     }
 
-    /** Whether Spark commits through Hadoop's PathOutputCommitter (the S3A committers). */
-    static boolean pathOutputCommitter(SparkSession spark) {
-        // getOption: get(key, "") would validate "" as a class name.
-        scala.Option<String> c = spark.conf().getOption("spark.sql.sources.commitProtocolClass");
-        return c.isDefined() && c.get().endsWith("PathOutputCommitProtocol");
+    /**
+     * Chunk jobs to keep in flight: enough that their tasks cover every slot while one chunk
+     * commits, plus one.
+     */
+    static int inFlight(SparkSession spark, RunPlan plan) {
+        int slots =
+                Math.max(
+                        1,
+                        spark.sparkContext().defaultParallelism()
+                                / spark.sparkContext().conf().getInt("spark.task.cpus", 1));
+        int perChunk = Math.max(1, plan.chunks().stream().mapToInt(List::size).max().orElse(1));
+        return (slots + perChunk - 1) / perChunk + 1;
+    }
+
+    /** Runs the chunks with at most inFlight chunk jobs at once; returns how many committed. */
+    private static int runChunks(
+            SparkSession spark,
+            ChunkRunner runner,
+            List<Integer> todo,
+            int inFlight,
+            String group,
+            RunMonitor monitor) {
+        if (todo.isEmpty()) {
+            return 0;
+        }
+        ExecutorService pool =
+                Executors.newFixedThreadPool(
+                        Math.min(inFlight, todo.size()), daemon("diffpure-chunks"));
+        CompletionService<Integer> cs = new ExecutorCompletionService<>(pool);
+        for (int k : todo) {
+            cs.submit(
+                    () -> {
+                        runner.run(k);
+                        return k;
+                    });
+        }
+        int ran = 0;
+        try {
+            for (int i = 0; i < todo.size(); i++) {
+                try {
+                    cs.take().get();
+                    ran++;
+                    monitor.print();
+                } catch (ExecutionException e) {
+                    // Fail fast: the other chunks' jobs stop; their chunks stay unmarked.
+                    spark.sparkContext().cancelJobGroup(group);
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (cause instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException(cause);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            spark.sparkContext().cancelJobGroup(group);
+            throw new IllegalStateException("interrupted while chunks ran", e);
+        } finally {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return ran;
+    }
+
+    /** One chunk's job and its commit: write, count, mark. */
+    private record ChunkRunner(
+            SparkSession spark,
+            RunPlan plan,
+            EvalTask task,
+            TableCommitter tables,
+            ChunkMarkers markers,
+            String runId,
+            String group) {
+        void run(int k) {
+            SparkContext sc = spark.sparkContext();
+            sc.setJobGroup(
+                    group, "diffpure " + runId + " chunk " + k + "/" + plan.chunks().size(), true);
+            List<PartitionWork> parts = plan.chunks().get(k);
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+            // One element per slice: partition p of the RDD is planned partition p.
+            JavaRDD<Row> rows = jsc.parallelize(parts, parts.size()).mapPartitions(task);
+            tables.writeChunk(spark.createDataFrame(rows, SampleRows.SCHEMA), runId, k);
+            long planned = chunkSamples(plan, k);
+            // Count the chunk's own directory: other chunks may be committing beside it.
+            String dir = tables.chunkPath(runId, k);
+            long written = spark.read().schema(chunkSchema()).parquet(dir).count();
+            if (written != planned) {
+                throw new IllegalStateException(
+                        "chunk "
+                                + k
+                                + " of run "
+                                + runId
+                                + ": "
+                                + written
+                                + " rows in "
+                                + dir
+                                + " but "
+                                + planned
+                                + " planned");
+            }
+            markers.markDone(k, written);
+        }
+    }
+
+    private static StructType chunkSchema() {
+        StructType s = new StructType();
+        for (var f : SampleRows.SCHEMA.fields()) {
+            if (!f.name().equals("run_id") && !f.name().equals("chunk")) {
+                s = s.add(f);
+            }
+        }
+        return s;
+    }
+
+    private static long chunkSamples(RunPlan plan, int k) {
+        return plan.chunks().get(k).stream().mapToLong(p -> p.samples().size()).sum();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The last report of each JVM (highest counts: loads only grow within a JVM). */
+    static List<ExecutorLoads> loadsPerJvm(List<String> reports) {
+        Map<Long, ExecutorLoads> byPid = new TreeMap<>();
+        for (String r : reports) {
+            String[] f = r.split(" ");
+            ExecutorLoads l =
+                    new ExecutorLoads(
+                            f[0],
+                            Long.parseLong(f[1]),
+                            Integer.parseInt(f[2]),
+                            Integer.parseInt(f[3]));
+            byPid.merge(
+                    l.pid(),
+                    l,
+                    (a, b) ->
+                            new ExecutorLoads(
+                                    a.executor(),
+                                    a.pid(),
+                                    Math.max(a.eps(), b.eps()),
+                                    Math.max(a.classifier(), b.classifier())));
+        }
+        return List.copyOf(byPid.values());
+    }
+
+    private static String describe(List<ExecutorLoads> perJvm) {
+        if (perJvm.isEmpty()) {
+            return "by no task";
+        }
+        boolean once = perJvm.stream().allMatch(l -> l.eps() == 1 && l.classifier() == 1);
+        return once
+                ? "once in each of " + perJvm.size() + " executor JVMs"
+                : "more than once in an executor JVM: " + perJvm;
     }
 
     private static Row previousRun(SparkSession spark, String runs, String runId) {
@@ -322,7 +507,7 @@ public final class EvaluationJob {
 
     private static void writeRun(
             SparkSession spark,
-            String runs,
+            TableCommitter tables,
             ConfigLoader.Loaded loaded,
             Provenance p,
             RunPlan plan,
@@ -352,19 +537,7 @@ public final class EvaluationJob {
                         started,
                         ended,
                         SampleRows.SCHEMA_VERSION);
-        Dataset<Row> df = spark.createDataFrame(List.of(row), RUNS_SCHEMA).coalesce(1);
-        if (pathOutputCommitter(spark)) {
-            df.drop("run_id")
-                    .write()
-                    .mode(SaveMode.Overwrite)
-                    .parquet(runs + "/run_id=" + p.runId());
-        } else {
-            df.write()
-                    .mode(SaveMode.Overwrite)
-                    .option("partitionOverwriteMode", "dynamic")
-                    .partitionBy("run_id")
-                    .parquet(runs);
-        }
+        tables.writeRun(spark.createDataFrame(List.of(row), RUNS_SCHEMA).coalesce(1), p.runId());
     }
 
     private static String versions(SparkSession spark) {
@@ -394,10 +567,6 @@ public final class EvaluationJob {
                 + spark.sparkContext().defaultParallelism();
     }
 
-    static Path marker(Path progress, int chunk) {
-        return new Path(progress, String.format(Locale.ROOT, "chunk-%05d.done", chunk));
-    }
-
     private static FileSystem fileSystem(Path p, Configuration conf) {
         try {
             return p.getFileSystem(conf);
@@ -411,14 +580,6 @@ public final class EvaluationJob {
             return fs.exists(p);
         } catch (IOException e) {
             throw new UncheckedIOException("checking " + p + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void mark(FileSystem fs, Path p, long rows) {
-        try (FSDataOutputStream out = fs.create(p, true)) {
-            out.write((rows + " rows\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("marking " + p + " done: " + e.getMessage(), e);
         }
     }
 }

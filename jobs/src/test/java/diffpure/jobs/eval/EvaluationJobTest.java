@@ -177,13 +177,16 @@ class EvaluationJobTest {
 
     @Test
     void aRetriedTaskGivesTheSameRows() {
-        ConfigLoader.Loaded cfg =
-                TinyRuns.config(tmp.resolve("retry"), "runtime.fail-first-attempt-of-partition=1");
+        ConfigLoader.Loaded cfg = TinyRuns.config(tmp.resolve("retry"));
         EvaluationJob.Outcome o =
                 EvaluationJob.run(
-                        spark, cfg, new EvaluationJob.Options("test", -1, 60, System.out));
-        assertEquals(
-                baseline.config().runId(), o.runId(), "the hook is not part of the config hash");
+                        spark,
+                        cfg,
+                        new EvaluationJob.Options("test", -1, 60, System.out)
+                                .withHook(TinyRuns.failFirstAttemptOf(1)));
+        // Only chunk 0 has a partition 1: one failed attempt, one retry.
+        assertEquals(1, o.failedTasks());
+        assertEquals(1, o.retriedTasks());
         Dataset<Row> d = rows(o.samplesPath(), o.runId());
         // Partition 1 (only chunk 0 has one) failed once and was retried; the others ran once.
         assertEquals(2, d.where("partition = 1").count());

@@ -19,9 +19,14 @@ final class TinyRuns {
 
     /** 6 demo samples in chunks of 4, partitions of 2, batches of 2, plus the given overrides. */
     static ConfigLoader.Loaded config(Path output, String... overrides) {
+        return ConfigLoader.load(null, settings(output, overrides), Map.of(), new Properties());
+    }
+
+    /** The settings of {@link #config}, as KEY=VALUE lines (what --set takes). */
+    static List<String> settings(Path output, String... overrides) {
         List<String> all = overrides(output);
         all.addAll(Arrays.asList(overrides));
-        return ConfigLoader.load(null, all, Map.of(), new Properties());
+        return all;
     }
 
     /** The tiny experiment's settings as key=value pairs. */
@@ -54,6 +59,21 @@ final class TinyRuns {
                                 "runtime.device=cpu",
                                 "runtime.torch-threads=1"));
         return all;
+    }
+
+    /** A hook that fails the first attempt of this partition number in every chunk. */
+    static PartitionHook failFirstAttemptOf(int partition) {
+        return (w, attempt) -> {
+            if (w.partition() == partition && attempt == 0) {
+                throw new IllegalStateException(
+                        "injected failure of partition "
+                                + partition
+                                + " in chunk "
+                                + w.chunk()
+                                + ", attempt "
+                                + attempt);
+            }
+        };
     }
 
     /** The shared session: 2 cores, each task may fail once (local[N, maxFailures]). */
