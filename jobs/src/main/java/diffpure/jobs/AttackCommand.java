@@ -184,6 +184,18 @@ public final class AttackCommand implements Callable<Integer> {
                         robust += cleanPred[i] == y[i] && advPred[i] == y[i] ? 1 : 0;
                     }
                 }
+                // Progress per batch: images done, rate, ETA, robust so far.
+                int done = Math.min(count, from + batch);
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(
+                        Locale.ROOT,
+                        "progress: %d/%d images, %.2f images/s, ETA %.0f s, robust so far %d/%d%n",
+                        done,
+                        count,
+                        done / elapsed,
+                        (count - done) / (done / elapsed),
+                        robust,
+                        done);
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             System.out.printf(

@@ -139,6 +139,9 @@ class PurifyCommandTest {
                 Double.parseDouble(out.replaceAll("(?s).*robust accuracy ([0-9.]+).*", "$1"));
         assertTrue(clean >= 0.8, out);
         assertTrue(robust <= 0.1, out);
+        // Progress after each batch of 8.
+        assertTrue(out.contains("progress: 8/16 images"), out);
+        assertTrue(out.contains("progress: 16/16 images"), out);
         assertTrue(
                 run(2, commandArgs("attack", "--epsilon", "x"))
                         .contains("--epsilon must be a number"));

@@ -3,7 +3,7 @@ package diffpure.jobs.bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code diffpure bench <speed|memory|memory-sweep|noise|device-parity>}. */
+/** {@code diffpure bench <speed|memory|memory-sweep|noise|device-parity|long-run>}. */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
             MemoryBench.class,
             MemorySweep.class,
             NoiseBench.class,
-            DeviceParity.class
+            DeviceParity.class,
+            LongRunBench.class
         })
 public final class BenchCommand implements Runnable {
     @Override

@@ -27,6 +27,11 @@ final class ChunkMarkers {
         }
     }
 
+    /** The directory of the markers. */
+    Path dir() {
+        return dir;
+    }
+
     /** The marker of a chunk. */
     Path marker(int chunk) {
         return new Path(dir, String.format(Locale.ROOT, "chunk-%05d.done", chunk));

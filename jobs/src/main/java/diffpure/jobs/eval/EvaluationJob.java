@@ -289,18 +289,37 @@ public final class EvaluationJob {
                 monitor.retriedTasks());
     }
 
+    /** Spark setting: chunk jobs in flight at once (default: enough to fill every slot). */
+    public static final String CHUNKS_IN_FLIGHT = "spark.diffpure.chunksInFlight";
+
     /**
-     * Chunk jobs to keep in flight: enough that their tasks cover every slot while one chunk
-     * commits, plus one.
+     * Chunk jobs to keep in flight: {@link #CHUNKS_IN_FLIGHT} when set (1 runs chunks one after
+     * another, as before), else enough that their tasks cover every slot twice over, so that slots
+     * stay busy while chunks commit, plus one.
      */
     static int inFlight(SparkSession spark, RunPlan plan) {
+        String set = spark.conf().get(CHUNKS_IN_FLIGHT, "");
+        if (!set.isBlank()) {
+            try {
+                int n = Integer.parseInt(set.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(
+                    CHUNKS_IN_FLIGHT + " must be an integer >= 1, found '" + set + "'");
+        }
         int slots =
                 Math.max(
                         1,
                         spark.sparkContext().defaultParallelism()
                                 / spark.sparkContext().conf().getInt("spark.task.cpus", 1));
         int perChunk = Math.max(1, plan.chunks().stream().mapToInt(List::size).max().orElse(1));
-        return (slots + perChunk - 1) / perChunk + 1;
+        // Twice the slots: a chunk's commit (write, count, mark) leaves its slots to the next
+        // chunks' queued tasks instead of idle.
+        return (2 * slots + perChunk - 1) / perChunk + 1;
     }
 
     /** Runs the chunks with at most inFlight chunk jobs at once; returns how many committed. */
@@ -335,14 +354,21 @@ public final class EvaluationJob {
                 } catch (ExecutionException e) {
                     // Fail fast: the other chunks' jobs stop; their chunks stay unmarked.
                     spark.sparkContext().cancelJobGroup(group);
-                    Throwable cause = e.getCause();
-                    if (cause instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    if (cause instanceof Error err) {
+                    if (e.getCause() instanceof Error err) {
                         throw err;
                     }
-                    throw new IllegalStateException(cause);
+                    throw new IllegalStateException(
+                            "run "
+                                    + runner.runId()
+                                    + " stopped: "
+                                    + e.getCause().getMessage()
+                                    + "; "
+                                    + ran
+                                    + " chunks were committed by this call, the others are"
+                                    + " not marked done ("
+                                    + runner.markers().dir()
+                                    + "); run the same command again to resume",
+                            e.getCause());
                 }
             }
         } catch (InterruptedException e) {
@@ -370,6 +396,14 @@ public final class EvaluationJob {
             String runId,
             String group) {
         void run(int k) {
+            try {
+                commit(k);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("chunk " + k + " failed: " + e.getMessage(), e);
+            }
+        }
+
+        private void commit(int k) {
             SparkContext sc = spark.sparkContext();
             sc.setJobGroup(
                     group, "diffpure " + runId + " chunk " + k + "/" + plan.chunks().size(), true);

@@ -5,6 +5,7 @@ import diffpure.config.ConfigLoader;
 import diffpure.model.ModelException;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
+import diffpure.model.PtTorchScript;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,8 +23,9 @@ import org.apache.hadoop.fs.FileSystem;
 /**
  * Models loaded once per JVM, keyed by model URI and device: an executor runs several tasks at once
  * and many tasks over a run, and loading (sha256, golden probe) costs seconds. Remote models
- * (s3a://, hdfs://) are first copied with their manifest to a local directory, once per JVM; the
- * load then checks the copy's sha256 against the manifest. Loaded models live as long as the JVM.
+ * (s3a://, hdfs://) are first copied with their manifest to a local directory, once per JVM, and
+ * reused from there only while their sha256 matches the manifest; the load checks it again. Loaded
+ * models live as long as the JVM.
  */
 public final class ModelCache {
     private static final ConcurrentMap<String, PtScoreModel> EPS = new ConcurrentHashMap<>();
@@ -61,8 +63,13 @@ public final class ModelCache {
     }
 
     /**
-     * A local path for a model URI: local paths as they are, remote ones copied (with the manifest
-     * beside them, .json else .conf) into cacheDir/&lt;hash of the URI&gt;/ unless already there.
+     * A local path for a model URI: local paths as they are; remote ones copied, with the manifest
+     * beside them (.json, else .conf), into cacheDir/&lt;hash of the URI&gt;/. A copy already there
+     * is reused only when its sha256 matches the remote manifest's (a remote model replaced by
+     * another of the same size is copied again); copies go to a temporary name, are checked against
+     * the manifest and then renamed, so a concurrent task never reads a half-written file.
+     *
+     * @throws ModelException when the remote model does not match its own manifest
      */
     public static Path localize(String uri, String cacheDir, Configuration conf) {
         URI u = URI.create(uri.replace(" ", "%20"));
@@ -81,26 +88,71 @@ public final class ModelCache {
             Files.createDirectories(dir);
             org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
             FileSystem fs = remote.getFileSystem(conf);
-            boolean manifest = false;
+            org.apache.hadoop.fs.Path manifest = null;
             for (String ext : new String[] {".json", ".conf"}) {
                 org.apache.hadoop.fs.Path m =
                         new org.apache.hadoop.fs.Path(remote.getParent(), base + ext);
                 if (fs.exists(m)) {
-                    copy(fs, m, dir.resolve(base + ext));
-                    manifest = true;
+                    manifest = m;
                     break;
                 }
             }
-            if (!manifest) {
+            if (manifest == null) {
                 throw new ModelException(
                         Paths.get(name), "no manifest (" + base + ".json or .conf) beside " + uri);
             }
-            copy(fs, remote, local);
+            Path localManifest = dir.resolve(manifest.getName());
+            String expected = sha256Of(copy(fs, manifest, localManifest, null));
+            if (Files.exists(local) && PtTorchScript.sha256(local).equals(expected)) {
+                return local;
+            }
+            copy(fs, remote, local, expected);
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "copying model " + uri + " to " + dir + ": " + e.getMessage(), e);
         }
         return local;
+    }
+
+    /** The sha256 a manifest file declares. */
+    private static String sha256Of(Path manifest) throws IOException {
+        return com.typesafe.config.ConfigFactory.parseString(
+                        Files.readString(manifest, java.nio.charset.StandardCharsets.UTF_8))
+                .getString("sha256");
+    }
+
+    /**
+     * Copies a remote file to a temporary name beside to, checks its sha256 when one is expected,
+     * then renames it to to (atomically: tasks of other JVMs on the host may race).
+     */
+    private static Path copy(
+            FileSystem fs, org.apache.hadoop.fs.Path from, Path to, String expectedSha256)
+            throws IOException {
+        Path tmp = Files.createTempFile(to.getParent(), to.getFileName().toString(), ".part");
+        try {
+            try (InputStream in = fs.open(from)) {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (expectedSha256 != null) {
+                String got = PtTorchScript.sha256(tmp);
+                if (!got.equals(expectedSha256)) {
+                    throw new ModelException(
+                            Paths.get(from.getName()),
+                            "sha256 of "
+                                    + from
+                                    + " is "
+                                    + got
+                                    + " but its manifest says "
+                                    + expectedSha256
+                                    + "; the model and its manifest do not belong together");
+                }
+            }
+            Files.move(
+                    tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return to;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /**
@@ -139,18 +191,5 @@ public final class ModelCache {
             throw new UncheckedIOException(
                     "reading the manifest of " + uri + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void copy(FileSystem fs, org.apache.hadoop.fs.Path from, Path to)
-            throws IOException {
-        if (Files.exists(to) && Files.size(to) == fs.getFileStatus(from).getLen()) {
-            return;
-        }
-        // Copy to a temporary name, then rename: tasks of another JVM on the host may race.
-        Path tmp = Files.createTempFile(to.getParent(), to.getFileName().toString(), ".part");
-        try (InputStream in = fs.open(from)) {
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-        }
-        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -6,6 +6,8 @@ import diffpure.eval.SampleOutcome;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -28,15 +30,69 @@ public final class ResultTables {
         spark.read().parquet(EvaluationJob.runsPath(output)).createOrReplaceTempView("runs");
     }
 
+    /**
+     * The columns the summary reads: ids, labels, votes and the during-attack counts, never the
+     * perturbations (at ImageNet size those are gigabytes on the driver).
+     */
+    static final List<String> SUMMARY_COLUMNS =
+            List.of(
+                    "sample_id",
+                    "label",
+                    "clean_votes",
+                    "adversarial_votes",
+                    "during_attack_evaluations",
+                    "during_attack_fooled",
+                    "clean_during_evaluations",
+                    "clean_during_fooled");
+
     /** The summary of one run. */
     public static RunSummary summarize(SparkSession spark, String samplesPath, String runId) {
-        var rows = spark.read().parquet(samplesPath).where(functions.col("run_id").equalTo(runId));
         List<SampleOutcome> ok =
-                rows.where("error IS NULL").orderBy("sample_id").collectAsList().stream()
-                        .map(SampleRows::toOutcome)
+                summaryRows(spark, samplesPath, runId).collectAsList().stream()
+                        .map(ResultTables::votesOnly)
                         .toList();
-        long errors = rows.where("error IS NOT NULL").count();
+        long errors = runRows(spark, samplesPath, runId).where("error IS NOT NULL").count();
         return new RunSummary(ProtocolSummary.of(ok), errors);
+    }
+
+    /** The rows the summary collects: {@link #SUMMARY_COLUMNS} of the rows without error. */
+    static Dataset<Row> summaryRows(SparkSession spark, String samplesPath, String runId) {
+        return runRows(spark, samplesPath, runId)
+                .where("error IS NULL")
+                .select(SUMMARY_COLUMNS.stream().map(functions::col).toArray(Column[]::new))
+                .orderBy("sample_id");
+    }
+
+    private static Dataset<Row> runRows(SparkSession spark, String samplesPath, String runId) {
+        return spark.read().parquet(samplesPath).where(functions.col("run_id").equalTo(runId));
+    }
+
+    /** A summary row as an outcome that holds what the summary reads (no perturbation). */
+    private static SampleOutcome votesOnly(Row r) {
+        return new SampleOutcome(
+                r.getAs("sample_id"),
+                r.<Integer>getAs("label"),
+                ints(r.getList(r.fieldIndex("clean_votes"))),
+                ints(r.getList(r.fieldIndex("adversarial_votes"))),
+                r.<Long>getAs("during_attack_evaluations"),
+                r.<Long>getAs("during_attack_fooled"),
+                r.<Long>getAs("clean_during_evaluations"),
+                r.<Long>getAs("clean_during_fooled"),
+                Double.NaN,
+                Double.NaN,
+                new float[0],
+                -1,
+                null,
+                0,
+                0,
+                0,
+                null,
+                0,
+                List.of());
+    }
+
+    private static int[] ints(List<Integer> l) {
+        return l.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**

@@ -176,6 +176,63 @@ class EvaluationJobTest {
     }
 
     @Test
+    void theSummaryReadsOnlyTheColumnsItNeeds() {
+        EvaluationJob.Outcome o =
+                new EvaluationJob.Outcome(
+                        baseline.config().runId(),
+                        EvaluationJob.samplesPath(baseline.config().run().output()),
+                        null,
+                        0,
+                        0,
+                        true,
+                        List.of(),
+                        Double.NaN,
+                        0,
+                        0);
+        Dataset<Row> d = ResultTables.summaryRows(spark, o.samplesPath(), o.runId());
+        String plan = d.queryExecution().executedPlan().toString();
+        String read = plan.substring(plan.indexOf("ReadSchema:"));
+        assertFalse(read.contains("perturbation"), read);
+        assertTrue(read.contains("adversarial_votes"), read);
+        assertEquals(ResultTables.SUMMARY_COLUMNS, List.of(d.columns()));
+        // The same accuracies as from the full rows.
+        var full =
+                diffpure.eval.ProtocolSummary.of(
+                        baselineRows.where("error IS NULL").collectAsList().stream()
+                                .map(SampleRows::toOutcome)
+                                .toList());
+        var pruned = ResultTables.summarize(spark, o.samplesPath(), o.runId()).summary();
+        assertEquals(full.toString(), pruned.toString());
+        assertEquals(6, pruned.samples());
+    }
+
+    @Test
+    void progressMovesPerBatchWhileTasksRun() {
+        // Two tasks of 3 one-sample batches: finished tasks alone would show 0, 3 or 6.
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        EvaluationJob.Outcome o =
+                EvaluationJob.run(
+                        spark,
+                        TinyRuns.config(
+                                tmp.resolve("progress"),
+                                "run.chunk-samples=6",
+                                "run.partition-samples=3",
+                                "run.batch-samples=1"),
+                        new EvaluationJob.Options(
+                                "test",
+                                -1,
+                                1,
+                                new java.io.PrintStream(
+                                        log, true, java.nio.charset.StandardCharsets.UTF_8)));
+        assertTrue(o.complete());
+        String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(
+                java.util.regex.Pattern.compile("progress: [1245]/6 samples").matcher(text).find(),
+                "no progress line between finished tasks:\n" + text);
+        assertTrue(text.contains("busy executors"), text);
+    }
+
+    @Test
     void aRetriedTaskGivesTheSameRows() {
         ConfigLoader.Loaded cfg = TinyRuns.config(tmp.resolve("retry"));
         EvaluationJob.Outcome o =

@@ -83,6 +83,8 @@ final class TinyRuns {
                 .appName(name)
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "2")
+                // Executors send their per-batch progress counts with each heartbeat.
+                .config("spark.executor.heartbeatInterval", "1s")
                 .getOrCreate();
     }
 }
