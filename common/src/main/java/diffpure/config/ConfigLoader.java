@@ -175,13 +175,28 @@ public final class ConfigLoader {
                 throw new ConfigError("--set expects key=value, found '" + o + "'");
             }
             String key = o.substring(0, eq).trim();
-            // Values stay strings; the typed getters convert them and name the key when they
-            // cannot.
-            c =
-                    ConfigValueFactory.fromAnyRef(
-                                    o.substring(eq + 1).trim(), "command line --set " + o)
-                            .atPath(key)
-                            .withFallback(c);
+            String value = o.substring(eq + 1).trim();
+            ConfigValue v;
+            if (value.startsWith("[")) {
+                // A list (data.paths=["a", "b"]), in HOCON syntax.
+                try {
+                    v =
+                            ConfigFactory.parseString(
+                                            "v = " + value,
+                                            ConfigParseOptions.defaults()
+                                                    .setOriginDescription(
+                                                            "command line --set " + o))
+                                    .getValue("v");
+                } catch (ConfigException e) {
+                    throw new ConfigError(
+                            "--set " + key + ": not a list: " + value + " (" + e.getMessage() + ")");
+                }
+            } else {
+                // Other values stay strings; the typed getters convert them and name the key when
+                // they cannot.
+                v = ConfigValueFactory.fromAnyRef(value, "command line --set " + o);
+            }
+            c = v.atPath(key).withFallback(c);
         }
         return c;
     }

@@ -63,7 +63,7 @@ class BadInputTest {
 
     @Test
     void anEmptyDataPathIsRefused() {
-        ExperimentConfig c = TinyRuns.config(tmp.resolve("out"), "data.images=\"\"").config();
+        ExperimentConfig c = TinyRuns.config(tmp.resolve("out"), "data.images=").config();
         Exception e =
                 assertThrows(RuntimeException.class, () -> c.data().open(new Configuration()));
         assertTrue(e.getMessage().contains("data path is empty"), e.getMessage());

@@ -177,33 +177,36 @@ class EvaluationJobTest {
 
     @Test
     void theSummaryReadsOnlyTheColumnsItNeeds() {
-        EvaluationJob.Outcome o =
-                new EvaluationJob.Outcome(
-                        baseline.config().runId(),
-                        EvaluationJob.samplesPath(baseline.config().run().output()),
-                        null,
-                        0,
-                        0,
-                        true,
-                        List.of(),
-                        Double.NaN,
-                        0,
-                        0);
-        Dataset<Row> d = ResultTables.summaryRows(spark, o.samplesPath(), o.runId());
-        String plan = d.queryExecution().executedPlan().toString();
-        String read = plan.substring(plan.indexOf("ReadSchema:"));
-        assertFalse(read.contains("perturbation"), read);
-        assertTrue(read.contains("adversarial_votes"), read);
+        // A table of its own: the baseline's cached rows would stand in for the scan.
+        String path = tmp.resolve("summary-columns").toUri().toString();
+        SummaryHeapBench.synthetic(spark, 40, 784)
+                .write()
+                .partitionBy("run_id", "chunk")
+                .parquet(path);
+        Dataset<Row> d = ResultTables.summaryRows(spark, path, "synthetic");
+        List<String> read = new ArrayList<>();
+        for (var leaf :
+                scala.jdk.javaapi.CollectionConverters.asJava(
+                        d.queryExecution().sparkPlan().collectLeaves())) {
+            if (leaf instanceof org.apache.spark.sql.execution.FileSourceScanExec scan) {
+                read.addAll(List.of(scan.requiredSchema().fieldNames()));
+            }
+        }
+        assertFalse(read.isEmpty(), "no file scan in " + d.queryExecution().sparkPlan());
+        assertFalse(read.contains("perturbation"), read.toString());
+        List<String> expected = new ArrayList<>(ResultTables.SUMMARY_COLUMNS);
+        expected.add("error");
+        assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(read));
         assertEquals(ResultTables.SUMMARY_COLUMNS, List.of(d.columns()));
         // The same accuracies as from the full rows.
         var full =
                 diffpure.eval.ProtocolSummary.of(
-                        baselineRows.where("error IS NULL").collectAsList().stream()
+                        spark.read().parquet(path).orderBy("sample_id").collectAsList().stream()
                                 .map(SampleRows::toOutcome)
                                 .toList());
-        var pruned = ResultTables.summarize(spark, o.samplesPath(), o.runId()).summary();
+        var pruned = ResultTables.summarize(spark, path, "synthetic").summary();
         assertEquals(full.toString(), pruned.toString());
-        assertEquals(6, pruned.samples());
+        assertEquals(40, pruned.samples());
     }
 
     @Test

@@ -261,7 +261,12 @@ class StorageFaultsTest {
             System.setErr(err);
             faultOff.run();
         }
-        return log.toString(StandardCharsets.UTF_8);
+        String text = log.toString(StandardCharsets.UTF_8);
+        // Which way the run went through the fault (retried, or stopped and resumed).
+        text.lines()
+                .filter(l -> l.startsWith("run ") || l.startsWith("STOPPED"))
+                .forEach(System.out::println);
+        return text;
     }
 
     private static Column[] asText(Dataset<Row> d) {
