@@ -189,7 +189,13 @@ public final class ConfigLoader {
                                     .getValue("v");
                 } catch (ConfigException e) {
                     throw new ConfigError(
-                            "--set " + key + ": not a list: " + value + " (" + e.getMessage() + ")");
+                            "--set "
+                                    + key
+                                    + ": not a list: "
+                                    + value
+                                    + " ("
+                                    + e.getMessage()
+                                    + ")");
                 }
             } else {
                 // Other values stay strings; the typed getters convert them and name the key when

@@ -112,7 +112,9 @@ class SummaryHeapBench {
     static Dataset<Row> synthetic(SparkSession spark, int n, int pixels) {
         List<Column> cols = new ArrayList<>();
         for (StructField f : SampleRows.SCHEMA.fields()) {
-            cols.add(value(f, pixels).cast(f.dataType()).as(f.name()));
+            // Arrays keep their own element nullability (a cast may not tighten it).
+            Column v = value(f, pixels);
+            cols.add((f.dataType() instanceof ArrayType ? v : v.cast(f.dataType())).as(f.name()));
         }
         return spark.range(n).select(cols.toArray(new Column[0]));
     }
@@ -135,12 +137,13 @@ class SummaryHeapBench {
         }
         if (t instanceof ArrayType a) {
             if (a.elementType().equals(DataTypes.FloatType)) {
-                return functions.array_repeat(functions.rand(), pixels);
+                return functions.array_repeat(functions.rand().cast(DataTypes.FloatType), pixels);
             }
             if (a.elementType().equals(DataTypes.StringType)) {
                 return functions.array();
             }
-            return functions.array_repeat(functions.col("id").mod(10), 10);
+            return functions.array_repeat(
+                    functions.col("id").mod(10).cast(DataTypes.IntegerType), 10);
         }
         if (t.equals(DataTypes.StringType)) {
             return functions.lit("x");
