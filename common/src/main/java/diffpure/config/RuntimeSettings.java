@@ -13,9 +13,5 @@ import java.io.Serializable;
  *     up to 4 on a GPU and none on a CPU; 0: none)
  */
 public record RuntimeSettings(
-        String device,
-        int torchThreads,
-        int microBatchRows,
-        String modelCacheDir,
-        int noiseThreads)
+        String device, int torchThreads, int microBatchRows, String modelCacheDir, int noiseThreads)
         implements Serializable {}
