@@ -272,6 +272,24 @@ class ExportTest(unittest.TestCase):
         with self.assertRaisesRegex(ExportError, r"output shape \[4, 3, 2, 4\], the convention demands \[4, 3, 4, 4\]"):
             common.export(Half(), spec, self.path("h.pt"), log=self.log.append)
 
+    def test_batch1_timing_runs_forward_and_input_gradient(self):
+        spec = Spec("eps", "eps-standin", [3, 6, 6], "trace", source="test", t_min=0.0, t_max=0.999)
+        out = self.path("t.pt")
+        common.export(DiscreteStepEps(SmallEps(), 1000), spec, out, log=self.log.append)
+        f, g = common.time_batch1(torch.jit.load(out).eval(), spec, log=self.log.append)
+        self.assertGreater(f, 0)
+        self.assertGreater(g, 0)
+        self.assertIn("forward + input gradient", self.log[-1])
+
+    def test_stub_module_refuses_to_run_and_names_why(self):
+        stub = common.stub_module("fake_cuda_ops", "fir is off", ["upfirdn2d"])
+        try:
+            self.assertIs(sys.modules["fake_cuda_ops"], stub)
+            with self.assertRaisesRegex(ExportError, r"fake_cuda_ops was replaced by the exporter \(fir is off\)"):
+                stub.upfirdn2d(torch.zeros(1))
+        finally:
+            del sys.modules["fake_cuda_ops"]
+
     def test_randomize_moves_batchnorm_statistics_and_keeps_outputs_order_one(self):
         net = SmallBnClassifier()
         common.randomize(net, 1)
