@@ -23,6 +23,10 @@ def _add_common(p, repo_help):
     p.add_argument("--compare-times", type=lambda v: [float(x) for x in v.split(",")],
                    help="comma-separated diffusion times of the eager-vs-exported comparison rows (eps models; one "
                         "row each; default 0.0015,0.1005,0.5005,0.9985)")
+    p.add_argument("--device", default="cpu",
+                   help="where to export and compare (cpu, cuda, cuda:N). A traced export keeps the device of tensors "
+                        "the official forward creates (e.g. timestep-embedding frequencies): export on the device "
+                        "it will run on")
     p.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     p.add_argument("--time", action="store_true",
                    help="also time one forward and one forward + input gradient at batch 1 on the exported model")
@@ -48,7 +52,7 @@ def main(argv=None):
         wrapper, spec = args.build(args)
         figures = common.export(wrapper, spec, args.out, tolerance=args.tolerance,
                                 probe_tolerance=args.probe_tolerance, compare_times=args.compare_times,
-                                release_eager=True, log=log)
+                                release_eager=True, device=args.device, log=log)
         del wrapper
         loaded = figures.pop("loaded")
         figures.pop("compare_in")

@@ -275,8 +275,21 @@ def release(module):
         b.data = torch.empty(0)
 
 
+def device_constants(module):
+    """Devices written into the exported graph as constants (e.g. a tensor the official forward creates with
+    device=x.device, which tracing records as the trace-time device): {device: count}. Such an export runs only on
+    that device."""
+    found = {}
+    for graph in [module.inlined_graph] if hasattr(module, "inlined_graph") else []:
+        for node in graph.nodes():
+            if node.kind() == "prim::Constant" and node.output().type().kind() == "DeviceObjType":
+                name = str(node.output().toIValue())
+                found[name] = found.get(name, 0) + 1
+    return found
+
+
 def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe_tolerance=1e-3, compare_seed=7,
-           release_eager=False, log=print):
+           release_eager=False, device="cpu", log=print):
     """Exports wrapper to out_path and writes the manifest beside it.
 
     Steps: eager output on random inputs (one row per comparison time, a batch size other than the probe's, so
@@ -293,8 +306,9 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
     rows = len(times) if spec.kind == "eps" else 3
     if rows == probes.ROWS:
         rows += 1
-    compare_in = _inputs(spec, rows, compare_seed, times)
-    probe_in = _probe_inputs(spec)
+    wrapper.to(device)
+    compare_in = tuple(a.to(device) for a in _inputs(spec, rows, compare_seed, times))
+    probe_in = tuple(a.to(device) for a in _probe_inputs(spec))
 
     started = time.time()
     eager_out, macs = count_macs(wrapper, compare_in)
@@ -314,7 +328,11 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
         release(wrapper)
     log(f"{spec.method} and save done in {time.time() - started:.1f}s: {out_path}")
 
-    loaded = torch.jit.load(out_path, map_location="cpu").eval()
+    loaded = torch.jit.load(out_path, map_location=device).eval()
+    devices = device_constants(loaded)
+    if devices:
+        log(f"note: the exported graph holds device constants {devices}: tensors the official forward creates are "
+            f"made on that device, so this file runs on {', '.join(devices)} only (export with --device for another)")
     with torch.no_grad():
         exported_out = loaded(*compare_in)
         exported_probe = loaded(*probe_in)
@@ -339,9 +357,13 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
     record = probes.golden_probe(exported_probe, EPS_PROBE_SEED if eps else CLASSIFIER_PROBE_SEED, probe_tolerance,
                                  eps_probe_times(spec.t_min, spec.t_max) if eps else None)
     manifest = manifest_for(spec, out_path, parameters, macs, record)
+    manifest["export"]["device"] = str(device)
+    if devices:
+        manifest["export"]["runs-on-only"] = sorted(devices)
     manifest_path = write_manifest(out_path, manifest)
     log(f"manifest: {manifest_path}")
     return {"parameters": parameters, "macs_per_image": macs, "max_abs_diff": max(diff, probe_diff),
+            "device_constants": devices,
             "batch_row_diff": single_diff, "sha256": manifest["sha256"], "manifest": manifest_path,
             "loaded": loaded, "compare_in": compare_in}
 
@@ -383,7 +405,8 @@ def write_manifest(out_path, manifest):
 def time_batch1(loaded, spec, log=print, repeats=1):
     """Seconds of one forward and of one forward + input gradient at batch 1 (parameters frozen), after one
     warm-up call, median of repeats. Returns (forward_s, gradient_s)."""
-    x = _inputs(spec, 1, 11, [0.1005])
+    device = next(iter(loaded.parameters())).device if list(loaded.parameters()) else torch.device("cpu")
+    x = tuple(a.to(device) for a in _inputs(spec, 1, 11, [0.1005]))
     for p in loaded.parameters():
         p.requires_grad_(False)
     with torch.no_grad():

@@ -62,6 +62,14 @@ class SmallEps(nn.Module):
         return self.conv(self.norm(x)) * torch.cos(label / 1000.0)[:, None, None, None]
 
 
+class EmbeddingOnInputDevice(nn.Module):
+    """Creates a tensor in forward, as the official timestep embeddings do: tracing records the device."""
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        freqs = torch.arange(4, dtype=torch.float32).to(device=t.device)
+        return x + (t[:, None] * freqs[None]).sum(1)[:, None, None, None]
+
+
 class BranchOnData(nn.Module):
     """Data-dependent control flow: a trace follows one branch only, so the export must be refused."""
 
@@ -252,6 +260,19 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(common.eps_probe_times(1e-5, 1.0), [0.05, 0.3])
         self.assertEqual(common.eps_probe_times(0.0, 0.999), [0.05, 0.3])
         self.assertEqual(common.eps_probe_times(0.1, 0.5), [0.2, 0.4])
+
+    def test_device_constants_of_a_trace_are_recorded(self):
+        spec = Spec("eps", "emb", [3, 4, 4], "trace", source="test", t_min=0.0, t_max=1.0)
+        out = self.path("emb.pt")
+        figures = common.export(EmbeddingOnInputDevice(), spec, out, log=self.log.append)
+        self.assertEqual(list(figures["device_constants"]), ["cpu"])
+        with open(out[:-3] + ".json") as f:
+            self.assertEqual(json.load(f)["export"]["runs-on-only"], ["cpu"])
+        self.assertTrue(any("runs on cpu only" in line for line in self.log))
+        spec.method = "script"
+        common.export(EmbeddingOnInputDevice(), spec, out, log=self.log.append)
+        with open(out[:-3] + ".json") as f:
+            self.assertNotIn("runs-on-only", json.load(f)["export"])
 
     def test_refuses_an_export_that_differs_from_eager(self):
         spec = Spec("classifier", "branchy", [3, 4, 4], "trace", source="test", classes=2)
