@@ -327,6 +327,7 @@ public final class ConfigLoader {
                             fraction("attack.step"),
                             oneOf(
                                     "attack.gradient-mode",
+                                    "auto",
                                     "exact",
                                     "checkpointed",
                                     "adjoint",
@@ -342,6 +343,7 @@ public final class ConfigLoader {
                             nonEmpty("runtime.device"),
                             atLeast("runtime.torch-threads", 1),
                             atLeast("runtime.micro-batch-rows", 0),
+                            bytes("runtime.memory-budget"),
                             string("runtime.model-cache-dir"),
                             atLeast("runtime.noise-threads", -1));
             ExperimentConfig config =
@@ -425,6 +427,15 @@ public final class ConfigLoader {
             int v = get(key, c::getInt, "an integer");
             if (v < min) {
                 throw bad(key, "must be >= " + min);
+            }
+            return v;
+        }
+
+        /** A size: bytes as a number or a HOCON size string ("2g", "512 MiB"), >= 0. */
+        long bytes(String key) {
+            long v = get(key, c::getBytes, "a size in bytes such as 8g or 512m");
+            if (v < 0) {
+                throw bad(key, "must be >= 0");
             }
             return v;
         }

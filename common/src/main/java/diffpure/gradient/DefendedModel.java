@@ -20,7 +20,9 @@ import java.util.List;
  * classifier o purifier with EOT: each image becomes {@code eot} rows (copy m of sample b is row
  * b*eot + m, with its own noise key), rows are processed in micro-batches of at most {@code
  * microBatchRows} (gradient accumulation; results do not depend on the split), and gradients and
- * losses are averaged over the copies.
+ * losses are averaged over the copies. Forward calls without a graph ({@link #logits}) take {@code
+ * microBatchRows} rows too unless {@link #withForwardRows} says otherwise ({@link GradientPlan}
+ * gives them more, as they keep less).
  */
 public final class DefendedModel implements TargetModel {
     private final DiffusionPurifier purifier;
@@ -28,6 +30,7 @@ public final class DefendedModel implements TargetModel {
     private final GradientMode mode;
     private final int eot;
     private final int microBatchRows;
+    private final int forwardRows;
     private final long runSeed;
     private final NoiseWorkers noiseWorkers;
 
@@ -42,7 +45,15 @@ public final class DefendedModel implements TargetModel {
             int eot,
             int microBatchRows,
             long runSeed) {
-        this(purifier, classifier, mode, eot, microBatchRows, runSeed, NoiseWorkers.inline());
+        this(
+                purifier,
+                classifier,
+                mode,
+                eot,
+                microBatchRows,
+                microBatchRows,
+                runSeed,
+                NoiseWorkers.inline());
     }
 
     private DefendedModel(
@@ -51,6 +62,7 @@ public final class DefendedModel implements TargetModel {
             GradientMode mode,
             int eot,
             int microBatchRows,
+            int forwardRows,
             long runSeed,
             NoiseWorkers noiseWorkers) {
         if (eot < 1) {
@@ -59,6 +71,9 @@ public final class DefendedModel implements TargetModel {
         if (microBatchRows < 0) {
             throw new IllegalArgumentException(
                     "runtime.micro-batch-rows must be >= 0, found " + microBatchRows);
+        }
+        if (forwardRows < 0) {
+            throw new IllegalArgumentException("forward rows must be >= 0, found " + forwardRows);
         }
         if (!classifier.imageShape().equals(purifier.imageShape())) {
             throw new IllegalArgumentException(
@@ -76,6 +91,7 @@ public final class DefendedModel implements TargetModel {
         this.mode = mode;
         this.eot = eot;
         this.microBatchRows = microBatchRows;
+        this.forwardRows = forwardRows;
         this.runSeed = runSeed;
         this.noiseWorkers = noiseWorkers;
     }
@@ -85,7 +101,33 @@ public final class DefendedModel implements TargetModel {
      * pure function of its keys).
      */
     public DefendedModel withNoiseWorkers(NoiseWorkers workers) {
-        return new DefendedModel(purifier, classifier, mode, eot, microBatchRows, runSeed, workers);
+        return new DefendedModel(
+                purifier, classifier, mode, eot, microBatchRows, forwardRows, runSeed, workers);
+    }
+
+    /**
+     * The same model with at most {@code rows} rows per forward call without a graph (0: no limit).
+     */
+    public DefendedModel withForwardRows(int rows) {
+        return new DefendedModel(
+                purifier, classifier, mode, eot, microBatchRows, rows, runSeed, noiseWorkers);
+    }
+
+    /** The model a plan describes: its mode, its rows per gradient call and per forward call. */
+    public static DefendedModel of(
+            DiffusionPurifier purifier,
+            Classifier classifier,
+            GradientPlan plan,
+            int eot,
+            long runSeed) {
+        return new DefendedModel(
+                        purifier,
+                        classifier,
+                        GradientModes.byName(plan.mode()),
+                        eot,
+                        plan.gradientRows(),
+                        runSeed)
+                .withForwardRows(plan.forwardRows());
     }
 
     @Override
@@ -145,7 +187,7 @@ public final class DefendedModel implements TargetModel {
             NDArray rows = x.repeat(0, copies);
             RowNoise noise = rowNoise(sampleIds, purpose, draw, copies);
             int total = b * copies;
-            int step = microBatchRows == 0 ? total : microBatchRows;
+            int step = forwardRows == 0 ? total : forwardRows;
             NDList out = new NDList();
             for (int from = 0; from < total; from += step) {
                 int to = Math.min(total, from + step);

@@ -29,6 +29,9 @@ import java.util.Locale;
  * @param macsPerImage analytic multiply-adds of one forward pass per image (0 when the manifest
  *     omits it)
  * @param parameters number of parameter values (0 when the manifest omits it)
+ * @param graphBytesPerImage bytes one forward with a graph keeps for backward, per image, measured
+ *     on the CPU ({@code graph-bytes-per-image}, written by {@code diffpure model graph-bytes}; 0
+ *     when the manifest omits it). The memory model of runtime.memory-budget needs it.
  */
 public record ModelManifest(
         Path file,
@@ -43,7 +46,8 @@ public record ModelManifest(
         String source,
         GoldenProbe probe,
         long macsPerImage,
-        long parameters) {
+        long parameters,
+        long graphBytesPerImage) {
     public ModelManifest {
         imageShape = imageShape.clone();
     }
@@ -51,6 +55,25 @@ public record ModelManifest(
     @Override
     public long[] imageShape() {
         return imageShape.clone();
+    }
+
+    /** The same manifest with {@code graph-bytes-per-image} set. */
+    public ModelManifest withGraphBytesPerImage(long bytes) {
+        return new ModelManifest(
+                file,
+                kind,
+                name,
+                imageShape,
+                classes,
+                schedule,
+                minTime,
+                maxTime,
+                sha256,
+                source,
+                probe,
+                macsPerImage,
+                parameters,
+                bytes);
     }
 
     /**
@@ -154,7 +177,8 @@ public record ModelManifest(
                     c.hasPath("source") ? c.getString("source") : "unknown",
                     probe,
                     c.hasPath("macs-per-image") ? c.getLong("macs-per-image") : 0,
-                    c.hasPath("parameters") ? c.getLong("parameters") : 0);
+                    c.hasPath("parameters") ? c.getLong("parameters") : 0,
+                    c.hasPath("graph-bytes-per-image") ? c.getLong("graph-bytes-per-image") : 0);
         } catch (ConfigException e) {
             throw new ModelException(file, "bad manifest: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

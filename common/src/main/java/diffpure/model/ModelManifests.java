@@ -188,7 +188,8 @@ public final class ModelManifests {
                     request.source(),
                     probe,
                     request.macsPerImage(),
-                    parameters);
+                    parameters,
+                    0);
         }
     }
 
@@ -206,9 +207,41 @@ public final class ModelManifests {
     }
 
     /**
+     * Sets {@code graph-bytes-per-image} in a JSON manifest file, keeping every other key and its
+     * order (export tools write keys this code does not read).
+     *
+     * @throws ModelException naming the file when it is not JSON or cannot be read or written
+     */
+    public static void recordGraphBytes(Path manifestFile, long bytesPerImage) {
+        if (!manifestFile.toString().endsWith(".json")) {
+            throw new ModelException(
+                    manifestFile,
+                    "graph-bytes-per-image is written into JSON manifests only; add"
+                            + " graph-bytes-per-image = "
+                            + bytesPerImage
+                            + " to it by hand");
+        }
+        try {
+            com.google.gson.JsonObject j =
+                    com.google.gson.JsonParser.parseString(
+                                    Files.readString(manifestFile, StandardCharsets.UTF_8))
+                            .getAsJsonObject();
+            j.addProperty("graph-bytes-per-image", bytesPerImage);
+            Files.writeString(
+                    manifestFile,
+                    new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(j)
+                            + "\n",
+                    StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelException(
+                    manifestFile, "cannot record graph-bytes-per-image: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * The manifest as JSON with the keys in the order tools/demo_models.py writes them (kind, name,
-     * input-shape, classes or the eps keys, source, parameters, sha256, probe, macs-per-image; the
-     * last only when known).
+     * input-shape, classes or the eps keys, source, parameters, sha256, probe, macs-per-image,
+     * graph-bytes-per-image; the last two only when known).
      */
     public static String toJson(ModelManifest m) {
         Map<String, Object> j = new LinkedHashMap<>();
@@ -243,6 +276,9 @@ public final class ModelManifests {
         j.put("probe", p);
         if (m.macsPerImage() > 0) {
             j.put("macs-per-image", m.macsPerImage());
+        }
+        if (m.graphBytesPerImage() > 0) {
+            j.put("graph-bytes-per-image", m.graphBytesPerImage());
         }
         return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(j)
                 + "\n";

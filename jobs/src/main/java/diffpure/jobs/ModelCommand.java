@@ -1,11 +1,15 @@
 package diffpure.jobs;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import diffpure.gradient.GraphBytes;
 import diffpure.model.ModelException;
 import diffpure.model.ModelInspection;
 import diffpure.model.ModelKind;
 import diffpure.model.ModelManifest;
 import diffpure.model.ModelManifests;
+import diffpure.model.PtClassifier;
+import diffpure.model.PtScoreModel;
 import diffpure.model.PtTorchScript;
 import diffpure.sde.VpSchedule;
 import diffpure.torch.Devices;
@@ -37,7 +41,8 @@ import picocli.CommandLine.Parameters;
         subcommands = {
             ModelCommand.Manifest.class,
             ModelCommand.Verify.class,
-            ModelCommand.Inspect.class
+            ModelCommand.Inspect.class,
+            ModelCommand.GraphBytesCommand.class
         })
 public final class ModelCommand implements Runnable {
     /** Exit code of verify when a check fails. */
@@ -271,6 +276,57 @@ public final class ModelCommand implements Runnable {
                         batch,
                         r.gradientSeconds(),
                         batch);
+            }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "graph-bytes",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Measure what one forward with a graph keeps for backward per image (the C"
+                        + " allocator's in-use bytes at 1 and 5 rows, on the CPU) and print it;"
+                        + " --write records it as graph-bytes-per-image in the manifest, where"
+                        + " runtime.memory-budget and attack.gradient-mode = auto read it.",
+                "Run it in a quiet process: other threads' allocations would be counted."
+            })
+    static final class GraphBytesCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE.pt", description = "the TorchScript file")
+        Path file;
+
+        @Option(names = "--write", description = "record the figure in the manifest")
+        boolean write;
+
+        @Option(names = "--threads", description = "libtorch intra-op threads", defaultValue = "1")
+        int threads;
+
+        @Override
+        public Integer call() {
+            TorchThreads.ensure(threads);
+            Device cpu = Device.cpu();
+            ModelManifest manifest = ModelManifest.read(ModelManifest.pathFor(file));
+            long bytes;
+            try (NDManager m = NDManager.newBaseManager(cpu)) {
+                if (manifest.kind() == ModelKind.EPS) {
+                    try (PtScoreModel eps = PtScoreModel.load(file, cpu)) {
+                        bytes = GraphBytes.of(eps, m);
+                    }
+                } else {
+                    try (PtClassifier clf = PtClassifier.load(file, cpu)) {
+                        bytes = GraphBytes.of(clf, m);
+                    }
+                }
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "graph-bytes-per-image %d (%.2f MiB) for %s%n",
+                    bytes,
+                    bytes / 1048576.0,
+                    file);
+            if (write) {
+                ModelManifests.recordGraphBytes(manifest.file(), bytes);
+                System.out.println("recorded in " + manifest.file());
             }
             return 0;
         }

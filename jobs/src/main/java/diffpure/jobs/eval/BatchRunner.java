@@ -11,7 +11,7 @@ import diffpure.data.SampleResult;
 import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
-import diffpure.gradient.GradientModes;
+import diffpure.gradient.GradientPlan;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.NoiseWorkers;
@@ -109,14 +109,9 @@ public final class BatchRunner {
             List<Sample> samples) {
         DiffusionPurifier purifier = c.purify().spec().build(eps, eps.manifest().schedule());
         long seed = c.run().seed();
+        GradientPlan plan = c.gradientPlan(eps.manifest(), clf.manifest());
         DefendedModel model =
-                new DefendedModel(
-                                purifier,
-                                clf,
-                                GradientModes.byName(c.attack().gradientMode()),
-                                c.attack().eot(),
-                                c.runtime().microBatchRows(),
-                                seed)
+                DefendedModel.of(purifier, clf, plan, c.attack().eot(), seed)
                         .withNoiseWorkers(
                                 NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
         RobustnessEvaluator evaluator =

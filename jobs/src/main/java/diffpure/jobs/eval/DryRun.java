@@ -12,7 +12,6 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
-import diffpure.gradient.GradientModes;
 import diffpure.gradient.Objective;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
@@ -122,12 +121,11 @@ public final class DryRun {
             ids[i] = s.id();
         }
         DefendedModel model =
-                new DefendedModel(
+                DefendedModel.of(
                         c.purify().spec().build(eps, eps.manifest().schedule()),
                         clf,
-                        GradientModes.byName(c.attack().gradientMode()),
+                        c.gradientPlan(eps.manifest(), clf.manifest()),
                         1,
-                        c.runtime().microBatchRows(),
                         c.run().seed());
         double fwdSec;
         double gradSec;

@@ -79,6 +79,7 @@ public record EvalTask(
         }
         ImageDataset data = DATA.computeIfAbsent(config.data(), k -> config.data().open(conf));
         int steps = config.purify().spec().chain(eps.manifest().schedule()).length();
+        String mode = config.gradientPlan(eps.manifest(), clf.manifest()).mode();
         SparkEnv env = SparkEnv.get();
         SampleRows.Place place =
                 new SampleRows.Place(
@@ -92,7 +93,7 @@ public record EvalTask(
             final int batch = b;
             List<SampleRef> refs = w.samples().stream().filter(r -> r.batch() == batch).toList();
             for (BatchRunner.Result r : BatchRunner.run(config, data, eps, clf, device, refs)) {
-                rows.add(SampleRows.toRow(config, provenance, w, r, steps, place));
+                rows.add(SampleRows.toRow(config, provenance, w, r, steps, mode, place));
             }
             if (done != null) {
                 done.add(refs.size());

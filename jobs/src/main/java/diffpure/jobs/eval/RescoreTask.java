@@ -9,7 +9,6 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
-import diffpure.gradient.GradientModes;
 import diffpure.jobs.report.Rescores;
 import diffpure.jobs.report.Setting;
 import diffpure.model.PtClassifier;
@@ -146,12 +145,11 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
         DiffusionPurifier purifier = config.purify().spec().build(eps, eps.manifest().schedule());
         long seed = config.run().seed();
         DefendedModel model =
-                new DefendedModel(
+                DefendedModel.of(
                         purifier,
                         clf,
-                        GradientModes.byName(config.attack().gradientMode()),
+                        config.gradientPlan(eps.manifest(), clf.manifest()),
                         config.attack().eot(),
-                        config.runtime().microBatchRows(),
                         seed);
         Shape shape = clf.imageShape();
         int per = (int) shape.size();

@@ -97,13 +97,19 @@ public final class SampleRows {
     /** Where a row was computed. */
     public record Place(String executor, String device, int attempt, int torchThreads) {}
 
-    /** The row of one sample. */
+    /**
+     * The row of one sample.
+     *
+     * @param gradientMode the gradient mode used (attack.gradient-mode = auto resolved, see
+     *     ExperimentConfig#gradientPlan); the runs table's config keeps what was configured
+     */
     public static Row toRow(
             ExperimentConfig c,
             Provenance p,
             PartitionWork w,
             BatchRunner.Result r,
             int steps,
+            String gradientMode,
             Place place) {
         SampleOutcome o = r.outcome();
         var a = c.attack();
@@ -134,7 +140,7 @@ public final class SampleRows {
             iterations(c),
             a.eot(),
             a.restarts(),
-            a.gradientMode(),
+            gradientMode,
             c.eval().votes(),
             o == null ? null : ints(o.cleanVotes()),
             o == null ? null : ints(o.adversarialVotes()),

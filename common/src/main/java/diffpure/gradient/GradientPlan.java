@@ -1,0 +1,95 @@
+package diffpure.gradient;
+
+/**
+ * The gradient mode a run uses and the rows of each model call, from the configured mode,
+ * runtime.memory-budget and runtime.micro-batch-rows. With a budget, rows per call are the most
+ * that {@link MemoryModel} fits in it (per mode, so a no-graph forward gets more rows than a
+ * gradient), capped by micro-batch-rows when that is set too; {@code auto} picks the fastest exact
+ * mode that fits: {@code backprop} when all rows of a call fit at once, else {@code exact}, else
+ * {@code checkpointed}, micro-batched to the budget. Results do not depend on the split (see {@link
+ * DefendedModel}).
+ *
+ * @param configuredMode attack.gradient-mode as configured (may be auto)
+ * @param mode the mode used
+ * @param gradientRows most rows per gradient call (0: no limit)
+ * @param forwardRows most rows per forward call without a graph (0: no limit)
+ */
+public record GradientPlan(String configuredMode, String mode, int gradientRows, int forwardRows) {
+    /** The configured mode that resolves through the budget. */
+    public static final String AUTO = "auto";
+
+    /**
+     * Resolves a plan.
+     *
+     * @param configuredMode attack.gradient-mode
+     * @param budget runtime.memory-budget in bytes (0: no limit)
+     * @param microBatchRows runtime.micro-batch-rows (0: no limit)
+     * @param callRows rows one call is asked for (batch samples × EOT)
+     * @param memory the memory model of the run's models and chain; used only with a budget
+     * @throws IllegalArgumentException naming runtime.memory-budget when not even one row fits, or
+     *     when auto has no budget
+     */
+    public static GradientPlan resolve(
+            String configuredMode,
+            long budget,
+            int microBatchRows,
+            int callRows,
+            MemoryModel memory) {
+        if (budget < 0 || microBatchRows < 0 || callRows < 1) {
+            throw new IllegalArgumentException(
+                    "need runtime.memory-budget >= 0, runtime.micro-batch-rows >= 0 and rows >= 1,"
+                            + " found "
+                            + budget
+                            + ", "
+                            + microBatchRows
+                            + ", "
+                            + callRows);
+        }
+        if (budget == 0) {
+            if (configuredMode.equals(AUTO)) {
+                throw new IllegalArgumentException(
+                        "attack.gradient-mode = auto picks the mode that fits"
+                                + " runtime.memory-budget, which is 0 (no limit): set"
+                                + " runtime.memory-budget (e.g. \"8g\") or a gradient mode");
+            }
+            return new GradientPlan(configuredMode, configuredMode, microBatchRows, microBatchRows);
+        }
+        String mode = configuredMode;
+        if (configuredMode.equals(AUTO)) {
+            if (memory.rowsWithin("backprop", budget) >= callRows) {
+                mode = "backprop";
+            } else if (memory.rowsWithin("exact", budget) >= 1) {
+                mode = "exact";
+            } else {
+                mode = "checkpointed";
+            }
+        }
+        long rows = memory.rowsWithin(mode, budget);
+        if (rows < 1) {
+            throw new IllegalArgumentException(
+                    "runtime.memory-budget = "
+                            + MemoryModel.bytes(budget)
+                            + " is less than one row of gradient mode "
+                            + mode
+                            + (configuredMode.equals(AUTO)
+                                    ? " (attack.gradient-mode = auto: not even checkpointed fits)"
+                                    : "")
+                            + " needs: "
+                            + MemoryModel.bytes(memory.bytesPerRow(mode))
+                            + " ("
+                            + memory.describe()
+                            + "); raise runtime.memory-budget");
+        }
+        return new GradientPlan(
+                configuredMode,
+                mode,
+                cap(rows, microBatchRows),
+                cap(memory.rowsWithin(MemoryModel.FORWARD, budget), microBatchRows));
+    }
+
+    /** The smaller of the budget's rows and micro-batch-rows (when set), as an int. */
+    private static int cap(long budgetRows, int microBatchRows) {
+        long r = microBatchRows > 0 ? Math.min(budgetRows, microBatchRows) : budgetRows;
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, r));
+    }
+}

@@ -1,0 +1,104 @@
+package diffpure.gradient;
+
+import java.util.Locale;
+
+/**
+ * Bytes one row (one image × one EOT copy) of one model call needs, per gradient mode: what the
+ * mode keeps across the chain of N steps plus the model graph alive at its peak plus one step's
+ * temporaries. With S = 4E bytes per float32 state of E elements, G_eps and G_clf the per-image
+ * graph bytes of the eps model and the classifier ({@link GraphBytes}), T = {@link #TEMP_STATES} S,
+ * and k the checkpoint interval of {@link StoredStatesGradient#checkpointed()}:
+ *
+ * <ul>
+ *   <li>{@code backprop}: N (G_eps + S) + G_clf + T (every step's graph and input state stay alive
+ *       until the classifier's loss is back-propagated);
+ *   <li>{@code exact}: N S + max(G_eps, G_clf) + T (the stored states; the classifier's graph is
+ *       gone before the first step's vector-Jacobian product builds the eps model's);
+ *   <li>{@code checkpointed}: (ceil(N / k) + k) S + max(G_eps, G_clf) + T (the checkpoints and one
+ *       rebuilt segment);
+ *   <li>{@code adjoint}, {@code bpda} and a forward without a graph (purification, votes):
+ *       max(G_eps, G_clf) + T (a no-graph forward holds at most what a graph would keep).
+ * </ul>
+ *
+ * <p>Plain arithmetic, no tensors: the driver can use it with the figures from the models'
+ * manifests.
+ *
+ * @param steps chain length N
+ * @param stateElements elements of one state, the eps model's image (C H W)
+ * @param epsGraphBytes G_eps, bytes per image
+ * @param classifierGraphBytes G_clf, bytes per image
+ */
+public record MemoryModel(
+        int steps, long stateElements, long epsGraphBytes, long classifierGraphBytes) {
+    /**
+     * States' worth of one step's temporaries (state, next state, eps, noise, products, adjoint).
+     */
+    public static final int TEMP_STATES = 8;
+
+    /** Name of the no-graph forward in {@link #bytesPerRow}. */
+    public static final String FORWARD = "forward";
+
+    public MemoryModel {
+        if (steps < 0 || stateElements < 1 || epsGraphBytes < 0 || classifierGraphBytes < 0) {
+            throw new IllegalArgumentException(
+                    "memory model needs steps >= 0, state elements >= 1 and graph bytes >= 0, found "
+                            + steps
+                            + ", "
+                            + stateElements
+                            + ", "
+                            + epsGraphBytes
+                            + ", "
+                            + classifierGraphBytes);
+        }
+    }
+
+    /** Bytes of one float32 state. */
+    public long stateBytes() {
+        return 4 * stateElements;
+    }
+
+    /**
+     * Bytes one row needs under a gradient mode, or {@link #FORWARD} for a forward without a graph.
+     *
+     * @throws IllegalArgumentException for an unknown mode
+     */
+    public long bytesPerRow(String mode) {
+        long s = stateBytes();
+        long temp = TEMP_STATES * s;
+        long graph = Math.max(epsGraphBytes, classifierGraphBytes);
+        return switch (mode) {
+            case "backprop" -> (long) steps * (epsGraphBytes + s) + classifierGraphBytes + temp;
+            case "exact" -> (long) steps * s + graph + temp;
+            case "checkpointed" -> {
+                int k = StoredStatesGradient.checkpointed().intervalFor(steps);
+                long kept = (steps + k - 1) / k + k;
+                yield kept * s + graph + temp;
+            }
+            case "adjoint", "bpda", FORWARD -> graph + temp;
+            default ->
+                    throw new IllegalArgumentException(
+                            "no memory model for gradient mode '" + mode + "'");
+        };
+    }
+
+    /** Most rows of one call that fit in {@code budget} bytes under a mode (0 when none does). */
+    public long rowsWithin(String mode, long budget) {
+        return budget / bytesPerRow(mode);
+    }
+
+    /** The inputs, for error messages. */
+    public String describe() {
+        return String.format(
+                Locale.ROOT,
+                "N = %d steps, %d-element states, eps graph %s and classifier graph %s per image",
+                steps,
+                stateElements,
+                bytes(epsGraphBytes),
+                bytes(classifierGraphBytes));
+    }
+
+    /** A byte count as MiB with the exact figure, e.g. "3.1 MiB (3250176 bytes)". */
+    public static String bytes(long b) {
+        return String.format(Locale.ROOT, "%.1f MiB (%d bytes)", b / 1048576.0, b);
+    }
+}

@@ -1,0 +1,118 @@
+package diffpure.gradient;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The memory model's ordering and scaling, and the plans it gives. */
+class MemoryModelTest {
+    private static final long MIB = 1 << 20;
+
+    /** The demo's figures: 28×28 states, U-Net 3 MiB and CNN 0.84 MiB per image. */
+    private static MemoryModel demo(int steps) {
+        return new MemoryModel(steps, 784, 3 * MIB, 880_000);
+    }
+
+    @Test
+    void modesOrderAsTheyKeepMoreAndScaleWithNAsDocumented() {
+        for (int n : new int[] {10, 100, 1000}) {
+            MemoryModel m = demo(n);
+            long backprop = m.bytesPerRow("backprop");
+            long exact = m.bytesPerRow("exact");
+            long checkpointed = m.bytesPerRow("checkpointed");
+            long adjoint = m.bytesPerRow("adjoint");
+            assertTrue(backprop > exact, "N=" + n);
+            assertTrue(exact > checkpointed, "N=" + n);
+            assertTrue(checkpointed > adjoint, "N=" + n);
+            assertEquals(adjoint, m.bytesPerRow("bpda"));
+            assertEquals(adjoint, m.bytesPerRow(MemoryModel.FORWARD));
+        }
+        MemoryModel a = demo(100);
+        MemoryModel b = demo(1000);
+        long s = a.stateBytes();
+        assertEquals(3136, s);
+        // backprop: one step's graph and its input state per step
+        assertEquals(900 * (3 * MIB + s), b.bytesPerRow("backprop") - a.bytesPerRow("backprop"));
+        // exact: one state per step
+        assertEquals(900 * s, b.bytesPerRow("exact") - a.bytesPerRow("exact"));
+        // checkpointed: ceil(N/k) + k states with k = ceil(sqrt N): 10 + 10 at 100, 32 + 32 at 1000
+        assertEquals(44 * s, b.bytesPerRow("checkpointed") - a.bytesPerRow("checkpointed"));
+        assertEquals(a.bytesPerRow("adjoint"), b.bytesPerRow("adjoint"));
+        // a graph alone dominates a no-graph mode; the larger of the two models' counts
+        assertEquals(3 * MIB + MemoryModel.TEMP_STATES * s, a.bytesPerRow("adjoint"));
+        MemoryModel bigClassifier = new MemoryModel(100, 784, MIB, 5 * MIB);
+        assertEquals(5 * MIB + MemoryModel.TEMP_STATES * s, bigClassifier.bytesPerRow("adjoint"));
+        assertEquals(
+                100 * (MIB + s) + 5 * MIB + MemoryModel.TEMP_STATES * s,
+                bigClassifier.bytesPerRow("backprop"));
+    }
+
+    @Test
+    void rowsPerCallComeFromTheBudgetPerModeAndTheSmallerLimitWins() {
+        MemoryModel m = demo(1000);
+        long exact = m.bytesPerRow("exact");
+        GradientPlan p = GradientPlan.resolve("exact", 10 * exact + 5, 0, 80, m);
+        assertEquals("exact", p.mode());
+        assertEquals(10, p.gradientRows());
+        // a forward without a graph keeps less, so more rows fit
+        assertEquals(10 * exact / m.bytesPerRow(MemoryModel.FORWARD), p.forwardRows());
+        assertTrue(p.forwardRows() > p.gradientRows());
+        GradientPlan capped = GradientPlan.resolve("exact", 10 * exact, 4, 80, m);
+        assertEquals(4, capped.gradientRows());
+        assertEquals(4, capped.forwardRows());
+        GradientPlan budgetWins = GradientPlan.resolve("exact", 10 * exact, 16, 80, m);
+        assertEquals(10, budgetWins.gradientRows());
+        assertEquals(16, budgetWins.forwardRows());
+        // no budget: micro-batch-rows as it always was, the memory model is not needed
+        GradientPlan rowsOnly = GradientPlan.resolve("checkpointed", 0, 3, 80, null);
+        assertEquals(new GradientPlan("checkpointed", "checkpointed", 3, 3), rowsOnly);
+    }
+
+    @Test
+    void autoPicksBackpropThenExactThenCheckpointedAsTheBudgetShrinks() {
+        MemoryModel m = demo(100);
+        int rows = 8;
+        long backprop = m.bytesPerRow("backprop");
+        long exact = m.bytesPerRow("exact");
+        long checkpointed = m.bytesPerRow("checkpointed");
+        GradientPlan whole = GradientPlan.resolve("auto", rows * backprop, 0, rows, m);
+        assertEquals("backprop", whole.mode());
+        assertEquals("auto", whole.configuredMode());
+        assertEquals(rows, whole.gradientRows());
+        // one row short of the whole call: exact, which fits every row at once
+        GradientPlan notWhole = GradientPlan.resolve("auto", rows * backprop - 1, 0, rows, m);
+        assertEquals("exact", notWhole.mode());
+        assertTrue(notWhole.gradientRows() >= rows);
+        GradientPlan oneExact = GradientPlan.resolve("auto", exact, 0, rows, m);
+        assertEquals("exact", oneExact.mode());
+        assertEquals(1, oneExact.gradientRows());
+        GradientPlan cp = GradientPlan.resolve("auto", exact - 1, 0, rows, m);
+        assertEquals("checkpointed", cp.mode());
+        assertEquals(1, cp.gradientRows());
+        IllegalArgumentException none =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> GradientPlan.resolve("auto", checkpointed - 1, 0, rows, m));
+        assertTrue(
+                none.getMessage().startsWith("runtime.memory-budget = ")
+                        && none.getMessage().contains("not even checkpointed fits")
+                        && none.getMessage().contains("(" + checkpointed + " bytes)"),
+                none.getMessage());
+        IllegalArgumentException noBudget =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> GradientPlan.resolve("auto", 0, 0, rows, m));
+        assertTrue(
+                noBudget.getMessage().contains("set runtime.memory-budget"), noBudget.getMessage());
+        IllegalArgumentException tooSmall =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> GradientPlan.resolve("backprop", exact, 0, rows, m));
+        assertTrue(
+                tooSmall.getMessage().contains("one row of gradient mode backprop needs")
+                        && tooSmall.getMessage().contains("(" + backprop + " bytes)"),
+                tooSmall.getMessage());
+    }
+}
