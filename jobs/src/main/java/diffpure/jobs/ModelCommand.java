@@ -13,6 +13,7 @@ import diffpure.model.PtScoreModel;
 import diffpure.model.PtTorchScript;
 import diffpure.sde.VpSchedule;
 import diffpure.torch.Devices;
+import diffpure.torch.NativeHeap;
 import diffpure.torch.TorchThreads;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +73,8 @@ public final class ModelCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "Write the manifest beside FILE.pt (FILE.json): sha256, parameter count and golden"
-                        + " probe from the running libtorch. Refuses a file whose probe output"
+                        + " probe from the running libtorch, and on the CPU graph-bytes-per-image"
+                        + " (see graph-bytes). Refuses a file whose probe output"
                         + " breaks the convention (shape, dtype, non-finite values, output that"
                         + " depends on the batch in eval mode).",
                 "eps: forward(x float32[N,C,H,W] in [-1,1], t float32[N] in (0,1]) ->"
@@ -176,6 +178,11 @@ public final class ModelCommand implements Runnable {
             try (PtTorchScript loaded = PtTorchScript.load(file, device, c -> {})) {
                 System.out.println(
                         "verified: " + loaded.describe() + " passes its golden probe on " + device);
+            }
+            if (device.equals(Device.cpu()) && NativeHeap.available()) {
+                long bytes = GraphBytesCommand.measure(file, m);
+                ModelManifests.recordGraphBytes(m.file(), bytes);
+                System.out.println("graph-bytes-per-image " + bytes + " recorded");
             }
             return 0;
         }
@@ -304,20 +311,8 @@ public final class ModelCommand implements Runnable {
         @Override
         public Integer call() {
             TorchThreads.ensure(threads);
-            Device cpu = Device.cpu();
             ModelManifest manifest = ModelManifest.read(ModelManifest.pathFor(file));
-            long bytes;
-            try (NDManager m = NDManager.newBaseManager(cpu)) {
-                if (manifest.kind() == ModelKind.EPS) {
-                    try (PtScoreModel eps = PtScoreModel.load(file, cpu)) {
-                        bytes = GraphBytes.of(eps, m);
-                    }
-                } else {
-                    try (PtClassifier clf = PtClassifier.load(file, cpu)) {
-                        bytes = GraphBytes.of(clf, m);
-                    }
-                }
-            }
+            long bytes = measure(file, manifest);
             System.out.printf(
                     Locale.ROOT,
                     "graph-bytes-per-image %d (%.2f MiB) for %s%n",
@@ -329,6 +324,21 @@ public final class ModelCommand implements Runnable {
                 System.out.println("recorded in " + manifest.file());
             }
             return 0;
+        }
+
+        /** Per-image graph bytes of a model file, loaded on the CPU. */
+        static long measure(Path file, ModelManifest manifest) {
+            Device cpu = Device.cpu();
+            try (NDManager m = NDManager.newBaseManager(cpu)) {
+                if (manifest.kind() == ModelKind.EPS) {
+                    try (PtScoreModel eps = PtScoreModel.load(file, cpu)) {
+                        return GraphBytes.of(eps, m);
+                    }
+                }
+                try (PtClassifier clf = PtClassifier.load(file, cpu)) {
+                    return GraphBytes.of(clf, m);
+                }
+            }
         }
     }
 }
