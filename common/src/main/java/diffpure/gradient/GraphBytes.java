@@ -25,10 +25,10 @@ import java.util.function.Function;
  */
 public final class GraphBytes {
     /** Rows of the second measurement beyond the first. */
-    public static final int EXTRA_ROWS = 4;
+    public static final int EXTRA_ROWS = 8;
 
     /** Measured calls per row count. */
-    public static final int REPEATS = 5;
+    public static final int REPEATS = 7;
 
     private GraphBytes() {}
 

@@ -70,10 +70,10 @@ class MemoryBudgetDemoTest {
         long recordedUnet = eps.manifest().graphBytesPerImage();
         long recordedCnn = classifier.manifest().graphBytesPerImage();
         assertTrue(
-                Math.abs(recordedUnet - unet) < 0.1 * unet,
+                Math.abs(recordedUnet - unet) < 0.2 * unet,
                 "eps.json records " + recordedUnet + ", measured " + unet);
         assertTrue(
-                Math.abs(recordedCnn - cnn) < 0.1 * cnn,
+                Math.abs(recordedCnn - cnn) < 0.2 * cnn,
                 "classifier.json records " + recordedCnn + ", measured " + cnn);
     }
 

@@ -293,7 +293,7 @@ public final class ModelCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "Measure what one forward with a graph keeps for backward per image (the C"
-                        + " allocator's in-use bytes at 1 and 5 rows, on the CPU) and print it;"
+                        + " allocator's in-use bytes at 1 and 9 rows, on the CPU) and print it;"
                         + " --write records it as graph-bytes-per-image in the manifest, where"
                         + " runtime.memory-budget and attack.gradient-mode = auto read it.",
                 "Run it in a quiet process: other threads' allocations would be counted."
