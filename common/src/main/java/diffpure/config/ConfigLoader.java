@@ -42,6 +42,7 @@ public final class ConfigLoader {
                     "attack",
                     "eval",
                     "runtime",
+                    "sweep",
                     "report");
 
     /** Prefix of environment overrides. */
@@ -118,10 +119,14 @@ public final class ConfigLoader {
         }
         // What decides the rows: not where they go, not the run's name, not how a report reads
         // them.
+        Config hashed = ours.withoutPath("report");
+        if (isEmptyList(hashed, "sweep.eps") && isEmptyList(hashed, "sweep.t-star")) {
+            // A run without a sweep keeps the hash (and run id) it had before sweeps existed.
+            hashed = hashed.withoutPath("sweep");
+        }
         String hash =
                 sha256(
-                        ours.withoutPath("report")
-                                .withoutPath("run.id")
+                        hashed.withoutPath("run.id")
                                 .withoutPath("run.output")
                                 .root()
                                 .render(ConfigRenderOptions.concise()));
@@ -136,6 +141,12 @@ public final class ConfigLoader {
                                         .setOriginComments(false)
                                         .setJson(false)),
                 reader.report());
+    }
+
+    private static boolean isEmptyList(Config c, String key) {
+        ConfigValue v = c.getValue(key);
+        return v.valueType() == com.typesafe.config.ConfigValueType.LIST
+                && ((com.typesafe.config.ConfigList) v).isEmpty();
     }
 
     private static Config fromEnvironment(Map<String, String> env) {
@@ -356,6 +367,7 @@ public final class ConfigLoader {
                             attack,
                             eval,
                             runtime,
+                            sweep(),
                             hash);
             try {
                 purify.spec();
@@ -369,6 +381,58 @@ public final class ConfigLoader {
                         e);
             }
             return config;
+        }
+
+        SweepSettings sweep() {
+            List<Double> eps = fractions("sweep.eps");
+            for (double e : eps) {
+                if (!(e >= 0) || !Double.isFinite(e)) {
+                    throw bad("sweep.eps", "must hold finite numbers >= 0");
+                }
+            }
+            List<Double> ts = fractions("sweep.t-star");
+            for (double t : ts) {
+                if (!(t > 0 && t <= 1)) {
+                    throw bad("sweep.t-star", "must hold values in (0, 1]");
+                }
+            }
+            if (eps.stream().distinct().count() < eps.size()
+                    || ts.stream().distinct().count() < ts.size()) {
+                throw bad(
+                        eps.size() > eps.stream().distinct().count() ? "sweep.eps" : "sweep.t-star",
+                        "must not repeat a value");
+            }
+            return new SweepSettings(eps, ts);
+        }
+
+        /** A list of numbers or fraction strings ("8/255"). */
+        List<Double> fractions(String key) {
+            List<? extends ConfigValue> list;
+            try {
+                list = c.getList(key);
+            } catch (ConfigException e) {
+                throw bad(key, "must be a list of numbers or fractions like 8/255");
+            }
+            java.util.ArrayList<Double> out = new java.util.ArrayList<>();
+            for (ConfigValue v : list) {
+                Object raw = v.unwrapped();
+                if (raw instanceof Number n) {
+                    out.add(n.doubleValue());
+                    continue;
+                }
+                String s = String.valueOf(raw).trim();
+                try {
+                    int slash = s.indexOf('/');
+                    out.add(
+                            slash < 0
+                                    ? Double.parseDouble(s)
+                                    : Double.parseDouble(s.substring(0, slash).trim())
+                                            / Double.parseDouble(s.substring(slash + 1).trim()));
+                } catch (NumberFormatException e) {
+                    throw bad(key, "must be a list of numbers or fractions like 8/255");
+                }
+            }
+            return out;
         }
 
         ReportSettings report() {

@@ -18,6 +18,7 @@ import java.io.Serializable;
  * @param attack the attack setting
  * @param eval the voting protocol
  * @param runtime device, threads, micro-batches and the model cache
+ * @param sweep values swept as separate attack settings of the run (empty: one setting)
  * @param configHash sha256 of the rendered config without run.id and run.output (what decides the
  *     rows)
  */
@@ -30,8 +31,76 @@ public record ExperimentConfig(
         AttackSettings attack,
         EvalSettings eval,
         RuntimeSettings runtime,
+        SweepSettings sweep,
         String configHash)
         implements Serializable {
+
+    /**
+     * The attack settings of the run, in a fixed order (setting index = position): for every eps of
+     * the sweep (or attack.eps) and every t* of the sweep (or purify.t-star), this config with
+     * those values and no sweep. All share the run's config hash; one setting when nothing is
+     * swept.
+     */
+    public java.util.List<ExperimentConfig> settings() {
+        if (sweep.isEmpty()) {
+            return java.util.List.of(this);
+        }
+        java.util.List<Double> es =
+                sweep.eps().isEmpty() ? java.util.List.of(attack.eps()) : sweep.eps();
+        java.util.List<Double> ts =
+                sweep.tStar().isEmpty() ? java.util.List.of(purify.tStar()) : sweep.tStar();
+        java.util.List<ExperimentConfig> out = new java.util.ArrayList<>();
+        for (double t : ts) {
+            for (double e : es) {
+                out.add(withEps(e).withTStar(t));
+            }
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /**
+     * This config with another attack radius and no sweep (same hash: it is one of the run's
+     * settings).
+     */
+    public ExperimentConfig withEps(double e) {
+        AttackSettings a = attack;
+        return new ExperimentConfig(
+                experiment,
+                run,
+                data,
+                models,
+                purify,
+                new AttackSettings(
+                        a.name(),
+                        a.norm(),
+                        e,
+                        a.iterations(),
+                        a.eot(),
+                        a.restarts(),
+                        a.step(),
+                        a.gradientMode()),
+                eval,
+                runtime,
+                SweepSettings.NONE,
+                configHash);
+    }
+
+    /** This config with another diffusion time and no sweep. */
+    public ExperimentConfig withTStar(double t) {
+        PurifySettings p = purify;
+        return new ExperimentConfig(
+                experiment,
+                run,
+                data,
+                models,
+                new PurifySettings(
+                        p.kind(), t, p.tEnd(), p.dt(), p.ddpmSteps(), p.forwardAlphaBar()),
+                attack,
+                eval,
+                runtime,
+                SweepSettings.NONE,
+                configHash);
+    }
 
     /**
      * The run id: run.id, or the experiment name and the first 12 hex digits of the config hash.

@@ -59,6 +59,8 @@ public record EvalTask(
     }
 
     private List<Row> run(PartitionWork w, int attempt) {
+        // A sweep's setting (its eps or t*); the run's config otherwise.
+        ExperimentConfig config = this.config.settings().get(w.setting());
         int threads = config.runtime().torchThreads();
         TorchThreads.ensure(threads);
         Device device = device();

@@ -58,7 +58,9 @@ public final class InProcessShard {
                 final int batch = b;
                 List<SampleRef> refs =
                         p.samples().stream().filter(r -> r.batch() == batch).toList();
-                samples += BatchRunner.run(c, data, eps, clf, device, refs).size();
+                samples +=
+                        BatchRunner.run(c.settings().get(p.setting()), data, eps, clf, device, refs)
+                                .size();
             }
         }
         double secs = (System.nanoTime() - t1) / 1e9;

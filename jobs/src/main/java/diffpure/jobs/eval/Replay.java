@@ -45,8 +45,10 @@ public final class Replay {
                     "row seed " + seed + " differs from run.seed " + c.run().seed());
         }
         long id = row.<Long>getAs("sample_id");
+        int setting = settingOf(c, row);
         ImageDataset data = c.data().open(conf);
-        List<SampleRef> batch = RunPlan.of(c, data).batchOf(id);
+        List<SampleRef> batch = RunPlan.of(c, data).batchOf(id, setting);
+        c = c.settings().get(setting);
         if (batch == null) {
             throw new IllegalArgumentException(
                     "sample " + id + " is not in the plan of this config");
@@ -72,5 +74,25 @@ public final class Replay {
             }
         }
         throw new IllegalStateException("sample " + id + " missing from its replayed batch");
+    }
+
+    /** The index of the row's setting (its eps and t*) among the config's settings. */
+    static int settingOf(ExperimentConfig c, Row row) {
+        List<ExperimentConfig> all = c.settings();
+        double eps = row.<Double>getAs("eps");
+        double t = row.<Double>getAs("t_star");
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).attack().eps() == eps && all.get(i).purify().tStar() == t) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException(
+                "row of sample "
+                        + row.getAs("sample_id")
+                        + " has eps "
+                        + eps
+                        + " and t* "
+                        + t
+                        + ", which are not among the settings of this config");
     }
 }

@@ -128,25 +128,46 @@ public final class RescoreJob {
             throw new UncheckedIOException("no file system for " + progress + ": " + e, e);
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int perSetting = plan.chunks().size();
         int ran = 0;
         int skipped = 0;
+        boolean tStarChanged =
+                overrides.stream().anyMatch(o -> o.trim().startsWith("purify.t-star"));
         log.printf(
                 Locale.ROOT,
-                "rescore %s of run %s: %d setting(s) x %d chunks, K=%d, %s t*=%s, classifier %s%n",
+                "rescore %s of run %s: %d setting(s) in %d chunks, K=%d, %s%s, classifier %s%n",
                 id,
                 sourceRunId,
                 settings.size(),
-                perSetting,
+                plan.chunks().size(),
                 c.eval().votes(),
                 c.purify().kind(),
-                c.purify().tStar(),
+                tStarChanged ? " t*=" + c.purify().tStar() : " at each setting's t*",
                 clf[0]);
-        for (int si = 0; si < settings.size(); si++) {
-            Setting s = settings.get(si);
+        List<ExperimentConfig> sourceSettings = source.config().settings();
+        for (Setting s : settings) {
+            int index = -1;
+            for (int i = 0; i < sourceSettings.size(); i++) {
+                if (sourceSettings.get(i).attack().eps() == s.eps()
+                        && sourceSettings.get(i).purify().tStar() == s.tStar()) {
+                    index = i;
+                }
+            }
+            if (index < 0) {
+                throw new IllegalStateException(
+                        "rows of run "
+                                + sourceRunId
+                                + " with setting "
+                                + s.label()
+                                + " are not in its config's settings");
+            }
+            // The rescore of this setting: its eps, and its t* unless the rescore sets one.
+            ExperimentConfig sc = c.withEps(s.eps());
+            if (!tStarChanged) {
+                sc = sc.withTStar(s.tStar());
+            }
             RescoreTask task =
                     new RescoreTask(
-                            c,
+                            sc,
                             new RescoreTask.Meta(
                                     id,
                                     sourceRunId,
@@ -156,8 +177,11 @@ public final class RescoreJob {
                                     clf[1],
                                     eps[0],
                                     gitSha));
-            for (int k = 0; k < perSetting; k++) {
-                int chunk = si * perSetting + k;
+            for (int chunk = 0; chunk < plan.chunks().size(); chunk++) {
+                List<PartitionWork> parts = plan.chunks().get(chunk);
+                if (parts.get(0).setting() != index) {
+                    continue;
+                }
                 Path marker =
                         new Path(progress, String.format(Locale.ROOT, "chunk-%05d.done", chunk));
                 if (exists(fs, marker)) {
@@ -170,7 +194,7 @@ public final class RescoreJob {
                 Map<Long, float[]> perturbations = new HashMap<>();
                 for (Row r :
                         samples.where(s.filter())
-                                .where(functions.col("chunk").equalTo(k))
+                                .where(functions.col("chunk").equalTo(chunk))
                                 .where("error IS NULL")
                                 .select("sample_id", "perturbation")
                                 .collectAsList()) {
@@ -183,7 +207,7 @@ public final class RescoreJob {
                 }
                 List<RescoreTask.Work> work = new ArrayList<>();
                 long planned = 0;
-                for (PartitionWork p : plan.chunks().get(k)) {
+                for (PartitionWork p : parts) {
                     work.add(new RescoreTask.Work(chunk, p.samples(), perturbations));
                     planned +=
                             p.samples().stream()

@@ -26,10 +26,7 @@ public final class RunConfigs {
      * @param output run.output holding the runs table
      * @param runId the run
      * @param overrides {@code key=value}, highest precedence
-     * @param checkHash refuse when the config read back (without overrides) has another hash than
-     *     the run's, which would mean the rows cannot be reproduced from it
      * @throws IllegalArgumentException when the run has no runs row
-     * @throws IllegalStateException when the hash differs
      */
     public static ConfigLoader.Loaded load(
             SparkSession spark, String output, String runId, List<String> overrides) {
@@ -48,17 +45,18 @@ public final class RunConfigs {
         List<String> base = new ArrayList<>(List.of("run.output=" + output));
         ConfigLoader.Loaded source = fromRendered(rendered, runId, base);
         if (!source.config().configHash().equals(hash)) {
-            throw new IllegalStateException(
-                    "the config stored for run "
+            // Keys added to reference.conf since the run change the hash without changing what the
+            // run computed; say so rather than refuse (replay still insists on equal hashes).
+            System.err.println(
+                    "warning: the config stored for run "
                             + runId
                             + " in "
                             + runs
                             + " hashes to "
                             + source.config().configHash()
-                            + ", the run has "
+                            + " with today's defaults, the run has "
                             + hash
-                            + " (a redacted secret, or defaults changed since): its rows cannot be"
-                            + " reproduced from it");
+                            + " (defaults added or changed since, or a redacted secret)");
         }
         if (overrides.isEmpty()) {
             return source;

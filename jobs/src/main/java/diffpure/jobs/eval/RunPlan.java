@@ -13,8 +13,9 @@ import java.util.List;
  * the data set's size and labels, so a resumed run or a retried task recomputes exactly the same
  * batches (outputs are bit-identical only for the same batch composition, DESIGN.md 4).
  *
- * @param chunks per chunk, its partitions
- * @param samples number of samples planned
+ * @param chunks per chunk, its partitions (a sweep's settings one after another, each with the same
+ *     samples, batches and chunk cuts)
+ * @param samples number of rows planned (samples x settings)
  */
 public record RunPlan(List<List<PartitionWork>> chunks, int samples) {
     public RunPlan {
@@ -47,6 +48,21 @@ public record RunPlan(List<List<PartitionWork>> chunks, int samples) {
                         : Subsets.select(data.size(), count, c.data().subsetSeed());
         var run = c.run();
         List<List<PartitionWork>> chunks = new ArrayList<>();
+        int settings = c.settings().size();
+        for (int setting = 0; setting < settings; setting++) {
+            plan(c, data, indices, count, setting, chunks);
+        }
+        return new RunPlan(chunks, count * settings);
+    }
+
+    private static void plan(
+            ExperimentConfig c,
+            ImageDataset data,
+            int[] indices,
+            int count,
+            int setting,
+            List<List<PartitionWork>> chunks) {
+        var run = c.run();
         for (int from = 0; from < count; from += run.chunkSamples()) {
             int chunkEnd = Math.min(count, from + run.chunkSamples());
             List<PartitionWork> parts = new ArrayList<>();
@@ -67,11 +83,10 @@ public record RunPlan(List<List<PartitionWork>> chunks, int samples) {
                         refs.add(new SampleRef(index, data.id(index), -1, batch, e.getMessage()));
                     }
                 }
-                parts.add(new PartitionWork(chunks.size(), parts.size(), refs));
+                parts.add(new PartitionWork(chunks.size(), parts.size(), refs, setting));
             }
             chunks.add(parts);
         }
-        return new RunPlan(chunks, count);
     }
 
     private static int[] identity(int n) {
@@ -82,10 +97,20 @@ public record RunPlan(List<List<PartitionWork>> chunks, int samples) {
         return a;
     }
 
-    /** The partition and batch a sample id was planned into, or null when it is not in the plan. */
+    /**
+     * The batch a sample id was planned into (first setting), or null when it is not in the plan.
+     */
     public List<SampleRef> batchOf(long sampleId) {
+        return batchOf(sampleId, 0);
+    }
+
+    /** The batch a sample id was planned into under a setting, or null when it is not planned. */
+    public List<SampleRef> batchOf(long sampleId, int setting) {
         for (List<PartitionWork> chunk : chunks) {
             for (PartitionWork p : chunk) {
+                if (p.setting() != setting) {
+                    continue;
+                }
                 for (SampleRef r : p.samples()) {
                     if (r.id() == sampleId) {
                         return p.samples().stream().filter(s -> s.batch() == r.batch()).toList();

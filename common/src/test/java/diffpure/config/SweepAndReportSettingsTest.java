@@ -1,0 +1,76 @@
+package diffpure.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sweep and report sections: parsing, settings expansion, and what the config hash includes.
+ */
+class SweepAndReportSettingsTest {
+    private static ConfigLoader.Loaded load(String... sets) {
+        return ConfigLoader.load(null, List.of(sets), Map.of(), new Properties());
+    }
+
+    /** Report keys never change the hash; an empty sweep hashes like no sweep section at all. */
+    @Test
+    void noSweepAndReportKeysLeaveTheHashAsItWas() {
+        String base = load().config().configHash();
+        assertEquals(
+                base, load("report.regression-alpha=0.01", "report.dir=/x").config().configHash());
+        assertEquals(base, load("sweep.eps=[]").config().configHash());
+        assertNotEquals(base, load("sweep.eps=[0.01, 0.02]").config().configHash());
+    }
+
+    @Test
+    void aSweepExpandsIntoSettingsWithTheRunsHash() {
+        ExperimentConfig c =
+                load("sweep.eps=[\"4/255\", \"8/255\"]", "sweep.t-star=[0.05, 0.1]").config();
+        List<ExperimentConfig> s = c.settings();
+        assertEquals(4, s.size());
+        assertEquals(4 / 255.0, s.get(0).attack().eps(), 1e-15);
+        assertEquals(0.05, s.get(0).purify().tStar());
+        assertEquals(8 / 255.0, s.get(1).attack().eps(), 1e-15);
+        assertEquals(0.1, s.get(3).purify().tStar());
+        for (ExperimentConfig x : s) {
+            assertEquals(c.configHash(), x.configHash());
+            assertTrue(x.sweep().isEmpty());
+            assertEquals(List.of(x), x.settings());
+        }
+        assertEquals(List.of(load().config()), load().config().settings());
+    }
+
+    @Test
+    void badSweepAndReportValuesNameTheKey() {
+        ConfigError e = assertThrows(ConfigError.class, () -> load("sweep.t-star=[0.1, 1.5]"));
+        assertTrue(
+                e.getMessage().startsWith("sweep.t-star must hold values in (0, 1]"),
+                e.getMessage());
+        e = assertThrows(ConfigError.class, () -> load("sweep.eps=[\"8/255\", \"x\"]"));
+        assertTrue(
+                e.getMessage().startsWith("sweep.eps must be a list of numbers or fractions"),
+                e.getMessage());
+        e = assertThrows(ConfigError.class, () -> load("sweep.eps=[0.1, 0.1]"));
+        assertTrue(e.getMessage().startsWith("sweep.eps must not repeat a value"), e.getMessage());
+        e = assertThrows(ConfigError.class, () -> load("report.regression-alpha=1.5"));
+        assertTrue(
+                e.getMessage().startsWith("report.regression-alpha must be in (0, 1)"),
+                e.getMessage());
+        e = assertThrows(ConfigError.class, () -> load("report.regression-metric=mean"));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "report.regression-metric must be one of [single, majority, worst, during-attack]"),
+                e.getMessage());
+        ReportSettings r = load("report.regression-alpha=0.01").report();
+        assertEquals(0.01, r.regressionAlpha());
+        assertEquals("majority", r.regressionMetric());
+        assertEquals("s3a://b/out/report", r.dirFor("s3a://b/out/"));
+    }
+}
