@@ -651,6 +651,8 @@ public final class ReportWriter {
         Path p = new Path(path);
         try {
             FileSystem fs = p.getFileSystem(conf);
+            // No .crc side files next to the report on local disks.
+            fs.setWriteChecksum(false);
             try (OutputStream out = fs.create(p, true)) {
                 out.write(text.getBytes(StandardCharsets.UTF_8));
             }
