@@ -5,6 +5,7 @@ import diffpure.data.Batch;
 import diffpure.data.IdxDataset;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
+import diffpure.gradient.MemoryModel;
 import diffpure.gradient.Objective;
 import diffpure.gradient.TargetModel;
 import diffpure.jobs.ModelOptions;
@@ -87,6 +88,17 @@ public final class MemoryBench implements Callable<Integer> {
             if (p.chain().length() != steps) {
                 throw new IllegalStateException(
                         "grid has " + p.chain().length() + " steps, wanted " + steps);
+            }
+            if (eps.manifest().graphBytesPerImage() > 0
+                    && clf.manifest().graphBytesPerImage() > 0) {
+                // What runtime.memory-budget would reserve for this call (README, memory budget)
+                MemoryModel model =
+                        new MemoryModel(
+                                steps,
+                                eps.imageShape().size(),
+                                eps.manifest().graphBytesPerImage(),
+                                clf.manifest().graphBytesPerImage());
+                out.put("model_predicted_mb", rows * model.bytesPerRow(mode) / 1048576.0);
             }
             System.gc();
             long baseline = ProcStatus.residentBytes();

@@ -12,6 +12,7 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
+import diffpure.gradient.GradientPlan;
 import diffpure.gradient.Objective;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
@@ -120,11 +121,12 @@ public final class DryRun {
             y[i] = s.label();
             ids[i] = s.id();
         }
+        GradientPlan gradientPlan = c.gradientPlan(eps.manifest(), clf.manifest());
         DefendedModel model =
                 DefendedModel.of(
                         c.purify().spec().build(eps, eps.manifest().schedule()),
                         clf,
-                        c.gradientPlan(eps.manifest(), clf.manifest()),
+                        gradientPlan,
                         1,
                         c.run().seed());
         double fwdSec;
@@ -152,7 +154,20 @@ public final class DryRun {
                         + ", "
                         + c.runtime().torchThreads()
                         + " thread(s), batch "
-                        + b);
+                        + b
+                        + ", gradient mode "
+                        + gradientPlan.mode()
+                        + (gradientPlan.mode().equals(gradientPlan.configuredMode())
+                                ? ""
+                                : " (" + gradientPlan.configuredMode() + ")")
+                        + ", rows per gradient / forward call "
+                        + rowsText(gradientPlan.gradientRows())
+                        + " / "
+                        + rowsText(gradientPlan.forwardRows()));
+    }
+
+    private static String rowsText(int rows) {
+        return rows == 0 ? "all" : Integer.toString(rows);
     }
 
     /** Prints an estimate for a number of parallel task slots. */

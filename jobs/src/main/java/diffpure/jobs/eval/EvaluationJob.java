@@ -169,6 +169,10 @@ public final class EvaluationJob {
         RunPlan plan = RunPlan.of(c, data);
         String[] eps = ModelCache.manifestOf(c.models().eps(), conf);
         String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
+        // A budget nothing fits, or auto without one, fails here rather than in every task
+        c.gradientPlan(
+                ModelCache.fullManifestOf(c.models().eps(), conf),
+                ModelCache.fullManifestOf(c.models().classifier(), conf));
         Provenance prov =
                 new Provenance(
                         runId,

@@ -3,6 +3,7 @@ package diffpure.jobs.eval;
 import ai.djl.Device;
 import diffpure.config.ConfigLoader;
 import diffpure.model.ModelException;
+import diffpure.model.ModelManifest;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.model.PtTorchScript;
@@ -152,6 +153,42 @@ public final class ModelCache {
             return to;
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * A model's whole manifest, read through Hadoop (no model bytes move) into a temporary file of
+     * the same name so that its errors name it: the driver derives the gradient plan from it
+     * (ExperimentConfig#gradientPlan) before any task starts.
+     */
+    public static ModelManifest fullManifestOf(String uri, Configuration conf) {
+        org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(uri);
+        String base = model.getName().replaceFirst("\\.pt$", "");
+        try {
+            FileSystem fs = model.getFileSystem(conf);
+            for (String ext : new String[] {".json", ".conf"}) {
+                org.apache.hadoop.fs.Path m =
+                        new org.apache.hadoop.fs.Path(model.getParent(), base + ext);
+                if (fs.exists(m)) {
+                    Path dir = Files.createTempDirectory("diffpure-manifest");
+                    Path local = dir.resolve(base + ext);
+                    try (InputStream in = fs.open(m)) {
+                        Files.copy(in, local);
+                    }
+                    try {
+                        return ModelManifest.read(local);
+                    } finally {
+                        Files.deleteIfExists(local);
+                        Files.deleteIfExists(dir);
+                    }
+                }
+            }
+            throw new ModelException(
+                    Paths.get(model.getName()),
+                    "no manifest (" + base + ".json or .conf) beside " + uri);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "reading the manifest of " + uri + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,9 +1,13 @@
 package diffpure.jobs.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import diffpure.config.ConfigError;
 import diffpure.config.ConfigLoader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -56,6 +60,28 @@ class GradientModeAutoJobTest {
                 .where(functions.col("run_id").equalTo(o.runId()))
                 .orderBy("sample_index")
                 .collectAsList();
+    }
+
+    @Test
+    void aBudgetNothingFitsIsRefusedOnTheDriverNamingTheKey() {
+        ConfigLoader.Loaded cfg =
+                TinyRuns.config(
+                        tmp.resolve("none"),
+                        "attack.gradient-mode=auto",
+                        "runtime.memory-budget=1m");
+        ConfigError e =
+                assertThrows(
+                        ConfigError.class,
+                        () ->
+                                EvaluationJob.run(
+                                        spark,
+                                        cfg,
+                                        new EvaluationJob.Options("test", -1, 60, System.out)));
+        assertTrue(
+                e.getMessage().startsWith("runtime.memory-budget = 1.0 MiB (1048576 bytes)")
+                        && e.getMessage().contains("not even checkpointed fits"),
+                e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("none").resolve("samples")), "no task ran");
     }
 
     @Test
