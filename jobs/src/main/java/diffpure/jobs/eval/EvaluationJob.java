@@ -3,6 +3,7 @@ package diffpure.jobs.eval;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
+import diffpure.model.ModelManifest;
 import diffpure.torch.Devices;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -169,10 +170,13 @@ public final class EvaluationJob {
         RunPlan plan = RunPlan.of(c, data);
         String[] eps = ModelCache.manifestOf(c.models().eps(), conf);
         String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
-        // A budget nothing fits, or auto without one, fails here rather than in every task
-        c.gradientPlan(
-                ModelCache.fullManifestOf(c.models().eps(), conf),
-                ModelCache.fullManifestOf(c.models().classifier(), conf));
+        // A budget nothing fits, or auto without one, fails here rather than in every task (each
+        // setting of a sweep: t* sets the chain length)
+        ModelManifest epsManifest = ModelCache.fullManifestOf(c.models().eps(), conf);
+        ModelManifest clfManifest = ModelCache.fullManifestOf(c.models().classifier(), conf);
+        for (ExperimentConfig setting : c.settings()) {
+            setting.gradientPlan(epsManifest, clfManifest);
+        }
         Provenance prov =
                 new Provenance(
                         runId,
