@@ -322,7 +322,8 @@ public final class ConfigLoader {
                             number("purify.t-end"),
                             number("purify.dt"),
                             atLeast("purify.ddpm-steps", 0),
-                            oneOf("purify.forward-alpha-bar", "discrete", "continuous"));
+                            oneOf("purify.forward-alpha-bar", "discrete", "continuous"),
+                            oneOf("purify.resize", "none", "bilinear"));
             double eps = fraction("attack.eps");
             if (!(eps >= 0) || !Double.isFinite(eps)) {
                 throw bad("attack.eps", "must be a finite number >= 0");

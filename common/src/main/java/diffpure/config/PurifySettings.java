@@ -1,6 +1,11 @@
 package diffpure.config;
 
+import diffpure.model.Classifier;
+import diffpure.model.ScoreModel;
+import diffpure.purify.DiffusionPurifier;
+import diffpure.purify.InputResize;
 import diffpure.purify.PurifierSpec;
+import diffpure.sde.VpSchedule;
 import diffpure.solver.ForwardAlphaBar;
 import java.io.Serializable;
 
@@ -13,10 +18,36 @@ import java.io.Serializable;
  * @param dt grid step
  * @param ddpmSteps start step of the ddpm sampler
  * @param forwardAlphaBar discrete or continuous
+ * @param resize none or bilinear: how a classifier's images reach a score model of another size
+ *     ({@link InputResize})
  */
 public record PurifySettings(
-        String kind, double tStar, double tEnd, double dt, int ddpmSteps, String forwardAlphaBar)
+        String kind,
+        double tStar,
+        double tEnd,
+        double dt,
+        int ddpmSteps,
+        String forwardAlphaBar,
+        String resize)
         implements Serializable {
+
+    /** purify.resize, parsed. */
+    public InputResize inputResize() {
+        return InputResize.parse(resize);
+    }
+
+    /**
+     * The purifier for a score model and the classifier after it: {@link #spec()} built on the
+     * model's schedule, resized to the classifier's input shape where purify.resize allows it.
+     *
+     * @throws IllegalArgumentException naming both shapes and purify.resize when the models take
+     *     different shapes and no resize is configured, or the chain leaves the model's trained
+     *     time range
+     */
+    public DiffusionPurifier purifier(ScoreModel eps, VpSchedule schedule, Classifier classifier) {
+        return inputResize()
+                .adapt(spec().build(eps, schedule), classifier.imageShape(), classifier.describe());
+    }
 
     /** The purifier spec (checked values). */
     public PurifierSpec spec() {

@@ -12,8 +12,10 @@ import java.util.function.IntPredicate;
 
 /**
  * The frame every chain-differentiating mode shares: a scope of its own for everything it keeps (so
- * the tensors it holds can be counted), the classifier head at the purified image, and the map from
- * the adjoint vector at y_0 back to the input: d y_0 / d x = 2 sqrt(abar*).
+ * the tensors it holds can be counted), the classifier head at the purified image, and the maps
+ * from the classifier's input gradient to a_N and from the adjoint vector at y_0 back to the input
+ * (the purifier's output and input VJPs: 1/2 and 2 sqrt(abar*), through the resizes when it
+ * resizes).
  */
 abstract class AbstractChainGradient implements GradientMode {
 
@@ -77,10 +79,10 @@ abstract class AbstractChainGradient implements GradientMode {
             ClassifierHead.Result head =
                     ClassifierHead.lossAndGradient(classifier, objective, purified, labels);
             purified.close();
-            NDArray aN = head.inputGradient().mul(0.5);
+            NDArray aN = purifier.outputVjp(head.inputGradient());
             head.inputGradient().close();
             NDArray a0 = backward(sweep, fwd, aN);
-            NDArray g = a0.mul(2 * purifier.chain().forwardSignalScale());
+            NDArray g = purifier.inputVjp(a0);
             GradientDiagnostics diag =
                     new GradientDiagnostics(
                             sweep.peakLive,

@@ -75,16 +75,17 @@ public final class DefendedModel implements TargetModel {
         if (forwardRows < 0) {
             throw new IllegalArgumentException("forward rows must be >= 0, found " + forwardRows);
         }
-        if (!classifier.imageShape().equals(purifier.imageShape())) {
+        if (!classifier.imageShape().equals(purifier.inputShape())) {
             throw new IllegalArgumentException(
-                    "classifier "
+                    "the classifier "
                             + classifier.describe()
                             + " takes "
                             + classifier.imageShape()
-                            + " images, the eps model "
-                            + purifier.model().describe()
+                            + " images and the purifier "
+                            + purifier.describe()
                             + " "
-                            + purifier.imageShape());
+                            + purifier.inputShape()
+                            + " (pair models of different sizes with purify.resize = bilinear)");
         }
         this.purifier = purifier;
         this.classifier = classifier;

@@ -14,11 +14,20 @@ import diffpure.torch.PtAutograd;
  * (y_N + 1) / 2. The pieces (diffuse, step, vector-Jacobian product of a step) are public so that
  * every gradient mode drives the same arithmetic. Each method owns a scope: intermediates are
  * freed, the result is attached to the input's manager.
+ *
+ * <p>A purifier made by {@link #resizedFrom} takes images of another size (ImageNet: 224 for the
+ * classifier, 256 for the score model): x is resized bilinearly to the model's size before the
+ * forward diffusion and x' back after, and {@link #inputVjp} / {@link #outputVjp} carry gradients
+ * through both resizes, so every gradient mode returns the gradient with respect to the input as
+ * given.
  */
 public final class DiffusionPurifier implements Purifier {
     private final ScoreModel model;
     private final ReverseChain chain;
     private final Shape imageShape;
+    private final Shape inputShape;
+    private final BilinearResize up; // input -> model size; null without resizing
+    private final BilinearResize down; // model size -> input
 
     /**
      * @throws IllegalArgumentException when the chain evaluates the model outside its trained time
@@ -28,6 +37,9 @@ public final class DiffusionPurifier implements Purifier {
         this.model = model;
         this.chain = chain;
         this.imageShape = model.imageShape();
+        this.inputShape = imageShape;
+        this.up = null;
+        this.down = null;
         double[] range = chain.modelTimeRange();
         if (chain.startTime() > model.maxTime() + 1e-9 || range[1] > model.maxTime() + 1e-9) {
             throw new IllegalArgumentException(
@@ -51,6 +63,24 @@ public final class DiffusionPurifier implements Purifier {
         }
     }
 
+    private DiffusionPurifier(DiffusionPurifier p, Shape inputShape) {
+        this.model = p.model;
+        this.chain = p.chain;
+        this.imageShape = p.imageShape;
+        this.inputShape = inputShape;
+        this.up = BilinearResize.of(inputShape, imageShape);
+        this.down = BilinearResize.of(imageShape, inputShape);
+    }
+
+    /**
+     * The same purification for images of another per-image shape [C, H, W] (same C): bilinear
+     * resizes to the model's shape before and back after. Usually reached through {@link
+     * InputResize#adapt}, which checks the config allows it.
+     */
+    public DiffusionPurifier resizedFrom(Shape newInputShape) {
+        return new DiffusionPurifier(this, newInputShape);
+    }
+
     public ReverseChain chain() {
         return chain;
     }
@@ -59,8 +89,14 @@ public final class DiffusionPurifier implements Purifier {
         return model;
     }
 
+    /** The score model's per-image shape: the chain's states and its noise have this shape. */
     public Shape imageShape() {
         return imageShape;
+    }
+
+    /** The per-image shape of the images purified (and returned): the classifier's. */
+    public Shape inputShape() {
+        return inputShape;
     }
 
     @Override
@@ -76,13 +112,17 @@ public final class DiffusionPurifier implements Purifier {
         }
     }
 
-    /** y_0 from x (rows of x in [0, 1]); differentiable when the thread's grad mode is on. */
+    /**
+     * y_0 from x (rows of x in [0, 1], resized to the model's shape first when this purifier
+     * resizes); differentiable when the thread's grad mode is on.
+     */
     public NDArray diffuse(NDArray x, NoiseSource noise) {
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x);
             NDArray z = noise.draw(scope, -1, imageShape);
+            NDArray u = up == null ? x : up.apply(x);
             NDArray y0 =
-                    x.mul(2)
+                    u.mul(2)
                             .sub(1)
                             .mul(chain.forwardSignalScale())
                             .add(z.mul(chain.forwardNoiseScale()));
@@ -106,9 +146,48 @@ public final class DiffusionPurifier implements Purifier {
         }
     }
 
-    /** x' = (y_N + 1) / 2. */
+    /**
+     * x' = (y_N + 1) / 2, resized back to the input shape when this purifier resizes;
+     * differentiable when the thread's grad mode is on.
+     */
     public NDArray output(NDArray yN) {
-        return yN.add(1).div(2);
+        if (down == null) {
+            return yN.add(1).div(2);
+        }
+        try (NDManager scope = NDManager.subManagerOf(yN)) {
+            scope.tempAttachAll(yN);
+            return scope.ret(down.apply(yN.add(1).div(2)));
+        }
+    }
+
+    /**
+     * dL/dy_N from dL/dx' (the vector-Jacobian product of {@link #output}): a / 2, through the
+     * transposed resize when this purifier resizes. The result attaches to a's manager.
+     */
+    public NDArray outputVjp(NDArray a) {
+        if (down == null) {
+            return a.mul(0.5);
+        }
+        try (NDManager scope = NDManager.subManagerOf(a)) {
+            scope.tempAttachAll(a);
+            return scope.ret(down.transpose(a).mul(0.5));
+        }
+    }
+
+    /**
+     * dL/dx from dL/dy_0 (the vector-Jacobian product of {@link #diffuse}): 2 sqrt(abar*) a_0,
+     * through the transposed resize when this purifier resizes. The result attaches to a0's
+     * manager.
+     */
+    public NDArray inputVjp(NDArray a0) {
+        double scale = 2 * chain.forwardSignalScale();
+        if (up == null) {
+            return a0.mul(scale);
+        }
+        try (NDManager scope = NDManager.subManagerOf(a0)) {
+            scope.tempAttachAll(a0);
+            return scope.ret(up.transpose(a0.mul(scale)));
+        }
     }
 
     /**
@@ -176,6 +255,9 @@ public final class DiffusionPurifier implements Purifier {
 
     @Override
     public String describe() {
-        return chain.name() + " with " + model.describe();
+        return chain.name()
+                + " with "
+                + model.describe()
+                + (up == null ? "" : ", bilinear resize " + inputShape + " <-> " + imageShape);
     }
 }

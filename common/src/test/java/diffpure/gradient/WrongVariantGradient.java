@@ -39,7 +39,7 @@ enum WrongVariantGradient implements GradientMode {
             }
             ClassifierHead.Result head =
                     ClassifierHead.lossAndGradient(classifier, objective, p.output(y), labels);
-            NDArray a = head.inputGradient().mul(0.5);
+            NDArray a = p.outputVjp(head.inputGradient());
             for (int k = p.chain().length() - 1; k >= 0; k--) {
                 if (this == MISSING_STATE_SCALE) {
                     // the full VJP minus its (c - 1) a part: a + d J^T a
@@ -50,7 +50,7 @@ enum WrongVariantGradient implements GradientMode {
                     a = p.stepVjp(k, states.get(k + 1), a);
                 }
             }
-            NDArray g = a.mul(2 * p.chain().forwardSignalScale());
+            NDArray g = p.inputVjp(a);
             return new RowGradient(
                     scope.ret(head.loss()),
                     scope.ret(head.logits()),

@@ -131,10 +131,7 @@ public final class AttackCommand implements Callable<Integer> {
             TargetModel target =
                     defended
                             ? new DefendedModel(
-                                            models.spec()
-                                                    .build(
-                                                            epsModel,
-                                                            epsModel.manifest().schedule()),
+                                            models.purifier(epsModel, clf),
                                             clf,
                                             GradientModes.byName(gradientMode),
                                             eot,

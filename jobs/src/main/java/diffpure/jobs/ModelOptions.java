@@ -2,9 +2,12 @@ package diffpure.jobs;
 
 import ai.djl.Device;
 import diffpure.data.IdxDataset;
+import diffpure.model.Classifier;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.NoiseWorkers;
+import diffpure.purify.DiffusionPurifier;
+import diffpure.purify.InputResize;
 import diffpure.purify.PurifierSpec;
 import diffpure.solver.ForwardAlphaBar;
 import diffpure.torch.Devices;
@@ -65,6 +68,14 @@ public final class ModelOptions {
             defaultValue = "discrete")
     String forwardAlphaBar;
 
+    @Option(
+            names = "--resize",
+            description =
+                    "none, or bilinear to pair an eps model and a classifier of different sizes"
+                            + " (purify.resize)",
+            defaultValue = "none")
+    String resize;
+
     @Option(names = "--device", description = "cpu, gpu, gpu:N or auto", defaultValue = "cpu")
     String device;
 
@@ -92,6 +103,15 @@ public final class ModelOptions {
                                             + "'");
                 };
         return new PurifierSpec(PurifierSpec.Kind.parse(purifier), tStar, tEnd, dt, ddpmSteps, fab);
+    }
+
+    /** The purifier for the eps model and the classifier after it (resized per --resize). */
+    public DiffusionPurifier purifier(PtScoreModel eps, Classifier classifier) {
+        return InputResize.parse(resize)
+                .adapt(
+                        spec().build(eps, eps.manifest().schedule()),
+                        classifier.imageShape(),
+                        classifier.describe());
     }
 
     public Device device() {

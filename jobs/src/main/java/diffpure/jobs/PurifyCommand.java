@@ -70,7 +70,7 @@ public final class PurifyCommand implements Callable<Integer> {
                 NDManager manager = NDManager.newBaseManager(models.device())) {
             IdxDataset data = models.loadData(clf.classes());
             int count = Math.min(n, data.size());
-            DiffusionPurifier purifier = models.spec().build(eps, eps.manifest().schedule());
+            DiffusionPurifier purifier = models.purifier(eps, clf);
             System.out.printf(
                     "%s%npurifier: %s (%d steps)%nimages: %d from %s, batch %d, %d threads, device %s%n",
                     Devices.engineDescription(),

@@ -107,7 +107,7 @@ public final class BatchRunner {
             PtClassifier clf,
             Device device,
             List<Sample> samples) {
-        DiffusionPurifier purifier = c.purify().spec().build(eps, eps.manifest().schedule());
+        DiffusionPurifier purifier = c.purify().purifier(eps, eps.manifest().schedule(), clf);
         long seed = c.run().seed();
         GradientPlan plan = c.gradientPlan(eps.manifest(), clf.manifest());
         DefendedModel model =

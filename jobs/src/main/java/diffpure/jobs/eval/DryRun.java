@@ -124,7 +124,7 @@ public final class DryRun {
         GradientPlan gradientPlan = c.gradientPlan(eps.manifest(), clf.manifest());
         DefendedModel model =
                 DefendedModel.of(
-                        c.purify().spec().build(eps, eps.manifest().schedule()),
+                        c.purify().purifier(eps, eps.manifest().schedule(), clf),
                         clf,
                         gradientPlan,
                         1,
