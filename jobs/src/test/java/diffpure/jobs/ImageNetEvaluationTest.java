@@ -30,7 +30,8 @@ class ImageNetEvaluationTest {
         PaperData.imagenet(tmp.resolve("imagenet"), 3);
         ConfigLoader.Loaded loaded =
                 ConfigLoader.load(
-                        PaperData.ROOT.resolve("conf/experiments/imagenet-linf-resnet50.conf")
+                        PaperData.ROOT
+                                .resolve("conf/experiments/imagenet-linf-resnet50.conf")
                                 .toString(),
                         List.of(
                                 "run.output=" + tmp.resolve("out").toUri(),
@@ -47,7 +48,7 @@ class ImageNetEvaluationTest {
                                 "purify.dt=0.05",
                                 "attack.name=pgd-eot",
                                 "attack.iterations=1",
-                                "attack.eot=1",
+                                "attack.eot=2",
                                 "attack.gradient-mode=exact",
                                 "eval.votes=2",
                                 "runtime.device=cpu",

@@ -63,8 +63,8 @@ final class PaperData {
     }
 
     /**
-     * n ImageNet-style JPEGs of different sizes and aspect ratios in dir/val and dir/val.txt
-     * ("name label", labels spread over 0..999).
+     * n ImageNet-style JPEGs of different sizes and aspect ratios in dir/val and dir/val.txt ("name
+     * label", labels spread over 0..999).
      */
     static void imagenet(Path dir, int n) throws IOException {
         Path val = Files.createDirectories(dir.resolve("val"));

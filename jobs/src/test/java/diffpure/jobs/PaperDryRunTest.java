@@ -50,8 +50,11 @@ class PaperDryRunTest {
             a.add("--set");
             a.add(s);
         }
-        for (String s :
-                List.of("data.count=4", "runtime.device=cpu", "runtime.torch-threads=1")) {
+        for (String s : List.of(
+                        "data.count=4",
+                        "run.batch-samples=1",
+                        "runtime.device=cpu",
+                        "runtime.torch-threads=1")) {
             a.add("--set");
             a.add(s);
         }
