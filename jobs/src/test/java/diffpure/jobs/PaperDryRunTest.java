@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code bin/diffpure evaluate conf/experiments/<paper setting>.conf --dry-run} for every paper
  * setting, with stand-in exports at the real shapes (CIFAR-10 3x32x32 and 10 classes; ImageNet
  * 3x256x256 eps and 3x224x224 classifier with 1000 classes; CelebA-HQ 3x256x256 and 2 classes) and
- * generated data in each format.
+ * generated data in each format. The chains are shortened (purify.dt, purify.ddpm-steps) to keep
+ * the test fast; everything else is the experiment file's.
  */
 class PaperDryRunTest {
     @TempDir static Path data;
@@ -50,9 +51,15 @@ class PaperDryRunTest {
             a.add("--set");
             a.add(s);
         }
-        for (String s : List.of(
+        for (String s :
+                List.of(
                         "data.count=4",
                         "run.batch-samples=1",
+                        // Short chains keep the test fast on a CPU; what the dry run must get
+                        // through (config, stand-ins at the real shapes, data, pairing, the
+                        // attack's budget) is the same at every length.
+                        "purify.dt=0.05",
+                        "purify.ddpm-steps=10",
                         "runtime.device=cpu",
                         "runtime.torch-threads=1")) {
             a.add("--set");
