@@ -142,7 +142,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
             ImageDataset data,
             List<SampleRef> refs,
             Map<Long, float[]> perturbations) {
-        DiffusionPurifier purifier = config.purify().spec().build(eps, eps.manifest().schedule());
+        DiffusionPurifier purifier = config.purify().purifier(eps, eps.manifest().schedule(), clf);
         long seed = config.run().seed();
         DefendedModel model =
                 DefendedModel.of(
