@@ -57,6 +57,32 @@ public record ModelManifest(
         return imageShape.clone();
     }
 
+    /**
+     * The devices an export can only run on ({@code export.runs-on-only}: libtorch device names
+     * such as "cpu" or "cuda:0", written by tools/export when a trace baked a device into the
+     * graph), empty when the manifest names none.
+     *
+     * @throws ModelException naming the file when the key is malformed
+     */
+    public static List<String> runsOnOnly(Path manifestFile) {
+        try {
+            ConfigSyntax syntax =
+                    manifestFile.toString().endsWith(".json")
+                            ? ConfigSyntax.JSON
+                            : ConfigSyntax.CONF;
+            Config c =
+                    ConfigFactory.parseFile(
+                            manifestFile.toFile(),
+                            ConfigParseOptions.defaults().setSyntax(syntax).setAllowMissing(false));
+            return c.hasPath("export.runs-on-only")
+                    ? List.copyOf(c.getStringList("export.runs-on-only"))
+                    : List.of();
+        } catch (ConfigException e) {
+            throw new ModelException(
+                    manifestFile, "bad manifest: export.runs-on-only: " + e.getMessage(), e);
+        }
+    }
+
     /** The same manifest with {@code graph-bytes-per-image} set. */
     public ModelManifest withGraphBytesPerImage(long bytes) {
         return new ModelManifest(

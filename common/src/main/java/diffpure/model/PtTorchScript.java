@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -51,6 +52,7 @@ public abstract class PtTorchScript implements AutoCloseable {
                             + manifest.sha256());
         }
         log.accept(new ModelCheck("sha256", actual + " matches the manifest"));
+        checkExportDevice(file, ModelManifest.runsOnOnly(manifest.file()), device, log);
         this.module = TorchScriptModule.load(file, manifest.name(), device);
         log.accept(new ModelCheck("load", "TorchScript loaded on " + module.device()));
         try {
@@ -81,6 +83,50 @@ public abstract class PtTorchScript implements AutoCloseable {
                     ? e
                     : new ModelException(file, "probe run failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Refuses a device the export cannot run on: a trace that recorded tensors the official forward
+     * creates (timestep embeddings) pins them to the trace-time device, and libtorch would fail
+     * deep inside the first forward with a device-mismatch error.
+     */
+    static void checkExportDevice(
+            Path file, List<String> runsOnOnly, Device device, Consumer<ModelCheck> log) {
+        if (runsOnOnly.isEmpty()) {
+            return;
+        }
+        for (String name : runsOnOnly) {
+            if (matches(name, device)) {
+                log.accept(
+                        new ModelCheck(
+                                "device", "exported for " + runsOnOnly + ", loaded on " + device));
+                return;
+            }
+        }
+        throw new ModelException(
+                file,
+                "this export runs only on "
+                        + runsOnOnly
+                        + " (manifest export.runs-on-only: the trace recorded tensors on that"
+                        + " device), not on "
+                        + device
+                        + "; export it again on the device you run on (tools/export_model.py"
+                        + " --device)");
+    }
+
+    /** Whether a libtorch device name ("cpu", "cuda", "cuda:1") denotes a DJL device. */
+    private static boolean matches(String libtorchName, Device device) {
+        String n = libtorchName.trim().toLowerCase(Locale.ROOT);
+        if (n.equals("cpu")) {
+            return !device.isGpu();
+        }
+        if (n.equals("cuda")) {
+            return device.isGpu();
+        }
+        if (n.startsWith("cuda:")) {
+            return device.isGpu() && n.substring(5).equals(String.valueOf(device.getDeviceId()));
+        }
+        return false;
     }
 
     /** Checks the file exists and reads the manifest beside it. */

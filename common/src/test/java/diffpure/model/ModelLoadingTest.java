@@ -52,6 +52,24 @@ class ModelLoadingTest {
     }
 
     @Test
+    void anExportPinnedToAnotherDeviceIsRefusedBeforeItsFirstForward() throws IOException {
+        Path copy = Files.copy(DemoFiles.eps(), tmp.resolve("eps.pt"));
+        String manifest = Files.readString(ModelManifest.pathFor(DemoFiles.eps())).trim();
+        String pinned =
+                manifest.substring(0, manifest.length() - 1)
+                        + ", \"export\": {\"runs-on-only\": [\"cuda:0\"]}}";
+        Files.writeString(tmp.resolve("eps.json"), pinned);
+        assertRefused(
+                copy,
+                "runs only on [cuda:0] (manifest export.runs-on-only",
+                () -> PtScoreModel.load(copy, Device.cpu()));
+        Files.writeString(tmp.resolve("eps.json"), pinned.replace("cuda:0", "cpu"));
+        try (PtScoreModel eps = PtScoreModel.load(copy, Device.cpu())) {
+            assertEquals(new Shape(1, 28, 28), eps.imageShape());
+        }
+    }
+
+    @Test
     void missingFileIsRefused() {
         Path missing = tmp.resolve("nothing-here.pt");
         assertRefused(
