@@ -18,15 +18,17 @@ import java.util.Arrays;
  * where the step was not halved last time and the best loss did not improve, restarting from the
  * best point when halving; losses CE, DLR or targeted DLR on the 9 most likely wrong classes.
  *
- * <p>Success: {@link #run} counts a sample as broken once one check evaluation misclassifies it
- * (AutoAttack's criterion, for APGD-T too: it is a robustness attack whose targets are only a
- * means); {@link #runTarget} is a targeted attack and counts a sample as broken only once the check
- * evaluation predicts its target class, and then returns the last such point.
+ * <p>Success: {@link #run} counts a sample as broken once an evaluation of an iterate meets the
+ * context's success rule over all its EOT copies (misclassified; for APGD-T too: it is a robustness
+ * attack whose targets are only a means), and later restarts and targets skip it; {@link
+ * #runTarget} is a targeted attack and its rule asks for the target class instead. Either way the
+ * returned image is the best evaluated iterate of all runs: fewest copies missing the goal, ties by
+ * the higher loss.
  *
  * <p>Deviations, all deliberate: every sample is attacked (the reference skips samples
- * misclassified by one clean evaluation; here the clean votes measure that), and a sample the
- * attack does not break gets the highest-loss point found instead of its clean image, which is what
- * a randomized defence should be voted on.
+ * misclassified by one clean evaluation; here the clean votes measure that), a sample the attack
+ * does not break gets its best point instead of its clean image, which is what a randomized defence
+ * should be voted on, and success on a randomized model needs more than AutoAttack's one draw.
  *
  * @param loss the loss maximised
  * @param threat the ball
@@ -164,9 +166,10 @@ public record Apgd(
      * Targeted APGD towards one target on every sample (not only the ones still robust): the class
      * ranked {@code rank} by the mean clean logits (2 = the most likely wrong class when the sample
      * is classified correctly), as one of the reference's target loops. Unlike {@link #run},
-     * success here means that a check evaluation predicted the target (a wrong class other than the
-     * target is not enough): the returned image of a successful sample is the last such point, and
-     * its trace's {@code success} and first success iteration refer to reaching the target.
+     * success here means that an evaluation predicted the target (by the context's success rule; a
+     * wrong class other than the target is not enough): the returned image is the best iterate by
+     * copies at the target, and the trace's {@code success} and first success iteration refer to
+     * reaching the target.
      */
     public AttackResult runTarget(
             TargetModel model,
@@ -250,24 +253,21 @@ public record Apgd(
             int[] ranks,
             int b,
             Goal goal) {
-        Tally tally = new Tally(name(), b);
+        Tally tally = new Tally(name(), b, ctx);
         long[] lab = Tensors.hostLong(labels);
         int per = (int) x.getShape().slice(1).size();
         int k = model.classes();
         float[] xHost = Tensors.host(x);
         float[] out = xHost.clone();
-        float[] bestLoss = new float[b];
-        Arrays.fill(bestLoss, Float.NEGATIVE_INFINITY);
-        boolean[] broken = new boolean[b];
         long[][] targets = null;
         try (NDManager run = NDManager.subManagerOf(x)) {
             run.tempAttachAll(x, labels);
             if (loss == ApgdLoss.TARGETED_DLR) {
                 // One gradient-free evaluation of the clean images ranks the classes (averaged over
-                // the EOT copies).
+                // the EOT copies); it evaluates no attack iterate.
                 int[] all = Tensors.all(b);
                 NDArray logits = model.logits(x, ids, Purpose.PURIFY, ctx.draw(0), model.eot());
-                tally.observe(all, logits, lab, false);
+                tally.ranking(all, logits);
                 float[] mean = Tensors.host(logits.mean(new int[] {1}));
                 targets = new long[ranks.length][];
                 for (int j = 0; j < ranks.length; j++) {
@@ -278,9 +278,11 @@ public record Apgd(
             int runIndex = 0;
             for (int j = 0; j < ranks.length; j++) {
                 for (int r = 0; r < restarts; r++, runIndex++) {
+                    // Later runs skip the samples an evaluation already broke by the success rule
+                    // (over all its EOT copies), never on one fooled draw.
                     boolean[] todo = new boolean[b];
                     for (int s = 0; s < b; s++) {
-                        todo[s] = !broken[s];
+                        todo[s] = !tally.success[s];
                     }
                     int[] idx = Tensors.indicesOf(todo);
                     if (idx.length == 0) {
@@ -306,13 +308,8 @@ public record Apgd(
                                         model, xs, ls, subLab, goals, subIds, idx, tally, ctx,
                                         runIndex, base, obj);
                         for (int i = 0; i < idx.length; i++) {
-                            int s = idx[i];
-                            if (res.fooled[i]) {
-                                broken[s] = true;
-                                System.arraycopy(res.bestAdv, i * per, out, s * per, per);
-                            } else if (!broken[s] && res.bestLoss[i] > bestLoss[s]) {
-                                bestLoss[s] = res.bestLoss[i];
-                                System.arraycopy(res.best, i * per, out, s * per, per);
+                            if (res.improved[i]) {
+                                System.arraycopy(res.returned, i * per, out, idx[i] * per, per);
                             }
                         }
                     }
@@ -324,8 +321,11 @@ public record Apgd(
         }
     }
 
-    /** Result of one APGD run on a subset, on the host. */
-    private record Single(float[] best, float[] bestLoss, boolean[] fooled, float[] bestAdv) {}
+    /**
+     * Result of one APGD run on a subset, on the host: the run's best iterate by the tally's
+     * criterion, and whether it beat every earlier run's (only then is it returned).
+     */
+    private record Single(float[] returned, boolean[] improved) {}
 
     private Single single(
             TargetModel model,
@@ -356,25 +356,25 @@ public record Apgd(
 
         NDArray xAdv = threat.project(x, x.add(randomStart(m, shape, ids, ctx, initDraw)));
         NDArray xBest = xAdv.duplicate();
-        NDArray xBestAdv = xAdv.duplicate();
+        // The image this run would return: its best iterate by the tally's criterion.
+        NDArray xReturned = xAdv.duplicate();
+        boolean[] improved = new boolean[n];
         float[] lossSteps = new float[iterations * n];
         float[] lossBest;
-        boolean[] acc = new boolean[n];
         NDArray grad;
         try (NDManager it = m.newSubManager()) {
             it.tempAttachAll(xAdv, labels);
             TargetModel.Evaluation ev =
                     model.lossAndGradient(
                             xAdv, labels, ids, obj, Purpose.PURIFY, ctx.draw(drawBase));
-            boolean[] wrong = tally.observe(idx, ev.logits(), labFull, goals, true);
+            Tally.Seen seen = tally.observe(idx, ev.logits(), labFull, goals, true);
             tally.zeroGradients(idx, ev.gradient());
-            for (int i = 0; i < n; i++) {
-                acc[i] = !wrong[i];
-                if (wrong[i]) {
-                    tally.succeed(idx[i], 0);
-                }
-            }
+            tally.succeedWhere(idx, seen, 0);
             lossBest = Tensors.host(ev.loss());
+            boolean[] better = tally.improve(idx, seen, lossBest);
+            for (int r = 0; r < n; r++) {
+                improved[r] |= better[r];
+            }
             grad = it.ret(ev.gradient());
         }
         NDArray gradBest = grad.duplicate();
@@ -403,45 +403,44 @@ public record Apgd(
             xAdv = next;
 
             float[] y1;
-            boolean[] improved = new boolean[n];
-            NDArray newBestAdv;
+            boolean[] lossImproved = new boolean[n];
+            NDArray newReturned;
             NDArray newBest;
             NDArray newGradBest;
             NDArray newGrad;
             try (NDManager it = m.newSubManager()) {
-                it.tempAttachAll(xAdv, labels, xBest, xBestAdv, gradBest);
+                it.tempAttachAll(xAdv, labels, xBest, xReturned, gradBest);
                 TargetModel.Evaluation ev =
                         model.lossAndGradient(
                                 xAdv, labels, ids, obj, Purpose.PURIFY, ctx.draw(drawBase + 1 + i));
-                boolean[] wrong = tally.observe(idx, ev.logits(), labFull, goals, true);
+                Tally.Seen seen = tally.observe(idx, ev.logits(), labFull, goals, true);
                 tally.zeroGradients(idx, ev.gradient());
-                for (int r = 0; r < n; r++) {
-                    if (wrong[r]) {
-                        acc[r] = false;
-                        tally.succeed(idx[r], i + 1);
-                    }
-                }
+                tally.succeedWhere(idx, seen, i + 1);
                 y1 = Tensors.host(ev.loss());
                 for (int r = 0; r < n; r++) {
-                    improved[r] = y1[r] > lossBest[r];
+                    lossImproved[r] = y1[r] > lossBest[r];
                 }
-                newBestAdv = it.ret(Tensors.select(wrong, xAdv, xBestAdv, it));
-                newBest = it.ret(Tensors.select(improved, xAdv, xBest, it));
-                newGradBest = it.ret(Tensors.select(improved, ev.gradient(), gradBest, it));
+                boolean[] better = tally.improve(idx, seen, y1);
+                for (int r = 0; r < n; r++) {
+                    improved[r] |= better[r];
+                }
+                newReturned = it.ret(Tensors.select(better, xAdv, xReturned, it));
+                newBest = it.ret(Tensors.select(lossImproved, xAdv, xBest, it));
+                newGradBest = it.ret(Tensors.select(lossImproved, ev.gradient(), gradBest, it));
                 newGrad = it.ret(ev.gradient());
             }
             // Old arrays are closed only after the scope has handed its borrowed arrays back.
-            xBestAdv.close();
+            xReturned.close();
             xBest.close();
             gradBest.close();
             grad.close();
-            xBestAdv = newBestAdv;
+            xReturned = newReturned;
             xBest = newBest;
             gradBest = newGradBest;
             grad = newGrad;
             System.arraycopy(y1, 0, lossSteps, i * n, n);
             for (int r = 0; r < n; r++) {
-                if (improved[r]) {
+                if (lossImproved[r]) {
                     lossBest[r] = y1[r];
                 }
             }
@@ -492,12 +491,8 @@ public record Apgd(
                 counter3 = 0;
             }
         }
-        boolean[] fooled = new boolean[n];
-        for (int r = 0; r < n; r++) {
-            fooled[r] = !acc[r];
-        }
-        Single res = new Single(Tensors.host(xBest), lossBest, fooled, Tensors.host(xBestAdv));
-        for (NDArray arr : new NDArray[] {xAdv, xAdvOld, xBest, xBestAdv, grad, gradBest}) {
+        Single res = new Single(Tensors.host(xReturned), improved);
+        for (NDArray arr : new NDArray[] {xAdv, xAdvOld, xBest, xReturned, grad, gradBest}) {
             arr.close();
         }
         return res;

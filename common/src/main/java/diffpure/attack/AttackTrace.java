@@ -1,21 +1,27 @@
 package diffpure.attack;
 
 /**
- * What one attack did to one sample.
+ * What one attack did to one sample. Definitions (README, "What the columns mean"): an evaluation
+ * of an iterate is a success when at least the context's success fraction of its EOT copies is
+ * fooled ({@link AttackContext}); the returned image is the best evaluated iterate (fewest copies
+ * that miss the goal, ties by the higher mean loss).
  *
  * @param attack name of the attack that produced the returned image (for compositions: the member
- *     that broke the sample, or the first member when none did)
- * @param success whether the attack's own in-loop criterion was met: one stochastic evaluation,
- *     within the threat model, misclassified the sample (or, for a targeted run such as {@link
- *     Apgd#runTarget}, predicted its target)
- * @param firstSuccessIteration iteration (0 = the starting point) at which that first happened, -1
- *     if never
+ *     that broke the sample, or the member whose image was returned when none did)
+ * @param success whether an evaluation of an iterate met the success rule (then the returned image
+ *     met it too); for a targeted run such as {@link Apgd#runTarget}, reaching its target
+ * @param firstSuccessIteration iteration (0 = the starting point) of the first such evaluation, -1
+ *     if none; for compositions, the iteration within the member that broke the sample
  * @param gradients input-gradient evaluations spent (each EOT copy counts as one)
  * @param forwards gradient-free evaluations spent (purify-and-classify or classify; each copy
- *     counts)
- * @param evaluations stochastic evaluations whose prediction was seen (gradient and forward ones)
+ *     counts), including ranking the classes of the clean image
+ * @param evaluations stochastic evaluations of attack iterates whose prediction was seen (gradient
+ *     and forward ones, each copy counts); the clean-image ranking call of APGD-T / FAB-T is not
+ *     one
  * @param fooledEvaluations how many of those misclassified the sample
  * @param zeroGradients gradient calls that returned an all-zero input gradient
+ * @param returnedMiss fraction of copies that missed the goal in the evaluation of the returned
+ *     image (NaN when the returned image was never evaluated)
  */
 public record AttackTrace(
         String attack,
@@ -25,7 +31,8 @@ public record AttackTrace(
         long forwards,
         long evaluations,
         long fooledEvaluations,
-        long zeroGradients) {
+        long zeroGradients,
+        double returnedMiss) {
 
     /** Whether any evaluation during the attack misclassified the sample. */
     public boolean anyEvaluationFooled() {
@@ -33,15 +40,17 @@ public record AttackTrace(
     }
 
     /** This trace followed by another attack's on the same sample: counts add up. */
-    public AttackTrace then(AttackTrace next, String brokenBy, boolean nowSuccess, int iteration) {
+    public AttackTrace then(
+            AttackTrace next, String by, boolean nowSuccess, int iteration, double miss) {
         return new AttackTrace(
-                brokenBy,
+                by,
                 nowSuccess,
                 iteration,
                 gradients + next.gradients,
                 forwards + next.forwards,
                 evaluations + next.evaluations,
                 fooledEvaluations + next.fooledEvaluations,
-                zeroGradients + next.zeroGradients);
+                zeroGradients + next.zeroGradients,
+                miss);
     }
 }

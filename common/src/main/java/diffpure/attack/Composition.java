@@ -3,17 +3,18 @@ package diffpure.attack;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import diffpure.gradient.TargetModel;
-import diffpure.noise.Purpose;
 import diffpure.torch.HostTensors;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Attacks run one after another, AutoAttack style: each member runs only on the samples every
- * earlier member failed on, starting from the clean image; after a member, one fresh evaluation of
- * its output decides whether the sample is broken (AutoAttack's criterion). A sample is robust only
- * if every member fails. Broken samples keep the breaking member's image; robust ones keep the
- * first member's.
+ * earlier member failed on, starting from the clean image. A member broke a sample when one of its
+ * evaluations met the context's success rule over all its EOT copies (AutoAttack decides on one
+ * fresh draw, which on a randomized defence hands samples on by chance). A sample is robust only if
+ * every member fails. The returned image is the best of the members' returned images (fewest copies
+ * missing the goal; ties to the earlier member), so a broken sample keeps the breaking member's
+ * image.
  *
  * @param name name in result rows, e.g. "autoattack-standard"
  * @param members the attacks in order, all with the same threat model
@@ -102,13 +103,14 @@ public record Composition(String name, List<Attack> members) implements Attack {
         long[] lab = Tensors.hostLong(labels);
         float[] xh = Tensors.host(x);
         float[] out = xh.clone();
-        boolean[] broken = new boolean[b];
         AttackTrace[] traces = new AttackTrace[b];
         for (int j = 0; j < members.size(); j++) {
             Attack a = members.get(j);
+            // A sample is handed on only when a member broke it by the success rule, over all the
+            // EOT copies of an evaluation; never on one fresh draw.
             boolean[] todo = new boolean[b];
             for (int s = 0; s < b; s++) {
-                todo[s] = !broken[s];
+                todo[s] = traces[s] == null || !traces[s].success();
             }
             int[] idx = Tensors.indicesOf(todo);
             if (idx.length == 0) {
@@ -122,57 +124,29 @@ public record Composition(String name, List<Attack> members) implements Attack {
                 long[] ids = Tensors.select(sampleIds, idx);
                 AttackResult r = a.run(model, xs, ls, ids, child);
                 float[] adv = Tensors.host(r.adversarial());
-                // AutoAttack's criterion after each attack: one fresh evaluation of the returned
-                // image.
-                Tally check = new Tally(a.name(), idx.length);
-                NDArray logits =
-                        model.logits(
-                                r.adversarial(),
-                                ids,
-                                Purpose.PURIFY,
-                                child.draw(AttackContext.DRAWS_PER_STAGE - 1),
-                                1);
-                boolean[] wrong =
-                        check.observe(
-                                Tensors.all(idx.length), logits, Tensors.select(lab, idx), false);
                 for (int i = 0; i < idx.length; i++) {
                     int s = idx[i];
                     AttackTrace t = r.trace(i);
-                    AttackTrace counted =
-                            new AttackTrace(
-                                    t.attack(),
-                                    t.success(),
-                                    t.firstSuccessIteration(),
-                                    t.gradients(),
-                                    t.forwards() + check.forwards[i],
-                                    t.evaluations() + check.evaluations[i],
-                                    t.fooledEvaluations() + check.fooled[i],
-                                    t.zeroGradients());
-                    if (wrong[i]) {
-                        broken[s] = true;
-                        System.arraycopy(adv, i * per, out, s * per, per);
-                    } else if (j == 0) {
+                    // The returned image: the member's with fewer copies missing the goal; on a
+                    // tie (or without an evaluation) the earlier member's.
+                    boolean better =
+                            traces[s] == null
+                                    || !Double.isNaN(t.returnedMiss())
+                                            && (Double.isNaN(traces[s].returnedMiss())
+                                                    || t.returnedMiss() < traces[s].returnedMiss());
+                    if (better) {
                         System.arraycopy(adv, i * per, out, s * per, per);
                     }
                     if (traces[s] == null) {
-                        traces[s] =
-                                new AttackTrace(
-                                        a.name(),
-                                        wrong[i],
-                                        wrong[i] ? firstIteration(counted) : -1,
-                                        counted.gradients(),
-                                        counted.forwards(),
-                                        counted.evaluations(),
-                                        counted.fooledEvaluations(),
-                                        counted.zeroGradients());
+                        traces[s] = t;
                     } else {
-                        String by = wrong[i] ? a.name() : traces[s].attack();
                         traces[s] =
                                 traces[s].then(
-                                        counted,
-                                        by,
-                                        wrong[i],
-                                        wrong[i] ? firstIteration(counted) : -1);
+                                        t,
+                                        better ? t.attack() : traces[s].attack(),
+                                        t.success(),
+                                        t.success() ? firstIteration(t) : -1,
+                                        better ? t.returnedMiss() : traces[s].returnedMiss());
                     }
                 }
             }

@@ -14,9 +14,12 @@ import diffpure.torch.HostTensors;
  * point and the clean image onto the hyperplane g = 0 within the box, step to a convex combination
  * of the two projections (weight of the clean one = min(a1 / (a1 + a2), alpha_max)) with overshoot
  * eta, and when the point is misclassified keep it if it is the nearest so far and pull it back
- * towards the clean image by beta. A sample counts as broken only if its nearest adversarial point
- * lies inside the eps-ball and a fresh evaluation misclassifies it; other samples get their clean
- * image back.
+ * towards the clean image by beta. Whether a point is adversarial is judged by all EOT copies of an
+ * evaluation and the context's success rule. A sample counts as broken only if the nearest
+ * adversarial point of a target lies inside the eps-ball and a fresh evaluation of it meets the
+ * rule; the returned image is the best of those checked points inside the ball (fewest correctly
+ * classified copies, ties by the higher mean CW margin loss), or the clean image when there is
+ * none.
  *
  * @param threat the ball (also the radius of random restarts)
  * @param iterations iterations per target (100)
@@ -97,17 +100,16 @@ public record FabTargeted(
                     name() + ": " + b + " images but " + sampleIds.length + " sample ids");
         }
         int per = (int) shape.slice(1).size();
-        Tally tally = new Tally(name(), b);
+        Tally tally = new Tally(name(), b, context);
         long[] lab = Tensors.hostLong(labels);
         float[] xh = Tensors.host(x);
         float[] out = xh.clone();
-        boolean[] broken = new boolean[b];
         long[][] targets = new long[targetClasses][];
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x);
             NDArray logits =
                     model.logits(x, sampleIds, Purpose.PURIFY, context.draw(0), model.eot());
-            tally.observe(Tensors.all(b), logits, lab, false);
+            tally.ranking(Tensors.all(b), logits);
             float[] mean = Tensors.host(logits.mean(new int[] {1}));
             for (int j = 0; j < targetClasses; j++) {
                 targets[j] = Apgd.targetsOfRank(mean, k, j + 2);
@@ -119,7 +121,7 @@ public record FabTargeted(
             for (int r = 0; r < restarts; r++, runIndex++) {
                 boolean[] todo = new boolean[b];
                 for (int s = 0; s < b; s++) {
-                    todo[s] = !broken[s];
+                    todo[s] = !tally.success[s];
                 }
                 int[] idx = Tensors.indicesOf(todo);
                 if (idx.length == 0) {
@@ -140,8 +142,7 @@ public record FabTargeted(
                         r,
                         runIndex,
                         base,
-                        out,
-                        broken);
+                        out);
             }
         }
         double[] dist = threat.check(xh, out, b, name());
@@ -165,8 +166,7 @@ public record FabTargeted(
             int restart,
             int runIndex,
             long base,
-            float[] out,
-            boolean[] broken) {
+            float[] out) {
         int n = idx.length;
         int per = (int) shape.slice(1).size();
         int k = model.classes();
@@ -229,14 +229,15 @@ public record FabTargeted(
             }
             boolean[] isAdv;
             try (NDManager scope = NDManager.subManagerOf(x)) {
+                // All EOT copies judge the step's point, as for the gradient attacks.
                 NDArray logits =
                         model.logits(
                                 HostTensors.create(scope, x1, subShape),
                                 subIds,
                                 Purpose.PURIFY,
                                 ctx.draw(base + 2L * it + 1),
-                                1);
-                isAdv = tally.observe(idx, logits, lab, false);
+                                model.eot());
+                isAdv = tally.observe(idx, logits, lab, false).success();
             }
             for (int i = 0; i < n; i++) {
                 if (!isAdv[i]) {
@@ -271,24 +272,52 @@ public record FabTargeted(
             System.arraycopy(adv, f[i] * per, cand, i * per, per);
             fIdx[i] = idx[f[i]];
         }
-        boolean[] wrong;
+        Tally.Seen seen;
+        float[] score;
         try (NDManager scope = NDManager.subManagerOf(x)) {
+            long[] fIds = Tensors.select(ids, fIdx);
             NDArray logits =
                     model.logits(
                             HostTensors.create(
                                     scope, cand, new Shape(f.length).addAll(shape.slice(1))),
-                            Tensors.select(ids, fIdx),
+                            fIds,
                             Purpose.PURIFY,
                             ctx.draw(base + 2L * iterations),
-                            1);
-            wrong = tally.observe(fIdx, logits, lab, false);
+                            model.eot());
+            seen = tally.observe(fIdx, logits, lab, false);
+            score =
+                    Losses.meanOverCopies(
+                            Losses.cwMargin(),
+                            logits,
+                            HostTensors.create(scope, Tensors.select(lab, fIdx)));
         }
+        // Only points inside the ball may be returned; among them the best by the tally's
+        // criterion (samples with none keep their clean image).
+        boolean[] inBall = new boolean[f.length];
         for (int i = 0; i < f.length; i++) {
             double dist = norm.of(diff(cand, xh, i * per, fIdx[i] * per, per), 0, per);
-            if (wrong[i] && dist <= threat.eps()) {
-                int s = fIdx[i];
-                broken[s] = true;
+            inBall[i] = dist <= threat.eps();
+        }
+        int[] keep = Tensors.indicesOf(inBall);
+        int[] keepIdx = new int[keep.length];
+        boolean[] keepOk = new boolean[keep.length];
+        double[] keepMiss = new double[keep.length];
+        float[] keepScore = new float[keep.length];
+        for (int j = 0; j < keep.length; j++) {
+            keepIdx[j] = fIdx[keep[j]];
+            keepOk[j] = seen.success()[keep[j]];
+            keepMiss[j] = seen.miss()[keep[j]];
+            keepScore[j] = score[keep[j]];
+        }
+        Tally.Seen kept = new Tally.Seen(keepOk, keepMiss);
+        boolean[] better = tally.improve(keepIdx, kept, keepScore);
+        for (int j = 0; j < keep.length; j++) {
+            int i = keep[j];
+            int s = fIdx[i];
+            if (keepOk[j]) {
                 tally.succeed(s, firstFound[f[i]]);
+            }
+            if (better[j]) {
                 System.arraycopy(cand, i * per, out, s * per, per);
             }
         }

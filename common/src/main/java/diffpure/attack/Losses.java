@@ -95,6 +95,24 @@ public final class Losses {
         };
     }
 
+    /**
+     * The loss of logits float32[B, copies, K] averaged over the copies, on the host: what a
+     * gradient evaluation's loss is, for evaluations made without gradients.
+     *
+     * @param labels labels (or encoded label-target pairs) of the B rows, in the objective's form
+     */
+    static float[] meanOverCopies(Objective objective, NDArray logits, NDArray labels) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits, labels);
+            long b = logits.getShape().get(0);
+            long copies = logits.getShape().get(1);
+            NDArray flat = logits.reshape(b * copies, logits.getShape().get(2));
+            NDArray rowLabels = labels.repeat(0, copies);
+            return Tensors.host(
+                    objective.perRow(flat, rowLabels).reshape(b, copies).mean(new int[] {1}));
+        }
+    }
+
     /** label * K + target, int64[B]. */
     public static NDArray encode(NDManager manager, long[] labels, long[] targets, int classes) {
         long[] e = new long[labels.length];

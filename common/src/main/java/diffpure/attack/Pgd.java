@@ -9,9 +9,12 @@ import diffpure.torch.HostTensors;
 
 /**
  * Projected gradient descent on the cross-entropy with EOT gradients (the EOT average happens
- * inside the {@link TargetModel}). Returns the last iterate, as Lee &amp; Kim's and the reference
- * harness's PGD-EOT do; the sample counts as broken during the attack when an iteration's check
- * evaluation misclassified it.
+ * inside the {@link TargetModel}). Every iterate is evaluated with all EOT copies (the last one by
+ * a gradient-free evaluation after the final step) and the best is returned: fewest correctly
+ * classified copies, ties by the higher mean cross-entropy. (Lee &amp; Kim's and the reference
+ * harness's PGD-EOT return the last iterate; on a randomized defence the last iterate can be a
+ * worse point than an earlier one.) A sample counts as broken when an evaluation met the context's
+ * success rule.
  *
  * @param name name in result rows
  * @param threat the ball
@@ -178,7 +181,7 @@ public record Pgd(
             throw new IllegalArgumentException(
                     name + ": " + b + " images but " + sampleIds.length + " sample ids");
         }
-        Tally tally = new Tally(name, b);
+        Tally tally = new Tally(name, b, context);
         long[] lab = Tensors.hostLong(labels);
         int[] all = Tensors.all(b);
         float alpha = (float) stepLength();
@@ -186,10 +189,12 @@ public record Pgd(
             run.tempAttachAll(x, labels);
             NDArray xAdv =
                     start == Start.CLEAN ? x.duplicate() : uniformStart(run, x, sampleIds, context);
+            NDArray best = xAdv.duplicate();
             for (int i = 0; i < iterations; i++) {
                 NDArray next;
+                NDArray newBest;
                 try (NDManager it = run.newSubManager()) {
-                    it.tempAttachAll(x, labels, xAdv);
+                    it.tempAttachAll(x, labels, xAdv, best);
                     TargetModel.Evaluation ev =
                             model.lossAndGradient(
                                     xAdv,
@@ -198,22 +203,42 @@ public record Pgd(
                                     Losses.crossEntropy(),
                                     Purpose.PURIFY,
                                     context.draw(i));
-                    boolean[] wrong = tally.observe(all, ev.logits(), lab, true);
+                    Tally.Seen seen = tally.observe(all, ev.logits(), lab, true);
                     tally.zeroGradients(all, ev.gradient());
-                    for (int s = 0; s < b; s++) {
-                        if (wrong[s]) {
-                            tally.succeed(s, i);
-                        }
-                    }
+                    tally.succeedWhere(all, seen, i);
+                    boolean[] better = tally.improve(all, seen, Tensors.host(ev.loss()));
+                    newBest = it.ret(Tensors.select(better, xAdv, best, it));
                     NDArray g = ev.gradient();
                     NDArray dir = rule == StepRule.SIGN ? g.sign() : Norm.L2.normalize(g);
                     next = it.ret(threat.project(x, xAdv.add(dir.mul(alpha))));
                 }
                 xAdv.close();
+                best.close();
                 xAdv = next;
+                best = newBest;
             }
-            double[] dist = threat.check(x, xAdv, name);
-            return new AttackResult(run.ret(xAdv), tally.traces(), dist);
+            // The last step's iterate is evaluated too (gradient-free, all EOT copies), so that
+            // the returned image is the best of every iterate, the last included.
+            try (NDManager it = run.newSubManager()) {
+                it.tempAttachAll(x, labels, xAdv, best);
+                NDArray logits =
+                        model.logits(
+                                xAdv,
+                                sampleIds,
+                                Purpose.PURIFY,
+                                context.draw(iterations),
+                                model.eot());
+                Tally.Seen seen = tally.observe(all, logits, lab, false);
+                tally.succeedWhere(all, seen, iterations);
+                float[] loss = Losses.meanOverCopies(Losses.crossEntropy(), logits, labels);
+                boolean[] better = tally.improve(all, seen, loss);
+                NDArray chosen = it.ret(Tensors.select(better, xAdv, best, it));
+                xAdv.close();
+                best.close();
+                best = chosen;
+            }
+            double[] dist = threat.check(x, best, name);
+            return new AttackResult(run.ret(best), tally.traces(), dist);
         }
     }
 

@@ -13,8 +13,10 @@ import java.util.Arrays;
  * margin loss, p_init 0.8 with the fixed schedule (halving at 10, 50, 200, 500, 1000, 2000, 4000,
  * 6000, 8000 queries), Linf vertical-stripe initialisation and single-square sign proposals; L2
  * tiled initialisation and paired window proposals that keep the perturbation on the eps-sphere. A
- * proposal replaces the current point when it lowers the margin or misclassifies. Queries stop for
- * a sample once it is misclassified.
+ * proposal replaces the current point when it lowers the margin or meets the context's success rule
+ * (enough of its EOT copies misclassified); queries stop for a sample once its current point meets
+ * that rule, never on one fooled draw. The returned image is the best evaluated point: fewest
+ * correctly classified copies, ties by the lower margin.
  *
  * <p>The model's logits are averaged over its EOT copies for the margin. Window positions and signs
  * are drawn per sample (the original paper's code does this; AutoAttack shares them across the
@@ -88,29 +90,32 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
         int h = (int) shape.get(2);
         int w = (int) shape.get(3);
         int per = c * h * w;
-        Tally tally = new Tally(name(), b);
+        Tally tally = new Tally(name(), b, context);
         long[] lab = Tensors.hostLong(labels);
         float[] xh = Tensors.host(x);
         float eps = (float) threat.eps();
-        float[] best = new float[b * per];
+        // cur: the point proposals start from (accepted when the margin falls); returned: the
+        // best evaluated point by the tally's criterion.
+        float[] cur = new float[b * per];
         for (int s = 0; s < b; s++) {
             float[] init =
                     threat.norm() == Norm.LINF
                             ? linfInit(xh, s, per, c, h, w, sampleIds[s], context, eps)
                             : l2Init(xh, s, per, c, h, w, sampleIds[s], context, eps);
-            System.arraycopy(init, 0, best, s * per, per);
+            System.arraycopy(init, 0, cur, s * per, per);
         }
-        float[] marginMin =
-                margins(model, x, best, Tensors.all(b), sampleIds, lab, tally, context, 0);
-        for (int s = 0; s < b; s++) {
-            if (marginMin[s] <= 0) {
-                tally.succeed(s, 0);
-            }
-        }
+        float[] returned = cur.clone();
+        int[] all = Tensors.all(b);
+        Margins m0 = margins(model, x, cur, all, sampleIds, lab, tally, context, 0);
+        float[] marginMin = m0.margin;
+        boolean[] done = m0.seen.success().clone();
+        tally.succeedWhere(all, m0.seen, 0);
+        tally.improve(all, m0.seen, negated(m0.margin));
         for (int it = 0; it < queries; it++) {
+            // A sample is queried until its current point met the success rule.
             boolean[] active = new boolean[b];
             for (int s = 0; s < b; s++) {
-                active[s] = marginMin[s] > 0;
+                active[s] = !done[s];
             }
             int[] idx = Tensors.indicesOf(active);
             if (idx.length == 0) {
@@ -122,33 +127,47 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
                 float[] p =
                         threat.norm() == Norm.LINF
                                 ? linfProposal(
-                                        xh, best, s, per, c, h, w, sampleIds[s], context, eps, it)
+                                        xh, cur, s, per, c, h, w, sampleIds[s], context, eps, it)
                                 : l2Proposal(
-                                        xh, best, s, per, c, h, w, sampleIds[s], context, eps, it);
+                                        xh, cur, s, per, c, h, w, sampleIds[s], context, eps, it);
                 System.arraycopy(p, 0, proposals, i * per, per);
             }
-            float[] margin =
-                    margins(model, x, proposals, idx, sampleIds, lab, tally, context, it + 1);
+            Margins mm = margins(model, x, proposals, idx, sampleIds, lab, tally, context, it + 1);
+            tally.succeedWhere(idx, mm.seen, it + 1);
+            boolean[] better = tally.improve(idx, mm.seen, negated(mm.margin));
             for (int i = 0; i < idx.length; i++) {
                 int s = idx[i];
-                if (margin[i] < marginMin[s] || margin[i] <= 0) {
-                    marginMin[s] = margin[i];
-                    System.arraycopy(proposals, i * per, best, s * per, per);
+                boolean success = mm.seen.success()[i];
+                if (mm.margin[i] < marginMin[s] || success) {
+                    marginMin[s] = mm.margin[i];
+                    System.arraycopy(proposals, i * per, cur, s * per, per);
                 }
-                if (margin[i] <= 0) {
-                    tally.succeed(s, it + 1);
+                if (better[i]) {
+                    System.arraycopy(proposals, i * per, returned, s * per, per);
                 }
+                done[s] = success;
             }
         }
-        double[] dist = threat.check(xh, best, b, name());
+        double[] dist = threat.check(xh, returned, b, name());
         try (NDManager run = NDManager.subManagerOf(x)) {
-            NDArray adv = HostTensors.create(run, best, shape);
+            NDArray adv = HostTensors.create(run, returned, shape);
             return new AttackResult(run.ret(adv), tally.traces(), dist);
         }
     }
 
+    private static float[] negated(float[] v) {
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = -v[i];
+        }
+        return out;
+    }
+
+    /** Margins of the EOT-mean logits and what the copies showed. */
+    private record Margins(float[] margin, Tally.Seen seen) {}
+
     /** Margin z_y - max_{i != y} z_i of the EOT-mean logits for the rows idx of the batch. */
-    private static float[] margins(
+    private static Margins margins(
             TargetModel model,
             NDArray x,
             float[] images,
@@ -161,6 +180,7 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
         int k = model.classes();
         Shape rowShape = x.getShape().slice(1);
         float[] mean;
+        Tally.Seen seen;
         try (NDManager scope = NDManager.subManagerOf(x)) {
             NDArray batch =
                     HostTensors.create(scope, images, new Shape(idx.length).addAll(rowShape));
@@ -171,7 +191,7 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
                             Purpose.PURIFY,
                             ctx.draw(draw),
                             model.eot());
-            tally.observe(idx, logits, lab, false);
+            seen = tally.observe(idx, logits, lab, false);
             mean = Tensors.host(logits.mean(new int[] {1}));
         }
         float[] margin = new float[idx.length];
@@ -185,7 +205,7 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
             }
             margin[i] = mean[i * k + y] - other;
         }
-        return margin;
+        return new Margins(margin, seen);
     }
 
     private static float[] linfInit(

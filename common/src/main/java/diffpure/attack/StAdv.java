@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
 import diffpure.torch.HostTensors;
-import java.util.Arrays;
 
 /**
  * StAdv (Xiao et al., "Spatially transformed adversarial examples", ICLR 2018) with EOT, as
@@ -18,10 +17,11 @@ import java.util.Arrays;
  * through the warp on the host ({@link FlowWarp#flowGradient}); the smoothness term is local. The
  * flow is projected onto the bound after every step.
  *
- * <p>As the other attacks here, a sample counts as broken once one check evaluation misclassifies
- * it, and then gets the last such point; otherwise it gets the point of highest objective. (The
- * reference keeps the highest objective only, and pairs each evaluated loss with the parameters
- * after that iteration's step; here the point kept is the one evaluated.)
+ * <p>As the other attacks here, a sample counts as broken once an evaluation meets the context's
+ * success rule over its EOT copies, and gets the best evaluated point: fewest correctly classified
+ * copies, ties by the higher objective. (The reference keeps the highest objective only, and pairs
+ * each evaluated loss with the parameters after that iteration's step; here the point kept is the
+ * one evaluated.)
  *
  * @param threat the flow bound, {@link ThreatModel#flow}
  * @param iterations Adam steps (100 in DiffPure)
@@ -127,22 +127,18 @@ public record StAdv(ThreatModel threat, int iterations, double learningRate, dou
         FlowWarp warp = new FlowWarp((int) shape.get(1), (int) shape.get(2), (int) shape.get(3));
         int per = warp.flowSize();
         double weight = smoothnessWeight();
-        Tally tally = new Tally(name(), b);
+        Tally tally = new Tally(name(), b, context);
         long[] lab = Tensors.hostLong(labels);
         int[] all = Tensors.all(b);
         float[] xh = Tensors.host(x);
         float[] flow = new float[b * per];
         float[] best = flow.clone();
-        float[] fooledFlow = flow.clone();
-        boolean[] fooled = new boolean[b];
-        double[] bestObjective = new double[b];
-        Arrays.fill(bestObjective, Double.NEGATIVE_INFINITY);
         double[] m = new double[flow.length];
         double[] v = new double[flow.length];
         for (int it = 0; it < iterations; it++) {
             float[] margin;
             float[] g;
-            boolean[] wrong;
+            Tally.Seen seen;
             try (NDManager scope = NDManager.subManagerOf(x)) {
                 scope.tempAttachAll(labels);
                 NDArray xa = HostTensors.create(scope, warp.warp(xh, flow, b), shape);
@@ -154,22 +150,21 @@ public record StAdv(ThreatModel threat, int iterations, double learningRate, dou
                                 Losses.cwMargin(),
                                 Purpose.PURIFY,
                                 context.draw(it));
-                wrong = tally.observe(all, ev.logits(), lab, true);
+                seen = tally.observe(all, ev.logits(), lab, true);
                 tally.zeroGradients(all, ev.gradient());
                 margin = Tensors.host(ev.loss());
                 g = Tensors.host(ev.gradient());
             }
             double[] smooth = warp.smoothness(flow, b);
+            float[] objective = new float[b];
             for (int s = 0; s < b; s++) {
-                double objective = margin[s] - weight * smooth[s];
-                if (objective > bestObjective[s]) {
-                    bestObjective[s] = objective;
+                objective[s] = (float) (margin[s] - weight * smooth[s]);
+            }
+            tally.succeedWhere(all, seen, it);
+            boolean[] better = tally.improve(all, seen, objective);
+            for (int s = 0; s < b; s++) {
+                if (better[s]) {
                     System.arraycopy(flow, s * per, best, s * per, per);
-                }
-                if (wrong[s]) {
-                    tally.succeed(s, it);
-                    fooled[s] = true;
-                    System.arraycopy(flow, s * per, fooledFlow, s * per, per);
                 }
             }
             float[] ascent = warp.flowGradient(xh, flow, g, b);
@@ -186,10 +181,7 @@ public record StAdv(ThreatModel threat, int iterations, double learningRate, dou
             }
             warp.project(flow, b, threat.eps());
         }
-        float[] out = new float[b * per];
-        for (int s = 0; s < b; s++) {
-            System.arraycopy(fooled[s] ? fooledFlow : best, s * per, out, s * per, per);
-        }
+        float[] out = best;
         float[] adv = warp.warp(xh, out, b);
         double[] dist = check(warp, out, adv, b);
         try (NDManager scope = NDManager.subManagerOf(x)) {

@@ -2,13 +2,19 @@ package diffpure.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Per-sample bookkeeping of one attack run over a batch: evaluation counts, fooled evaluations,
- * first success. Mutable, confined to one run.
+ * success by the context's rule over all EOT copies of an evaluation, and the key of the best
+ * iterate seen so far (fewest copies that miss the goal, ties by the higher mean loss). Mutable,
+ * confined to one run.
  */
 final class Tally {
     final String attack;
+    final AttackContext ctx;
     final long[] gradients;
     final long[] forwards;
     final long[] evaluations;
@@ -17,8 +23,15 @@ final class Tally {
     final int[] firstSuccess;
     final boolean[] success;
 
-    Tally(String attack, int batch) {
+    /** Fraction of copies that missed the goal at the best iterate; +inf before any. */
+    final double[] bestMiss;
+
+    /** Mean loss at the best iterate. */
+    final float[] bestScore;
+
+    Tally(String attack, int batch, AttackContext ctx) {
         this.attack = attack;
+        this.ctx = ctx;
         gradients = new long[batch];
         forwards = new long[batch];
         evaluations = new long[batch];
@@ -26,41 +39,54 @@ final class Tally {
         zeroGradients = new long[batch];
         firstSuccess = new int[batch];
         success = new boolean[batch];
-        java.util.Arrays.fill(firstSuccess, -1);
+        bestMiss = new double[batch];
+        bestScore = new float[batch];
+        Arrays.fill(firstSuccess, -1);
+        Arrays.fill(bestMiss, Double.POSITIVE_INFINITY);
+        Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
     }
 
     /**
+     * What one evaluation showed, per observed row.
+     *
+     * @param success whether the row met the context's success rule (enough copies fooled)
+     * @param miss fraction of the evaluation's copies that missed the goal (were classified
+     *     correctly, or for a targeted run were not at the target)
+     */
+    record Seen(boolean[] success, double[] miss) {}
+
+    /**
      * Records the predictions in logits float32[b, copies, K] of rows idx (indices into the batch)
-     * and returns, per row, whether the attack's check evaluation (the last copy, as the
-     * reference's last EOT draw) is misclassified.
+     * as during-attack evaluations, and returns what they showed against the true labels.
      *
      * @param gradient whether these evaluations came with gradients
      */
-    boolean[] observe(int[] idx, NDArray logits, long[] labels, boolean gradient) {
+    Seen observe(int[] idx, NDArray logits, long[] labels, boolean gradient) {
         return observe(idx, logits, labels, null, gradient);
     }
 
     /**
      * As {@link #observe(int[], NDArray, long[], boolean)}, but when targets (indexed like labels)
-     * is not null the returned flag says whether the check evaluation predicted the row's target
-     * class: a targeted run's own criterion. Fooled evaluations are always counted against the true
-     * label.
+     * is not null the goal is the row's target class: a targeted run's own criterion. Fooled
+     * evaluations are always counted against the true label.
      */
-    boolean[] observe(int[] idx, NDArray logits, long[] labels, long[] targets, boolean gradient) {
+    Seen observe(int[] idx, NDArray logits, long[] labels, long[] targets, boolean gradient) {
         int b = idx.length;
         int copies = (int) logits.getShape().get(1);
-        long[] pred;
-        try (NDManager scope = NDManager.subManagerOf(logits)) {
-            scope.tempAttachAll(logits);
-            pred = Tensors.hostLong(logits.argMax(2));
-        }
-        boolean[] wrong = new boolean[b];
+        long[] pred = predictions(logits);
+        boolean[] ok = new boolean[b];
+        double[] miss = new double[b];
         for (int r = 0; r < b; r++) {
             int s = idx[r];
             long lab = labels[s];
+            int reached = 0;
             for (int m = 0; m < copies; m++) {
-                if (pred[r * copies + m] != lab) {
+                long p = pred[r * copies + m];
+                if (p != lab) {
                     fooled[s]++;
+                }
+                if (targets == null ? p != lab : p == targets[s]) {
+                    reached++;
                 }
             }
             evaluations[s] += copies;
@@ -69,10 +95,50 @@ final class Tally {
             } else {
                 forwards[s] += copies;
             }
-            long check = pred[r * copies + copies - 1];
-            wrong[r] = targets == null ? check != lab : check == targets[s];
+            ok[r] = ctx.isSuccess(reached, copies);
+            miss[r] = 1.0 - reached / (double) copies;
         }
-        return wrong;
+        return new Seen(ok, miss);
+    }
+
+    /**
+     * Counts a gradient-free evaluation of the clean images that only ranks classes (APGD-T,
+     * FAB-T): spent budget, but not an evaluation of an attack iterate, so not a during-attack
+     * evaluation.
+     */
+    void ranking(int[] idx, NDArray logits) {
+        int copies = (int) logits.getShape().get(1);
+        for (int s : idx) {
+            forwards[s] += copies;
+        }
+    }
+
+    /**
+     * Offers the iterates just evaluated (rows idx, what the evaluation showed, their mean loss) as
+     * the returned images; returns which rows beat the best so far (fewer copies missing the goal,
+     * ties by the higher mean loss) and records their keys.
+     */
+    boolean[] improve(int[] idx, Seen seen, float[] score) {
+        boolean[] better = new boolean[idx.length];
+        for (int r = 0; r < idx.length; r++) {
+            int s = idx[r];
+            double miss = seen.miss()[r];
+            if (miss < bestMiss[s] || miss == bestMiss[s] && score[r] > bestScore[s]) {
+                bestMiss[s] = miss;
+                bestScore[s] = score[r];
+                better[r] = true;
+            }
+        }
+        return better;
+    }
+
+    /** Marks the rows that met the success rule as broken at the given iteration. */
+    void succeedWhere(int[] idx, Seen seen, int iteration) {
+        for (int r = 0; r < idx.length; r++) {
+            if (seen.success()[r]) {
+                succeed(idx[r], iteration);
+            }
+        }
     }
 
     /** Marks sample s as broken at the given iteration (keeps the first). */
@@ -106,14 +172,22 @@ final class Tally {
                 forwards[s],
                 evaluations[s],
                 fooled[s],
-                zeroGradients[s]);
+                zeroGradients[s],
+                Double.isInfinite(bestMiss[s]) ? Double.NaN : bestMiss[s]);
     }
 
-    java.util.List<AttackTrace> traces() {
-        java.util.List<AttackTrace> out = new java.util.ArrayList<>(success.length);
+    List<AttackTrace> traces() {
+        List<AttackTrace> out = new ArrayList<>(success.length);
         for (int s = 0; s < success.length; s++) {
             out.add(trace(s));
         }
         return out;
+    }
+
+    private static long[] predictions(NDArray logits) {
+        try (NDManager scope = NDManager.subManagerOf(logits)) {
+            scope.tempAttachAll(logits);
+            return Tensors.hostLong(logits.argMax(2));
+        }
     }
 }

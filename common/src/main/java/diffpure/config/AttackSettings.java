@@ -23,6 +23,9 @@ import java.util.List;
  * @param restarts APGD restarts (other attacks: must be 1)
  * @param step PGD step length; 0 keeps the preset's
  * @param gradientMode exact, checkpointed, adjoint, backprop or bpda
+ * @param successFraction fraction of an evaluation's EOT copies that must be fooled for the attack
+ *     to count the sample as broken, in (0, 1] (1: every copy; {@link
+ *     diffpure.attack.AttackContext})
  */
 public record AttackSettings(
         String name,
@@ -32,7 +35,8 @@ public record AttackSettings(
         int eot,
         int restarts,
         double step,
-        String gradientMode)
+        String gradientMode,
+        double successFraction)
         implements Serializable {
 
     /** The attack names accepted in {@code attack.name}. */

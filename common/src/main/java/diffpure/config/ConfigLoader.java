@@ -328,6 +328,10 @@ public final class ConfigLoader {
             if (!(eps >= 0) || !Double.isFinite(eps)) {
                 throw bad("attack.eps", "must be a finite number >= 0");
             }
+            double successFraction = number("attack.success-fraction");
+            if (!(successFraction > 0 && successFraction <= 1)) {
+                throw bad("attack.success-fraction", "must be in (0, 1]");
+            }
             AttackSettings attack =
                     new AttackSettings(
                             oneOf("attack.name", AttackSettings.NAMES.toArray(new String[0])),
@@ -344,7 +348,8 @@ public final class ConfigLoader {
                                     "checkpointed",
                                     "adjoint",
                                     "backprop",
-                                    "bpda"));
+                                    "bpda"),
+                            successFraction);
             EvalSettings eval =
                     new EvalSettings(
                             atLeast("eval.votes", 1),

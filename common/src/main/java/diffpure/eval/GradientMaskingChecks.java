@@ -38,7 +38,9 @@ public record GradientMaskingChecks(
         double unboundedMaxRobust,
         double squareMargin,
         Square square) {
-    private static final int STAGE = 1000;
+    // Stages 200..204 with their composition members 1601..1640: disjoint from the attack's own
+    // stage 0 and its members 1..8 (and their members 9..72), and inside AttackContext.STAGES.
+    private static final int STAGE = 200;
 
     /** The defaults with the given Square attack. */
     public static GradientMaskingChecks defaults(Square square) {
@@ -87,7 +89,7 @@ public record GradientMaskingChecks(
             NDArray ls = labels.get(new NDIndex("0:" + n));
             long[] ids = java.util.Arrays.copyOf(sampleIds, n);
             long[] lab = ls.toType(DataType.INT64, false).toLongArray();
-            AttackContext ctx = new AttackContext(runSeed, STAGE);
+            AttackContext ctx = new AttackContext(runSeed, STAGE, 1.0);
 
             AttackResult base = attack.run(model, xs, ls, ids, ctx);
             boolean[] robust = robust(model, base, ids, lab, 0);

@@ -27,9 +27,17 @@ import java.util.List;
  *     as the protocol asks); the cap is recorded through {@link
  *     SampleOutcome#cleanDuringEvaluations()}
  * @param chunk most copies per model call for the clean during-attack evaluations
+ * @param successFraction the attack's success rule: fraction of an evaluation's EOT copies that
+ *     must be fooled ({@link AttackContext})
  */
 public record RobustnessEvaluator(
-        TargetModel model, Attack attack, int votes, long runSeed, long cleanDuringCap, int chunk) {
+        TargetModel model,
+        Attack attack,
+        int votes,
+        long runSeed,
+        long cleanDuringCap,
+        int chunk,
+        double successFraction) {
     /** K of the protocol. */
     public static final int DEFAULT_VOTES = 10;
 
@@ -45,6 +53,18 @@ public record RobustnessEvaluator(
                             + chunk);
         }
         GradientMaskingChecks.requireEot(model, attack);
+        AttackContext.of(runSeed, successFraction);
+    }
+
+    /** The protocol where an attack's success needs every EOT copy fooled. */
+    public RobustnessEvaluator(
+            TargetModel model,
+            Attack attack,
+            int votes,
+            long runSeed,
+            long cleanDuringCap,
+            int chunk) {
+        this(model, attack, votes, runSeed, cleanDuringCap, chunk, 1.0);
     }
 
     /** The protocol's defaults: 10 votes, no cap, 64 copies per call. */
@@ -62,7 +82,13 @@ public record RobustnessEvaluator(
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x, labels);
             int[][] clean = predictions(model.logits(x, sampleIds, Purpose.VOTE_CLEAN, 0, votes));
-            AttackResult r = attack.run(model, x, labels, sampleIds, AttackContext.of(runSeed));
+            AttackResult r =
+                    attack.run(
+                            model,
+                            x,
+                            labels,
+                            sampleIds,
+                            AttackContext.of(runSeed, successFraction));
             int[][] adv =
                     predictions(
                             model.logits(

@@ -87,10 +87,32 @@ class AttackTest {
     void budgetsAreCountedPerSample() {
         ThreatModel t = ThreatModel.linf(0.03);
         AttackResult pgd = Pgd.signEpsOver4(t, 7).run(model, x, y, ids, AttackContext.of(1));
-        assertTrue(pgd.traces().stream().allMatch(tr -> tr.gradients() == 7 && tr.forwards() == 0));
+        // 7 gradient steps, then one gradient-free evaluation of the last iterate.
+        assertTrue(pgd.traces().stream().allMatch(tr -> tr.gradients() == 7 && tr.forwards() == 1));
         AttackResult apgd = Apgd.ce(t).withIterations(9).run(model, x, y, ids, AttackContext.of(1));
         assertTrue(
                 apgd.traces().stream().allMatch(tr -> tr.gradients() == 10 && tr.forwards() == 0));
+        // The clean-image ranking call of APGD-T and FAB-T is spent budget (forwards) but no
+        // evaluation of an attack iterate.
+        AttackResult apgdT =
+                Apgd.targeted(t)
+                        .withIterations(4)
+                        .withTargetClasses(3)
+                        .run(model, x, y, ids, AttackContext.of(1));
+        for (AttackTrace tr : apgdT.traces()) {
+            assertEquals(1, tr.forwards());
+            assertEquals(tr.gradients(), tr.evaluations());
+            assertEquals(tr.success(), tr.firstSuccessIteration() >= 0);
+        }
+        AttackResult fab =
+                FabTargeted.standard(t)
+                        .withIterations(4)
+                        .withTargetClasses(3)
+                        .run(model, x, y, ids, AttackContext.of(1));
+        for (AttackTrace tr : fab.traces()) {
+            assertEquals(tr.gradients() + tr.forwards() - 1, tr.evaluations());
+            assertEquals(tr.success(), tr.firstSuccessIteration() >= 0);
+        }
         AttackResult sq =
                 Square.standard(t).withIterations(30).run(model, x, y, ids, AttackContext.of(1));
         for (AttackTrace tr : sq.traces()) {

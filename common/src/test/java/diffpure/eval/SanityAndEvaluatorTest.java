@@ -103,10 +103,28 @@ class SanityAndEvaluatorTest {
         };
     }
 
-    /** The linear model whose gradients point the wrong way from the 9th draw of a stage on. */
-    private static TargetModel turningAfter(int draws) {
+    /**
+     * The linear model whose gradients point the wrong way from draw {@code turn} of a stage on,
+     * and whose attack evaluations from draw {@code lie} on report a wrong class (label + 1, the
+     * labels being the clean predictions): an attack with a longer budget walks back towards the
+     * clean image and takes a point evaluated there as its best, so more iterations leave more
+     * samples robust on fresh votes.
+     */
+    private static TargetModel turningAfter(int turn, int lie) {
         UndefendedModel base = new UndefendedModel(linear);
         return new TargetModel() {
+            private NDArray lying(NDArray logits, long draw) {
+                if (draw % AttackContext.DRAWS_PER_STAGE < lie) {
+                    return logits;
+                }
+                long[] p = logits.argMax(2).toLongArray();
+                float[] v = new float[p.length * 10];
+                for (int i = 0; i < p.length; i++) {
+                    v[i * 10 + (int) ((p[i] + 1) % 10)] = 100f;
+                }
+                return logits.getManager().create(v, logits.getShape());
+            }
+
             @Override
             public Evaluation lossAndGradient(
                     NDArray in,
@@ -117,16 +135,18 @@ class SanityAndEvaluatorTest {
                     long draw) {
                 Evaluation e =
                         base.lossAndGradient(in, labels, sampleIds, objective, purpose, draw);
-                if (draw % AttackContext.DRAWS_PER_STAGE < draws) {
-                    return e;
+                NDArray logits = lying(e.logits(), draw);
+                if (draw % AttackContext.DRAWS_PER_STAGE < turn) {
+                    return new Evaluation(e.loss(), logits, e.gradient(), e.diagnostics());
                 }
-                return new Evaluation(e.loss(), e.logits(), e.gradient().neg(), e.diagnostics());
+                return new Evaluation(e.loss(), logits, e.gradient().neg(), e.diagnostics());
             }
 
             @Override
             public NDArray logits(
                     NDArray in, long[] sampleIds, Purpose purpose, long draw, int copies) {
-                return base.logits(in, sampleIds, purpose, draw, copies);
+                NDArray l = base.logits(in, sampleIds, purpose, draw, copies);
+                return purpose == Purpose.PURIFY ? lying(l, draw) : l;
             }
 
             @Override
@@ -173,7 +193,7 @@ class SanityAndEvaluatorTest {
     void maskedGradientsTripTheZeroGradientUnboundedAndSquareChecks() {
         GradientMaskingChecks checks =
                 GradientMaskingChecks.defaults(
-                        Square.standard(ThreatModel.linf(0.1)).withIterations(400));
+                        Square.standard(ThreatModel.linf(0.1)).withIterations(1000));
         List<String> w =
                 checks.run(
                         new UndefendedModel(quantised()),
@@ -194,7 +214,7 @@ class SanityAndEvaluatorTest {
                 w.stream().anyMatch(s -> s.contains("with unbounded eps 1.000 left 100.0% robust")),
                 w.toString());
         assertTrue(
-                w.stream().anyMatch(s -> s.startsWith("square (400 queries) left")), w.toString());
+                w.stream().anyMatch(s -> s.startsWith("square (1000 queries) left")), w.toString());
         assertFalse(w.stream().anyMatch(s -> s.startsWith("robust accuracy rose")), w.toString());
     }
 
@@ -205,7 +225,12 @@ class SanityAndEvaluatorTest {
                         Square.standard(ThreatModel.linf(0.1)).withIterations(50));
         List<String> w =
                 checks.run(
-                        turningAfter(8), Pgd.signEpsOver4(ThreatModel.linf(0.1), 8), x, y, ids, 1);
+                        turningAfter(8, 12),
+                        Pgd.signEpsOver4(ThreatModel.linf(0.1), 8),
+                        x,
+                        y,
+                        ids,
+                        1);
         assertTrue(
                 w.stream()
                         .anyMatch(

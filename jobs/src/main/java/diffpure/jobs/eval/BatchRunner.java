@@ -121,7 +121,8 @@ public final class BatchRunner {
                         c.eval().votes(),
                         seed,
                         c.eval().cleanDuringCap(),
-                        c.eval().chunk());
+                        c.eval().chunk(),
+                        c.attack().successFraction());
         Shape shape = clf.imageShape();
         int per = (int) shape.size();
         int b = samples.size();
