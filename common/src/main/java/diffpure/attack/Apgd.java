@@ -142,8 +142,8 @@ public record Apgd(
     }
 
     @Override
-    public void requireCompatible(TargetModel model) {
-        checkClasses(model.classes());
+    public void requireClassCount(int classes) {
+        checkClasses(classes);
     }
 
     @Override

@@ -31,7 +31,17 @@ public interface Attack {
      *
      * @throws IllegalArgumentException when incompatible
      */
-    default void requireCompatible(TargetModel model) {}
+    default void requireCompatible(TargetModel model) {
+        requireClassCount(model.classes());
+    }
+
+    /**
+     * Fails before any work when the attack's loss or targets need more classes than the model has,
+     * naming the attack and the class count (what the driver can check from a manifest).
+     *
+     * @throws IllegalArgumentException when incompatible
+     */
+    default void requireClassCount(int classes) {}
 
     /** Short name for result rows, e.g. "apgd-ce". */
     String name();

@@ -72,10 +72,17 @@ public record Composition(String name, List<Attack> members) implements Attack {
         return members.get(0).threat();
     }
 
-    /** The largest member budget. */
+    /**
+     * The iteration budget of the members that iterate (every member but Square, whose budget is
+     * queries); Square's queries when it is the only member.
+     */
     @Override
     public int iterations() {
-        return members.stream().mapToInt(Attack::iterations).max().orElse(0);
+        return members.stream()
+                .filter(a -> !(a instanceof Square))
+                .mapToInt(Attack::iterations)
+                .max()
+                .orElseGet(() -> members.get(0).iterations());
     }
 
     @Override
@@ -83,15 +90,28 @@ public record Composition(String name, List<Attack> members) implements Attack {
         return new Composition(name, members.stream().map(a -> a.withEps(eps)).toList());
     }
 
-    /** Every member with the given budget. */
+    /**
+     * Every iterating member with the given budget; Square keeps its query budget (5000 queries are
+     * not 100 iterations). A composition of Square alone takes n as its queries.
+     */
     @Override
     public Composition withIterations(int n) {
-        return new Composition(name, members.stream().map(a -> a.withIterations(n)).toList());
+        boolean onlySquare = members.stream().allMatch(a -> a instanceof Square);
+        return new Composition(
+                name,
+                members.stream()
+                        .map(a -> a instanceof Square && !onlySquare ? a : a.withIterations(n))
+                        .toList());
     }
 
     @Override
     public void requireCompatible(TargetModel model) {
         members.forEach(a -> a.requireCompatible(model));
+    }
+
+    @Override
+    public void requireClassCount(int classes) {
+        members.forEach(a -> a.requireClassCount(classes));
     }
 
     @Override

@@ -83,9 +83,9 @@ public record FabTargeted(
     }
 
     @Override
-    public void requireCompatible(TargetModel model) {
+    public void requireClassCount(int classes) {
         Losses.requireClasses(
-                name(), model.classes(), targetClasses + 1, targetClasses + " target classes");
+                name(), classes, targetClasses + 1, targetClasses + " target classes");
     }
 
     @Override

@@ -158,7 +158,13 @@ public record Pgd(
     }
 
     @Override
+    public void requireClassCount(int classes) {
+        Losses.requireClasses(name, classes, 2, "a wrong class to move to");
+    }
+
+    @Override
     public void requireCompatible(TargetModel model) {
+        requireClassCount(model.classes());
         if (!requiredGradientMode.isEmpty()) {
             if (!(model instanceof DefendedModel d)
                     || !d.mode().name().equals(requiredGradientMode)) {

@@ -37,6 +37,11 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
         threat.requireImageBall("square");
     }
 
+    @Override
+    public void requireClassCount(int classes) {
+        Losses.requireClasses(name(), classes, 2, "a wrong class to move to");
+    }
+
     /** AutoAttack's Square: 5000 queries, p_init 0.8. */
     public static Square standard(ThreatModel threat) {
         return new Square(threat, 5000, 0.8);

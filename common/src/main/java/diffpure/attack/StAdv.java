@@ -101,8 +101,8 @@ public record StAdv(ThreatModel threat, int iterations, double learningRate, dou
     }
 
     @Override
-    public void requireCompatible(TargetModel model) {
-        Losses.requireClasses(name(), model.classes(), 2, "a wrong class to move to");
+    public void requireClassCount(int classes) {
+        Losses.requireClasses(name(), classes, 2, "a wrong class to move to");
     }
 
     @Override

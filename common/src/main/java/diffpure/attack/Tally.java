@@ -2,6 +2,7 @@ package diffpure.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import diffpure.gradient.FiniteLogits;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -184,7 +185,8 @@ final class Tally {
         return out;
     }
 
-    private static long[] predictions(NDArray logits) {
+    private long[] predictions(NDArray logits) {
+        FiniteLogits.require(logits, null, attack);
         try (NDManager scope = NDManager.subManagerOf(logits)) {
             scope.tempAttachAll(logits);
             return Tensors.hostLong(logits.argMax(2));

@@ -59,16 +59,58 @@ public record AttackSettings(
     }
 
     /**
-     * The attack.
+     * The attack, built only from settings it honours: a setting an attack would ignore is refused.
      *
-     * @throws ConfigError naming attack.name when it is unknown
+     * @throws ConfigError naming the key: attack.name when unknown; attack.norm when the attack has
+     *     a fixed ball (bpda-eot: Linf; stadv: flow-Linf, which no other attack takes);
+     *     attack.restarts != 1 for an attack without restarts; attack.step for an attack without a
+     *     step size
      */
     public Attack build() {
+        if (!NAMES.contains(name)) {
+            throw new ConfigError("attack.name must be one of " + NAMES + ", found '" + name + "'");
+        }
+        boolean flow = Norm.byLabel(norm) == Norm.FLOW_LINF;
+        if (name.equals("stadv") != flow) {
+            throw new ConfigError(
+                    name.equals("stadv")
+                            ? "attack.norm must be flow-Linf for stadv (a flow bound), found '"
+                                    + norm
+                                    + "'"
+                            : "attack.norm flow-Linf is for stadv only, found attack.name '"
+                                    + name
+                                    + "'");
+        }
+        if (name.equals("bpda-eot") && Norm.byLabel(norm) != Norm.LINF) {
+            throw new ConfigError(
+                    "attack.norm must be Linf for bpda-eot (DiffPure's BPDA+EOT is Linf), found '"
+                            + norm
+                            + "'");
+        }
+        boolean restarting = name.startsWith("apgd-");
+        if (restarts != 1 && !restarting) {
+            throw new ConfigError(
+                    "attack.restarts must be 1 for "
+                            + name
+                            + " (only apgd-ce, apgd-dlr and apgd-t restart), found "
+                            + restarts);
+        }
+        boolean stepped = name.startsWith("pgd-eot") || name.equals("bpda-eot");
+        if (step > 0 && !stepped) {
+            throw new ConfigError(
+                    "attack.step is for pgd-eot, pgd-eot-sign and bpda-eot (their step length); "
+                            + name
+                            + " sets its own, found attack.step = "
+                            + step);
+        }
         ThreatModel t = threat();
         Attack a =
                 switch (name) {
                     case "pgd-eot" -> step > 0 ? Pgd.leeKim(t).withStep(step) : Pgd.leeKim(t);
-                    case "pgd-eot-sign" -> Pgd.signEpsOver4(t, 200);
+                    case "pgd-eot-sign" ->
+                            step > 0
+                                    ? Pgd.signEpsOver4(t, 200).withStep(step)
+                                    : Pgd.signEpsOver4(t, 200);
                     case "bpda-eot" ->
                             step > 0 ? Pgd.bpdaEot(eps).withStep(step) : Pgd.bpdaEot(eps);
                     case "apgd-ce" -> restarted(Apgd.ce(t));
@@ -78,13 +120,7 @@ public record AttackSettings(
                     case "autoattack-standard" -> Composition.autoAttackStandard(t);
                     case "square" -> Square.standard(t);
                     case "stadv" -> StAdv.diffPure(eps);
-                    default ->
-                            throw new ConfigError(
-                                    "attack.name must be one of "
-                                            + NAMES
-                                            + ", found '"
-                                            + name
-                                            + "'");
+                    default -> throw new AssertionError(name);
                 };
         return iterations > 0 ? a.withIterations(iterations) : a;
     }

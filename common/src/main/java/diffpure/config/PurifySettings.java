@@ -49,6 +49,22 @@ public record PurifySettings(
                 .adapt(spec().build(eps, schedule), classifier.imageShape(), classifier.describe());
     }
 
+    /**
+     * The t* the purifier really starts from: t-star for the SDE and ODE chains, ddpm-steps / 1000
+     * for the ancestral sampler (which ignores t-star).
+     */
+    public double tStarUsed() {
+        return "ddpm".equals(kind) ? ddpmSteps / 1000.0 : tStar;
+    }
+
+    /**
+     * The grid step the purifier really uses: dt for the SDE and ODE chains, one discrete step
+     * (1/1000) for the ancestral sampler (which ignores dt).
+     */
+    public double dtUsed() {
+        return "ddpm".equals(kind) ? 1e-3 : dt;
+    }
+
     /** The purifier spec (checked values). */
     public PurifierSpec spec() {
         ForwardAlphaBar fab =

@@ -55,13 +55,24 @@ public record GradientMaskingChecks(
      * @throws IllegalArgumentException naming the attack and the model
      */
     public static void requireEot(TargetModel model, Attack attack) {
-        if (model.isRandomized() && model.eot() < 2) {
+        requireEot(model.isRandomized(), model.eot(), attack, model.describe());
+    }
+
+    /**
+     * {@link #requireEot(TargetModel, Attack)} from what the driver knows before any model is
+     * loaded.
+     *
+     * @param randomized whether two evaluations of one input can differ
+     * @param model the model's description, for the message
+     */
+    public static void requireEot(boolean randomized, int eot, Attack attack, String model) {
+        if (randomized && eot < 2) {
             throw new IllegalArgumentException(
                     attack.name()
                             + " on the randomized model "
-                            + model.describe()
+                            + model
                             + " needs attack.eot >= 2 (EOT), found "
-                            + model.eot()
+                            + eot
                             + "; for randomized defences AutoAttack advises its version 'rand'"
                             + " (APGD-CE + APGD-DLR with EOT 20), not 'standard' (EOT 1)");
         }

@@ -18,6 +18,9 @@ import java.util.List;
  * @param worst robust worst-of-K accuracy
  * @param any robust any-of-K accuracy (an upper bound on the others)
  * @param duringAttack fraction of samples no evaluation during the attack misclassified
+ * @param cleanLogit clean accuracy of the averaged-logit prediction (the paper's BPDA metric); null
+ *     when a row lacks it (schema version 1)
+ * @param logit robust accuracy of the averaged-logit prediction; null likewise
  */
 public record ProtocolSummary(
         int samples,
@@ -31,12 +34,15 @@ public record ProtocolSummary(
         Interval mean,
         Interval worst,
         Interval any,
-        Interval duringAttack) {
+        Interval duringAttack,
+        Interval cleanLogit,
+        Interval logit) {
 
     /** The summary of per-sample outcomes. */
     public static ProtocolSummary of(List<SampleOutcome> outcomes) {
         int n = outcomes.size();
-        double[] c = new double[12];
+        double[] c = new double[13];
+        boolean logits = true;
         for (SampleOutcome o : outcomes) {
             int[] cv = o.cleanVotes();
             int[] av = o.adversarialVotes();
@@ -52,6 +58,9 @@ public record ProtocolSummary(
             c[8] += Votes.worst(av, y) ? 1 : 0;
             c[9] += Votes.any(av, y) ? 1 : 0;
             c[10] += o.duringAttackFlag() ? 0 : 1;
+            logits &= o.hasLogitPredictions();
+            c[11] += o.hasLogitPredictions() && o.cleanLogitCorrect() ? 1 : 0;
+            c[12] += o.hasLogitPredictions() && o.adversarialLogitCorrect() ? 1 : 0;
         }
         return new ProtocolSummary(
                 n,
@@ -65,7 +74,9 @@ public record ProtocolSummary(
                 w(c[7], n),
                 w(c[8], n),
                 w(c[9], n),
-                w(c[10], n));
+                w(c[10], n),
+                logits ? w(c[11], n) : null,
+                logits ? w(c[12], n) : null);
     }
 
     private static Interval w(double successes, int n) {

@@ -8,6 +8,7 @@ import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
 import diffpure.attack.AttackTrace;
 import diffpure.gradient.DefendedModel;
+import diffpure.gradient.FiniteLogits;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
 import java.util.ArrayList;
@@ -15,9 +16,10 @@ import java.util.List;
 
 /**
  * The evaluation protocol (DESIGN.md section 5) for one batch: K votes on the clean images, the
- * attack, K votes on the adversarial images, and as many evaluations of each clean image as the
- * attack made of it (to measure how often randomness alone flips it). Votes use their own noise
- * purposes, so they never reuse an attack draw.
+ * attack, K votes on the adversarial images (each also scored by its averaged logits, the paper's
+ * BPDA metric), and as many evaluations of each clean image as the attack made of it (to measure
+ * how often randomness alone flips it). Votes use their own noise purposes, so they never reuse an
+ * attack draw.
  *
  * @param model the model attacked and voted on
  * @param attack the attack
@@ -81,7 +83,10 @@ public record RobustnessEvaluator(
         String mode = model instanceof DefendedModel d ? d.mode().name() : "none";
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x, labels);
-            int[][] clean = predictions(model.logits(x, sampleIds, Purpose.VOTE_CLEAN, 0, votes));
+            NDArray cleanLogits = model.logits(x, sampleIds, Purpose.VOTE_CLEAN, 0, votes);
+            FiniteLogits.require(cleanLogits, sampleIds, "the clean votes");
+            int[][] clean = predictions(cleanLogits);
+            int[] cleanMean = meanLogitPredictions(cleanLogits);
             AttackResult r =
                     attack.run(
                             model,
@@ -89,14 +94,11 @@ public record RobustnessEvaluator(
                             labels,
                             sampleIds,
                             AttackContext.of(runSeed, successFraction));
-            int[][] adv =
-                    predictions(
-                            model.logits(
-                                    r.adversarial(),
-                                    sampleIds,
-                                    Purpose.VOTE_ADVERSARIAL,
-                                    0,
-                                    votes));
+            NDArray advLogits =
+                    model.logits(r.adversarial(), sampleIds, Purpose.VOTE_ADVERSARIAL, 0, votes);
+            FiniteLogits.require(advLogits, sampleIds, "the adversarial votes");
+            int[][] adv = predictions(advLogits);
+            int[] advMean = meanLogitPredictions(advLogits);
             long[] cleanEvals = new long[b];
             long[] cleanFooled = new long[b];
             long[] spent = cleanDuring(x, sampleIds, lab, r, cleanEvals, cleanFooled);
@@ -131,6 +133,8 @@ public record RobustnessEvaluator(
                                 (int) lab[s],
                                 clean[s],
                                 adv[s],
+                                cleanMean[s],
+                                advMean[s],
                                 t.evaluations(),
                                 t.fooledEvaluations(),
                                 cleanEvals[s],
@@ -169,7 +173,9 @@ public record RobustnessEvaluator(
             most = Math.max(most, want[s]);
         }
         if (!model.isRandomized()) {
-            int[][] p = predictions(model.logits(x, ids, Purpose.VOTE_CLEAN, 1, 1));
+            NDArray l = model.logits(x, ids, Purpose.VOTE_CLEAN, 1, 1);
+            FiniteLogits.require(l, ids, "the clean during-attack evaluations");
+            int[][] p = predictions(l);
             for (int s = 0; s < b; s++) {
                 evals[s] = want[s];
                 fooled[s] = p[s][0] == lab[s] ? 0 : want[s];
@@ -181,7 +187,9 @@ public record RobustnessEvaluator(
         long draw = 1;
         while (done < most) {
             int copies = (int) Math.min(chunk, most - done);
-            int[][] p = predictions(model.logits(x, ids, Purpose.VOTE_CLEAN, draw++, copies));
+            NDArray l = model.logits(x, ids, Purpose.VOTE_CLEAN, draw++, copies);
+            FiniteLogits.require(l, ids, "the clean during-attack evaluations");
+            int[][] p = predictions(l);
             for (int s = 0; s < b; s++) {
                 for (int m = 0; m < copies && done + m < want[s]; m++) {
                     evals[s]++;
@@ -192,6 +200,16 @@ public record RobustnessEvaluator(
             done += copies;
         }
         return spent;
+    }
+
+    /** argmax of the logits averaged over the copies: the paper's BPDA metric. */
+    private static int[] meanLogitPredictions(NDArray logits) {
+        long[] p = logits.mean(new int[] {1}).argMax(1).toType(DataType.INT64, false).toLongArray();
+        int[] out = new int[p.length];
+        for (int s = 0; s < p.length; s++) {
+            out[s] = (int) p[s];
+        }
+        return out;
     }
 
     private static int[][] predictions(NDArray logits) {

@@ -10,6 +10,9 @@ import java.util.List;
  * @param label true label
  * @param cleanVotes predicted class of each of the K purify-and-classify votes on the clean image
  * @param adversarialVotes the same on the final adversarial image
+ * @param cleanLogitPrediction argmax of the mean of the K clean votes' logits (the paper's BPDA
+ *     metric, "averaged-logit"); -1 when not recorded (rows of schema version 1)
+ * @param adversarialLogitPrediction the same on the adversarial image
  * @param duringAttackEvaluations stochastic evaluations made during the attack
  * @param duringAttackFooled how many of them misclassified the sample
  * @param cleanDuringEvaluations evaluations of the clean image made to match that count
@@ -32,6 +35,8 @@ public record SampleOutcome(
         int label,
         int[] cleanVotes,
         int[] adversarialVotes,
+        int cleanLogitPrediction,
+        int adversarialLogitPrediction,
         long duringAttackEvaluations,
         long duringAttackFooled,
         long cleanDuringEvaluations,
@@ -100,6 +105,21 @@ public record SampleOutcome(
         return Votes.mode(adversarialVotes);
     }
 
+    /** Whether the averaged-logit prediction was recorded. */
+    public boolean hasLogitPredictions() {
+        return cleanLogitPrediction >= 0 && adversarialLogitPrediction >= 0;
+    }
+
+    /** Whether the averaged-logit prediction of the clean image is correct. */
+    public boolean cleanLogitCorrect() {
+        return cleanLogitPrediction == label;
+    }
+
+    /** Whether the averaged-logit prediction of the adversarial image is correct. */
+    public boolean adversarialLogitCorrect() {
+        return adversarialLogitPrediction == label;
+    }
+
     /** A copy with more warnings. */
     public SampleOutcome withWarnings(List<String> more) {
         List<String> all = new java.util.ArrayList<>(warnings);
@@ -109,6 +129,8 @@ public record SampleOutcome(
                 label,
                 cleanVotes,
                 adversarialVotes,
+                cleanLogitPrediction,
+                adversarialLogitPrediction,
                 duringAttackEvaluations,
                 duringAttackFooled,
                 cleanDuringEvaluations,

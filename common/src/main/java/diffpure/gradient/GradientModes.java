@@ -25,7 +25,11 @@ public final class GradientModes {
             case "bpda" -> new BpdaGradient();
             default ->
                     throw new IllegalArgumentException(
-                            "gradient.mode must be one of " + NAMES + ", found '" + name + "'");
+                            "attack.gradient-mode must be one of "
+                                    + NAMES
+                                    + ", found '"
+                                    + name
+                                    + "'");
         };
     }
 }

@@ -40,25 +40,37 @@ public final class DiffusionPurifier implements Purifier {
         this.inputShape = imageShape;
         this.up = null;
         this.down = null;
+        checkTimeRange(chain, model.minTime(), model.maxTime(), model.describe());
+    }
+
+    /**
+     * Refuses a chain that evaluates a score model outside the time range it was trained on (what
+     * the constructor checks; the driver checks it from the manifest before launching).
+     *
+     * @param model the score model's description, for the message
+     * @throws IllegalArgumentException naming purify.t-star or purify.t-end / purify.dt
+     */
+    public static void checkTimeRange(
+            ReverseChain chain, double minTime, double maxTime, String model) {
         double[] range = chain.modelTimeRange();
-        if (chain.startTime() > model.maxTime() + 1e-9 || range[1] > model.maxTime() + 1e-9) {
+        if (chain.startTime() > maxTime + 1e-9 || range[1] > maxTime + 1e-9) {
             throw new IllegalArgumentException(
                     "purify.t-star = "
                             + chain.startTime()
                             + " is above the largest time "
-                            + model.maxTime()
+                            + maxTime
                             + " the eps model "
-                            + model.describe()
+                            + model
                             + " was trained on");
         }
-        if (range[0] < model.minTime() - 1e-12) {
+        if (range[0] < minTime - 1e-12) {
             throw new IllegalArgumentException(
                     "purification evaluates the eps model "
-                            + model.describe()
+                            + model
                             + " at t = "
                             + range[0]
                             + ", below its trained minimum "
-                            + model.minTime()
+                            + minTime
                             + " (purify.t-end / purify.dt)");
         }
     }

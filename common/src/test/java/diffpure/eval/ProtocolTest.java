@@ -18,6 +18,8 @@ class ProtocolTest {
                 label,
                 clean,
                 adv,
+                Votes.mode(clean),
+                Votes.mode(adv),
                 during,
                 fooled,
                 during,

@@ -341,6 +341,83 @@ class SanityAndEvaluatorTest {
     }
 
     @Test
+    void theAveragedLogitPredictionIsTheArgmaxOfTheMeanVoteLogits() {
+        DefendedModel m = defended(null, "exact", 2);
+        NDArray xs = x.get("0:4");
+        NDArray ys = y.get("0:4");
+        long[] id4 = {ids[0], ids[1], ids[2], ids[3]};
+        List<SampleOutcome> o =
+                new RobustnessEvaluator(m, Pgd.signEpsOver4(ThreatModel.linf(0.05), 1), 5, 5, 0, 4)
+                        .evaluate(xs, ys, id4);
+        // The clean votes are keyed draws: the same call gives the same logits.
+        long[] expected =
+                m.logits(xs, id4, Purpose.VOTE_CLEAN, 0, 5)
+                        .mean(new int[] {1})
+                        .argMax(1)
+                        .toLongArray();
+        for (int s = 0; s < 4; s++) {
+            assertEquals(expected[s], o.get(s).cleanLogitPrediction());
+            assertTrue(o.get(s).hasLogitPredictions());
+            assertTrue(o.get(s).adversarialLogitPrediction() >= 0);
+        }
+        ProtocolSummary sum = ProtocolSummary.of(o);
+        long correct = o.stream().filter(SampleOutcome::adversarialLogitCorrect).count();
+        assertEquals(correct / 4.0, sum.logit().estimate(), 1e-12);
+    }
+
+    @Test
+    void nonFiniteLogitsAreAComputeFailureNeverAVote() {
+        // NaN logits for every image brighter than the median: an argmax would still name a class.
+        Classifier nan =
+                new Classifier() {
+                    @Override
+                    public NDArray logits(NDArray in) {
+                        NDArray l = linear.logits(in);
+                        NDArray bright =
+                                in.reshape(in.getShape().get(0), -1)
+                                        .mean(new int[] {1})
+                                        .gt(0.5f)
+                                        .reshape(-1, 1)
+                                        .broadcast(l.getShape());
+                        return ai.djl.ndarray.NDArrays.where(bright, l.mul(Float.NaN), l);
+                    }
+
+                    @Override
+                    public int classes() {
+                        return 10;
+                    }
+
+                    @Override
+                    public Shape imageShape() {
+                        return IMG;
+                    }
+
+                    @Override
+                    public String describe() {
+                        return "nan for bright images";
+                    }
+                };
+        diffpure.gradient.FiniteLogits.NonFiniteException e =
+                assertThrows(
+                        diffpure.gradient.FiniteLogits.NonFiniteException.class,
+                        () ->
+                                new RobustnessEvaluator(
+                                                new UndefendedModel(nan),
+                                                Pgd.signEpsOver4(ThreatModel.linf(0.0), 1),
+                                                3,
+                                                7,
+                                                0,
+                                                64)
+                                        .evaluate(x, y, ids));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "non-finite logits (NaN or Inf) from the clean votes for"
+                                        + " sample 5"),
+                e.getMessage());
+    }
+
+    @Test
     void bpdaDiffersFromTheExactGradientOnlyInTheBackwardPass() {
         DefendedModel exact = defended(null, "exact", 2);
         DefendedModel bpda = defended(null, "bpda", 2);

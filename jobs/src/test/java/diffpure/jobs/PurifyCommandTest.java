@@ -109,7 +109,7 @@ class PurifyCommandTest {
                         .contains("purify.kind must be vp-sde, pf-ode or ddpm"));
         assertTrue(
                 run(2, demoArgs("--gradient-mode", "magic"))
-                        .contains("gradient.mode must be one of"));
+                        .contains("attack.gradient-mode must be one of"));
         assertTrue(
                 run(2, demoArgs("--device", "tpu"))
                         .contains("runtime.device must be cpu, gpu, gpu:N or auto"));

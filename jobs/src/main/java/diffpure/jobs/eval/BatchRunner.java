@@ -21,11 +21,29 @@ import java.util.List;
 
 /**
  * Attack, purify and vote on one planned batch, in-process (no Spark): what an executor runs per
- * batch, and what a replay reruns. Bad samples (unreadable data, and in continue-on-error mode a
- * batch the protocol fails on) come back as outcomes with an error instead of being dropped.
+ * batch, and what a replay reruns. Errors are accounted, never hidden: a sample that cannot be read
+ * or is invalid (a data error) becomes an error row of kind {@code data} in continue mode; a
+ * compute failure (an engine or device error, out of native memory, non-finite logits or adjoint
+ * state) fails the task so that Spark retries it, and only on the last allowed attempt in continue
+ * mode becomes error rows of kind {@code compute}, which a resume recomputes. Fail-fast mode throws
+ * on either.
  */
 public final class BatchRunner {
     private BatchRunner() {}
+
+    /** The {@code error_kind} of a sample that could not be read or is invalid. */
+    public static final String DATA = "data";
+
+    /** The {@code error_kind} of a compute failure that survived every task attempt. */
+    public static final String COMPUTE = "compute";
+
+    /** What a compute failure does in continue mode. */
+    public enum ComputeFailure {
+        /** Rethrow, so the task fails and Spark retries it (every attempt but the last). */
+        FAIL_TASK,
+        /** Record error rows of kind {@code compute} (the last allowed attempt). */
+        RECORD
+    }
 
     /**
      * The result of one sample.
@@ -33,15 +51,23 @@ public final class BatchRunner {
      * @param ref the planned sample
      * @param outcome the protocol's record, null on error
      * @param error what went wrong (naming file or sample), null when fine
+     * @param errorKind {@link #DATA} or {@link #COMPUTE} when there is an error, else null
      */
-    public record Result(SampleRef ref, SampleOutcome outcome, String error) {}
+    public record Result(SampleRef ref, SampleOutcome outcome, String error, String errorKind) {
+        /** A fine result. */
+        static Result ok(SampleRef ref, SampleOutcome outcome) {
+            return new Result(ref, outcome, null, null);
+        }
+
+        /** A data error. */
+        static Result data(SampleRef ref, String error) {
+            return new Result(ref, null, error, DATA);
+        }
+    }
 
     /**
-     * Runs one batch.
-     *
-     * @param batch samples of one planned batch, in plan order
-     * @throws RuntimeException in fail-fast mode, naming the samples, when any sample or the batch
-     *     fails
+     * {@link #run(ExperimentConfig, ImageDataset, PtScoreModel, PtClassifier, Device, List,
+     * ComputeFailure)} where compute failures fail the task.
      */
     public static List<Result> run(
             ExperimentConfig c,
@@ -50,54 +76,120 @@ public final class BatchRunner {
             PtClassifier clf,
             Device device,
             List<SampleRef> batch) {
+        return run(c, data, eps, clf, device, batch, ComputeFailure.FAIL_TASK, PartitionHook.NONE, 0);
+    }
+
+    /**
+     * Runs one batch.
+     *
+     * @param batch samples of one planned batch, in plan order
+     * @param onCompute what a compute failure does in continue mode
+     * @param hook test hook; its {@link PartitionHook#duringBatch} runs as part of the batch's
+     *     computation
+     * @param attempt the task attempt, for the hook
+     * @throws RuntimeException in fail-fast mode, naming the samples, when any sample or the batch
+     *     fails; in continue mode on a compute failure unless {@code onCompute} is RECORD
+     */
+    public static List<Result> run(
+            ExperimentConfig c,
+            ImageDataset data,
+            PtScoreModel eps,
+            PtClassifier clf,
+            Device device,
+            List<SampleRef> batch,
+            ComputeFailure onCompute,
+            PartitionHook hook,
+            int attempt) {
         boolean tolerant = c.run().continueOnError();
-        List<Result> errors = new ArrayList<>();
+        int per = (int) clf.imageShape().size();
+        List<Result> out = new ArrayList<>();
         List<SampleRef> good = new ArrayList<>();
         List<Sample> samples = new ArrayList<>();
         for (SampleRef r : batch) {
             if (r.error() != null) {
-                errors.add(new Result(r, null, r.error()));
+                out.add(Result.data(r, r.error()));
                 continue;
             }
+            Sample s;
             if (tolerant) {
-                SampleResult s = data.tryGet(r.index());
-                if (!s.isOk()) {
-                    errors.add(new Result(r, null, s.error()));
+                SampleResult res = data.tryGet(r.index());
+                if (!res.isOk()) {
+                    out.add(Result.data(r, res.error()));
                     continue;
                 }
-                samples.add(s.sample());
+                s = res.sample();
             } else {
-                samples.add(data.get(r.index()));
+                s = data.get(r.index());
             }
+            String invalid = invalid(s, per, clf);
+            if (invalid != null) {
+                if (!tolerant) {
+                    throw new IllegalArgumentException(invalid + " (" + data.source() + ")");
+                }
+                out.add(Result.data(r, invalid));
+                continue;
+            }
+            samples.add(s);
             good.add(r);
         }
-        List<Result> out = new ArrayList<>(errors);
-        if (good.isEmpty()) {
-            return out;
-        }
-        try {
-            List<SampleOutcome> outcomes = evaluate(c, eps, clf, device, samples);
-            for (int i = 0; i < good.size(); i++) {
-                out.add(new Result(good.get(i), outcomes.get(i), null));
-            }
-        } catch (RuntimeException e) {
-            String ids = good.stream().map(r -> Long.toString(r.id())).toList().toString();
-            if (!tolerant) {
-                throw new IllegalStateException(
+        if (!good.isEmpty()) {
+            try {
+                hook.duringBatch(good, attempt);
+                List<SampleOutcome> outcomes = evaluate(c, eps, clf, device, samples);
+                for (int i = 0; i < good.size(); i++) {
+                    out.add(Result.ok(good.get(i), outcomes.get(i)));
+                }
+            } catch (RuntimeException e) {
+                String ids = good.stream().map(r -> Long.toString(r.id())).toList().toString();
+                String what =
                         "evaluating samples "
                                 + ids
                                 + " of "
                                 + data.source()
                                 + " failed: "
-                                + e.getMessage(),
-                        e);
-            }
-            for (SampleRef r : good) {
-                out.add(new Result(r, null, "batch with samples " + ids + " failed: " + e));
+                                + e.getMessage();
+                if (!tolerant || onCompute == ComputeFailure.FAIL_TASK) {
+                    throw new IllegalStateException(what, e);
+                }
+                for (SampleRef r : good) {
+                    out.add(
+                            new Result(
+                                    r, null, what + " (" + e.getClass().getName() + ")", COMPUTE));
+                }
             }
         }
         out.sort(java.util.Comparator.comparingInt(r -> batch.indexOf(r.ref())));
         return out;
+    }
+
+    /**
+     * Why a sample cannot be evaluated (wrong size, non-finite or out-of-range pixels), or null.
+     */
+    static String invalid(Sample s, int per, PtClassifier clf) {
+        if (s.image().length != per) {
+            return "sample "
+                    + s.id()
+                    + " has "
+                    + s.image().length
+                    + " pixels, the classifier takes "
+                    + clf.imageShape();
+        }
+        float[] img = s.image();
+        for (int i = 0; i < img.length; i++) {
+            if (!(img[i] >= 0f && img[i] <= 1f)) {
+                return "sample " + s.id() + " has pixel " + i + " = " + img[i] + ", outside [0, 1]";
+            }
+        }
+        if (s.label() < 0 || s.label() >= clf.classes()) {
+            return "sample "
+                    + s.id()
+                    + " has label "
+                    + s.label()
+                    + ", the classifier has "
+                    + clf.classes()
+                    + " classes";
+        }
+        return null;
     }
 
     /** The protocol on samples already read, as one batch. */

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
 import diffpure.attack.Composition;
+import diffpure.attack.FabTargeted;
+import diffpure.attack.Pgd;
 import diffpure.attack.Square;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
@@ -60,28 +62,60 @@ public final class DryRun {
         }
     }
 
-    /** Gradient rows an attack spends per sample at most (attacks may stop early on success). */
+    /**
+     * Gradient rows an attack spends per sample at most (each EOT copy counts one; attacks may
+     * spend fewer when they skip broken samples): PGD and StAdv iterations x EOT; APGD (iterations
+     * + 1) x EOT per run, restarts runs (APGD-T: per target); FAB-T iterations x EOT per target and
+     * restart; Square none; a composition the sum of its members.
+     */
     static long gradientRows(Attack a, int eot) {
         if (a instanceof Composition c) {
             return c.members().stream().mapToLong(m -> gradientRows(m, eot)).sum();
         }
+        if (a instanceof Apgd p) {
+            long runs =
+                    (long) p.restarts()
+                            * (p.loss() == Apgd.ApgdLoss.TARGETED_DLR ? p.targetClasses() : 1);
+            return runs * (p.iterations() + 1L) * eot;
+        }
+        if (a instanceof FabTargeted f) {
+            return (long) f.targetClasses() * f.restarts() * f.iterations() * eot;
+        }
         if (a instanceof Square) {
             return 0;
         }
-        long restarts = a instanceof Apgd p ? p.restarts() : 1;
-        return (long) a.iterations() * eot * restarts;
+        // PGD, BPDA+EOT, StAdv: one gradient evaluation per iteration.
+        return (long) a.iterations() * eot;
     }
 
-    /** Gradient-free rows an attack spends per sample at most. */
+    /**
+     * Gradient-free rows an attack spends per sample at most: PGD's evaluation of its last iterate
+     * (EOT); APGD-T's and FAB-T's ranking of the clean image (EOT); FAB-T's check of every step and
+     * of each target's nearest point (EOT each); Square's start and every query (EOT each); a
+     * composition the sum of its members.
+     */
     static long forwardRows(Attack a, int eot) {
         if (a instanceof Composition c) {
             return c.members().stream().mapToLong(m -> forwardRows(m, eot)).sum();
         }
-        return a instanceof Square ? (long) a.iterations() * eot : 0;
+        if (a instanceof Pgd) {
+            return eot;
+        }
+        if (a instanceof Apgd p) {
+            return p.loss() == Apgd.ApgdLoss.TARGETED_DLR ? eot : 0;
+        }
+        if (a instanceof FabTargeted f) {
+            return eot + (long) f.targetClasses() * f.restarts() * (f.iterations() + 1L) * eot;
+        }
+        if (a instanceof Square) {
+            return (a.iterations() + 1L) * eot;
+        }
+        return 0;
     }
 
     /** Measures on this JVM (the driver) and estimates. */
     public static Estimate measure(ExperimentConfig c, Configuration conf) {
+        Preflight.check(c, conf);
         TorchThreads.ensure(c.runtime().torchThreads());
         Device device = Devices.parse(c.runtime().device());
         ImageDataset data = c.data().open(conf);

@@ -94,7 +94,17 @@ public record EvalTask(
         for (int b = 0; b < batches; b++) {
             final int batch = b;
             List<SampleRef> refs = w.samples().stream().filter(r -> r.batch() == batch).toList();
-            for (BatchRunner.Result r : BatchRunner.run(config, data, eps, clf, device, refs)) {
+            for (BatchRunner.Result r :
+                    BatchRunner.run(
+                            config,
+                            data,
+                            eps,
+                            clf,
+                            device,
+                            refs,
+                            onCompute(attempt),
+                            hook == null ? PartitionHook.NONE : hook,
+                            attempt)) {
                 rows.add(SampleRows.toRow(config, provenance, w, r, steps, mode, place));
             }
             if (done != null) {
@@ -102,6 +112,43 @@ public record EvalTask(
             }
         }
         return rows;
+    }
+
+    /**
+     * Compute failures fail the task (Spark retries it) on every attempt but the last allowed one,
+     * where in continue mode they become error rows of kind compute.
+     */
+    private static BatchRunner.ComputeFailure onCompute(int attempt) {
+        return attempt + 1 >= maxAttempts()
+                ? BatchRunner.ComputeFailure.RECORD
+                : BatchRunner.ComputeFailure.FAIL_TASK;
+    }
+
+    /**
+     * Attempts Spark allows a task: {@code spark.task.maxFailures} (4), except in local mode, where
+     * Spark takes F from {@code local[N,F]} and allows one attempt otherwise.
+     */
+    static int maxAttempts() {
+        SparkEnv env = SparkEnv.get();
+        if (env == null) {
+            return 1;
+        }
+        return maxAttempts(
+                env.conf().get("spark.master", ""), env.conf().getInt("spark.task.maxFailures", 4));
+    }
+
+    /** {@link #maxAttempts()} for a master URL and the configured maxFailures. */
+    static int maxAttempts(String master, int maxFailures) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("local\\[([0-9]+|\\*),\\s*([0-9]+)\\]")
+                        .matcher(master);
+        if (m.matches()) {
+            return Integer.parseInt(m.group(2));
+        }
+        if (master.equals("local") || master.startsWith("local[")) {
+            return 1;
+        }
+        return Math.max(maxFailures, 1);
     }
 
     /** A device as {@link Devices#parse} reads it back (cpu, gpu:N). */

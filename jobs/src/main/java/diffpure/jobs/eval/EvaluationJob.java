@@ -166,6 +166,8 @@ public final class EvaluationJob {
         String runId = c.runId();
         SparkContext sc = spark.sparkContext();
         Configuration conf = sc.hadoopConfiguration();
+        // Everything the driver can check from the config and the manifests, before any task.
+        Preflight.check(c, conf);
         ImageDataset data = c.data().open(conf);
         RunPlan plan = RunPlan.of(c, data);
         String[] eps = ModelCache.manifestOf(c.models().eps(), conf);
@@ -233,20 +235,25 @@ public final class EvaluationJob {
         ticker.scheduleAtFixedRate(
                 monitor::print, o.progressSeconds(), o.progressSeconds(), TimeUnit.SECONDS);
         int ran;
+        ChunkRunner runner =
+                new ChunkRunner(
+                        spark,
+                        plan,
+                        task,
+                        tables,
+                        markers,
+                        runId,
+                        group,
+                        new java.util.concurrent.atomic.AtomicInteger(),
+                        o.log());
         try {
-            ran =
-                    runChunks(
-                            spark,
-                            new ChunkRunner(spark, plan, task, tables, markers, runId, group),
-                            todo,
-                            inFlight(spark, plan),
-                            group,
-                            monitor);
+            ran = runChunks(spark, runner, todo, inFlight(spark, plan), group, monitor);
         } finally {
             ticker.shutdownNow();
             sc.removeSparkListener(monitor);
         }
-        int doneNow = doneBefore + ran;
+        // Chunks holding compute-error rows were written but not marked: a resume recomputes them.
+        int doneNow = doneBefore + ran - runner.unmarked().get();
         boolean complete = doneNow == total;
         writeRun(
                 spark,
@@ -394,7 +401,11 @@ public final class EvaluationJob {
         return ran;
     }
 
-    /** One chunk's job and its commit: write, count, mark. */
+    /**
+     * One chunk's job and its commit: write, count, mark. A chunk with compute-error rows (failures
+     * that survived every task attempt) is written but not marked, so a resume recomputes it;
+     * unmarked counts those.
+     */
     private record ChunkRunner(
             SparkSession spark,
             RunPlan plan,
@@ -402,7 +413,9 @@ public final class EvaluationJob {
             TableCommitter tables,
             ChunkMarkers markers,
             String runId,
-            String group) {
+            String group,
+            java.util.concurrent.atomic.AtomicInteger unmarked,
+            PrintStream log) {
         void run(int k) {
             try {
                 commit(k);
@@ -437,6 +450,21 @@ public final class EvaluationJob {
                                 + " but "
                                 + planned
                                 + " planned");
+            }
+            long computeErrors =
+                    spark.read()
+                            .schema(chunkSchema())
+                            .parquet(dir)
+                            .where("error_kind = '" + BatchRunner.COMPUTE + "'")
+                            .count();
+            if (computeErrors > 0) {
+                unmarked.incrementAndGet();
+                log.printf(
+                        Locale.ROOT,
+                        "chunk %d: %d compute-error rows; not marked done, a resume recomputes it%n",
+                        k,
+                        computeErrors);
+                return;
             }
             markers.markDone(k, written);
         }

@@ -1,6 +1,7 @@
 package diffpure.jobs.eval;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * Called on the executor before a task computes a planned partition: how tests inject failures or
@@ -15,4 +16,11 @@ public interface PartitionHook extends Serializable {
      * Runs before partition work is computed in task attempt attempt; throwing fails the attempt.
      */
     void before(PartitionWork work, int attempt);
+
+    /**
+     * Runs inside the computation of a batch of task attempt attempt, after its samples were read:
+     * throwing here is a compute failure of that batch (tests of error accounting). Does nothing by
+     * default.
+     */
+    default void duringBatch(List<SampleRef> batch, int attempt) {}
 }

@@ -4,6 +4,7 @@ import diffpure.eval.Interval;
 import diffpure.eval.ProtocolSummary;
 import diffpure.eval.SampleOutcome;
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.Column;
@@ -20,9 +21,25 @@ public final class ResultTables {
      * A run's summary.
      *
      * @param summary accuracies with Wilson intervals over the samples without error
-     * @param errors rows with an error
+     * @param errors rows with an error (of any kind)
+     * @param computeErrors of those, rows of error_kind compute (a resume recomputes them)
      */
-    public record RunSummary(ProtocolSummary summary, long errors) {}
+    public record RunSummary(ProtocolSummary summary, long errors, long computeErrors) {
+        /** Planned samples: rows with and without error. */
+        public long planned() {
+            return summary.samples() + errors;
+        }
+
+        /**
+         * Bounds on an accuracy over all planned samples, whatever the error rows would have
+         * given: [robust / planned, (robust + errors) / planned].
+         */
+        public double[] bounds(Interval i) {
+            double robust = i.estimate() * summary.samples();
+            long n = planned();
+            return n == 0 ? new double[] {0, 0} : new double[] {robust / n, (robust + errors) / n};
+        }
+    }
 
     /** Registers the temporary views {@code samples} and {@code runs} over an output directory. */
     public static void registerViews(SparkSession spark, String output) {
@@ -51,17 +68,33 @@ public final class ResultTables {
                 summaryRows(spark, samplesPath, runId).collectAsList().stream()
                         .map(ResultTables::votesOnly)
                         .toList();
-        long errors = runRows(spark, samplesPath, runId).where("error IS NOT NULL").count();
-        return new RunSummary(ProtocolSummary.of(ok), errors);
+        Dataset<Row> all = runRows(spark, samplesPath, runId);
+        long errors = all.where("error IS NOT NULL").count();
+        long compute =
+                Arrays.asList(all.columns()).contains("error_kind")
+                        ? all.where("error_kind = '" + BatchRunner.COMPUTE + "'").count()
+                        : 0;
+        return new RunSummary(ProtocolSummary.of(ok), errors, compute);
     }
 
     /** The rows the summary collects: {@link #SUMMARY_COLUMNS} of the rows without error. */
     static Dataset<Row> summaryRows(SparkSession spark, String samplesPath, String runId) {
-        return runRows(spark, samplesPath, runId)
-                .where("error IS NULL")
-                .select(SUMMARY_COLUMNS.stream().map(functions::col).toArray(Column[]::new))
+        Dataset<Row> rows = runRows(spark, samplesPath, runId);
+        List<String> cols = new java.util.ArrayList<>(SUMMARY_COLUMNS);
+        // Schema 2: the averaged-logit predictions (version 1 tables lack them).
+        for (String c : LOGIT_COLUMNS) {
+            if (Arrays.asList(rows.columns()).contains(c)) {
+                cols.add(c);
+            }
+        }
+        return rows.where("error IS NULL")
+                .select(cols.stream().map(functions::col).toArray(Column[]::new))
                 .orderBy("sample_id");
     }
+
+    /** The averaged-logit columns of schema version 2. */
+    static final List<String> LOGIT_COLUMNS =
+            List.of("clean_logit_prediction", "adversarial_logit_prediction");
 
     private static Dataset<Row> runRows(SparkSession spark, String samplesPath, String runId) {
         return spark.read().parquet(samplesPath).where(functions.col("run_id").equalTo(runId));
@@ -74,6 +107,8 @@ public final class ResultTables {
                 r.<Integer>getAs("label"),
                 ints(r.getList(r.fieldIndex("clean_votes"))),
                 ints(r.getList(r.fieldIndex("adversarial_votes"))),
+                intOr(r, "clean_logit_prediction"),
+                intOr(r, "adversarial_logit_prediction"),
                 r.<Long>getAs("during_attack_evaluations"),
                 r.<Long>getAs("during_attack_fooled"),
                 r.<Long>getAs("clean_during_evaluations"),
@@ -102,25 +137,37 @@ public final class ResultTables {
         ProtocolSummary s = r.summary();
         out.printf(
                 Locale.ROOT,
-                "accuracy over %d samples (%d error rows left out), 95%% Wilson" + " intervals%n",
+                "accuracy over %d samples without error, 95%% Wilson intervals; %d error rows"
+                        + " (%d compute, recomputed by a resume; %d data)%n",
                 s.samples(),
-                r.errors());
+                r.errors(),
+                r.computeErrors(),
+                r.errors() - r.computeErrors());
         out.printf(
                 Locale.ROOT,
-                "  %-22s %-26s %-26s%n",
+                "  %-22s %-26s %-26s %s%n",
                 "",
                 "standard (clean)",
-                "robust (adversarial)");
-        row(out, "single (vote 1)", s.cleanSingle(), s.single());
-        row(out, "majority of K", s.cleanMajority(), s.majority());
-        row(out, "mean of K", s.cleanMean(), s.mean());
-        row(out, "worst of K", s.cleanWorst(), s.worst());
-        row(out, "during attack", s.cleanDuring(), s.duringAttack());
-        row(out, "any of K", null, s.any());
+                "robust (adversarial)",
+                "robust over all " + r.planned() + " planned (error rows broken .. robust)");
+        row(out, r, "single (vote 1)", s.cleanSingle(), s.single());
+        row(out, r, "majority of K", s.cleanMajority(), s.majority());
+        row(out, r, "mean of K", s.cleanMean(), s.mean());
+        row(out, r, "worst of K", s.cleanWorst(), s.worst());
+        row(out, r, "averaged logits", s.cleanLogit(), s.logit());
+        row(out, r, "during attack", s.cleanDuring(), s.duringAttack());
+        row(out, r, "any of K", null, s.any());
     }
 
-    private static void row(PrintStream out, String name, Interval clean, Interval robust) {
-        out.printf(Locale.ROOT, "  %-22s %-26s %-26s%n", name, fmt(clean), fmt(robust));
+    private static void row(
+            PrintStream out, RunSummary r, String name, Interval clean, Interval robust) {
+        String bound = "-";
+        if (robust != null) {
+            double[] b = r.bounds(robust);
+            bound = String.format(Locale.ROOT, "%.3f .. %.3f", b[0], b[1]);
+        }
+        out.printf(
+                Locale.ROOT, "  %-22s %-26s %-26s %s%n", name, fmt(clean), fmt(robust), bound);
     }
 
     private static String fmt(Interval i) {
@@ -128,6 +175,15 @@ public final class ResultTables {
                 ? "-"
                 : String.format(
                         Locale.ROOT, "%.3f [%.3f, %.3f]", i.estimate(), i.lower(), i.upper());
+    }
+
+    /** An int column, or -1 when the row lacks it (schema version 1) or it is null. */
+    private static int intOr(Row r, String column) {
+        if (!Arrays.asList(r.schema().fieldNames()).contains(column)) {
+            return -1;
+        }
+        Integer v = r.getAs(column);
+        return v == null ? -1 : v;
     }
 
     /** Rows of a query, for printing. */

@@ -17,8 +17,13 @@ import org.apache.spark.sql.types.StructType;
  * where it ran); every other column is reproduced exactly by a retry, a resume or a replay.
  */
 public final class SampleRows {
-    /** Bumped whenever a column changes meaning or type. */
-    public static final int SCHEMA_VERSION = 1;
+    /**
+     * Bumped whenever a column changes meaning or type. 2 added the averaged-logit columns ({@code
+     * clean_logit_prediction}, {@code adversarial_logit_prediction}, {@code clean_logit_correct},
+     * {@code adversarial_logit_correct}) and {@code error_kind}; readers of version 1 tables must
+     * do without them.
+     */
+    public static final int SCHEMA_VERSION = 2;
 
     /** Columns that depend on when and where a row was computed, not on what. */
     public static final List<String> NONDETERMINISTIC =
@@ -63,6 +68,10 @@ public final class SampleRows {
         f("adversarial_prediction", DataTypes.IntegerType);
         f("clean_correct", DataTypes.IntegerType);
         f("adversarial_correct", DataTypes.IntegerType);
+        f("clean_logit_prediction", DataTypes.IntegerType);
+        f("adversarial_logit_prediction", DataTypes.IntegerType);
+        f("clean_logit_correct", DataTypes.BooleanType);
+        f("adversarial_logit_correct", DataTypes.BooleanType);
         f("during_attack_evaluations", DataTypes.LongType);
         f("during_attack_fooled", DataTypes.LongType);
         f("clean_during_evaluations", DataTypes.LongType);
@@ -83,6 +92,7 @@ public final class SampleRows {
         f("seed", DataTypes.LongType);
         f("warnings", DataTypes.createArrayType(DataTypes.StringType, false));
         f("error", DataTypes.StringType);
+        f("error_kind", DataTypes.StringType);
         f("git_sha", DataTypes.StringType);
         f("config_hash", DataTypes.StringType);
         SCHEMA = new StructType(FIELDS.toArray(new StructField[0]));
@@ -131,9 +141,9 @@ public final class SampleRows {
             p.epsName(),
             p.epsSha256(),
             pu.kind(),
-            pu.tStar(),
+            pu.tStarUsed(),
             steps,
-            pu.dt(),
+            pu.dtUsed(),
             a.name(),
             a.norm(),
             a.eps(),
@@ -148,6 +158,10 @@ public final class SampleRows {
             o == null ? null : o.adversarialPrediction(),
             o == null ? null : o.cleanCorrect(),
             o == null ? null : o.adversarialCorrect(),
+            o == null ? null : o.cleanLogitPrediction(),
+            o == null ? null : o.adversarialLogitPrediction(),
+            o == null ? null : o.cleanLogitCorrect(),
+            o == null ? null : o.adversarialLogitCorrect(),
             o == null ? null : o.duringAttackEvaluations(),
             o == null ? null : o.duringAttackFooled(),
             o == null ? null : o.cleanDuringEvaluations(),
@@ -168,6 +182,7 @@ public final class SampleRows {
             c.run().seed(),
             o == null ? new String[0] : o.warnings().toArray(new String[0]),
             r.error(),
+            r.errorKind(),
             p.gitSha(),
             p.configHash()
         };
@@ -189,6 +204,8 @@ public final class SampleRows {
                 r.<Integer>getAs("label"),
                 intArray(r.getList(r.fieldIndex("clean_votes"))),
                 intArray(r.getList(r.fieldIndex("adversarial_votes"))),
+                intOr(r, "clean_logit_prediction", -1),
+                intOr(r, "adversarial_logit_prediction", -1),
                 r.<Long>getAs("during_attack_evaluations"),
                 r.<Long>getAs("during_attack_fooled"),
                 r.<Long>getAs("clean_during_evaluations"),
@@ -204,6 +221,17 @@ public final class SampleRows {
                 r.getAs("gradient_mode"),
                 r.<Double>getAs("seconds"),
                 r.getList(r.fieldIndex("warnings")));
+    }
+
+    /**
+     * An int column, or {@code absent} when the row's schema lacks it (version 1) or it is null.
+     */
+    private static int intOr(Row r, String column, int absent) {
+        if (!java.util.Arrays.asList(r.schema().fieldNames()).contains(column)) {
+            return absent;
+        }
+        Integer v = r.getAs(column);
+        return v == null ? absent : v;
     }
 
     // Spark's row encoder takes object arrays (or Scala Seqs) for array columns, not

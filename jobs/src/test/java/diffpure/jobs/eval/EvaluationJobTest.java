@@ -376,9 +376,11 @@ class EvaluationJobTest {
                 assertTrue(
                         r.<String>getAs("error").contains("sample 2 has label 200"), r.toString());
                 assertTrue(r.<String>getAs("error").contains("labels.idx"), r.toString());
+                assertEquals(BatchRunner.DATA, r.getAs("error_kind"));
                 assertNull(r.getAs("clean_votes"));
             } else {
                 assertNull(r.getAs("error"));
+                assertNull(r.getAs("error_kind"));
                 assertNotNull(r.getAs("clean_votes"));
             }
         }
@@ -394,11 +396,64 @@ class EvaluationJobTest {
     }
 
     @Test
+    void aComputeFailureIsRetriedThenRecordedAndRecomputedByAResume() {
+        long bad = baselineRows.orderBy("sample_id").first().<Long>getAs("sample_id");
+        ConfigLoader.Loaded c = TinyRuns.config(tmp.resolve("compute"), "run.on-error=continue");
+        EvaluationJob.Options hooked =
+                new EvaluationJob.Options("test", -1, 60, System.out)
+                        .withHook(TinyRuns.failComputeOf(bad));
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, c, hooked);
+        // The batch of the failing sample (2 samples) failed on attempt 0, was retried by Spark,
+        // and on the last allowed attempt (local[2,2]: attempt 1) became compute-error rows.
+        List<Row> errors =
+                rows(o.samplesPath(), o.runId()).where("error IS NOT NULL").collectAsList();
+        assertEquals(2, errors.size(), errors.toString());
+        for (Row r : errors) {
+            assertEquals(BatchRunner.COMPUTE, r.getAs("error_kind"));
+            assertEquals(1, r.<Integer>getAs("task_attempt"));
+            assertTrue(r.<String>getAs("error").contains("injected compute failure"), r.toString());
+            assertNull(r.getAs("clean_votes"));
+        }
+        assertEquals(4, rows(o.samplesPath(), o.runId()).where("error IS NULL").count());
+        assertFalse(o.complete(), "a chunk with compute errors is not done");
+        ResultTables.RunSummary s = ResultTables.summarize(spark, o.samplesPath(), o.runId());
+        assertEquals(2, s.errors());
+        assertEquals(2, s.computeErrors());
+        assertEquals(6, s.planned());
+        double[] b = s.bounds(s.summary().majority());
+        double robust = s.summary().majority().estimate() * 4;
+        assertEquals(robust / 6, b[0], 1e-12);
+        assertEquals((robust + 2) / 6, b[1], 1e-12);
+        // A resume recomputes exactly the chunk with compute errors.
+        EvaluationJob.Outcome again = EvaluationJob.run(spark, c, hooked);
+        assertEquals(1, again.chunksRun());
+        assertEquals(1, again.chunksSkipped());
+        assertEquals(6, rows(again.samplesPath(), again.runId()).count(), "no duplicates");
+        // Fail-fast: the first compute failure stops the run.
+        // (Spark rethrows the task's failure as a SparkException, a checked exception.)
+        Exception e =
+                assertThrows(
+                        Exception.class,
+                        () ->
+                                EvaluationJob.run(
+                                        spark,
+                                        TinyRuns.config(tmp.resolve("compute-fast")),
+                                        hooked));
+        assertTrue(
+                String.valueOf(e.getMessage()).contains("injected compute failure")
+                        || String.valueOf(e.getCause()).contains("injected compute failure"),
+                e.toString());
+    }
+
+    @Test
     void aDryRunCountsTheBudgetAndTimesIt() {
         DryRun.Estimate e = DryRun.measure(baseline.config(), new Configuration());
         assertEquals(6, e.samples());
         assertEquals(2 * 2, e.gradientRows(), "PGD-EOT: iterations x EOT");
-        assertEquals(2 * 3 + 4, e.forwardRows(), "2K votes + the matching clean evaluations");
+        assertEquals(
+                2 + 2 * 3 + (4 + 2),
+                e.forwardRows(),
+                "PGD's last iterate (EOT) + 2K votes + the matching clean evaluations");
         assertTrue(e.secondsPerGradientRow() > e.secondsPerForwardRow(), e.toString());
         assertTrue(e.secondsPerForwardRow() > 0, e.toString());
         assertEquals(e.samples() * e.secondsPerSample(), e.totalSeconds(), 1e-9);

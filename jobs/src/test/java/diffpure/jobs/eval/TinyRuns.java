@@ -76,6 +76,25 @@ final class TinyRuns {
         };
     }
 
+    /**
+     * A hook under which every batch holding this sample fails as a compute failure, on every
+     * attempt.
+     */
+    static PartitionHook failComputeOf(long sampleId) {
+        return new PartitionHook() {
+            @Override
+            public void before(PartitionWork work, int attempt) {}
+
+            @Override
+            public void duringBatch(List<SampleRef> batch, int attempt) {
+                if (batch.stream().anyMatch(r -> r.id() == sampleId)) {
+                    throw new IllegalStateException(
+                            "injected compute failure of sample " + sampleId + ", attempt " + attempt);
+                }
+            }
+        };
+    }
+
     /** The shared session: 2 cores, each task may fail once (local[N, maxFailures]). */
     static SparkSession session(String name) {
         return SparkSession.builder()

@@ -1,0 +1,131 @@
+package diffpure.jobs.eval;
+
+import diffpure.attack.Attack;
+import diffpure.attack.Pgd;
+import diffpure.config.ConfigError;
+import diffpure.config.ExperimentConfig;
+import diffpure.eval.GradientMaskingChecks;
+import diffpure.model.ModelKind;
+import diffpure.model.ModelManifest;
+import diffpure.purify.DiffusionPurifier;
+import diffpure.sde.ReverseChain;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+
+/**
+ * What the driver checks before launching anything, from the config and the two model manifests (no
+ * model is loaded, no pixel read), so that no such error first appears on an executor: the attack's
+ * settings (a setting it would ignore is refused), the purifier chain against the score model's
+ * trained time range, the classifier's class count against {@code data.classes} and the attack's
+ * needs, equal image shapes, EOT on a randomized defence, and the gradient mode an attack requires.
+ * Errors name the config key.
+ */
+public final class Preflight {
+    private Preflight() {}
+
+    /**
+     * Checks a run's config against its models.
+     *
+     * @throws RuntimeException ({@link ConfigError}, IllegalArgumentException or a model error)
+     *     naming the key, the value and the model
+     */
+    public static void check(ExperimentConfig c, Configuration conf) {
+        Attack attack = c.attack().build();
+        ModelManifest eps = manifest(c.models().eps(), conf);
+        ModelManifest clf = manifest(c.models().classifier(), conf);
+        if (eps.kind() != ModelKind.EPS) {
+            throw new ConfigError(
+                    "model.eps = " + c.models().eps() + " is a " + eps.kind() + " model, not eps");
+        }
+        if (clf.kind() != ModelKind.CLASSIFIER) {
+            throw new ConfigError(
+                    "model.classifier = "
+                            + c.models().classifier()
+                            + " is a "
+                            + clf.kind()
+                            + " model, not a classifier");
+        }
+        if (clf.classes() != c.data().classes()) {
+            throw new ConfigError(
+                    "data.classes = "
+                            + c.data().classes()
+                            + " but the classifier "
+                            + clf.name()
+                            + " (model.classifier) has "
+                            + clf.classes()
+                            + " classes");
+        }
+        if (!Arrays.equals(clf.imageShape(), eps.imageShape())) {
+            throw new ConfigError(
+                    "the classifier "
+                            + clf.name()
+                            + " takes images "
+                            + Arrays.toString(clf.imageShape())
+                            + ", the eps model "
+                            + eps.name()
+                            + " "
+                            + Arrays.toString(eps.imageShape())
+                            + " (model.classifier, model.eps)");
+        }
+        ReverseChain chain = c.purify().spec().chain(eps.schedule());
+        DiffusionPurifier.checkTimeRange(chain, eps.minTime(), eps.maxTime(), eps.name());
+        attack.requireClassCount(clf.classes());
+        boolean randomized =
+                chain.forwardNoiseScale() > 0
+                        || chain.steps().stream().anyMatch(s -> s.isStochastic());
+        GradientMaskingChecks.requireEot(
+                randomized,
+                c.attack().eot(),
+                attack,
+                clf.name() + " defended by " + c.purify().kind() + " on " + eps.name());
+        if (attack instanceof Pgd p
+                && !p.requiredGradientMode().isEmpty()
+                && !p.requiredGradientMode().equals(c.attack().gradientMode())) {
+            throw new ConfigError(
+                    "attack.gradient-mode must be "
+                            + p.requiredGradientMode()
+                            + " for "
+                            + c.attack().name()
+                            + ", found '"
+                            + c.attack().gradientMode()
+                            + "'");
+        }
+    }
+
+    /** A model's manifest, read through Hadoop (any file system) without moving the model. */
+    static ModelManifest manifest(String uri, Configuration conf) {
+        org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(uri);
+        String base = model.getName().replaceFirst("\\.pt$", "");
+        ModelCache.manifestOf(uri, conf); // the model and a manifest exist, else a clear error
+        try {
+            FileSystem fs = model.getFileSystem(conf);
+            for (String ext : new String[] {".json", ".conf"}) {
+                org.apache.hadoop.fs.Path m =
+                        new org.apache.hadoop.fs.Path(model.getParent(), base + ext);
+                if (fs.exists(m)) {
+                    Path dir = Files.createTempDirectory("diffpure-manifest");
+                    Path local = dir.resolve(base + ext);
+                    try (InputStream in = fs.open(m)) {
+                        Files.copy(in, local);
+                    }
+                    try {
+                        return ModelManifest.read(local);
+                    } finally {
+                        Files.deleteIfExists(local);
+                        Files.deleteIfExists(dir);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "reading the manifest of " + uri + ": " + e.getMessage(), e);
+        }
+        throw new IllegalStateException("no manifest beside " + uri);
+    }
+}
