@@ -355,6 +355,15 @@ public final class ConfigLoader {
                             atLeast("eval.votes", 1),
                             atLeast("eval.clean-during-cap", 0),
                             atLeast("eval.chunk", 1));
+            SanitySettings sanity =
+                    new SanitySettings(
+                            atLeast("sanity.subset", 0),
+                            positive("sanity.iteration-factor"),
+                            positive("sanity.eps-factor"),
+                            atLeast("sanity.square-queries", 1),
+                            probability("sanity.alpha"),
+                            probability("sanity.unbounded-max-robust"),
+                            probability("sanity.square-margin"));
             RuntimeSettings runtime =
                     new RuntimeSettings(
                             nonEmpty("runtime.device"),
@@ -372,6 +381,7 @@ public final class ConfigLoader {
                             purify,
                             attack,
                             eval,
+                            sanity,
                             runtime,
                             sweep(),
                             hash);
@@ -452,6 +462,22 @@ public final class ConfigLoader {
                     oneOf(
                             "report.regression-metric",
                             ReportSettings.METRICS.toArray(new String[0])));
+        }
+
+        private double positive(String key) {
+            double v = number(key);
+            if (!(v > 0) || !Double.isFinite(v)) {
+                throw bad(key, "must be a finite number > 0");
+            }
+            return v;
+        }
+
+        private double probability(String key) {
+            double v = number(key);
+            if (!(v >= 0 && v <= 1)) {
+                throw bad(key, "must be in [0, 1]");
+            }
+            return v;
         }
 
         private ConfigError bad(String key, String why) {

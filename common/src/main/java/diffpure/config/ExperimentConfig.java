@@ -17,6 +17,7 @@ import java.io.Serializable;
  * @param purify the defence
  * @param attack the attack setting
  * @param eval the voting protocol
+ * @param sanity the gradient-masking checks on a subset
  * @param runtime device, threads, micro-batches and the model cache
  * @param sweep values swept as separate attack settings of the run (empty: one setting)
  * @param configHash sha256 of the rendered config without run.id and run.output (what decides the
@@ -30,6 +31,7 @@ public record ExperimentConfig(
         PurifySettings purify,
         AttackSettings attack,
         EvalSettings eval,
+        SanitySettings sanity,
         RuntimeSettings runtime,
         SweepSettings sweep,
         String configHash)

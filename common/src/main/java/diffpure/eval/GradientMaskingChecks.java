@@ -8,12 +8,17 @@ import diffpure.attack.Attack;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
 import diffpure.attack.Norm;
+import diffpure.attack.Pgd;
+import diffpure.attack.ThreatModel;
 import diffpure.attack.Square;
+import diffpure.gradient.FiniteLogits;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Gradient-masking sanity checks (Carlini et al. 2019; Croce &amp; Hein 2020's flags) on a subset
@@ -41,6 +46,22 @@ public record GradientMaskingChecks(
     // Stages 200..204 with their composition members 1601..1640: disjoint from the attack's own
     // stage 0 and its members 1..8 (and their members 9..72), and inside AttackContext.STAGES.
     private static final int STAGE = 200;
+
+    /**
+     * The checks a run's {@code sanity.*} settings ask for, for an attack in the given ball (Square
+     * is compared on image balls only).
+     */
+    public static GradientMaskingChecks of(diffpure.config.SanitySettings s, ThreatModel threat) {
+        ThreatModel ball = threat.norm() == Norm.FLOW_LINF ? ThreatModel.linf(0) : threat;
+        return new GradientMaskingChecks(
+                s.subset(),
+                s.iterationFactor(),
+                s.epsFactor(),
+                s.alpha(),
+                s.unboundedMaxRobust(),
+                s.squareMargin(),
+                Square.standard(ball).withIterations(s.squareQueries()));
+    }
 
     /** The defaults with the given Square attack. */
     public static GradientMaskingChecks defaults(Square square) {
@@ -79,6 +100,63 @@ public record GradientMaskingChecks(
     }
 
     /**
+     * One check: what it measured and its warning (null when it passed).
+     *
+     * @param name zero-gradients, more-iterations, larger-eps, unbounded or square
+     * @param measured the figures, in insertion order (numbers or strings)
+     * @param warning null when the check passed
+     */
+    public record Check(String name, Map<String, Object> measured, String warning) {
+        public Check {
+            measured = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(measured));
+        }
+
+        String json() {
+            StringBuilder b = new StringBuilder("{\"name\": ").append(quote(name));
+            b.append(", \"measured\": {");
+            boolean first = true;
+            for (Map.Entry<String, Object> e : measured.entrySet()) {
+                b.append(first ? "" : ", ").append(quote(e.getKey())).append(": ");
+                Object v = e.getValue();
+                b.append(v instanceof Number n ? number(n) : quote(String.valueOf(v)));
+                first = false;
+            }
+            b.append("}, \"warning\": ").append(warning == null ? "null" : quote(warning));
+            return b.append('}').toString();
+        }
+    }
+
+    /**
+     * What the checks measured on a run's subset.
+     *
+     * @param subset samples the checks used
+     * @param checks every check, in order
+     */
+    public record Report(int subset, List<Check> checks) {
+        public Report {
+            checks = List.copyOf(checks);
+        }
+
+        /** The warnings of the checks that fired. */
+        public List<String> warnings() {
+            return checks.stream().map(Check::warning).filter(w -> w != null).toList();
+        }
+
+        /**
+         * As the runs table's {@code sanity} column: {"subset": n, "checks": [{"name", "measured":
+         * {...}, "warning": null | text}]}.
+         */
+        public String json() {
+            StringBuilder b = new StringBuilder("{\"subset\": ").append(subset);
+            b.append(", \"checks\": [");
+            for (int i = 0; i < checks.size(); i++) {
+                b.append(i == 0 ? "" : ", ").append(checks.get(i).json());
+            }
+            return b.append("]}").toString();
+        }
+    }
+
+    /**
      * Runs every check on the first {@link #subset} samples and returns the warnings (empty when
      * all pass).
      */
@@ -89,11 +167,26 @@ public record GradientMaskingChecks(
             NDArray labels,
             long[] sampleIds,
             long runSeed) {
+        return report(model, attack, x, labels, sampleIds, runSeed).warnings();
+    }
+
+    /**
+     * Runs every check on the first {@link #subset} samples. Works for every attack: compositions
+     * run in their own stages, and on a flow ball (StAdv) the Square comparison, which needs a ball
+     * on the image, is recorded as not applicable. Robustness of a returned image is the majority
+     * of max(EOT, 1) fresh evaluations.
+     */
+    public Report report(
+            TargetModel model,
+            Attack attack,
+            NDArray x,
+            NDArray labels,
+            long[] sampleIds,
+            long runSeed) {
         requireEot(model, attack);
-        // The larger-eps, unbounded and Square comparisons are defined for balls on the image only.
-        attack.threat().requireImageBall("gradient-masking checks of " + attack.name());
+        boolean imageBall = attack.threat().norm() != Norm.FLOW_LINF;
         int n = (int) Math.min(subset, x.getShape().get(0));
-        List<String> warnings = new ArrayList<>();
+        List<Check> checks = new ArrayList<>();
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x, labels);
             NDArray xs = x.get(new NDIndex("0:" + n));
@@ -105,15 +198,18 @@ public record GradientMaskingChecks(
             AttackResult base = attack.run(model, xs, ls, ids, ctx);
             boolean[] robust = robust(model, base, ids, lab, 0);
             long zero = base.traces().stream().filter(t -> t.zeroGradients() > 0).count();
-            if (zero > 0) {
-                warnings.add(
-                        String.format(
-                                Locale.ROOT,
-                                "%s: %d of %d samples had all-zero input gradients",
-                                attack.name(),
-                                zero,
-                                n));
-            }
+            checks.add(
+                    new Check(
+                            "zero-gradients",
+                            ordered("samples", n, "samples_with_zero_gradients", zero),
+                            zero == 0
+                                    ? null
+                                    : String.format(
+                                            Locale.ROOT,
+                                            "%s: %d of %d samples had all-zero input gradients",
+                                            attack.name(),
+                                            zero,
+                                            n)));
             int more = (int) Math.ceil(attack.iterations() * iterationFactor);
             boolean[] r1 =
                     robust(
@@ -123,16 +219,17 @@ public record GradientMaskingChecks(
                             ids,
                             lab,
                             1);
-            rising(
-                    warnings,
-                    attack.name()
-                            + " with "
-                            + more
-                            + " instead of "
-                            + attack.iterations()
-                            + " iterations",
-                    robust,
-                    r1);
+            checks.add(
+                    rising(
+                            "more-iterations",
+                            attack.name()
+                                    + " with "
+                                    + more
+                                    + " instead of "
+                                    + attack.iterations()
+                                    + " iterations",
+                            robust,
+                            r1));
             double eps = attack.threat().eps();
             boolean[] r2 =
                     robust(
@@ -142,86 +239,191 @@ public record GradientMaskingChecks(
                             ids,
                             lab,
                             2);
-            rising(
-                    warnings,
-                    attack.name() + " at eps " + eps * epsFactor + " instead of " + eps,
-                    robust,
-                    r2);
+            checks.add(
+                    rising(
+                            "larger-eps",
+                            attack.name() + " at eps " + eps * epsFactor + " instead of " + eps,
+                            robust,
+                            r2));
 
             int per = (int) x.getShape().slice(1).size();
-            double unbounded = attack.threat().norm() == Norm.LINF ? 1.0 : Math.sqrt(per);
+            // Unbounded: the whole box (Linf 1, L2 sqrt(pixels)); a flow of 2 grid units moves
+            // any pixel anywhere.
+            double unbounded =
+                    switch (attack.threat().norm()) {
+                        case LINF -> 1.0;
+                        case L2 -> Math.sqrt(per);
+                        default -> 2.0;
+                    };
             boolean[] r3 =
                     robust(
                             model,
-                            attack.withEps(unbounded)
+                            unbounded(attack, unbounded)
                                     .run(model, xs, ls, ids, ctx.withStage(STAGE + 3)),
                             ids,
                             lab,
                             3);
             double acc3 = fraction(r3);
-            if (acc3 > unboundedMaxRobust) {
-                warnings.add(
-                        String.format(
-                                Locale.ROOT,
-                                "%s with unbounded eps %.4g left %.1f%% robust (> %.1f%%)",
-                                attack.name(),
-                                unbounded,
-                                100 * acc3,
-                                100 * unboundedMaxRobust));
-            }
-            Square sq = square.withEps(eps);
-            boolean[] r4 =
-                    robust(
-                            model,
-                            sq.run(model, xs, ls, ids, ctx.withStage(STAGE + 4)),
-                            ids,
-                            lab,
-                            4);
+            checks.add(
+                    new Check(
+                            "unbounded",
+                            ordered("eps", unbounded, "robust", acc3, "limit", unboundedMaxRobust),
+                            acc3 > unboundedMaxRobust
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            "%s with unbounded eps %.4g left %.1f%% robust (>"
+                                                    + " %.1f%%)",
+                                            attack.name(),
+                                            unbounded,
+                                            100 * acc3,
+                                            100 * unboundedMaxRobust)
+                                    : null));
             double accBase = fraction(robust);
-            double accSquare = fraction(r4);
-            if (accSquare <= accBase - squareMargin) {
-                warnings.add(
-                        String.format(
-                                Locale.ROOT,
-                                "square (%d queries) left %.1f%% robust, %s %.1f%%: the"
-                                        + " gradient attack is %.1f points weaker",
-                                sq.queries(),
-                                100 * accSquare,
-                                attack.name(),
-                                100 * accBase,
-                                100 * (accBase - accSquare)));
+            if (!imageBall) {
+                checks.add(
+                        new Check(
+                                "square",
+                                ordered(
+                                        "skipped",
+                                        "square needs a ball on the image; "
+                                                + attack.name()
+                                                + " uses a flow bound"),
+                                null));
+            } else {
+                Square sq = square.withEps(eps);
+                boolean[] r4 =
+                        robust(
+                                model,
+                                sq.run(model, xs, ls, ids, ctx.withStage(STAGE + 4)),
+                                ids,
+                                lab,
+                                4);
+                double accSquare = fraction(r4);
+                checks.add(
+                        new Check(
+                                "square",
+                                ordered(
+                                        "queries",
+                                        sq.queries(),
+                                        "robust_square",
+                                        accSquare,
+                                        "robust_attack",
+                                        accBase,
+                                        "margin",
+                                        squareMargin),
+                                accSquare <= accBase - squareMargin
+                                        ? String.format(
+                                                Locale.ROOT,
+                                                "square (%d queries) left %.1f%% robust, %s %.1f%%:"
+                                                        + " the gradient attack is %.1f points"
+                                                        + " weaker",
+                                                sq.queries(),
+                                                100 * accSquare,
+                                                attack.name(),
+                                                100 * accBase,
+                                                100 * (accBase - accSquare))
+                                        : null));
             }
         }
-        return warnings;
-    }
-
-    private void rising(List<String> warnings, String what, boolean[] base, boolean[] stronger) {
-        McNemar m = McNemar.test(base, stronger);
-        double p = m.oneSidedBGreater();
-        if (m.onlyB() > m.onlyA() && p < alpha) {
-            warnings.add(
-                    String.format(
-                            Locale.ROOT,
-                            "robust accuracy rose from %.1f%% to %.1f%% with %s"
-                                    + " (one-sided paired p = %.3g)",
-                            100 * fraction(base),
-                            100 * fraction(stronger),
-                            what,
-                            p));
-        }
+        return new Report(n, checks);
     }
 
     /**
-     * One fresh evaluation of each returned image decides robustness, as AutoAttack's final check.
+     * The attack at an unbounded radius. A PGD with an absolute step (PGD-EOT's 0.007, BPDA's 2/255)
+     * gets its step scaled with the radius, else its budget could not reach the unbounded ball's
+     * far side and the check would fire on every model.
+     */
+    private static Attack unbounded(Attack attack, double radius) {
+        double eps = attack.threat().eps();
+        if (attack instanceof Pgd p && p.stepScale() == Pgd.StepScale.ABSOLUTE && eps > 0) {
+            return p.withEps(radius).withStep(p.step() * radius / eps);
+        }
+        return attack.withEps(radius);
+    }
+
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static String number(Number n) {
+        double d = n.doubleValue();
+        if (!Double.isFinite(d)) {
+            return "null";
+        }
+        return n instanceof Double || n instanceof Float ? Double.toString(d) : n.toString();
+    }
+
+    private Check rising(String name, String what, boolean[] base, boolean[] stronger) {
+        McNemar m = McNemar.test(base, stronger);
+        double p = m.oneSidedBGreater();
+        String warning =
+                m.onlyB() > m.onlyA() && p < alpha
+                        ? String.format(
+                                Locale.ROOT,
+                                "robust accuracy rose from %.1f%% to %.1f%% with %s"
+                                        + " (one-sided paired p = %.3g)",
+                                100 * fraction(base),
+                                100 * fraction(stronger),
+                                what,
+                                p)
+                        : null;
+        return new Check(
+                name,
+                ordered(
+                        "robust_base",
+                        fraction(base),
+                        "robust_stronger",
+                        fraction(stronger),
+                        "only_base_broken",
+                        m.onlyB(),
+                        "only_stronger_broken",
+                        m.onlyA(),
+                        "p_one_sided",
+                        p),
+                warning);
+    }
+
+    /**
+     * The majority of max(EOT, 1) fresh evaluations of each returned image decides robustness
+     * (AutoAttack's final check uses one, which on a randomized defence is chance).
      */
     private static boolean[] robust(
             TargetModel model, AttackResult r, long[] ids, long[] lab, long draw) {
+        int copies = Math.max(model.eot(), 1);
         NDArray logits =
-                model.logits(r.adversarial(), ids, Purpose.VOTE_ADVERSARIAL, 1000 + draw, 1);
+                model.logits(r.adversarial(), ids, Purpose.VOTE_ADVERSARIAL, 1000 + draw, copies);
+        FiniteLogits.require(logits, ids, "the gradient-masking checks");
         long[] p = logits.argMax(2).toType(DataType.INT64, false).toLongArray();
         boolean[] out = new boolean[ids.length];
         for (int i = 0; i < ids.length; i++) {
-            out[i] = p[i] == lab[i];
+            int correct = 0;
+            for (int m = 0; m < copies; m++) {
+                correct += p[i * copies + m] == lab[i] ? 1 : 0;
+            }
+            out[i] = 2 * correct > copies;
         }
         return out;
     }

@@ -42,25 +42,32 @@ class SettingsAtTheEdgeTest {
     void settingsAnAttackWouldIgnoreAreRefusedNamingTheKey() {
         refused(
                 "attack.norm must be Linf for bpda-eot (DiffPure's BPDA+EOT is Linf), found 'L2'",
-                "attack.name=bpda-eot", "attack.norm=L2");
+                "attack.name=bpda-eot",
+                "attack.norm=L2");
         refused(
                 "attack.norm must be flow-Linf for stadv (a flow bound), found 'Linf'",
-                "attack.name=stadv", "attack.norm=Linf", "attack.eps=0.05");
+                "attack.name=stadv",
+                "attack.norm=Linf",
+                "attack.eps=0.05");
         refused(
                 "attack.norm flow-Linf is for stadv only, found attack.name 'apgd-ce'",
-                "attack.name=apgd-ce", "attack.norm=flow-Linf");
+                "attack.name=apgd-ce",
+                "attack.norm=flow-Linf");
         refused(
                 "attack.restarts must be 1 for square (only apgd-ce, apgd-dlr and apgd-t restart),"
                         + " found 3",
-                "attack.name=square", "attack.restarts=3");
+                "attack.name=square",
+                "attack.restarts=3");
         refused(
                 "attack.restarts must be 1 for autoattack-rand (only apgd-ce, apgd-dlr and apgd-t"
                         + " restart), found 2",
-                "attack.name=autoattack-rand", "attack.restarts=2");
+                "attack.name=autoattack-rand",
+                "attack.restarts=2");
         refused(
                 "attack.step is for pgd-eot, pgd-eot-sign and bpda-eot (their step length); apgd-ce"
                         + " sets its own, found attack.step = 0.01",
-                "attack.name=apgd-ce", "attack.step=0.01");
+                "attack.name=apgd-ce",
+                "attack.step=0.01");
         Apgd restarted = (Apgd) build("attack.name=apgd-dlr", "attack.restarts=3");
         assertEquals(3, restarted.restarts());
     }

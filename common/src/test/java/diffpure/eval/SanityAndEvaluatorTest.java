@@ -257,6 +257,43 @@ class SanityAndEvaluatorTest {
     }
 
     @Test
+    void theChecksRunForCompositionsAndFlowBallsAndReportWhatTheyMeasured() {
+        GradientMaskingChecks checks =
+                new GradientMaskingChecks(
+                        8,
+                        2,
+                        2,
+                        0.05,
+                        0.02,
+                        0.05,
+                        Square.standard(ThreatModel.linf(0.1)).withIterations(20));
+        UndefendedModel m = new UndefendedModel(linear);
+        // A composition's members run in child stages (before: stage 8001, out of range).
+        GradientMaskingChecks.Report rand =
+                checks.report(
+                        m,
+                        diffpure.attack.Composition.autoAttackRand(ThreatModel.linf(0.03))
+                                .withIterations(3),
+                        x,
+                        y,
+                        ids,
+                        1);
+        assertEquals(
+                List.of("zero-gradients", "more-iterations", "larger-eps", "unbounded", "square"),
+                rand.checks().stream().map(GradientMaskingChecks.Check::name).toList());
+        String json = rand.json();
+        assertTrue(json.startsWith("{\"subset\": 8, \"checks\": [{\"name\": \"zero-gradients\""), json);
+        assertTrue(json.contains("\"measured\": {\"samples\": 8, \"samples_with_zero_gradients\": 0}"), json);
+        // StAdv's ball is a flow bound: Square is not applicable, the rest runs.
+        GradientMaskingChecks.Report stadv =
+                checks.report(m, StAdv.diffPure(0.05).withIterations(3), x, y, ids, 1);
+        GradientMaskingChecks.Check sq = stadv.checks().get(4);
+        assertEquals("square", sq.name());
+        assertTrue(String.valueOf(sq.measured().get("skipped")).contains("flow bound"), sq.toString());
+        assertEquals(null, sq.warning());
+    }
+
+    @Test
     void aRandomizedModelWithoutEotIsAnError() {
         DefendedModel one = defended(null, "exact", 1);
         IllegalArgumentException e =

@@ -192,6 +192,15 @@ public final class BatchRunner {
         return null;
     }
 
+    /** The defended model of a run. */
+    static DefendedModel defendedModel(
+            ExperimentConfig c, PtScoreModel eps, PtClassifier clf, Device device) {
+        DiffusionPurifier purifier = c.purify().purifier(eps, eps.manifest().schedule(), clf);
+        GradientPlan plan = c.gradientPlan(eps.manifest(), clf.manifest());
+        return DefendedModel.of(purifier, clf, plan, c.attack().eot(), c.run().seed())
+                .withNoiseWorkers(NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
+    }
+
     /** The protocol on samples already read, as one batch. */
     public static List<SampleOutcome> evaluate(
             ExperimentConfig c,
@@ -199,13 +208,8 @@ public final class BatchRunner {
             PtClassifier clf,
             Device device,
             List<Sample> samples) {
-        DiffusionPurifier purifier = c.purify().purifier(eps, eps.manifest().schedule(), clf);
         long seed = c.run().seed();
-        GradientPlan plan = c.gradientPlan(eps.manifest(), clf.manifest());
-        DefendedModel model =
-                DefendedModel.of(purifier, clf, plan, c.attack().eot(), seed)
-                        .withNoiseWorkers(
-                                NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
+        DefendedModel model = defendedModel(c, eps, clf, device);
         RobustnessEvaluator evaluator =
                 new RobustnessEvaluator(
                         model,

@@ -32,13 +32,15 @@ import org.apache.spark.util.LongAccumulator;
  * @param modelLoads per task, "executor pid eps-loads classifier-loads" of the JVM that ran it: how
  *     the driver learns that each executor JVM loaded each model once
  * @param hook test hook called before each partition ({@link PartitionHook#NONE} in production)
+ * @param sanity the run's gradient-masking checks (their subset's rows carry the warnings)
  */
 public record EvalTask(
         ExperimentConfig config,
         Provenance provenance,
         LongAccumulator done,
         CollectionAccumulator<String> modelLoads,
-        PartitionHook hook)
+        PartitionHook hook,
+        SanityTask.Result sanity)
         implements FlatMapFunction<Iterator<PartitionWork>, Row> {
     private static final long serialVersionUID = 1L;
     private static final ConcurrentMap<Object, ImageDataset> DATA = new ConcurrentHashMap<>();
@@ -105,7 +107,7 @@ public record EvalTask(
                             onCompute(attempt),
                             hook == null ? PartitionHook.NONE : hook,
                             attempt)) {
-                rows.add(SampleRows.toRow(config, provenance, w, r, steps, mode, place));
+                rows.add(SampleRows.toRow(config, provenance, w, r, steps, mode, place, sanity));
             }
             if (done != null) {
                 done.add(refs.size());

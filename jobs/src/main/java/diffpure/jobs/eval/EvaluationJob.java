@@ -66,7 +66,8 @@ public final class EvaluationJob {
                     .add("chunks_done", DataTypes.IntegerType)
                     .add("started", DataTypes.TimestampType)
                     .add("ended", DataTypes.TimestampType)
-                    .add("schema_version", DataTypes.IntegerType);
+                    .add("schema_version", DataTypes.IntegerType)
+                    .add("sanity", DataTypes.StringType);
 
     private EvaluationJob() {}
 
@@ -222,10 +223,21 @@ public final class EvaluationJob {
                         total,
                         doneBefore,
                         previous == null ? "new run" : "resuming");
-        writeRun(spark, tables, loaded, prov, plan, doneBefore, "running", started, null);
+        SanityTask.Result sanity = sanity(spark, c, plan, previous, o);
+        writeRun(
+                spark,
+                tables,
+                loaded,
+                prov,
+                plan,
+                doneBefore,
+                "running",
+                started,
+                null,
+                sanity.json());
         LongAccumulator done = sc.longAccumulator("diffpure samples done");
         CollectionAccumulator<String> loads = sc.collectionAccumulator("diffpure model loads");
-        EvalTask task = new EvalTask(c, prov, done, loads, o.hook());
+        EvalTask task = new EvalTask(c, prov, done, loads, o.hook(), sanity);
         String group = "diffpure-" + runId + "-" + UUID.randomUUID();
         RunMonitor monitor =
                 new RunMonitor(sc, group, done, plan.samples(), samplesBefore, o.log());
@@ -264,7 +276,8 @@ public final class EvaluationJob {
                 doneNow,
                 complete ? "done" : "incomplete",
                 started,
-                new Timestamp(System.currentTimeMillis()));
+                new Timestamp(System.currentTimeMillis()),
+                sanity.json());
         RunMonitor.Utilisation u = monitor.utilisation();
         List<ExecutorLoads> perJvm = loadsPerJvm(loads.value());
         o.log()
@@ -302,6 +315,34 @@ public final class EvaluationJob {
                 u == null ? Double.NaN : u.ratio(),
                 monitor.failedTasks(),
                 monitor.retriedTasks());
+    }
+
+    /**
+     * The gradient-masking checks of a run: those a previous call recorded, else one Spark task
+     * runs them now (before the chunks, so that every row of the subset carries their warnings).
+     */
+    private static SanityTask.Result sanity(
+            SparkSession spark, ExperimentConfig c, RunPlan plan, Row previous, Options o) {
+        if (c.sanity().subset() == 0) {
+            return SanityTask.Result.NONE;
+        }
+        List<SampleRef> subset = SanityTask.subsetOf(plan, c.sanity().subset());
+        if (previous != null && previous.getAs("sanity") != null) {
+            return SanityTask.Result.parse(previous.getAs("sanity"), subset);
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("diffpure " + c.runId() + " gradient-masking checks");
+        String json =
+                jsc.parallelize(List.of(0), 1).map(new SanityTask(c, subset)).collect().get(0);
+        jsc.setJobDescription(null);
+        SanityTask.Result r = SanityTask.Result.parse(json, subset);
+        o.log()
+                .printf(
+                        Locale.ROOT,
+                        "gradient-masking checks on %d samples: %s%n",
+                        subset.size(),
+                        r.warnings().isEmpty() ? "no warning" : String.join("; ", r.warnings()));
+        return r;
     }
 
     /** Spark setting: chunk jobs in flight at once (default: enough to fill every slot). */
@@ -584,7 +625,8 @@ public final class EvaluationJob {
             int chunksDone,
             String status,
             Timestamp started,
-            Timestamp ended) {
+            Timestamp ended,
+            String sanity) {
         ExperimentConfig c = loaded.config();
         Row row =
                 RowFactory.create(
@@ -606,7 +648,8 @@ public final class EvaluationJob {
                         chunksDone,
                         started,
                         ended,
-                        SampleRows.SCHEMA_VERSION);
+                        SampleRows.SCHEMA_VERSION,
+                        sanity);
         tables.writeRun(spark.createDataFrame(List.of(row), RUNS_SCHEMA).coalesce(1), p.runId());
     }
 

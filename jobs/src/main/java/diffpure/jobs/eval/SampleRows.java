@@ -93,6 +93,7 @@ public final class SampleRows {
         f("warnings", DataTypes.createArrayType(DataTypes.StringType, false));
         f("error", DataTypes.StringType);
         f("error_kind", DataTypes.StringType);
+        f("sanity_subset", DataTypes.BooleanType);
         f("git_sha", DataTypes.StringType);
         f("config_hash", DataTypes.StringType);
         SCHEMA = new StructType(FIELDS.toArray(new StructField[0]));
@@ -120,8 +121,14 @@ public final class SampleRows {
             BatchRunner.Result r,
             int steps,
             String gradientMode,
-            Place place) {
+            Place place,
+            SanityTask.Result sanity) {
         SampleOutcome o = r.outcome();
+        boolean inSubset = sanity.ids().contains(r.ref().id());
+        List<String> warnings = new ArrayList<>(o == null ? List.of() : o.warnings());
+        if (inSubset) {
+            sanity.warnings().forEach(w -> warnings.add("gradient-masking check: " + w));
+        }
         var a = c.attack();
         var pu = c.purify();
         Object[] v = {
@@ -180,9 +187,10 @@ public final class SampleRows {
             place.attempt(),
             place.torchThreads(),
             c.run().seed(),
-            o == null ? new String[0] : o.warnings().toArray(new String[0]),
+            warnings.toArray(new String[0]),
             r.error(),
             r.errorKind(),
+            inSubset,
             p.gitSha(),
             p.configHash()
         };

@@ -446,6 +446,37 @@ class EvaluationJobTest {
     }
 
     @Test
+    void theGradientMaskingChecksRunOnceAndAreRecordedInBothTables() {
+        ConfigLoader.Loaded c =
+                TinyRuns.config(
+                        tmp.resolve("sanity"), "sanity.subset=2", "sanity.square-queries=10");
+        EvaluationJob.Outcome o =
+                EvaluationJob.run(spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+        Row run =
+                spark.read()
+                        .parquet(o.runsPath())
+                        .where(functions.col("run_id").equalTo(o.runId()))
+                        .first();
+        String json = run.getAs("sanity");
+        assertTrue(json.startsWith("{\"subset\": 2, \"checks\": [{\"name\": \"zero-gradients\""), json);
+        for (String check : List.of("more-iterations", "larger-eps", "unbounded", "square")) {
+            assertTrue(json.contains("\"name\": \"" + check + "\""), json);
+        }
+        List<Row> subset =
+                rows(o.samplesPath(), o.runId()).where("sanity_subset").collectAsList();
+        assertEquals(2, subset.size());
+        assertEquals(4, rows(o.samplesPath(), o.runId()).where("NOT sanity_subset").count());
+        // The checks use their own draws: the rows equal a run without them, but for the flag and
+        // the checks' warnings.
+        Dataset<Row> plain =
+                deterministic(rows(o.samplesPath(), o.runId()))
+                        .drop("sanity_subset", "warnings", "config_hash");
+        Dataset<Row> base =
+                deterministic(baselineRows).drop("sanity_subset", "warnings", "config_hash");
+        assertEquals(0, plain.exceptAll(base).count());
+    }
+
+    @Test
     void aDryRunCountsTheBudgetAndTimesIt() {
         DryRun.Estimate e = DryRun.measure(baseline.config(), new Configuration());
         assertEquals(6, e.samples());

@@ -17,7 +17,10 @@ final class TinyRuns {
 
     private TinyRuns() {}
 
-    /** 6 demo samples in chunks of 4, partitions of 2, batches of 2, plus the given overrides. */
+    /**
+     * 6 demo samples in chunks of 4, partitions of 2, batches of 2, no gradient-masking checks,
+     * plus the given overrides.
+     */
     static ConfigLoader.Loaded config(Path output, String... overrides) {
         return ConfigLoader.load(null, settings(output, overrides), Map.of(), new Properties());
     }
@@ -56,6 +59,8 @@ final class TinyRuns {
                                 "attack.eot=2",
                                 "attack.eps=8/255",
                                 "eval.votes=3",
+                                // The checks have their own test (they rerun the attack 4 times).
+                                "sanity.subset=0",
                                 "runtime.device=cpu",
                                 "runtime.torch-threads=1"));
         return all;

@@ -1,0 +1,127 @@
+package diffpure.jobs.eval;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import diffpure.config.ExperimentConfig;
+import diffpure.data.ImageDataset;
+import diffpure.data.Sample;
+import diffpure.data.SampleResult;
+import diffpure.eval.GradientMaskingChecks;
+import diffpure.model.PtClassifier;
+import diffpure.model.PtScoreModel;
+import diffpure.torch.Devices;
+import diffpure.torch.TorchThreads;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.function.Function;
+
+/**
+ * The gradient-masking checks of a run ({@code sanity.*}), as one Spark task before the chunks: the
+ * run's own defended model and attack on the first {@code sanity.subset} planned samples that read
+ * fine. Returns the report as the runs table's {@code sanity} JSON.
+ *
+ * @param config the experiment
+ * @param subset the planned samples the checks use
+ */
+record SanityTask(ExperimentConfig config, List<SampleRef> subset)
+        implements Function<Integer, String> {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * What the rows need to know of a run's checks.
+     *
+     * @param json the runs table's {@code sanity} column, null when the checks are off
+     * @param ids the sample ids the checks used
+     * @param warnings the checks' warnings, added to those rows
+     */
+    record Result(String json, Set<Long> ids, List<String> warnings) implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        static final Result NONE = new Result(null, Set.of(), List.of());
+
+        Result {
+            ids = Set.copyOf(ids);
+            warnings = List.copyOf(warnings);
+        }
+
+        /** The result stored in a runs row's JSON (a resume reuses it instead of rerunning). */
+        static Result parse(String json, List<SampleRef> subset) {
+            Config c = ConfigFactory.parseString(json);
+            List<String> warnings = new ArrayList<>();
+            for (Config check : c.getConfigList("checks")) {
+                if (check.hasPath("warning")) {
+                    warnings.add(check.getString("warning"));
+                }
+            }
+            Set<Long> ids = new HashSet<>();
+            subset.forEach(r -> ids.add(r.id()));
+            return new Result(json, ids, warnings);
+        }
+    }
+
+    /** The first n planned samples without a planning error, in plan order. */
+    static List<SampleRef> subsetOf(RunPlan plan, int n) {
+        List<SampleRef> out = new ArrayList<>();
+        for (List<PartitionWork> chunk : plan.chunks()) {
+            for (PartitionWork w : chunk) {
+                for (SampleRef r : w.samples()) {
+                    if (out.size() < n && r.error() == null) {
+                        out.add(r);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String call(Integer ignored) {
+        TorchThreads.ensure(config.runtime().torchThreads());
+        Device device = Devices.parse(config.runtime().device());
+        Configuration conf = HadoopConfs.fromSparkEnv();
+        String cache = config.runtime().modelCacheDir();
+        PtScoreModel eps = ModelCache.eps(config.models().eps(), device, cache, conf);
+        PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
+        ImageDataset data = config.data().open(conf);
+        int per = (int) clf.imageShape().size();
+        List<Sample> samples = new ArrayList<>();
+        for (SampleRef r : subset) {
+            SampleResult s = data.tryGet(r.index());
+            if (s.isOk() && BatchRunner.invalid(s.sample(), per, clf) == null) {
+                samples.add(s.sample());
+            }
+        }
+        int b = samples.size();
+        float[] px = new float[b * per];
+        long[] y = new long[b];
+        long[] ids = new long[b];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(samples.get(i).image(), 0, px, i * per, per);
+            y[i] = samples.get(i).label();
+            ids[i] = samples.get(i).id();
+        }
+        var attack = config.attack().build();
+        GradientMaskingChecks checks =
+                GradientMaskingChecks.of(config.sanity(), attack.threat());
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            NDArray x = m.create(px, new Shape(b).addAll(clf.imageShape()));
+            NDArray labels = m.create(y);
+            return checks.report(
+                            BatchRunner.defendedModel(config, eps, clf, device),
+                            attack,
+                            x,
+                            labels,
+                            ids,
+                            config.run().seed())
+                    .json();
+        }
+    }
+}
