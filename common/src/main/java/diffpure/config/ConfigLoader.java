@@ -41,6 +41,7 @@ public final class ConfigLoader {
                     "purify",
                     "attack",
                     "eval",
+                    "sanity",
                     "runtime",
                     "sweep",
                     "report");

@@ -9,8 +9,8 @@ import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
 import diffpure.attack.Norm;
 import diffpure.attack.Pgd;
-import diffpure.attack.ThreatModel;
 import diffpure.attack.Square;
+import diffpure.attack.ThreatModel;
 import diffpure.gradient.FiniteLogits;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
@@ -329,9 +329,9 @@ public record GradientMaskingChecks(
     }
 
     /**
-     * The attack at an unbounded radius. A PGD with an absolute step (PGD-EOT's 0.007, BPDA's 2/255)
-     * gets its step scaled with the radius, else its budget could not reach the unbounded ball's
-     * far side and the check would fire on every model.
+     * The attack at an unbounded radius. A PGD with an absolute step (PGD-EOT's 0.007, BPDA's
+     * 2/255) gets its step scaled with the radius, else its budget could not reach the unbounded
+     * ball's far side and the check would fire on every model.
      */
     private static Attack unbounded(Attack attack, double radius) {
         double eps = attack.threat().eps();

@@ -282,14 +282,19 @@ class SanityAndEvaluatorTest {
                 List.of("zero-gradients", "more-iterations", "larger-eps", "unbounded", "square"),
                 rand.checks().stream().map(GradientMaskingChecks.Check::name).toList());
         String json = rand.json();
-        assertTrue(json.startsWith("{\"subset\": 8, \"checks\": [{\"name\": \"zero-gradients\""), json);
-        assertTrue(json.contains("\"measured\": {\"samples\": 8, \"samples_with_zero_gradients\": 0}"), json);
+        assertTrue(
+                json.startsWith("{\"subset\": 8, \"checks\": [{\"name\": \"zero-gradients\""),
+                json);
+        assertTrue(
+                json.contains("\"measured\": {\"samples\": 8, \"samples_with_zero_gradients\": 0}"),
+                json);
         // StAdv's ball is a flow bound: Square is not applicable, the rest runs.
         GradientMaskingChecks.Report stadv =
                 checks.report(m, StAdv.diffPure(0.05).withIterations(3), x, y, ids, 1);
         GradientMaskingChecks.Check sq = stadv.checks().get(4);
         assertEquals("square", sq.name());
-        assertTrue(String.valueOf(sq.measured().get("skipped")).contains("flow bound"), sq.toString());
+        assertTrue(
+                String.valueOf(sq.measured().get("skipped")).contains("flow bound"), sq.toString());
         assertEquals(null, sq.warning());
     }
 

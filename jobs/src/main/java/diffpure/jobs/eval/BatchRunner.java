@@ -76,7 +76,8 @@ public final class BatchRunner {
             PtClassifier clf,
             Device device,
             List<SampleRef> batch) {
-        return run(c, data, eps, clf, device, batch, ComputeFailure.FAIL_TASK, PartitionHook.NONE, 0);
+        return run(
+                c, data, eps, clf, device, batch, ComputeFailure.FAIL_TASK, PartitionHook.NONE, 0);
     }
 
     /**

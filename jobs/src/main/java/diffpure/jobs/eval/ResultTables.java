@@ -31,8 +31,8 @@ public final class ResultTables {
         }
 
         /**
-         * Bounds on an accuracy over all planned samples, whatever the error rows would have
-         * given: [robust / planned, (robust + errors) / planned].
+         * Bounds on an accuracy over all planned samples, whatever the error rows would have given:
+         * [robust / planned, (robust + errors) / planned].
          */
         public double[] bounds(Interval i) {
             double robust = i.estimate() * summary.samples();
@@ -166,8 +166,7 @@ public final class ResultTables {
             double[] b = r.bounds(robust);
             bound = String.format(Locale.ROOT, "%.3f .. %.3f", b[0], b[1]);
         }
-        out.printf(
-                Locale.ROOT, "  %-22s %-26s %-26s %s%n", name, fmt(clean), fmt(robust), bound);
+        out.printf(Locale.ROOT, "  %-22s %-26s %-26s %s%n", name, fmt(clean), fmt(robust), bound);
     }
 
     private static String fmt(Interval i) {

@@ -25,6 +25,16 @@ public final class SampleRows {
      */
     public static final int SCHEMA_VERSION = 2;
 
+    /** The columns schema version 2 added (version 1 tables lack them). */
+    public static final List<String> SCHEMA_2_COLUMNS =
+            List.of(
+                    "clean_logit_prediction",
+                    "adversarial_logit_prediction",
+                    "clean_logit_correct",
+                    "adversarial_logit_correct",
+                    "error_kind",
+                    "sanity_subset");
+
     /** Columns that depend on when and where a row was computed, not on what. */
     public static final List<String> NONDETERMINISTIC =
             List.of("seconds", "executor", "device", "task_attempt");
@@ -127,7 +137,7 @@ public final class SampleRows {
         boolean inSubset = sanity.ids().contains(r.ref().id());
         List<String> warnings = new ArrayList<>(o == null ? List.of() : o.warnings());
         if (inSubset) {
-            sanity.warnings().forEach(w -> warnings.add("gradient-masking check: " + w));
+            sanity.warnings().forEach(x -> warnings.add("gradient-masking check: " + x));
         }
         var a = c.attack();
         var pu = c.purify();

@@ -109,8 +109,7 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
             ids[i] = samples.get(i).id();
         }
         var attack = config.attack().build();
-        GradientMaskingChecks checks =
-                GradientMaskingChecks.of(config.sanity(), attack.threat());
+        GradientMaskingChecks checks = GradientMaskingChecks.of(config.sanity(), attack.threat());
         try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray x = m.create(px, new Shape(b).addAll(clf.imageShape()));
             NDArray labels = m.create(y);

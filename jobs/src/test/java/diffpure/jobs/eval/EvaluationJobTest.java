@@ -458,12 +458,13 @@ class EvaluationJobTest {
                         .where(functions.col("run_id").equalTo(o.runId()))
                         .first();
         String json = run.getAs("sanity");
-        assertTrue(json.startsWith("{\"subset\": 2, \"checks\": [{\"name\": \"zero-gradients\""), json);
+        assertTrue(
+                json.startsWith("{\"subset\": 2, \"checks\": [{\"name\": \"zero-gradients\""),
+                json);
         for (String check : List.of("more-iterations", "larger-eps", "unbounded", "square")) {
             assertTrue(json.contains("\"name\": \"" + check + "\""), json);
         }
-        List<Row> subset =
-                rows(o.samplesPath(), o.runId()).where("sanity_subset").collectAsList();
+        List<Row> subset = rows(o.samplesPath(), o.runId()).where("sanity_subset").collectAsList();
         assertEquals(2, subset.size());
         assertEquals(4, rows(o.samplesPath(), o.runId()).where("NOT sanity_subset").count());
         // The checks use their own draws: the rows equal a run without them, but for the flag and

@@ -94,7 +94,10 @@ final class TinyRuns {
             public void duringBatch(List<SampleRef> batch, int attempt) {
                 if (batch.stream().anyMatch(r -> r.id() == sampleId)) {
                     throw new IllegalStateException(
-                            "injected compute failure of sample " + sampleId + ", attempt " + attempt);
+                            "injected compute failure of sample "
+                                    + sampleId
+                                    + ", attempt "
+                                    + attempt);
                 }
             }
         };

@@ -38,7 +38,7 @@ final class SyntheticTables {
         int label = (int) (sampleId % 10);
         int cc = rnd.nextInt(votes + 1);
         int ac = rnd.nextInt(votes + 1);
-        m.put("schema_version", SampleRows.SCHEMA_VERSION);
+        m.put("schema_version", 1);
         m.put("run_id", runId);
         m.put("chunk", 0);
         m.put("partition", 0);
@@ -136,16 +136,23 @@ final class SyntheticTables {
 
     /** Appends rows to the samples table under an output (partitioned like the job's). */
     static void writeSamples(SparkSession spark, String output, List<Map<String, Object>> rows) {
+        // Version 1 tables: the schema without the columns version 2 added.
+        org.apache.spark.sql.types.StructType v1 = new org.apache.spark.sql.types.StructType();
+        for (StructField f : SampleRows.SCHEMA.fields()) {
+            if (!SampleRows.SCHEMA_2_COLUMNS.contains(f.name())) {
+                v1 = v1.add(f);
+            }
+        }
         List<Row> out = new ArrayList<>();
         for (Map<String, Object> m : rows) {
-            Object[] v = new Object[SampleRows.SCHEMA.fields().length];
+            Object[] v = new Object[v1.fields().length];
             int i = 0;
-            for (StructField f : SampleRows.SCHEMA.fields()) {
+            for (StructField f : v1.fields()) {
                 v[i++] = m.get(f.name());
             }
             out.add(RowFactory.create(v));
         }
-        Dataset<Row> df = spark.createDataFrame(out, SampleRows.SCHEMA);
+        Dataset<Row> df = spark.createDataFrame(out, v1);
         df.write()
                 .mode(SaveMode.Append)
                 .partitionBy("run_id", "chunk")
@@ -174,8 +181,15 @@ final class SyntheticTables {
                         1,
                         new Timestamp(startedMillis),
                         new Timestamp(startedMillis + 1000),
-                        SampleRows.SCHEMA_VERSION);
-        spark.createDataFrame(List.of(r), EvaluationJob.RUNS_SCHEMA)
+                        1);
+        // Version 1 runs rows: without the sanity column.
+        org.apache.spark.sql.types.StructType v1 = new org.apache.spark.sql.types.StructType();
+        for (StructField f : EvaluationJob.RUNS_SCHEMA.fields()) {
+            if (!f.name().equals("sanity")) {
+                v1 = v1.add(f);
+            }
+        }
+        spark.createDataFrame(List.of(r), v1)
                 .write()
                 .mode(SaveMode.Append)
                 .partitionBy("run_id")
