@@ -195,9 +195,12 @@ class EvaluationJobTest {
         assertFalse(read.isEmpty(), "no file scan in " + d.queryExecution().sparkPlan());
         assertFalse(read.contains("perturbation"), read.toString());
         List<String> expected = new ArrayList<>(ResultTables.SUMMARY_COLUMNS);
+        expected.addAll(ResultTables.LOGIT_COLUMNS); // schema 2 tables have them
         expected.add("error");
         assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(read));
-        assertEquals(ResultTables.SUMMARY_COLUMNS, List.of(d.columns()));
+        List<String> selected = new ArrayList<>(ResultTables.SUMMARY_COLUMNS);
+        selected.addAll(ResultTables.LOGIT_COLUMNS);
+        assertEquals(selected, List.of(d.columns()));
         // The same accuracies as from the full rows.
         var full =
                 diffpure.eval.ProtocolSummary.of(
