@@ -80,8 +80,10 @@ public record ExperimentConfig(
                         a.eot(),
                         a.restarts(),
                         a.step(),
-                        a.gradientMode()),
+                        a.gradientMode(),
+                        a.successFraction()),
                 eval,
+                sanity,
                 runtime,
                 SweepSettings.NONE,
                 configHash);
@@ -105,6 +107,7 @@ public record ExperimentConfig(
                         p.resize()),
                 attack,
                 eval,
+                sanity,
                 runtime,
                 SweepSettings.NONE,
                 configHash);

@@ -8,6 +8,7 @@ import diffpure.eval.GradientMaskingChecks;
 import diffpure.model.ModelKind;
 import diffpure.model.ModelManifest;
 import diffpure.purify.DiffusionPurifier;
+import diffpure.purify.InputResize;
 import diffpure.sde.ReverseChain;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,16 +62,26 @@ public final class Preflight {
                             + clf.classes()
                             + " classes");
         }
-        if (!Arrays.equals(clf.imageShape(), eps.imageShape())) {
+        long[] cs = clf.imageShape();
+        long[] es = eps.imageShape();
+        boolean resizable = cs.length == 3 && es.length == 3 && cs[0] == es[0];
+        if (!Arrays.equals(cs, es)
+                && (!resizable || c.purify().inputResize() == InputResize.NONE)) {
+            // The wording of InputResize.adapt, which the executors would otherwise reach.
             throw new ConfigError(
                     "the classifier "
                             + clf.name()
-                            + " takes images "
-                            + Arrays.toString(clf.imageShape())
-                            + ", the eps model "
+                            + " takes "
+                            + new ai.djl.ndarray.types.Shape(cs)
+                            + " images and the eps model "
                             + eps.name()
                             + " "
-                            + Arrays.toString(eps.imageShape())
+                            + new ai.djl.ndarray.types.Shape(es)
+                            + (resizable
+                                    ? "; set "
+                                            + InputResize.KEY
+                                            + " = bilinear to resize between them"
+                                    : ": the channel counts differ, which no resize can pair")
                             + " (model.classifier, model.eps)");
         }
         ReverseChain chain = c.purify().spec().chain(eps.schedule());
