@@ -51,6 +51,8 @@ class ImageNetEvaluationTest {
                                 "attack.eot=2",
                                 "attack.gradient-mode=exact",
                                 "eval.votes=2",
+                                // The gradient-masking checks have their own test.
+                                "sanity.subset=0",
                                 "runtime.device=cpu",
                                 "runtime.torch-threads=1"),
                         Map.of(),
