@@ -10,17 +10,23 @@ import java.util.Locale;
  * and k the checkpoint interval of {@link StoredStatesGradient#checkpointed()}:
  *
  * <ul>
- *   <li>{@code backprop}: N (G_eps + S) + G_clf + T (every step's graph and input state stay alive
- *       until the classifier's loss is back-propagated);
- *   <li>{@code exact}: N S + max(G_eps, G_clf) + T (the stored states; the classifier's graph is
- *       gone before the first step's vector-Jacobian product builds the eps model's);
- *   <li>{@code checkpointed}: (ceil(N / k) + k) S + max(G_eps, G_clf) + T (the checkpoints and one
- *       rebuilt segment);
- *   <li>{@code adjoint}, {@code bpda} and a forward without a graph (purification, votes):
- *       max(G_eps, G_clf) + T (a no-graph forward holds at most what a graph would keep).
+ *   <li>{@code backprop}: N (G_eps + S) + max(G_eps, 2 G_clf) + T (every step's graph and input
+ *       state stay alive until the loss is back-propagated, which then holds one model's gradients
+ *       at a time);
+ *   <li>{@code exact}: N S + 2 max(G_eps, G_clf) + T (the stored states, and one vector-Jacobian
+ *       product at a time: a graph and, while back-propagating it, its activations' gradients);
+ *   <li>{@code checkpointed}: (ceil(N / k) + k) S + 2 max(G_eps, G_clf) + T (the checkpoints and
+ *       one rebuilt segment);
+ *   <li>{@code adjoint}: 2 max(G_eps, G_clf) + T;
+ *   <li>{@code bpda}: max(G_eps, 2 G_clf) + T (a purification without a graph, then the
+ *       classifier's gradient);
+ *   <li>a forward without a graph (purification, votes): max(G_eps, G_clf) + T (it holds at most
+ *       what a graph would keep).
  * </ul>
  *
- * <p>Plain arithmetic, no tensors: the driver can use it with the figures from the models'
+ * <p>The factor 2 on a back-propagated graph is measured, not assumed: on the demo models an {@code
+ * exact} row at N = 10 adds 5.8 MiB to the resident peak for G_eps = 3.0 MiB (BENCHMARKS.md, memory
+ * budget). Plain arithmetic, no tensors: the driver can use it with the figures from the models'
  * manifests.
  *
  * @param steps chain length N
@@ -67,14 +73,19 @@ public record MemoryModel(
         long temp = TEMP_STATES * s;
         long graph = Math.max(epsGraphBytes, classifierGraphBytes);
         return switch (mode) {
-            case "backprop" -> (long) steps * (epsGraphBytes + s) + classifierGraphBytes + temp;
-            case "exact" -> (long) steps * s + graph + temp;
+            case "backprop" ->
+                    (long) steps * (epsGraphBytes + s)
+                            + Math.max(epsGraphBytes, 2 * classifierGraphBytes)
+                            + temp;
+            case "exact" -> (long) steps * s + 2 * graph + temp;
             case "checkpointed" -> {
                 int k = StoredStatesGradient.checkpointed().intervalFor(steps);
                 long kept = (steps + k - 1) / k + k;
-                yield kept * s + graph + temp;
+                yield kept * s + 2 * graph + temp;
             }
-            case "adjoint", "bpda", FORWARD -> graph + temp;
+            case "adjoint" -> 2 * graph + temp;
+            case "bpda" -> Math.max(epsGraphBytes, 2 * classifierGraphBytes) + temp;
+            case FORWARD -> graph + temp;
             default ->
                     throw new IllegalArgumentException(
                             "no memory model for gradient mode '" + mode + "'");

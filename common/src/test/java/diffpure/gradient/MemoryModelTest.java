@@ -26,8 +26,8 @@ class MemoryModelTest {
             assertTrue(backprop > exact, "N=" + n);
             assertTrue(exact > checkpointed, "N=" + n);
             assertTrue(checkpointed > adjoint, "N=" + n);
-            assertEquals(adjoint, m.bytesPerRow("bpda"));
-            assertEquals(adjoint, m.bytesPerRow(MemoryModel.FORWARD));
+            assertTrue(adjoint > m.bytesPerRow("bpda"), "N=" + n);
+            assertTrue(m.bytesPerRow("bpda") >= m.bytesPerRow(MemoryModel.FORWARD), "N=" + n);
         }
         MemoryModel a = demo(100);
         MemoryModel b = demo(1000);
@@ -40,13 +40,16 @@ class MemoryModelTest {
         // checkpointed: ceil(N/k) + k states with k = ceil(sqrt N): 10 + 10 at 100, 32 + 32 at 1000
         assertEquals(44 * s, b.bytesPerRow("checkpointed") - a.bytesPerRow("checkpointed"));
         assertEquals(a.bytesPerRow("adjoint"), b.bytesPerRow("adjoint"));
-        // a graph alone dominates a no-graph mode; the larger of the two models' counts
-        assertEquals(3 * MIB + MemoryModel.TEMP_STATES * s, a.bytesPerRow("adjoint"));
+        // a back-propagated graph and its gradients; the larger of the two models' counts
+        long t = MemoryModel.TEMP_STATES * s;
+        assertEquals(2 * 3 * MIB + t, a.bytesPerRow("adjoint"));
+        assertEquals(3 * MIB + t, a.bytesPerRow("bpda"));
+        assertEquals(3 * MIB + t, a.bytesPerRow(MemoryModel.FORWARD));
         MemoryModel bigClassifier = new MemoryModel(100, 784, MIB, 5 * MIB);
-        assertEquals(5 * MIB + MemoryModel.TEMP_STATES * s, bigClassifier.bytesPerRow("adjoint"));
-        assertEquals(
-                100 * (MIB + s) + 5 * MIB + MemoryModel.TEMP_STATES * s,
-                bigClassifier.bytesPerRow("backprop"));
+        assertEquals(10 * MIB + t, bigClassifier.bytesPerRow("adjoint"));
+        assertEquals(10 * MIB + t, bigClassifier.bytesPerRow("bpda"));
+        assertEquals(5 * MIB + t, bigClassifier.bytesPerRow(MemoryModel.FORWARD));
+        assertEquals(100 * (MIB + s) + 10 * MIB + t, bigClassifier.bytesPerRow("backprop"));
     }
 
     @Test
