@@ -1,0 +1,62 @@
+package diffpure.gradient;
+
+import static diffpure.gradient.GradientTesting.maxRelativeDifference;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import diffpure.model.PtClassifier;
+import diffpure.model.PtScoreModel;
+import diffpure.purify.DiffusionPurifier;
+import diffpure.purify.PurifierSpec;
+import diffpure.testing.DemoFiles;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * backprop at the paper's 256x256 image size, where an all-zero gradient was seen intermittently:
+ * every call must agree with exact, and a zero row is detected.
+ */
+class BackpropAtScaleTest {
+    @Test
+    void backpropEqualsExactOnEveryCallAt256() {
+        Path root = DemoFiles.repoRoot().resolve("common/src/test/resources/fixtures/");
+        try (NDManager m = NDManager.newBaseManager();
+                PtScoreModel eps =
+                        PtScoreModel.load(root.resolve("standin-eps-3x256.pt"), Device.cpu());
+                PtClassifier clf =
+                        PtClassifier.load(
+                                root.resolve("standin-classifier-3x256-c2.pt"), Device.cpu())) {
+            DiffusionPurifier purifier =
+                    PurifierSpec.reference(0.15).withDt(0.05).build(eps, eps.manifest().schedule());
+            GradientChecks c =
+                    new GradientChecks(
+                            purifier,
+                            clf,
+                            GradientTesting.images(m, 2, clf.imageShape(), 5),
+                            m.create(new int[] {0, 1}),
+                            new long[] {11, 12},
+                            1);
+            NDArray exact = c.evaluate(StoredStatesGradient.exact(), 0).gradient();
+            assertFalse(BackpropGradient.hasAllZeroRow(exact), "the reference is not zero");
+            for (int call = 0; call < 12; call++) {
+                NDArray g = c.evaluate(new BackpropGradient(), 0).gradient();
+                double d = maxRelativeDifference(g, exact);
+                assertTrue(d < 1e-3, "call " + call + ": backprop vs exact " + d);
+            }
+        }
+    }
+
+    @Test
+    void anAllZeroRowIsDetected() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray g = m.create(new float[] {0, 0, 0, 0, 1e-30f, 0, 0, 0}).reshape(2, 1, 2, 2);
+            assertTrue(BackpropGradient.hasAllZeroRow(g));
+            NDArray h =
+                    m.create(new float[] {0, 0, -1e-30f, 0, 1e-30f, 0, 0, 0}).reshape(2, 1, 2, 2);
+            assertFalse(BackpropGradient.hasAllZeroRow(h));
+        }
+    }
+}
