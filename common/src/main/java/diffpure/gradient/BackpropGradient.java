@@ -20,6 +20,27 @@ public final class BackpropGradient implements GradientMode {
             NDArray x,
             NDArray labels,
             NoiseSource noise) {
+        RowGradient r = throughEveryStep(purifier, classifier, objective, x, labels, noise);
+        if (r != null) {
+            return r;
+        }
+        // A row whose whole gradient came back exactly 0: seen intermittently on 3x256x256
+        // stand-in models (1-3 calls in 30, never with exact or checkpointed on the same inputs;
+        // cause not found yet). exact computes the same gradient (equal to backprop to float
+        // precision, tested), so the call is redone with it rather than handing an attack a
+        // silently null step; a genuinely zero row (saturated loss) stays zero.
+        return StoredStatesGradient.exact()
+                .compute(purifier, classifier, objective, x, labels, noise);
+    }
+
+    /** The gradient by autograd through all steps, or null when a row of it is exactly zero. */
+    private static RowGradient throughEveryStep(
+            DiffusionPurifier purifier,
+            Classifier classifier,
+            Objective objective,
+            NDArray x,
+            NDArray labels,
+            NoiseSource noise) {
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x, labels);
             NDArray leaf = PtAutograd.leaf(x);
@@ -40,13 +61,7 @@ public final class BackpropGradient implements GradientMode {
             }
             NDArray g = PtAutograd.gradientOf(leaf);
             if (hasAllZeroRow(g)) {
-                // Seen intermittently on 3x256x256 stand-in models (1-3 calls in 30, never with
-                // exact or checkpointed on the same inputs; cause not found yet): a row whose whole
-                // gradient is exactly 0. exact computes the same gradient (equal to backprop to
-                // float precision, tested), so the call is redone with it rather than handing an
-                // attack a silently null step; a genuinely zero row (saturated loss) stays zero.
-                return StoredStatesGradient.exact()
-                        .compute(purifier, classifier, objective, x, labels, noise);
+                return null;
             }
             long model = purifier.chain().steps().stream().filter(s -> s.usesModel()).count();
             GradientDiagnostics diag = new GradientDiagnostics(live, model, model, Double.NaN);
