@@ -330,6 +330,17 @@ public final class EvaluationJob {
         if (previous != null && previous.getAs("sanity") != null) {
             return SanityTask.Result.parse(previous.getAs("sanity"), subset);
         }
+        // One task that reruns the attack several times: say so, or the run looks stalled.
+        o.log()
+                .printf(
+                        Locale.ROOT,
+                        "gradient-masking checks on %d samples first (sanity.subset; one task: the"
+                                + " attack at %sx its budget, at %sx eps, unbounded, and Square with %d"
+                                + " queries) ...%n",
+                        subset.size(),
+                        fmt(c.sanity().iterationFactor()),
+                        fmt(c.sanity().epsFactor()),
+                        c.sanity().squareQueries());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobDescription("diffpure " + c.runId() + " gradient-masking checks");
         String json =
@@ -343,6 +354,10 @@ public final class EvaluationJob {
                         subset.size(),
                         r.warnings().isEmpty() ? "no warning" : String.join("; ", r.warnings()));
         return r;
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     /** Spark setting: chunk jobs in flight at once (default: enough to fill every slot). */
