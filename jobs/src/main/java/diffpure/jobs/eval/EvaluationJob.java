@@ -267,17 +267,36 @@ public final class EvaluationJob {
         // Chunks holding compute-error rows were written but not marked: a resume recomputes them.
         int doneNow = doneBefore + ran - runner.unmarked().get();
         boolean complete = doneNow == total;
-        writeRun(
-                spark,
-                tables,
-                loaded,
-                prov,
-                plan,
-                doneNow,
-                complete ? "done" : "incomplete",
-                started,
-                new Timestamp(System.currentTimeMillis()),
-                sanity.json());
+        try {
+            writeRun(
+                    spark,
+                    tables,
+                    loaded,
+                    prov,
+                    plan,
+                    doneNow,
+                    complete ? "done" : "incomplete",
+                    started,
+                    new Timestamp(System.currentTimeMillis()),
+                    sanity.json());
+        } catch (
+                Exception
+                        e) { // Spark's write errors are checked SparkExceptions, thrown undeclared
+            // The chunks are committed and marked; only the run's status row is missing, and a
+            // rerun (which finds every chunk done) writes it.
+            throw new IllegalStateException(
+                    "run "
+                            + runId
+                            + ": "
+                            + doneNow
+                            + " of "
+                            + total
+                            + " chunks are committed, but its row in the runs table could not be"
+                            + " written ("
+                            + e.getMessage()
+                            + "); run the same command again to resume",
+                    e);
+        }
         RunMonitor.Utilisation u = monitor.utilisation();
         List<ExecutorLoads> perJvm = loadsPerJvm(loads.value());
         o.log()
