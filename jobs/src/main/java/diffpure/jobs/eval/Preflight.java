@@ -10,14 +10,8 @@ import diffpure.model.ModelManifest;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.purify.InputResize;
 import diffpure.sde.ReverseChain;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 
 /**
  * What the driver checks before launching anything, from the config and the two model manifests (no
@@ -111,32 +105,7 @@ public final class Preflight {
 
     /** A model's manifest, read through Hadoop (any file system) without moving the model. */
     static ModelManifest manifest(String uri, Configuration conf) {
-        org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(uri);
-        String base = model.getName().replaceFirst("\\.pt$", "");
         ModelCache.manifestOf(uri, conf); // the model and a manifest exist, else a clear error
-        try {
-            FileSystem fs = model.getFileSystem(conf);
-            for (String ext : new String[] {".json", ".conf"}) {
-                org.apache.hadoop.fs.Path m =
-                        new org.apache.hadoop.fs.Path(model.getParent(), base + ext);
-                if (fs.exists(m)) {
-                    Path dir = Files.createTempDirectory("diffpure-manifest");
-                    Path local = dir.resolve(base + ext);
-                    try (InputStream in = fs.open(m)) {
-                        Files.copy(in, local);
-                    }
-                    try {
-                        return ModelManifest.read(local);
-                    } finally {
-                        Files.deleteIfExists(local);
-                        Files.deleteIfExists(dir);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "reading the manifest of " + uri + ": " + e.getMessage(), e);
-        }
-        throw new IllegalStateException("no manifest beside " + uri);
+        return ModelCache.fullManifestOf(uri, conf);
     }
 }
