@@ -372,7 +372,8 @@ public final class ConfigLoader {
                             atLeast("runtime.micro-batch-rows", 0),
                             bytes("runtime.memory-budget"),
                             string("runtime.model-cache-dir"),
-                            atLeast("runtime.noise-threads", -1));
+                            atLeast("runtime.noise-threads", -1),
+                            atLeast("runtime.backprop-min-rows", 1));
             ExperimentConfig config =
                     new ExperimentConfig(
                             nonEmpty("experiment.name"),

@@ -161,7 +161,11 @@ public record ExperimentConfig(
         }
         try {
             return GradientPlan.resolve(
-                    attack.gradientMode(), budget, runtime.microBatchRows(), callRows, memory);
+                    attack.gradientMode(),
+                    new GradientPlan.Limits(
+                            budget, runtime.microBatchRows(), runtime.backpropMinRows()),
+                    callRows,
+                    memory);
         } catch (IllegalArgumentException e) {
             throw new ConfigError(e.getMessage(), e);
         }

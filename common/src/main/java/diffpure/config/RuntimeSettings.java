@@ -13,6 +13,8 @@ import java.io.Serializable;
  * @param modelCacheDir local directory remote models are copied to ("": java.io.tmpdir)
  * @param noiseThreads host threads that draw the next step's noise during a model call (-1: auto,
  *     up to 4 on a GPU and none on a CPU; 0: none)
+ * @param backpropMinRows fewest rows per call at which attack.gradient-mode = auto takes backprop
+ *     (when a whole call fits in fewer rows, that is enough)
  */
 public record RuntimeSettings(
         String device,
@@ -20,5 +22,6 @@ public record RuntimeSettings(
         int microBatchRows,
         long memoryBudget,
         String modelCacheDir,
-        int noiseThreads)
+        int noiseThreads,
+        int backpropMinRows)
         implements Serializable {}

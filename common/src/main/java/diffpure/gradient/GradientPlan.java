@@ -5,9 +5,12 @@ package diffpure.gradient;
  * runtime.memory-budget and runtime.micro-batch-rows. With a budget, rows per call are the most
  * that {@link MemoryModel} fits in it (per mode, so a no-graph forward gets more rows than a
  * gradient), capped by micro-batch-rows when that is set too; {@code auto} picks the fastest exact
- * mode that fits: {@code backprop} when all rows of a call fit at once, else {@code exact}, else
- * {@code checkpointed}, micro-batched to the budget. Results do not depend on the split (see {@link
- * DefendedModel}).
+ * mode that fits: {@code backprop} when at least runtime.backprop-min-rows rows (or all rows of a
+ * call) fit at once, else {@code exact}, else {@code checkpointed}, micro-batched to the budget.
+ * backprop runs one forward with a graph and one backward per step where exact adds a forward
+ * without a graph, about a third of exact's model time; below a few rows per call the per-row cost
+ * of small calls eats that (BENCHMARKS.md, attack loop). Results do not depend on the split (see
+ * {@link DefendedModel}).
  *
  * @param configuredMode attack.gradient-mode as configured (may be auto)
  * @param mode the mode used
@@ -18,16 +21,36 @@ public record GradientPlan(String configuredMode, String mode, int gradientRows,
     /** The configured mode that resolves through the budget. */
     public static final String AUTO = "auto";
 
+    /** runtime.backprop-min-rows's default. */
+    public static final int DEFAULT_BACKPROP_MIN_ROWS = 8;
+
     /**
-     * Resolves a plan.
+     * What bounds a call.
      *
-     * @param configuredMode attack.gradient-mode
      * @param budget runtime.memory-budget in bytes (0: no limit)
      * @param microBatchRows runtime.micro-batch-rows (0: no limit)
-     * @param callRows rows one call is asked for (batch samples × EOT)
-     * @param memory the memory model of the run's models and chain; used only with a budget
-     * @throws IllegalArgumentException naming runtime.memory-budget when not even one row fits, or
-     *     when auto has no budget
+     * @param backpropMinRows runtime.backprop-min-rows: fewest rows per call at which auto takes
+     *     backprop (a whole call in fewer rows is enough)
+     */
+    public record Limits(long budget, int microBatchRows, int backpropMinRows) {
+        public Limits {
+            if (budget < 0 || microBatchRows < 0 || backpropMinRows < 1) {
+                throw new IllegalArgumentException(
+                        "need runtime.memory-budget >= 0, runtime.micro-batch-rows >= 0 and"
+                                + " runtime.backprop-min-rows >= 1, found "
+                                + budget
+                                + ", "
+                                + microBatchRows
+                                + ", "
+                                + backpropMinRows);
+            }
+        }
+    }
+
+    /**
+     * Resolves a plan with runtime.backprop-min-rows at its default.
+     *
+     * @see #resolve(String, Limits, int, MemoryModel)
      */
     public static GradientPlan resolve(
             String configuredMode,
@@ -35,15 +58,29 @@ public record GradientPlan(String configuredMode, String mode, int gradientRows,
             int microBatchRows,
             int callRows,
             MemoryModel memory) {
-        if (budget < 0 || microBatchRows < 0 || callRows < 1) {
-            throw new IllegalArgumentException(
-                    "need runtime.memory-budget >= 0, runtime.micro-batch-rows >= 0 and rows >= 1,"
-                            + " found "
-                            + budget
-                            + ", "
-                            + microBatchRows
-                            + ", "
-                            + callRows);
+        return resolve(
+                configuredMode,
+                new Limits(budget, microBatchRows, DEFAULT_BACKPROP_MIN_ROWS),
+                callRows,
+                memory);
+    }
+
+    /**
+     * Resolves a plan.
+     *
+     * @param configuredMode attack.gradient-mode
+     * @param limits the budget, micro-batch rows and backprop's fewest rows
+     * @param callRows rows one call is asked for (batch samples × EOT)
+     * @param memory the memory model of the run's models and chain; used only with a budget
+     * @throws IllegalArgumentException naming runtime.memory-budget when not even one row fits, or
+     *     when auto has no budget
+     */
+    public static GradientPlan resolve(
+            String configuredMode, Limits limits, int callRows, MemoryModel memory) {
+        long budget = limits.budget();
+        int microBatchRows = limits.microBatchRows();
+        if (callRows < 1) {
+            throw new IllegalArgumentException("need rows >= 1 per call, found " + callRows);
         }
         if (budget == 0) {
             if (configuredMode.equals(AUTO)) {
@@ -56,7 +93,14 @@ public record GradientPlan(String configuredMode, String mode, int gradientRows,
         }
         String mode = configuredMode;
         if (configuredMode.equals(AUTO)) {
-            if (memory.rowsWithin("backprop", budget) >= callRows) {
+            // backprop's rows must reach what exact would be limited to anyway (a whole call,
+            // micro-batch-rows) or backprop-min-rows, where small calls stop costing more per row
+            // than backprop saves
+            int need = Math.min(callRows, limits.backpropMinRows());
+            if (microBatchRows > 0) {
+                need = Math.min(need, microBatchRows);
+            }
+            if (memory.rowsWithin("backprop", budget) >= need) {
                 mode = "backprop";
             } else if (memory.rowsWithin("exact", budget) >= 1) {
                 mode = "exact";

@@ -84,10 +84,26 @@ class MemoryModelTest {
         assertEquals("backprop", whole.mode());
         assertEquals("auto", whole.configuredMode());
         assertEquals(rows, whole.gradientRows());
-        // one row short of the whole call: exact, which fits every row at once
+        // one row short of the whole call (8 rows = backprop-min-rows' default): exact, which fits
+        // every row at once
         GradientPlan notWhole = GradientPlan.resolve("auto", rows * backprop - 1, 0, rows, m);
         assertEquals("exact", notWhole.mode());
         assertTrue(notWhole.gradientRows() >= rows);
+        // with backprop-min-rows 4, backprop micro-batched while 4 rows fit
+        GradientPlan.Limits minRows4 = new GradientPlan.Limits(4 * backprop, 0, 4);
+        assertEquals("backprop", GradientPlan.resolve("auto", minRows4, rows, m).mode());
+        assertEquals(4, GradientPlan.resolve("auto", minRows4, rows, m).gradientRows());
+        // one row short of backprop-min-rows: exact, which fits every row at once
+        GradientPlan.Limits short4 = new GradientPlan.Limits(4 * backprop - 1, 0, 4);
+        GradientPlan exactWins = GradientPlan.resolve("auto", short4, rows, m);
+        assertEquals("exact", exactWins.mode());
+        assertTrue(exactWins.gradientRows() >= rows);
+        // micro-batch-rows caps exact to the same rows: backprop wins at that size
+        GradientPlan capped =
+                GradientPlan.resolve(
+                        "auto", new GradientPlan.Limits(4 * backprop - 1, 3, 4), rows, m);
+        assertEquals("backprop", capped.mode());
+        assertEquals(3, capped.gradientRows());
         GradientPlan oneExact = GradientPlan.resolve("auto", exact, 0, rows, m);
         assertEquals("exact", oneExact.mode());
         assertEquals(1, oneExact.gradientRows());

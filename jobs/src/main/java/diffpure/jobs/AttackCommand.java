@@ -18,6 +18,7 @@ import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
 import diffpure.gradient.TargetModel;
 import diffpure.gradient.UndefendedModel;
+import diffpure.jobs.bench.LoopProfile;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
@@ -95,6 +96,21 @@ public final class AttackCommand implements Callable<Integer> {
             description = "EOT copies per gradient (with --defended)")
     int eot;
 
+    @Option(
+            names = "--micro-batch-rows",
+            defaultValue = "0",
+            description =
+                    "most rows (images x EOT) per model call of a gradient (0: the whole batch in"
+                            + " one call); results do not depend on it")
+    int microBatchRows;
+
+    @Option(
+            names = "--profile",
+            description =
+                    "sample this thread with the JDK flight recorder during the attack and print"
+                            + " where its time went (model calls, noise, copies, bookkeeping, GC)")
+    boolean profile;
+
     @Override
     public Integer call() {
         models.applyThreads();
@@ -135,7 +151,7 @@ public final class AttackCommand implements Callable<Integer> {
                                             clf,
                                             GradientModes.byName(gradientMode),
                                             eot,
-                                            0,
+                                            microBatchRows,
                                             seed)
                                     .withNoiseWorkers(models.noiseWorkers())
                             : new UndefendedModel(clf);
@@ -147,6 +163,7 @@ public final class AttackCommand implements Callable<Integer> {
             long gradients = 0;
             long attackNanos = 0;
             StringBuilder rows = new StringBuilder("id,label,clean_pred,adv_pred\n");
+            LoopProfile.Breakdown attackProfile = null;
             long t0 = System.nanoTime();
             for (int from = 0; from < count; from += batch) {
                 try (NDManager scope = manager.newSubManager()) {
@@ -154,14 +171,17 @@ public final class AttackCommand implements Callable<Integer> {
                     int[] y = b.labels().toIntArray();
                     long[] ids = b.ids();
                     long[] cleanPred = predict(target, b.images(), ids);
+                    NDArray labels = b.labels().toType(DataType.INT64, false);
                     long attackStart = System.nanoTime();
-                    AttackResult result =
-                            a.run(
-                                    target,
-                                    b.images(),
-                                    b.labels().toType(DataType.INT64, false),
-                                    ids,
-                                    AttackContext.of(seed));
+                    AttackResult result;
+                    if (profile && attackProfile == null) { // the first batch, the JVM warm
+                        try (LoopProfile p = LoopProfile.start()) {
+                            result = a.run(target, b.images(), labels, ids, AttackContext.of(seed));
+                            attackProfile = p.finish();
+                        }
+                    } else {
+                        result = a.run(target, b.images(), labels, ids, AttackContext.of(seed));
+                    }
                     attackNanos += System.nanoTime() - attackStart;
                     for (int i = 0; i < y.length; i++) {
                         gradients += result.trace(i).gradients();
@@ -209,6 +229,9 @@ public final class AttackCommand implements Callable<Integer> {
                     secs,
                     gradients,
                     gradients / (attackNanos / 1e9));
+            if (attackProfile != null) {
+                System.out.print("first batch's attack, " + attackProfile.table());
+            }
             if (perSample != null) {
                 writeAtomically(perSample, rows.toString());
                 System.out.println("per-sample rows written to " + perSample);

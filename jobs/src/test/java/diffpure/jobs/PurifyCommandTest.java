@@ -263,4 +263,113 @@ class PurifyCommandTest {
         assertTrue(out.contains("\"inline_ms_per_step\""), out);
         assertTrue(out.contains("\"drawn_ahead_critical_ms_per_step\""), out);
     }
+
+    @Test
+    void attackProfileChargesTheAttackThreadsTimeToTheScoreModelCalls() {
+        String out =
+                run(
+                        0,
+                        commandArgs(
+                                "attack",
+                                "--attack",
+                                "pgd-eot",
+                                "--defended",
+                                "--epsilon",
+                                "0.1",
+                                "--iterations",
+                                "2",
+                                "--eot",
+                                "2",
+                                "--t-star",
+                                "0.05",
+                                "--dt",
+                                "5e-3",
+                                "--n",
+                                "4",
+                                "--batch",
+                                "4",
+                                "--threads",
+                                "1",
+                                "--profile"));
+        java.util.regex.Matcher total =
+                java.util.regex.Pattern.compile("profile: ([0-9.]+) s wall, ([0-9.]+) s sampled")
+                        .matcher(out);
+        assertTrue(total.find(), out);
+        double sampled = Double.parseDouble(total.group(2));
+        assertTrue(sampled > 0, out);
+        // every kind and phase line is a share of the sampled time: the kinds add up to it, and the
+        // model calls (three kinds of score-model work) are most of an attack's time
+        double kinds = 0;
+        double model = 0;
+        double phases = 0;
+        boolean inPhases = false;
+        java.util.regex.Pattern line =
+                java.util.regex.Pattern.compile("^  (\\S.*?)\\s+([0-9.]+) s\\s+([0-9.]+) %$");
+        for (String l : out.split("\\R")) {
+            if (l.equals("  by phase:")) {
+                inPhases = true;
+                continue;
+            }
+            java.util.regex.Matcher m = line.matcher(l);
+            if (!m.matches()) {
+                continue;
+            }
+            double seconds = Double.parseDouble(m.group(2));
+            if (inPhases) {
+                phases += seconds;
+            } else {
+                kinds += seconds;
+                model += m.group(1).startsWith("score model:") ? seconds : 0;
+            }
+        }
+        assertEquals(sampled, kinds, 0.05 + 1e-3 * sampled, out);
+        assertEquals(sampled, phases, 0.05 + 1e-3 * sampled, out);
+        assertTrue(model > 0.5 * sampled, out);
+        assertTrue(out.contains("score model: chain step without graph"), out);
+        assertTrue(out.contains("score model: autograd backward"), out);
+    }
+
+    @Test
+    void stepRowsBenchGivesEachModesCeilingFromTheSamePerCallTimes() {
+        String out =
+                run(
+                        0,
+                        benchArgs(
+                                "step-rows",
+                                "--rows",
+                                "2,4",
+                                "--rounds",
+                                "1",
+                                "--calls",
+                                "2",
+                                "--t-star",
+                                "0.02",
+                                "--threads",
+                                "1"));
+        String json = out.substring(out.indexOf("JSON ") + 5).trim();
+        com.google.gson.JsonObject o =
+                com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        int n = 20; // t* = 0.02 at dt 1e-3
+        for (String rows : List.of("rows_2", "rows_4")) {
+            double f = o.get(rows + ".forward_ms_per_row").getAsDouble() / 1e3;
+            double v = o.get(rows + ".vjp_ms_per_row").getAsDouble() / 1e3;
+            assertTrue(f > 0 && v > 0, out);
+            assertEquals(
+                    1 / (n * v),
+                    o.get(rows + ".ceiling.backprop").getAsDouble(),
+                    1e-6 / (n * v),
+                    out);
+            assertEquals(
+                    1 / (n * (f + v)),
+                    o.get(rows + ".ceiling.exact").getAsDouble(),
+                    1e-6 / (n * (f + v)),
+                    out);
+            assertEquals(
+                    1 / (n * (2 * f + v)),
+                    o.get(rows + ".ceiling.checkpointed").getAsDouble(),
+                    1e-6 / (n * (2 * f + v)),
+                    out);
+        }
+        assertTrue(out.contains(" 20 model steps"), out);
+    }
 }

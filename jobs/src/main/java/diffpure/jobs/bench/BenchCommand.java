@@ -3,7 +3,7 @@ package diffpure.jobs.bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code diffpure bench <speed|memory|memory-sweep|noise|device-parity|long-run>}. */
+/** {@code diffpure bench <speed|memory|memory-sweep|noise|device-parity|long-run|step-rows>}. */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
             MemorySweep.class,
             NoiseBench.class,
             DeviceParity.class,
-            LongRunBench.class
+            LongRunBench.class,
+            StepRowsBench.class
         })
 public final class BenchCommand implements Runnable {
     @Override
