@@ -2,20 +2,20 @@ package diffpure.gradient;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import diffpure.model.Classifier;
 import diffpure.noise.NoiseSource;
+import diffpure.purify.ChainRunner;
 import diffpure.purify.DiffusionPurifier;
+import diffpure.purify.StepObserver;
 import diffpure.torch.PtAutograd;
-import java.util.function.IntPredicate;
 
 /**
  * The frame every chain-differentiating mode shares: a scope of its own for everything it keeps (so
  * the tensors it holds can be counted), the classifier head at the purified image, and the maps
  * from the classifier's input gradient to a_N and from the adjoint vector at y_0 back to the input
  * (the purifier's output and input VJPs: 1/2 and 2 sqrt(abar*), through the resizes when it
- * resizes).
+ * resizes). The chain is walked by {@link ChainRunner}; a mode is the observer it hangs on the
+ * forward sweep and its backward sweep.
  */
 abstract class AbstractChainGradient implements GradientMode {
 
@@ -45,6 +45,11 @@ abstract class AbstractChainGradient implements GradientMode {
             if (purifier.chain().step(k).usesModel()) {
                 forwards++;
             }
+        }
+
+        /** A runner over the chain that counts the model forwards of the steps it walks. */
+        ChainRunner runner() {
+            return ChainRunner.over(purifier, noise).observedBy((k, y, next) -> countForward(k));
         }
 
         void countBackward(int k) {
@@ -105,44 +110,15 @@ abstract class AbstractChainGradient implements GradientMode {
     protected abstract NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN);
 
     /**
-     * The states a forward sweep kept, in order of k, as rows of one contiguous tensor, and the
-     * final state y_N.
+     * Runs y_0 = diffuse(x), y_{k+1} = step(k, y_k) over the whole chain without a graph, closing
+     * every intermediate state as soon as the next exists, with the sweep's model-call counter and
+     * {@code keep}, the mode's observer that copies what its backward sweep needs. Returns y_N.
      */
-    protected record Kept(NDArray store, int count, NDArray last) {
-        /** Kept state i, a view into the store: close it when done, the store stays. */
-        NDArray state(int i) {
-            return store.get(i);
-        }
-    }
-
-    /**
-     * Runs y_0 = diffuse(x), y_{k+1} = step(k, y_k) without a graph, copying y_k into the store
-     * where {@code keep} says so and closing every intermediate state as soon as the next exists.
-     *
-     * <p>One allocation for all kept states: kept tensors allocated one by one between each step's
-     * short-lived temporaries pinned the CPU allocator's heap (measured with the demo models at N =
-     * 1000, 4 rows: 225 MiB resident for 12.5 MiB of states; with the store, the states' bytes).
-     */
-    protected static Kept forwardSweep(Sweep sweep, NDArray x, IntPredicate keep) {
+    protected static NDArray forwardSweep(Sweep sweep, NDArray x, StepObserver keep) {
         DiffusionPurifier p = sweep.purifier;
-        int n = p.chain().length();
-        int count = 0;
-        for (int k = 0; k < n; k++) {
-            count += keep.test(k) ? 1 : 0;
-        }
-        NDArray y = p.diffuse(x, sweep.noise);
-        NDArray store = sweep.scope.zeros(new Shape(count).addAll(y.getShape()), y.getDataType());
-        int i = 0;
-        for (int k = 0; k < n; k++) {
-            if (keep.test(k)) {
-                store.set(new NDIndex(i++), y);
-            }
-            NDArray next = p.step(k, y, sweep.noise);
-            sweep.countForward(k);
-            y.close();
-            y = next;
-        }
-        return new Kept(store, count, y);
+        return sweep.runner()
+                .observedBy(keep)
+                .run(0, p.chain().length(), p.diffuse(x, sweep.noise));
     }
 
     /** Moves an array to another manager and returns it, for fluent hand-over. */

@@ -3,6 +3,7 @@ package diffpure.gradient;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import diffpure.purify.DiffusionPurifier;
+import diffpure.purify.StepObserver;
 
 /**
  * Constant memory, in the spirit of the paper's adjoint method: only y_N (and y_0, for the
@@ -22,14 +23,22 @@ public final class AdjointGradient extends AbstractChainGradient {
 
     @Override
     protected ForwardResult forward(Sweep sweep, NDArray x) {
-        Kept kept = forwardSweep(sweep, x, k -> k == 0);
-        // y_0 copied out so that the one-row store can go at once
-        NDArray first;
-        try (NDArray view = kept.state(0)) {
-            first = view.duplicate();
+        FirstState first = new FirstState();
+        NDArray last = forwardSweep(sweep, x, first);
+        return new Ends(first.copy, last);
+    }
+
+    /** Keeps a copy of the walk's first state, y_0, for the reconstruction error. */
+    private static final class FirstState implements StepObserver {
+        private NDArray copy;
+
+        @Override
+        public void start(int from, NDArray y) {
+            copy = y.duplicate();
         }
-        kept.store().close();
-        return new Ends(first, kept.last());
+
+        @Override
+        public void step(int k, NDArray y, NDArray next) {}
     }
 
     @Override

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import diffpure.model.Classifier;
 import diffpure.noise.NoiseSource;
+import diffpure.purify.ChainRunner;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.torch.PtAutograd;
 
@@ -48,12 +49,13 @@ public final class BackpropGradient implements GradientMode {
             NDArray logits;
             long live;
             try (PtAutograd.Mode grad = PtAutograd.enabled()) {
-                NDArray y = purifier.diffuse(leaf, noise);
-                for (int k = 0; k < purifier.chain().length(); k++) {
-                    y =
-                            purifier.step(
-                                    k, y, noise); // every intermediate is kept: the graph needs it
-                }
+                // every intermediate is kept: the graph needs it
+                NDArray y =
+                        ChainRunner.over(purifier, noise)
+                                .runKeepingStates(
+                                        0,
+                                        purifier.chain().length(),
+                                        purifier.diffuse(leaf, noise));
                 logits = classifier.logits(purifier.output(y));
                 loss = objective.perRow(logits, labels);
                 live = GradientDiagnostics.elementsHeld(scope);

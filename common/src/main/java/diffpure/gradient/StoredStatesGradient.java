@@ -1,7 +1,6 @@
 package diffpure.gradient;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import diffpure.purify.DiffusionPurifier;
 
@@ -52,51 +51,47 @@ public final class StoredStatesGradient extends AbstractChainGradient {
         return interval > 0 ? interval : Math.max(1, (int) Math.ceil(Math.sqrt(n)));
     }
 
-    private record Checkpoints(Kept kept) implements ForwardResult {
-        @Override
-        public NDArray last() {
-            return kept.last();
-        }
-    }
+    private record Checkpoints(StateStore kept, NDArray last) implements ForwardResult {}
 
     @Override
     protected ForwardResult forward(Sweep sweep, NDArray x) {
-        int every = intervalFor(sweep.purifier.chain().length());
-        return new Checkpoints(forwardSweep(sweep, x, k -> k % every == 0));
+        int n = sweep.purifier.chain().length();
+        int every = intervalFor(n);
+        StateStore kept =
+                StateStore.allocatedAtStart(
+                        sweep.scope,
+                        (n + every - 1) / every,
+                        j -> j < n && j % every == 0 ? j / every : -1);
+        return new Checkpoints(kept, forwardSweep(sweep, x, kept));
     }
 
     @Override
     protected NDArray backward(Sweep sweep, ForwardResult forward, NDArray aN) {
         DiffusionPurifier p = sweep.purifier;
-        Kept cp = ((Checkpoints) forward).kept();
+        Checkpoints cp = (Checkpoints) forward;
         int n = p.chain().length();
         int every = intervalFor(n);
         cp.last().close();
         NDArray a = aN;
-        // One buffer, reused by every segment, for the rebuilt states (see forwardSweep on why
-        // kept states live in one allocation); nothing to rebuild when every == 1.
+        // One buffer, reused by every segment, for the rebuilt states (see StateStore on why kept
+        // states live in one allocation); nothing to rebuild when every == 1.
         NDArray segment =
                 every == 1
                         ? null
                         : sweep.scope.zeros(
-                                new Shape(every).addAll(cp.store().getShape().slice(1)),
-                                cp.store().getDataType());
-        for (int seg = cp.count() - 1; seg >= 0; seg--) {
+                                new Shape(every).addAll(cp.kept().rows().getShape().slice(1)),
+                                cp.kept().rows().getDataType());
+        for (int seg = cp.kept().count() - 1; seg >= 0; seg--) {
             int from = seg * every;
             int to = Math.min(n, from + every);
-            NDArray y = cp.state(seg);
-            for (int k = from; k < to - 1; k++) {
-                NDArray next = p.step(k, y, sweep.noise);
-                sweep.countForward(k);
-                segment.set(new NDIndex(k + 1 - from), next);
-                next.close();
-                y.close();
-                y = segment.get(k + 1 - from);
+            if (segment != null) {
+                // y_{from+1} .. y_{to-1} into rows 1 .. to-1-from; y_from is the checkpoint
+                StateStore rebuilt = StateStore.into(segment, j -> j > from ? j - from : -1);
+                sweep.runner().observedBy(rebuilt).run(from, to - 1, cp.kept().row(seg)).close();
             }
-            y.close();
             for (int k = to - 1; k >= from; k--) {
                 sweep.sampleLive();
-                NDArray yk = k == from ? cp.state(seg) : segment.get(k - from);
+                NDArray yk = k == from ? cp.kept().row(seg) : segment.get(k - from);
                 NDArray prev = p.stepVjp(k, yk, a);
                 sweep.countBackward(k);
                 a.close();
@@ -105,7 +100,7 @@ public final class StoredStatesGradient extends AbstractChainGradient {
             }
         }
         sweep.sampleLive();
-        cp.store().close();
+        cp.kept().rows().close();
         if (segment != null) {
             segment.close();
         }

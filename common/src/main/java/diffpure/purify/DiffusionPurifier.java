@@ -12,8 +12,9 @@ import diffpure.torch.PtAutograd;
 /**
  * DiffPure: u = 2x - 1, y_0 = sqrt(abar*) u + sqrt(1 - abar*) z, the reverse chain's steps, x' =
  * (y_N + 1) / 2. The pieces (diffuse, step, vector-Jacobian product of a step) are public so that
- * every gradient mode drives the same arithmetic. Each method owns a scope: intermediates are
- * freed, the result is attached to the input's manager.
+ * every gradient mode drives the same arithmetic; {@link ChainRunner} is the one loop over the
+ * steps. Each method owns a scope: intermediates are freed, the result is attached to the input's
+ * manager.
  *
  * <p>A purifier made by {@link #resizedFrom} takes images of another size (ImageNet: 224 for the
  * classifier, 256 for the score model): x is resized bilinearly to the model's size before the
@@ -114,12 +115,7 @@ public final class DiffusionPurifier implements Purifier {
     @Override
     public NDArray purify(NDArray x, NoiseSource noise) {
         try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-            NDArray y = diffuse(x, noise);
-            for (int k = 0; k < chain.length(); k++) {
-                NDArray next = step(k, y, noise);
-                y.close();
-                y = next;
-            }
+            NDArray y = ChainRunner.over(this, noise).run(0, chain.length(), diffuse(x, noise));
             return output(y);
         }
     }

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import diffpure.model.Classifier;
 import diffpure.noise.NoiseSource;
+import diffpure.purify.ChainRunner;
 import diffpure.purify.DiffusionPurifier;
+import diffpure.purify.StepObserver;
 import diffpure.torch.PtAutograd;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,12 +33,21 @@ enum WrongVariantGradient implements GradientMode {
                 PtAutograd.Mode noGrad = PtAutograd.disabled()) {
             scope.tempAttachAll(x, labels);
             List<NDArray> states = new ArrayList<>();
-            NDArray y = p.diffuse(x, noise);
-            states.add(y);
-            for (int k = 0; k < p.chain().length(); k++) {
-                y = p.step(k, y, noise);
-                states.add(y);
-            }
+            NDArray y =
+                    ChainRunner.over(p, noise)
+                            .observedBy(
+                                    new StepObserver() {
+                                        @Override
+                                        public void start(int from, NDArray first) {
+                                            states.add(first);
+                                        }
+
+                                        @Override
+                                        public void step(int k, NDArray yk, NDArray next) {
+                                            states.add(next);
+                                        }
+                                    })
+                            .runKeepingStates(0, p.chain().length(), p.diffuse(x, noise));
             ClassifierHead.Result head =
                     ClassifierHead.lossAndGradient(classifier, objective, p.output(y), labels);
             NDArray a = p.outputVjp(head.inputGradient());
