@@ -255,6 +255,7 @@ public record Apgd(
             Goal goal) {
         Tally tally = new Tally(name(), b, ctx);
         long[] lab = Tensors.hostLong(labels);
+        BatchState batch = new BatchState(model, lab, tally, ctx);
         int per = (int) x.getShape().slice(1).size();
         int k = model.classes();
         float[] xHost = Tensors.host(x);
@@ -305,8 +306,9 @@ public record Apgd(
                         long[] goals = goal == Goal.REACH_TARGET ? targets[j] : null;
                         Single res =
                                 single(
-                                        model, xs, ls, subLab, goals, subIds, idx, tally, ctx,
-                                        runIndex, base, obj);
+                                        batch,
+                                        new RunRows(
+                                                xs, ls, obj, idx, subIds, goals, runIndex, base));
                         for (int i = 0; i < idx.length; i++) {
                             if (res.improved[i]) {
                                 System.arraycopy(res.returned, i * per, out, idx[i] * per, per);
@@ -327,34 +329,56 @@ public record Apgd(
      */
     private record Single(float[] returned, boolean[] improved) {}
 
-    private Single single(
-            TargetModel model,
+    /**
+     * The batch an attack call works on, shared by its runs.
+     *
+     * @param labels the batch's true labels, on the host
+     * @param tally the batch's per-sample bookkeeping
+     */
+    private record BatchState(TargetModel model, long[] labels, Tally tally, AttackContext ctx) {}
+
+    /**
+     * One run's rows: the samples not yet broken, and where the run's draws start.
+     *
+     * @param x the rows' clean images
+     * @param labels the labels the objective takes (encoded with the targets for APGD-T)
+     * @param idx the rows' indices into the batch
+     * @param ids the rows' sample ids
+     * @param goals target class per batch index when the run must reach a target, else null
+     * @param initDraw the draw index of the random start
+     * @param drawBase the draw index of the run's first evaluation
+     */
+    private record RunRows(
             NDArray x,
             NDArray labels,
-            long[] lab,
-            long[] goals,
-            long[] ids,
+            Objective objective,
             int[] idx,
-            Tally tally,
-            AttackContext ctx,
+            long[] ids,
+            long[] goals,
             int initDraw,
-            long drawBase,
-            Objective obj) {
+            long drawBase) {}
+
+    private Single single(BatchState batch, RunRows rows) {
+        TargetModel model = batch.model();
+        Tally tally = batch.tally();
+        AttackContext ctx = batch.ctx();
+        long[] lab = batch.labels();
+        NDArray x = rows.x();
+        NDArray labels = rows.labels();
+        Objective obj = rows.objective();
+        int[] idx = rows.idx();
+        long[] ids = rows.ids();
+        long[] goals = rows.goals();
+        long drawBase = rows.drawBase();
         int n = idx.length;
         Shape shape = x.getShape();
-        int per = (int) shape.slice(1).size();
         NDManager m = x.getManager();
         int k = Math.max((int) (0.22 * iterations), 1);
         int nIterMin = Math.max((int) (0.06 * iterations), 1);
         int sizeDecr = Math.max((int) (0.03 * iterations), 1);
         float eps = (float) threat.eps();
-        // Per-row tallies use the batch index: map subset rows back through idx.
-        long[] labFull = new long[tally.success.length];
-        for (int i = 0; i < n; i++) {
-            labFull[idx[i]] = lab[i];
-        }
 
-        NDArray xAdv = threat.project(x, x.add(randomStart(m, shape, ids, ctx, initDraw)));
+        NDArray xAdv = threat.project(x, x.add(randomStart(m, shape, ids, ctx, rows.initDraw())));
         NDArray xBest = xAdv.duplicate();
         // The image this run would return: its best iterate by the tally's criterion.
         NDArray xReturned = xAdv.duplicate();
@@ -367,7 +391,7 @@ public record Apgd(
             TargetModel.Evaluation ev =
                     model.lossAndGradient(
                             xAdv, labels, ids, obj, Purpose.PURIFY, ctx.draw(drawBase));
-            Tally.Seen seen = tally.observe(idx, ev.logits(), labFull, goals, true);
+            Tally.Seen seen = tally.observe(idx, ev.logits(), lab, goals, true);
             tally.zeroGradients(idx, ev.gradient());
             tally.succeedWhere(idx, seen, 0);
             lossBest = Tensors.host(ev.loss());
@@ -413,7 +437,7 @@ public record Apgd(
                 TargetModel.Evaluation ev =
                         model.lossAndGradient(
                                 xAdv, labels, ids, obj, Purpose.PURIFY, ctx.draw(drawBase + 1 + i));
-                Tally.Seen seen = tally.observe(idx, ev.logits(), labFull, goals, true);
+                Tally.Seen seen = tally.observe(idx, ev.logits(), lab, goals, true);
                 tally.zeroGradients(idx, ev.gradient());
                 tally.succeedWhere(idx, seen, i + 1);
                 y1 = Tensors.host(ev.loss());

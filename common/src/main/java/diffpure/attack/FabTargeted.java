@@ -104,6 +104,7 @@ public record FabTargeted(
         long[] lab = Tensors.hostLong(labels);
         float[] xh = Tensors.host(x);
         float[] out = xh.clone();
+        BatchState batch = new BatchState(model, x, xh, lab, sampleIds, tally, context, out);
         long[][] targets = new long[targetClasses][];
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x);
@@ -128,21 +129,7 @@ public record FabTargeted(
                     break;
                 }
                 long base = 1 + runIndex * drawsPerRun;
-                single(
-                        model,
-                        x,
-                        xh,
-                        shape,
-                        idx,
-                        lab,
-                        targets[j],
-                        sampleIds,
-                        tally,
-                        context,
-                        r,
-                        runIndex,
-                        base,
-                        out);
+                single(batch, new Run(idx, targets[j], r, runIndex, base));
             }
         }
         double[] dist = threat.check(xh, out, b, name());
@@ -152,21 +139,50 @@ public record FabTargeted(
         }
     }
 
-    private void single(
+    /**
+     * The batch an attack call works on, shared by its runs.
+     *
+     * @param x the clean images
+     * @param xh the same on the host
+     * @param labels the true labels, on the host
+     * @param ids the sample ids
+     * @param tally the per-sample bookkeeping
+     * @param out the images the attack returns, on the host: each run writes its improvements
+     */
+    private record BatchState(
             TargetModel model,
             NDArray x,
             float[] xh,
-            Shape shape,
-            int[] idx,
-            long[] lab,
-            long[] target,
+            long[] labels,
             long[] ids,
             Tally tally,
             AttackContext ctx,
-            int restart,
-            int runIndex,
-            long base,
-            float[] out) {
+            float[] out) {}
+
+    /**
+     * One run: the rows not yet broken, their target, and where the run's draws start.
+     *
+     * @param idx the rows' indices into the batch
+     * @param target the target class per batch index
+     * @param restart the restart index within the target (all but the first start at random)
+     * @param runIndex the run's index over all targets and restarts (its random start's draw)
+     * @param drawBase the draw index of the run's first evaluation
+     */
+    private record Run(int[] idx, long[] target, int restart, int runIndex, long drawBase) {}
+
+    private void single(BatchState batch, Run run) {
+        TargetModel model = batch.model();
+        NDArray x = batch.x();
+        float[] xh = batch.xh();
+        Shape shape = x.getShape();
+        long[] lab = batch.labels();
+        long[] ids = batch.ids();
+        Tally tally = batch.tally();
+        AttackContext ctx = batch.ctx();
+        float[] out = batch.out();
+        int[] idx = run.idx();
+        long[] target = run.target();
+        long base = run.drawBase();
         int n = idx.length;
         int per = (int) shape.slice(1).size();
         int k = model.classes();
@@ -179,8 +195,8 @@ public record FabTargeted(
             System.arraycopy(xh, idx[i] * per, im2, i * per, per);
         }
         float[] x1 = im2.clone();
-        if (restart > 0) {
-            randomStart(x1, im2, n, per, subIds, ctx, runIndex);
+        if (run.restart() > 0) {
+            randomStart(x1, im2, n, per, subIds, ctx, run.runIndex());
         }
         float[] adv = im2.clone();
         double[] res = new double[n];
