@@ -255,7 +255,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--out", default="models/demo")
-    ap.add_argument("--minutes", type=float, default=20.0, help="wall-clock budget for the eps model")
+    ap.add_argument("--minutes", type=float, default=20.0, help="wall-clock budget for the score model")
     ap.add_argument("--t-max", type=float, default=0.5, help="largest diffusion time trained on")
     ap.add_argument("--classifier-epochs", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
@@ -282,17 +282,17 @@ def main():
         clean_acc = (clf(test_x).argmax(1) == test_y).float().mean().item()
     print(f"classifier test accuracy {clean_acc:.4f}", flush=True)
 
-    eps = EpsUNet()
-    steps = train_eps(eps, train_x, args.t_max, args.minutes * 60, 128)
-    eps.eval()
-    mse = {str(t): eps_mse(eps, test_x[:2000], t) for t in (0.01, 0.05, 0.1, 0.3)}
+    score_model = EpsUNet()
+    steps = train_eps(score_model, train_x, args.t_max, args.minutes * 60, 128)
+    score_model.eval()
+    mse = {str(t): eps_mse(score_model, test_x[:2000], t) for t in (0.01, 0.05, 0.1, 0.3)}
     print(f"eps mse {mse} (trivial predictor 0 has mse ~1.0)", flush=True)
 
-    eps_params = sum(p.numel() for p in eps.parameters())
+    eps_params = sum(p.numel() for p in score_model.parameters())
     clf_params = sum(p.numel() for p in clf.parameters())
 
     # Export: scripted so BatchNorm keeps reading module.training at run time.
-    eps_ts = torch.jit.script(eps)
+    eps_ts = torch.jit.script(score_model)
     clf_ts = torch.jit.script(clf)
     eps_path = os.path.join(args.out, "eps.pt")
     clf_path = os.path.join(args.out, "classifier.pt")
@@ -311,7 +311,7 @@ def main():
 
     source = "tools/demo_models.py (Fashion-MNIST train split, Debian dataset-fashion-mnist)"
     eps_manifest = {
-        "kind": "eps",
+        "kind": "score-model",
         "name": "fmnist-unet-eps",
         "input-shape": [1, 28, 28],
         "beta-min": BETA_MIN,

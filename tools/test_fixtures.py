@@ -5,8 +5,8 @@
 
 Broken models, each with a manifest whose sha256 is right, so loading gets past the sha256 check to the output
 checks:
-  nan-eps.pt                 an eps model whose output is NaN everywhere
-  wrong-shape-eps.pt         an eps model that returns half the image rows
+  nan-eps.pt                 a score model whose output is NaN everywhere
+  wrong-shape-eps.pt         a score model that returns half the image rows
 Models without a manifest, for `diffpure model manifest`, which must refuse them:
   bn-traced-train-classifier.pt    BatchNorm traced in train mode: its output depends on the batch it sits in
   bn-scripted-train-classifier.pt  BatchNorm scripted and saved in train mode (the loader must run it in eval mode,
@@ -35,8 +35,8 @@ from demo_models import count_macs, golden_probe, probe_input  # noqa: E402
 OUT = os.path.join(os.path.dirname(__file__), "..", "common", "src", "test", "resources", "fixtures")
 
 # The probe conventions of diffpure.model.ModelManifests: seeds and eps probe times.
-EPS_PROBE_SEED, CLASSIFIER_PROBE_SEED = 20221, 20222
-EPS_PROBE_TIMES = [0.05, 0.3]
+SCORE_MODEL_PROBE_SEED, CLASSIFIER_PROBE_SEED = 20221, 20222
+SCORE_MODEL_PROBE_TIMES = [0.05, 0.3]
 
 
 class NanEps(torch.nn.Module):
@@ -106,7 +106,7 @@ def broken_models():
         path = os.path.join(OUT, name + ".pt")
         torch.jit.script(module).save(path)
         manifest = {
-            "kind": "eps",
+            "kind": "score-model",
             "name": name,
             "input-shape": [1, 28, 28],
             "beta-min": 0.1,
@@ -137,31 +137,31 @@ def batch_norm_models():
 
 def standins():
     specs = [
-        ("standin-eps-3x32", "eps", (3, 32, 32), None),
+        ("standin-eps-3x32", "score-model", (3, 32, 32), None),
         ("standin-classifier-3x32-c10", "classifier", (3, 32, 32), 10),
-        ("standin-eps-3x256", "eps", (3, 256, 256), None),
+        ("standin-eps-3x256", "score-model", (3, 256, 256), None),
         ("standin-classifier-3x224-c1000", "classifier", (3, 224, 224), 1000),
         ("standin-classifier-3x256-c2", "classifier", (3, 256, 256), 2),
     ]
     for i, (name, kind, shape, classes) in enumerate(specs):
         torch.manual_seed(100 + i)
-        module = StandinEps(shape[0]) if kind == "eps" else StandinClassifier(shape[0], classes)
+        module = StandinEps(shape[0]) if kind == "score-model" else StandinClassifier(shape[0], classes)
         module.eval()
         path = os.path.join(OUT, name + ".pt")
         torch.jit.script(module).save(path)
         reloaded = torch.jit.load(path).eval()
-        if kind == "eps":
-            seed = EPS_PROBE_SEED
-            inputs = (probe_input(seed, (2,) + shape, -1.0, 1.0), torch.tensor(EPS_PROBE_TIMES))
+        if kind == "score-model":
+            seed = SCORE_MODEL_PROBE_SEED
+            inputs = (probe_input(seed, (2,) + shape, -1.0, 1.0), torch.tensor(SCORE_MODEL_PROBE_TIMES))
         else:
             seed = CLASSIFIER_PROBE_SEED
             inputs = (probe_input(seed, (2,) + shape, 0.0, 1.0),)
         with torch.no_grad():
             probe = golden_probe(reloaded, inputs, seed)
         manifest = {"kind": kind, "name": name, "input-shape": list(shape)}
-        if kind == "eps":
+        if kind == "score-model":
             manifest.update({"beta-min": 0.1, "beta-max": 20.0, "t-min": 1e-05, "t-max": 1.0})
-            probe["t"] = EPS_PROBE_TIMES
+            probe["t"] = SCORE_MODEL_PROBE_TIMES
         else:
             manifest["classes"] = classes
         manifest.update({

@@ -21,7 +21,7 @@ def _add_common(p, repo_help):
                    help="largest eager-vs-exported difference accepted, relative to max(1, max |output|)")
     p.add_argument("--probe-tolerance", type=float, default=1e-3, help="the golden probe's relative tolerance")
     p.add_argument("--compare-times", type=lambda v: [float(x) for x in v.split(",")],
-                   help="comma-separated diffusion times of the eager-vs-exported comparison rows (eps models; one "
+                   help="comma-separated diffusion times of the eager-vs-exported comparison rows (score models; one "
                         "row each; default 0.0015,0.1005,0.5005,0.9985)")
     p.add_argument("--device", default="cpu",
                    help="where to export and compare (cpu, cuda, cuda:N). A traced export keeps the device of tensors "

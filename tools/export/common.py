@@ -185,16 +185,16 @@ def sha256(path):
 class Spec:
     """What an exporter produces.
 
-    kind: 'eps' or 'classifier'; input_shape [C, H, W]; classes (classifiers); t_min/t_max: the range of t the
-    model was trained on (eps); beta_min/beta_max: the VP schedule; time_label: how t reaches the network (for
+    kind: 'score-model' or 'classifier'; input_shape [C, H, W]; classes (classifiers); t_min/t_max: the range of t the
+    model was trained on (score models); beta_min/beta_max: the VP schedule; time_label: how t reaches the network (for
     people reading the manifest); method: 'script' (the network has train/eval-dependent layers and scripts) or
     'trace' (the official code cannot be scripted; traced in eval mode).
     """
 
     def __init__(self, kind, name, input_shape, method, source, classes=None, t_min=None, t_max=None,
                  beta_min=0.1, beta_max=20.0, time_label=None):
-        if kind not in ("eps", "classifier"):
-            raise ValueError(f"kind must be eps or classifier, found {kind}")
+        if kind not in ("score-model", "classifier"):
+            raise ValueError(f"kind must be score-model or classifier, found {kind}")
         if method not in ("script", "trace"):
             raise ValueError(f"method must be script or trace, found {method}")
         self.kind = kind
@@ -210,21 +210,21 @@ class Spec:
         self.time_label = time_label
 
 
-# Probe conventions shared with the Java writer (diffpure.model.ModelManifests): seeds 20221 (eps models) and 20222
-# (classifiers); eps probe times 0.05 and 0.3 when inside [t-min, t-max], else the quartiles of that range.
-EPS_PROBE_SEED = 20221
+# Probe conventions shared with the Java writer (diffpure.model.ModelManifests): seeds 20221 (score models) and 20222
+# (classifiers); score-model probe times 0.05 and 0.3 when inside [t-min, t-max], else the quartiles of that range.
+SCORE_MODEL_PROBE_SEED = 20221
 CLASSIFIER_PROBE_SEED = 20222
-EPS_PROBE_TIMES = [0.05, 0.3]
+SCORE_MODEL_PROBE_TIMES = [0.05, 0.3]
 
 # Diffusion times of the comparison rows, one per row: mid-step values ((i + 0.5) / 1000) so that a discrete
 # wrapper's floor(1000 t) is far from a step boundary.
 COMPARE_TIMES = [0.0015, 0.1005, 0.5005, 0.9985]
 
 
-def eps_probe_times(t_min, t_max):
-    """ModelManifests.epsProbeTimes."""
-    if all(t_min <= t <= t_max for t in EPS_PROBE_TIMES):
-        return list(EPS_PROBE_TIMES)
+def score_model_probe_times(t_min, t_max):
+    """ModelManifests.scoreModelProbeTimes."""
+    if all(t_min <= t <= t_max for t in SCORE_MODEL_PROBE_TIMES):
+        return list(SCORE_MODEL_PROBE_TIMES)
     span = t_max - t_min
     return [t_min + span / 4, t_min + 3 * span / 4]
 
@@ -232,7 +232,7 @@ def eps_probe_times(t_min, t_max):
 def _inputs(spec, rows, seed, times):
     g = torch.Generator().manual_seed(seed)
     shape = [rows] + spec.input_shape
-    if spec.kind == "eps":
+    if spec.kind == "score-model":
         x = torch.rand(shape, generator=g) * 2 - 1
         t = torch.tensor(times[:rows], dtype=torch.float32)
         return (x, t)
@@ -241,14 +241,14 @@ def _inputs(spec, rows, seed, times):
 
 def _probe_inputs(spec):
     shape = [probes.ROWS] + spec.input_shape
-    if spec.kind == "eps":
-        times = eps_probe_times(spec.t_min, spec.t_max)
-        return (probes.probe_input(EPS_PROBE_SEED, shape, -1.0, 1.0), torch.tensor(times, dtype=torch.float32))
+    if spec.kind == "score-model":
+        times = score_model_probe_times(spec.t_min, spec.t_max)
+        return (probes.probe_input(SCORE_MODEL_PROBE_SEED, shape, -1.0, 1.0), torch.tensor(times, dtype=torch.float32))
     return (probes.probe_input(CLASSIFIER_PROBE_SEED, shape, 0.0, 1.0),)
 
 
 def _check_output(spec, out, rows, what):
-    if spec.kind == "eps":
+    if spec.kind == "score-model":
         expected = [rows] + spec.input_shape
     else:
         expected = [rows, spec.classes]
@@ -303,7 +303,7 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
     for p in wrapper.parameters():
         p.requires_grad_(False)
     times = compare_times or COMPARE_TIMES
-    rows = len(times) if spec.kind == "eps" else 3
+    rows = len(times) if spec.kind == "score-model" else 3
     if rows == probes.ROWS:
         rows += 1
     wrapper.to(device)
@@ -343,7 +343,7 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
     probe_diff = float((exported_probe - eager_probe).abs().max())
     single_diff = float((single[0] - exported_out[0]).abs().max())
     log(f"eager vs exported: max abs difference {diff:.3g} over {rows} rows "
-        + (f"at t = {times}" if spec.kind == "eps" else "")
+        + (f"at t = {times}" if spec.kind == "score-model" else "")
         + f"; on the probe input {probe_diff:.3g}; row 0 alone vs in the batch {single_diff:.3g}"
         + f" (tolerance {tolerance * scale:.3g})")
     if max(diff, probe_diff) > tolerance * scale:
@@ -353,9 +353,10 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
         raise ExportError(f"exported model's output for a row depends on the rest of the batch "
                           f"(difference {single_diff:.3g}); eval mode lost? {out_path}")
 
-    eps = spec.kind == "eps"
-    record = probes.golden_probe(exported_probe, EPS_PROBE_SEED if eps else CLASSIFIER_PROBE_SEED, probe_tolerance,
-                                 eps_probe_times(spec.t_min, spec.t_max) if eps else None)
+    score_model = spec.kind == "score-model"
+    record = probes.golden_probe(exported_probe, SCORE_MODEL_PROBE_SEED if score_model else CLASSIFIER_PROBE_SEED,
+                                 probe_tolerance,
+                                 score_model_probe_times(spec.t_min, spec.t_max) if score_model else None)
     manifest = manifest_for(spec, out_path, parameters, macs, record)
     manifest["export"]["device"] = str(device)
     if devices:

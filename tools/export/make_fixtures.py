@@ -5,7 +5,7 @@ test can check that `diffpure model manifest` computes the same sha256, paramete
 
   /usr/bin/python3 tools/export/make_fixtures.py
 
-learned-sigma-eps.pt   a traced discrete-step eps model: floor(1000 t) label, 6 output channels split to 3
+learned-sigma-eps.pt   a traced discrete-step score model: floor(1000 t) label, 6 output channels split to 3
 bn-classifier.pt       a scripted classifier with BatchNorm (random running statistics), CIFAR mean/std inside
 """
 import os
@@ -56,10 +56,10 @@ class TinyBnNet(nn.Module):
 def main():
     torch.manual_seed(0)
     os.makedirs(OUT, exist_ok=True)
-    eps = TinyLearnedSigmaNet()
-    common.randomize(eps, 1)
-    common.export(DiscreteStepEps(eps, 1000, keep_channels=3),
-                  Spec("eps", "learned-sigma-standin", [3, 16, 16], "trace", source="tools/export/make_fixtures.py",
+    score_model = TinyLearnedSigmaNet()
+    common.randomize(score_model, 1)
+    common.export(DiscreteStepEps(score_model, 1000, keep_channels=3),
+                  Spec("score-model", "learned-sigma-standin", [3, 16, 16], "trace", source="tools/export/make_fixtures.py",
                        t_min=0.0, t_max=0.999, time_label="discrete: eps_hat = net(x, floor(1000 t))[:, :3]"),
                   os.path.join(OUT, "learned-sigma-eps.pt"))
     clf = TinyBnNet()

@@ -83,7 +83,7 @@ def build_ddpmpp(args):
                                       f"the architecture has {list(p.shape)}")
                 p.copy_(s)
         weights = f"{os.path.basename(args.checkpoint)} (EMA weights, step {ckpt.get('step', '?')})"
-    spec = Spec("eps", args.name or "ddpmpp-deep-cifar10", [3, 32, 32], "trace",
+    spec = Spec("score-model", args.name or "ddpmpp-deep-cifar10", [3, 32, 32], "trace",
                 source=f"score_sde vp/cifar10_ddpmpp_deep_continuous: {weights}; code {args.repo}",
                 t_min=1e-5, t_max=1.0, time_label="continuous: eps_hat = net(x, 999 t)")
     return ContinuousTimeEps(net.eval(), 999.0), spec
@@ -143,7 +143,7 @@ def build_guided(args):
         weights = os.path.basename(args.checkpoint)
     # The reference converts the UNet to fp16 on the GPU; the export keeps float32 (libtorch on CPU has no
     # half-precision convolutions), so outputs differ from the reference's by fp16 rounding only.
-    spec = Spec("eps", args.name or "guided-256-uncond", [3, 256, 256], "trace",
+    spec = Spec("score-model", args.name or "guided-256-uncond", [3, 256, 256], "trace",
                 source=f"guided-diffusion 256x256 unconditional: {weights}, float32; code {args.repo}",
                 t_min=0.0, t_max=0.999,
                 time_label="discrete: eps_hat = net(x, floor(1000 t))[:, :3] (learned sigma dropped)")
@@ -194,7 +194,7 @@ def build_sdedit(args):
         state = common.strip_prefix(common.state_dict_of(ckpt, args.checkpoint), "module.")
         common.load_strict(net, state, args.checkpoint)
         weights = os.path.basename(args.checkpoint)
-    spec = Spec("eps", args.name or "sdedit-celeba-hq", [3, 256, 256], "trace",
+    spec = Spec("score-model", args.name or "sdedit-celeba-hq", [3, 256, 256], "trace",
                 source=f"SDEdit CelebA-HQ DDPM: {weights}; code {repo}", t_min=0.0, t_max=0.999,
                 time_label="discrete: eps_hat = net(x, floor(1000 t)); linear betas 1e-4..0.02 over 1000 steps")
     return DiscreteStepEps(net.eval(), 1000, keep_channels=0), spec

@@ -1,6 +1,6 @@
 """Wrappers that bring official models to the project's calling convention (DESIGN.md section 3).
 
-eps models:   (x float32[N,C,H,W] in [-1,1], t float32[N] in (0,1]) -> eps_hat float32[N,C,H,W]
+score models:   (x float32[N,C,H,W] in [-1,1], t float32[N] in (0,1]) -> eps_hat float32[N,C,H,W]
 classifiers:  (x float32[N,C,H,W] in [0,1]) -> logits float32[N,K]
 
 Every wrapper is TorchScript-compatible, so a scriptable official network can be scripted together with its

@@ -238,7 +238,7 @@ class ExportTest(unittest.TestCase):
         net = SmallEps()
         common.randomize(net, 4)
         wrapper = DiscreteStepEps(net, 1000)
-        spec = Spec("eps", "eps-standin", [3, 6, 6], "trace", source="test", t_min=0.0, t_max=0.999)
+        spec = Spec("score-model", "eps-standin", [3, 6, 6], "trace", source="test", t_min=0.0, t_max=0.999)
         out = self.path("eps.pt")
         common.export(wrapper, spec, out, log=self.log.append)
         with open(out[:-3] + ".json") as f:
@@ -257,12 +257,12 @@ class ExportTest(unittest.TestCase):
                                    torch.tensor(m["probe"]["t"]))))
 
     def test_probe_times_follow_the_java_rule(self):
-        self.assertEqual(common.eps_probe_times(1e-5, 1.0), [0.05, 0.3])
-        self.assertEqual(common.eps_probe_times(0.0, 0.999), [0.05, 0.3])
-        self.assertEqual(common.eps_probe_times(0.1, 0.5), [0.2, 0.4])
+        self.assertEqual(common.score_model_probe_times(1e-5, 1.0), [0.05, 0.3])
+        self.assertEqual(common.score_model_probe_times(0.0, 0.999), [0.05, 0.3])
+        self.assertEqual(common.score_model_probe_times(0.1, 0.5), [0.2, 0.4])
 
     def test_device_constants_of_a_trace_are_recorded(self):
-        spec = Spec("eps", "emb", [3, 4, 4], "trace", source="test", t_min=0.0, t_max=1.0)
+        spec = Spec("score-model", "emb", [3, 4, 4], "trace", source="test", t_min=0.0, t_max=1.0)
         out = self.path("emb.pt")
         figures = common.export(EmbeddingOnInputDevice(), spec, out, log=self.log.append)
         self.assertEqual(list(figures["device_constants"]), ["cpu"])
@@ -284,7 +284,7 @@ class ExportTest(unittest.TestCase):
                           log=self.log.append)
 
     def test_refuses_wrong_output_shape(self):
-        spec = Spec("eps", "half", [3, 4, 4], "trace", source="test", t_min=0.0, t_max=1.0)
+        spec = Spec("score-model", "half", [3, 4, 4], "trace", source="test", t_min=0.0, t_max=1.0)
 
         class Half(nn.Module):
             def forward(self, x, t):
@@ -294,7 +294,7 @@ class ExportTest(unittest.TestCase):
             common.export(Half(), spec, self.path("h.pt"), log=self.log.append)
 
     def test_batch1_timing_runs_forward_and_input_gradient(self):
-        spec = Spec("eps", "eps-standin", [3, 6, 6], "trace", source="test", t_min=0.0, t_max=0.999)
+        spec = Spec("score-model", "eps-standin", [3, 6, 6], "trace", source="test", t_min=0.0, t_max=0.999)
         out = self.path("t.pt")
         common.export(DiscreteStepEps(SmallEps(), 1000), spec, out, log=self.log.append)
         f, g = common.time_batch1(torch.jit.load(out).eval(), spec, log=self.log.append)

@@ -46,6 +46,12 @@ public final class ConfigLoader {
                     "sweep",
                     "report");
 
+    /**
+     * Keys that were renamed, old to new: an old key in any layer is an error naming the new one;
+     * the config hash is computed under the old name, so a run keeps its hash and id.
+     */
+    static final Map<String, String> RENAMED = Map.of("model.eps", "model.score-model");
+
     /** Prefix of environment overrides. */
     public static final String ENV_PREFIX = "DIFFPURE_CONF_";
 
@@ -121,6 +127,10 @@ public final class ConfigLoader {
         // What decides the rows: not where they go, not the run's name, not how a report reads
         // them.
         Config hashed = ours.withoutPath("report");
+        // A run keeps the hash (and run id) it had before model.eps was renamed model.score-model.
+        hashed =
+                hashed.withoutPath("model.score-model")
+                        .withValue("model.eps", hashed.getValue("model.score-model"));
         if (isEmptyList(hashed, "sweep.eps") && isEmptyList(hashed, "sweep.t-star")) {
             // A run without a sweep keeps the hash (and run id) it had before sweeps existed.
             hashed = hashed.withoutPath("sweep");
@@ -142,6 +152,35 @@ public final class ConfigLoader {
                                         .setOriginComments(false)
                                         .setJson(false)),
                 reader.report());
+    }
+
+    /**
+     * A config rendered by an earlier version (a {@code runs} row's {@code config}) with every
+     * renamed key under its new name, so that runs made before a rename can still be rescored and
+     * replayed; their config hash is unchanged (see {@link #RENAMED}). Text that does not parse is
+     * returned as it is, for {@link #load} to report.
+     */
+    public static String withRenamedKeys(String rendered) {
+        Config c;
+        try {
+            c = ConfigFactory.parseString(rendered);
+        } catch (ConfigException e) {
+            return rendered;
+        }
+        boolean renamed = false;
+        for (Map.Entry<String, String> r : RENAMED.entrySet()) {
+            if (c.hasPath(r.getKey())) {
+                c = c.withValue(r.getValue(), c.getValue(r.getKey())).withoutPath(r.getKey());
+                renamed = true;
+            }
+        }
+        return renamed
+                ? c.root()
+                        .render(
+                                ConfigRenderOptions.defaults()
+                                        .setOriginComments(false)
+                                        .setJson(false))
+                : rendered;
     }
 
     private static boolean isEmptyList(Config c, String key) {
@@ -223,6 +262,15 @@ public final class ConfigLoader {
         for (Map.Entry<String, ConfigValue> e : layer.entrySet()) {
             String key = e.getKey();
             String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
+            if (RENAMED.containsKey(key)) {
+                throw new ConfigError(
+                        key
+                                + " was renamed "
+                                + RENAMED.get(key)
+                                + " (set in "
+                                + where(e.getValue().origin())
+                                + ")");
+            }
             if (!SECTIONS.contains(top) || !reference.hasPathOrNull(key)) {
                 String known =
                         SECTIONS.contains(top) && reference.hasPath(top)
@@ -308,7 +356,7 @@ public final class ConfigLoader {
                             atLeast("data.count", 0),
                             longValue("data.subset-seed"));
             ModelSettings models =
-                    new ModelSettings(nonEmpty("model.eps"), nonEmpty("model.classifier"));
+                    new ModelSettings(nonEmpty("model.score-model"), nonEmpty("model.classifier"));
             double tStar = number("purify.t-star");
             if (!(tStar > 0 && tStar <= 1)) {
                 throw bad("purify.t-star", "must be in (0, 1]");

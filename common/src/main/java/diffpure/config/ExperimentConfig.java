@@ -129,12 +129,12 @@ public record ExperimentConfig(
      * @throws ConfigError when the budget is set and a manifest has no graph-bytes-per-image, or
      *     when nothing fits the budget
      */
-    public GradientPlan gradientPlan(ModelManifest eps, ModelManifest classifier) {
+    public GradientPlan gradientPlan(ModelManifest scoreModel, ModelManifest classifier) {
         long budget = runtime.memoryBudget();
         int callRows = run.batchSamples() * attack.eot();
         MemoryModel memory = null;
         if (budget > 0) {
-            for (ModelManifest m : new ModelManifest[] {eps, classifier}) {
+            for (ModelManifest m : new ModelManifest[] {scoreModel, classifier}) {
                 if (m.graphBytesPerImage() <= 0) {
                     throw new ConfigError(
                             "runtime.memory-budget is set but "
@@ -149,14 +149,14 @@ public record ExperimentConfig(
                 }
             }
             long elements = 1;
-            for (long d : eps.imageShape()) {
+            for (long d : scoreModel.imageShape()) {
                 elements *= d;
             }
             memory =
                     new MemoryModel(
-                            purify.spec().chain(eps.schedule()).length(),
+                            purify.spec().chain(scoreModel.schedule()).length(),
                             elements,
-                            eps.graphBytesPerImage(),
+                            scoreModel.graphBytesPerImage(),
                             classifier.graphBytesPerImage());
         }
         try {

@@ -5,7 +5,7 @@ import java.io.Serializable;
 /**
  * The two models, as paths or URIs of TorchScript files with their manifests beside them.
  *
- * @param eps the score (noise-prediction) model
+ * @param scoreModel the score (noise-prediction) model, config key model.score-model
  * @param classifier the classifier
  */
-public record ModelSettings(String eps, String classifier) implements Serializable {}
+public record ModelSettings(String scoreModel, String classifier) implements Serializable {}

@@ -5,8 +5,8 @@ import diffpure.model.ScoreModel;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.purify.InputResize;
 import diffpure.purify.PurifierSpec;
+import diffpure.sde.ForwardAlphaBar;
 import diffpure.sde.VpSchedule;
-import diffpure.solver.ForwardAlphaBar;
 import java.io.Serializable;
 
 /**
@@ -44,9 +44,13 @@ public record PurifySettings(
      *     different shapes and no resize is configured, or the chain leaves the model's trained
      *     time range
      */
-    public DiffusionPurifier purifier(ScoreModel eps, VpSchedule schedule, Classifier classifier) {
+    public DiffusionPurifier purifier(
+            ScoreModel scoreModel, VpSchedule schedule, Classifier classifier) {
         return inputResize()
-                .adapt(spec().build(eps, schedule), classifier.imageShape(), classifier.describe());
+                .adapt(
+                        spec().build(scoreModel, schedule),
+                        classifier.imageShape(),
+                        classifier.describe());
     }
 
     /**

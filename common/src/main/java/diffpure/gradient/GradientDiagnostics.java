@@ -9,8 +9,8 @@ import ai.djl.ndarray.NDManager;
  * @param peakLiveElements largest number of tensor elements held by the mode's own scope during the
  *     backward sweep (stored states, the adjoint vector, one step's temporaries; a view counts its
  *     own elements): what the memory claims are tested on
- * @param modelForwards eps-model forward evaluations
- * @param modelBackwards eps-model vector-Jacobian products
+ * @param modelForwards score-model forward evaluations
+ * @param modelBackwards score-model vector-Jacobian products
  * @param reconstructionError adjoint only: ||y0_reconstructed - y0|| / ||y0||, else NaN
  */
 public record GradientDiagnostics(

@@ -32,7 +32,7 @@ public final class GraphBytes {
 
     private GraphBytes() {}
 
-    /** Per-image graph bytes of an eps model, at the middle of its trained time range. */
+    /** Per-image graph bytes of a score model, at the middle of its trained time range. */
     public static long of(ScoreModel model, NDManager manager) {
         float t = (float) ((model.minTime() + model.maxTime()) / 2);
         return measure(

@@ -5,37 +5,37 @@ import java.util.Locale;
 /**
  * Bytes one row (one image × one EOT copy) of one model call needs, per gradient mode: what the
  * mode keeps across the chain of N steps plus the model graph alive at its peak plus one step's
- * temporaries. With S = 4E bytes per float32 state of E elements, G_eps and G_clf the per-image
- * graph bytes of the eps model and the classifier ({@link GraphBytes}), T = {@link #TEMP_STATES} S,
- * and k the checkpoint interval of {@link StoredStatesGradient#checkpointed()}:
+ * temporaries. With S = 4E bytes per float32 state of E elements, G_score and G_clf the per-image
+ * graph bytes of the score model and the classifier ({@link GraphBytes}), T = {@link #TEMP_STATES}
+ * S, and k the checkpoint interval of {@link StoredStatesGradient#checkpointed()}:
  *
  * <ul>
- *   <li>{@code backprop}: N (G_eps + S) + max(G_eps, 2 G_clf) + T (every step's graph and input
+ *   <li>{@code backprop}: N (G_score + S) + max(G_score, 2 G_clf) + T (every step's graph and input
  *       state stay alive until the loss is back-propagated, which then holds one model's gradients
  *       at a time);
- *   <li>{@code exact}: N S + 2 max(G_eps, G_clf) + T (the stored states, and one vector-Jacobian
+ *   <li>{@code exact}: N S + 2 max(G_score, G_clf) + T (the stored states, and one vector-Jacobian
  *       product at a time: a graph and, while back-propagating it, its activations' gradients);
- *   <li>{@code checkpointed}: (ceil(N / k) + k) S + 2 max(G_eps, G_clf) + T (the checkpoints and
+ *   <li>{@code checkpointed}: (ceil(N / k) + k) S + 2 max(G_score, G_clf) + T (the checkpoints and
  *       one rebuilt segment);
- *   <li>{@code adjoint}: 2 max(G_eps, G_clf) + T;
- *   <li>{@code bpda}: max(G_eps, 2 G_clf) + T (a purification without a graph, then the
+ *   <li>{@code adjoint}: 2 max(G_score, G_clf) + T;
+ *   <li>{@code bpda}: max(G_score, 2 G_clf) + T (a purification without a graph, then the
  *       classifier's gradient);
- *   <li>a forward without a graph (purification, votes): max(G_eps, G_clf) + T (it holds at most
+ *   <li>a forward without a graph (purification, votes): max(G_score, G_clf) + T (it holds at most
  *       what a graph would keep).
  * </ul>
  *
  * <p>The factor 2 on a back-propagated graph is measured, not assumed: on the demo models an {@code
- * exact} row at N = 10 adds 5.8 MiB to the resident peak for G_eps = 3.0 MiB (BENCHMARKS.md, memory
- * budget). Plain arithmetic, no tensors: the driver can use it with the figures from the models'
- * manifests.
+ * exact} row at N = 10 adds 5.8 MiB to the resident peak for G_score = 3.0 MiB (BENCHMARKS.md,
+ * memory budget). Plain arithmetic, no tensors: the driver can use it with the figures from the
+ * models' manifests.
  *
  * @param steps chain length N
- * @param stateElements elements of one state, the eps model's image (C H W)
- * @param epsGraphBytes G_eps, bytes per image
+ * @param stateElements elements of one state, the score model's image (C H W)
+ * @param scoreModelGraphBytes G_score, bytes per image
  * @param classifierGraphBytes G_clf, bytes per image
  */
 public record MemoryModel(
-        int steps, long stateElements, long epsGraphBytes, long classifierGraphBytes) {
+        int steps, long stateElements, long scoreModelGraphBytes, long classifierGraphBytes) {
     /**
      * States' worth of one step's temporaries (state, next state, eps, noise, products, adjoint).
      */
@@ -45,14 +45,17 @@ public record MemoryModel(
     public static final String FORWARD = "forward";
 
     public MemoryModel {
-        if (steps < 0 || stateElements < 1 || epsGraphBytes < 0 || classifierGraphBytes < 0) {
+        if (steps < 0
+                || stateElements < 1
+                || scoreModelGraphBytes < 0
+                || classifierGraphBytes < 0) {
             throw new IllegalArgumentException(
                     "memory model needs steps >= 0, state elements >= 1 and graph bytes >= 0, found "
                             + steps
                             + ", "
                             + stateElements
                             + ", "
-                            + epsGraphBytes
+                            + scoreModelGraphBytes
                             + ", "
                             + classifierGraphBytes);
         }
@@ -71,11 +74,11 @@ public record MemoryModel(
     public long bytesPerRow(String mode) {
         long s = stateBytes();
         long temp = TEMP_STATES * s;
-        long graph = Math.max(epsGraphBytes, classifierGraphBytes);
+        long graph = Math.max(scoreModelGraphBytes, classifierGraphBytes);
         return switch (mode) {
             case "backprop" ->
-                    (long) steps * (epsGraphBytes + s)
-                            + Math.max(epsGraphBytes, 2 * classifierGraphBytes)
+                    (long) steps * (scoreModelGraphBytes + s)
+                            + Math.max(scoreModelGraphBytes, 2 * classifierGraphBytes)
                             + temp;
             case "exact" -> (long) steps * s + 2 * graph + temp;
             case "checkpointed" -> {
@@ -84,7 +87,7 @@ public record MemoryModel(
                 yield kept * s + 2 * graph + temp;
             }
             case "adjoint" -> 2 * graph + temp;
-            case "bpda" -> Math.max(epsGraphBytes, 2 * classifierGraphBytes) + temp;
+            case "bpda" -> Math.max(scoreModelGraphBytes, 2 * classifierGraphBytes) + temp;
             case FORWARD -> graph + temp;
             default ->
                     throw new IllegalArgumentException(
@@ -104,7 +107,7 @@ public record MemoryModel(
                 "N = %d steps, %d-element states, eps graph %s and classifier graph %s per image",
                 steps,
                 stateElements,
-                bytes(epsGraphBytes),
+                bytes(scoreModelGraphBytes),
                 bytes(classifierGraphBytes));
     }
 

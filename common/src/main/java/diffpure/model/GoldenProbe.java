@@ -9,7 +9,7 @@ import java.util.List;
  * miss.
  *
  * @param seed SplitMix64 seed of the probe input
- * @param times diffusion times of the probe rows (eps models only; empty for classifiers)
+ * @param times diffusion times of the probe rows (score models only; empty for classifiers)
  * @param indices flat output indices checked element-wise
  * @param values their expected values
  * @param sum expected sum of the output

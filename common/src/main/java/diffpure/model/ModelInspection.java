@@ -29,10 +29,13 @@ public record ModelInspection(
             throw new IllegalArgumentException("batch must be >= 1, found " + batch);
         }
         Shape in = new Shape(batch).addAll(model.imageShape());
-        boolean eps = model.manifest().kind() == ModelKind.EPS;
+        boolean scoreModel = model.manifest().kind() == ModelKind.SCORE_MODEL;
         float[] data =
                 ProbeInputs.uniform(
-                        model.manifest().probe().seed(), (int) in.size(), eps ? -1f : 0f, 1f);
+                        model.manifest().probe().seed(),
+                        (int) in.size(),
+                        scoreModel ? -1f : 0f,
+                        1f);
         try (NDManager scope = NDManager.newBaseManager(model.device())) {
             NDArray x = scope.create(data, in);
             Shape out;

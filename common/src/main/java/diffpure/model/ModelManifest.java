@@ -16,13 +16,13 @@ import java.util.Locale;
  * name.
  *
  * @param file the manifest's own path, for error messages
- * @param kind eps or classifier
+ * @param kind score model or classifier
  * @param name short model name
  * @param imageShape per-image input shape [C, H, W]
- * @param classes number of classes (classifiers; 0 for eps models)
- * @param schedule the VP schedule (eps models; the default for classifiers)
- * @param minTime smallest trained diffusion time (eps models)
- * @param maxTime largest trained diffusion time (eps models)
+ * @param classes number of classes (classifiers; 0 for score models)
+ * @param schedule the VP schedule (score models; the default for classifiers)
+ * @param minTime smallest trained diffusion time (score models)
+ * @param maxTime largest trained diffusion time (score models)
  * @param sha256 hex digest of the .pt
  * @param source where the weights came from
  * @param probe the golden probe
@@ -138,10 +138,9 @@ public record ModelManifest(
             ModelKind kind;
             String kindName = c.getString("kind");
             try {
-                kind = ModelKind.valueOf(kindName.toUpperCase(Locale.ROOT));
+                kind = ModelKind.ofManifest(kindName);
             } catch (IllegalArgumentException e) {
-                throw new ModelException(
-                        file, "kind must be eps or classifier, found '" + kindName + "'");
+                throw new ModelException(file, e.getMessage());
             }
             List<Integer> shapeList = c.getIntList("input-shape");
             if (shapeList.size() != 3 || shapeList.stream().anyMatch(s -> s < 1)) {
@@ -157,7 +156,7 @@ public record ModelManifest(
             VpSchedule schedule = VpSchedule.DEFAULT;
             double tMin = 0;
             double tMax = 1;
-            if (kind == ModelKind.EPS) {
+            if (kind == ModelKind.SCORE_MODEL) {
                 schedule =
                         new VpSchedule(
                                 c.hasPath("beta-min") ? c.getDouble("beta-min") : 0.1,
@@ -181,13 +180,13 @@ public record ModelManifest(
             GoldenProbe probe =
                     new GoldenProbe(
                             p.getLong("seed"),
-                            kind == ModelKind.EPS ? p.getDoubleList("t") : List.of(),
+                            kind == ModelKind.SCORE_MODEL ? p.getDoubleList("t") : List.of(),
                             p.getIntList("indices"),
                             p.getDoubleList("values"),
                             p.getDouble("sum"),
                             p.getDouble("l2"),
                             p.hasPath("tolerance") ? p.getDouble("tolerance") : 1e-3);
-            if (kind == ModelKind.EPS && probe.times().size() != GoldenProbe.ROWS) {
+            if (kind == ModelKind.SCORE_MODEL && probe.times().size() != GoldenProbe.ROWS) {
                 throw new ModelException(file, "probe.t must list " + GoldenProbe.ROWS + " times");
             }
             return new ModelManifest(

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -22,23 +21,24 @@ import java.util.function.Consumer;
  * tools/demo_models.py and the export tools write ({@code diffpure model manifest}).
  *
  * <p>Probe conventions, shared with the Python writers: the input is {@link ProbeInputs} from seed
- * {@link #EPS_PROBE_SEED} (eps models, uniform in [-1, 1), at times {@link #EPS_PROBE_TIMES}) or
- * {@link #CLASSIFIER_PROBE_SEED} (classifiers, uniform in [0, 1)), {@link GoldenProbe#ROWS} rows;
- * the recorded elements are {@link #PROBE_INDICES} that lie inside the output, plus its sum and L2
- * norm (computed in double), relative tolerance {@link #PROBE_TOLERANCE}.
+ * {@link #SCORE_MODEL_PROBE_SEED} (score models, uniform in [-1, 1), at times {@link
+ * #SCORE_MODEL_PROBE_TIMES}) or {@link #CLASSIFIER_PROBE_SEED} (classifiers, uniform in [0, 1)),
+ * {@link GoldenProbe#ROWS} rows; the recorded elements are {@link #PROBE_INDICES} that lie inside
+ * the output, plus its sum and L2 norm (computed in double), relative tolerance {@link
+ * #PROBE_TOLERANCE}.
  */
 public final class ModelManifests {
-    /** Probe seed of eps models. */
-    public static final long EPS_PROBE_SEED = 20221;
+    /** Probe seed of score models. */
+    public static final long SCORE_MODEL_PROBE_SEED = 20221;
 
     /** Probe seed of classifiers. */
     public static final long CLASSIFIER_PROBE_SEED = 20222;
 
     /**
-     * Probe times of eps models, used when they lie in [t-min, t-max]; otherwise the quartiles
+     * Probe times of score models, used when they lie in [t-min, t-max]; otherwise the quartiles
      * t-min + (t-max - t-min) / 4 and t-min + 3 (t-max - t-min) / 4.
      */
-    public static final List<Double> EPS_PROBE_TIMES = List.of(0.05, 0.3);
+    public static final List<Double> SCORE_MODEL_PROBE_TIMES = List.of(0.05, 0.3);
 
     /** Flat output indices recorded by the probe (those inside the output). */
     public static final List<Integer> PROBE_INDICES =
@@ -52,12 +52,12 @@ public final class ModelManifests {
     /**
      * What the user says about a model file; everything else is measured.
      *
-     * @param kind eps or classifier
+     * @param kind score model or classifier
      * @param imageShape per-image input shape [C, H, W]
-     * @param classes classes of a classifier (ignored for eps models)
-     * @param schedule VP schedule of an eps model (ignored for classifiers)
-     * @param minTime smallest trained diffusion time of an eps model
-     * @param maxTime largest trained diffusion time of an eps model
+     * @param classes classes of a classifier (ignored for score models)
+     * @param schedule VP schedule of a score model (ignored for classifiers)
+     * @param minTime smallest trained diffusion time of a score model
+     * @param maxTime largest trained diffusion time of a score model
      * @param name short model name
      * @param source where the weights came from
      * @param macsPerImage multiply-adds of one forward pass per image, 0 when unknown (omitted)
@@ -96,7 +96,8 @@ public final class ModelManifests {
                 throw new IllegalArgumentException(
                         "a classifier needs classes >= 2, found " + classes);
             }
-            if (kind == ModelKind.EPS && !(minTime >= 0 && maxTime > minTime && maxTime <= 1)) {
+            if (kind == ModelKind.SCORE_MODEL
+                    && !(minTime >= 0 && maxTime > minTime && maxTime <= 1)) {
                 throw new IllegalArgumentException(
                         "need 0 <= t-min < t-max <= 1, found t-min="
                                 + minTime
@@ -113,11 +114,12 @@ public final class ModelManifests {
         }
     }
 
-    /** The probe times for an eps model trained on [minTime, maxTime]. */
-    public static List<Double> epsProbeTimes(double minTime, double maxTime) {
-        boolean inside = EPS_PROBE_TIMES.stream().allMatch(t -> t >= minTime && t <= maxTime);
+    /** The probe times for a score model trained on [minTime, maxTime]. */
+    public static List<Double> scoreModelProbeTimes(double minTime, double maxTime) {
+        boolean inside =
+                SCORE_MODEL_PROBE_TIMES.stream().allMatch(t -> t >= minTime && t <= maxTime);
         if (inside) {
-            return EPS_PROBE_TIMES;
+            return SCORE_MODEL_PROBE_TIMES;
         }
         double span = maxTime - minTime;
         return List.of(minTime + span / 4, minTime + 3 * span / 4);
@@ -141,9 +143,10 @@ public final class ModelManifests {
         }
         String sha = PtTorchScript.sha256(modelFile);
         log.accept(new ModelCheck("sha256", sha));
-        boolean eps = request.kind() == ModelKind.EPS;
-        List<Double> times = eps ? epsProbeTimes(request.minTime(), request.maxTime()) : List.of();
-        long seed = eps ? EPS_PROBE_SEED : CLASSIFIER_PROBE_SEED;
+        boolean scoreModel = request.kind() == ModelKind.SCORE_MODEL;
+        List<Double> times =
+                scoreModel ? scoreModelProbeTimes(request.minTime(), request.maxTime()) : List.of();
+        long seed = scoreModel ? SCORE_MODEL_PROBE_SEED : CLASSIFIER_PROBE_SEED;
         try (TorchScriptModule module = TorchScriptModule.load(modelFile, request.name(), device)) {
             log.accept(new ModelCheck("load", "TorchScript loaded on " + module.device()));
             long parameters = module.parameterCount();
@@ -180,10 +183,10 @@ public final class ModelManifests {
                     request.kind(),
                     request.name(),
                     request.imageShape(),
-                    eps ? 0 : request.classes(),
-                    eps ? request.schedule() : VpSchedule.DEFAULT,
-                    eps ? request.minTime() : 0,
-                    eps ? request.maxTime() : 1,
+                    scoreModel ? 0 : request.classes(),
+                    scoreModel ? request.schedule() : VpSchedule.DEFAULT,
+                    scoreModel ? request.minTime() : 0,
+                    scoreModel ? request.maxTime() : 1,
                     sha,
                     request.source(),
                     probe,
@@ -240,16 +243,16 @@ public final class ModelManifests {
 
     /**
      * The manifest as JSON with the keys in the order tools/demo_models.py writes them (kind, name,
-     * input-shape, classes or the eps keys, source, parameters, sha256, probe, macs-per-image,
-     * graph-bytes-per-image; the last two only when known).
+     * input-shape, classes or the score-model keys, source, parameters, sha256, probe,
+     * macs-per-image, graph-bytes-per-image; the last two only when known).
      */
     public static String toJson(ModelManifest m) {
         Map<String, Object> j = new LinkedHashMap<>();
-        j.put("kind", m.kind().name().toLowerCase(Locale.ROOT));
+        j.put("kind", m.kind().label());
         j.put("name", m.name());
         j.put("input-shape", m.imageShape());
-        boolean eps = m.kind() == ModelKind.EPS;
-        if (eps) {
+        boolean scoreModel = m.kind() == ModelKind.SCORE_MODEL;
+        if (scoreModel) {
             j.put("beta-min", m.schedule().betaMin());
             j.put("beta-max", m.schedule().betaMax());
             j.put("t-min", m.minTime());
@@ -265,7 +268,7 @@ public final class ModelManifests {
         Map<String, Object> p = new LinkedHashMap<>();
         GoldenProbe g = m.probe();
         p.put("seed", g.seed());
-        if (eps) {
+        if (scoreModel) {
             p.put("t", g.times());
         }
         p.put("indices", g.indices());

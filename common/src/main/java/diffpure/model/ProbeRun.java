@@ -43,21 +43,25 @@ final class ProbeRun {
         long[] c = s.imageShape();
         Shape inShape = new Shape(GoldenProbe.ROWS, c[0], c[1], c[2]);
         Shape expected =
-                s.kind() == ModelKind.EPS ? inShape : new Shape(GoldenProbe.ROWS, s.classes());
+                s.kind() == ModelKind.SCORE_MODEL
+                        ? inShape
+                        : new Shape(GoldenProbe.ROWS, s.classes());
         try (NDManager scope = module.manager().newSubManager();
                 PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-            boolean eps = s.kind() == ModelKind.EPS;
-            float[] data = ProbeInputs.uniform(s.seed(), (int) inShape.size(), eps ? -1f : 0f, 1f);
+            boolean scoreModel = s.kind() == ModelKind.SCORE_MODEL;
+            float[] data =
+                    ProbeInputs.uniform(s.seed(), (int) inShape.size(), scoreModel ? -1f : 0f, 1f);
             NDArray x = scope.create(data, inShape).toDevice(module.device(), false);
             NDArray t = null;
-            if (eps) {
+            if (scoreModel) {
                 float[] times = new float[GoldenProbe.ROWS];
                 for (int i = 0; i < times.length; i++) {
                     times[i] = s.times().get(i).floatValue();
                 }
                 t = HostTensors.create(scope, times).toDevice(module.device(), false);
             }
-            String call = "forward(x float32" + inShape + (eps ? ", t float32(2)" : "") + ")";
+            String call =
+                    "forward(x float32" + inShape + (scoreModel ? ", t float32(2)" : "") + ")";
             NDArray out = call(module, call, s.kind(), x, t);
             if (!out.getShape().equals(expected)) {
                 throw new ModelException(
@@ -69,7 +73,7 @@ final class ProbeRun {
                                 + ", expected "
                                 + expected
                                 + " ("
-                                + s.kind().name().toLowerCase(Locale.ROOT)
+                                + s.kind().label()
                                 + " convention, DESIGN.md 3)");
             }
             if (out.getDataType() != DataType.FLOAT32) {
@@ -173,13 +177,13 @@ final class ProbeRun {
     private static NDArray call(
             TorchScriptModule module, String what, ModelKind kind, NDArray x, NDArray t) {
         try {
-            return kind == ModelKind.EPS ? module.forward(x, t) : module.forward(x);
+            return kind == ModelKind.SCORE_MODEL ? module.forward(x, t) : module.forward(x);
         } catch (EngineException e) {
             throw new ModelException(
                     module.file(),
                     what
                             + " failed; does the file follow the "
-                            + kind.name().toLowerCase(Locale.ROOT)
+                            + kind.label()
                             + " convention of DESIGN.md 3? libtorch says: "
                             + firstLine(e.getMessage()),
                     e);

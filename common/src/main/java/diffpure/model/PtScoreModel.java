@@ -6,14 +6,14 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
-/** An eps model from a TorchScript file and its manifest. */
+/** A score model from a TorchScript file and its manifest. */
 public final class PtScoreModel extends PtTorchScript implements ScoreModel {
     private PtScoreModel(Path file, Device device, Consumer<ModelCheck> log) {
-        super(file, ModelKind.EPS, device, log);
+        super(file, ModelKind.SCORE_MODEL, device, log);
     }
 
     /**
-     * Loads and checks an eps model.
+     * Loads and checks a score model.
      *
      * @throws ModelException naming the file on any problem
      */
@@ -22,7 +22,7 @@ public final class PtScoreModel extends PtTorchScript implements ScoreModel {
     }
 
     /**
-     * Loads and checks an eps model, reporting each check it passes.
+     * Loads and checks a score model, reporting each check it passes.
      *
      * @throws ModelException naming the file and the first check that failed
      */

@@ -37,9 +37,13 @@ public abstract class PtTorchScript implements AutoCloseable {
         this.manifest = readManifest(file, log);
         if (manifest.kind() != expectedKind) {
             throw new ModelException(
-                    file, "manifest says kind " + manifest.kind() + ", expected " + expectedKind);
+                    file,
+                    "manifest says kind "
+                            + manifest.kind().label()
+                            + ", expected "
+                            + expectedKind.label());
         }
-        log.accept(new ModelCheck("kind", manifest.kind().name().toLowerCase(Locale.ROOT)));
+        log.accept(new ModelCheck("kind", manifest.kind().label()));
         String actual = sha256(file);
         if (!actual.equals(manifest.sha256())) {
             throw new ModelException(
@@ -150,14 +154,14 @@ public abstract class PtTorchScript implements AutoCloseable {
             throw new ModelException(file, "model file not found");
         }
         ModelKind kind = ModelManifest.read(ModelManifest.pathFor(file)).kind();
-        return kind == ModelKind.EPS
+        return kind == ModelKind.SCORE_MODEL
                 ? PtScoreModel.load(file, device, log)
                 : PtClassifier.load(file, device, log);
     }
 
     /**
      * One forward call on images of this model's input shape: logits for a classifier, eps at the
-     * first probe time for an eps model (for timing and inspection).
+     * first probe time for a score model (for timing and inspection).
      */
     public abstract NDArray forwardImages(NDArray images);
 

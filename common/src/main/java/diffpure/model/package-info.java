@@ -1,5 +1,5 @@
 /**
- * Models behind two calling conventions (eps score models, classifiers): TorchScript loading with
+ * Models behind two calling conventions (score models, classifiers): TorchScript loading with
  * manifests, sha256 and golden-probe checks, and small synthetic models built from tensor
  * operations for tests.
  */

@@ -60,13 +60,13 @@ public final class DiffusionPurifier implements Purifier {
                             + chain.startTime()
                             + " is above the largest time "
                             + maxTime
-                            + " the eps model "
+                            + " the score model "
                             + model
                             + " was trained on");
         }
         if (range[0] < minTime - 1e-12) {
             throw new IllegalArgumentException(
-                    "purification evaluates the eps model "
+                    "purification evaluates the score model "
                             + model
                             + " at t = "
                             + range[0]

@@ -59,7 +59,7 @@ public enum InputResize {
                         + classifier
                         + " takes "
                         + classifierShape
-                        + " images and the eps model "
+                        + " images and the score model "
                         + purifier.model().describe()
                         + " "
                         + model;
@@ -72,7 +72,7 @@ public enum InputResize {
                     shapes
                             + "; set "
                             + KEY
-                            + " = bilinear to resize between them (bilinear to the eps model's"
+                            + " = bilinear to resize between them (bilinear to the score model's"
                             + " size before purification and back after, as DiffPure does for"
                             + " ImageNet)");
         }

@@ -1,6 +1,7 @@
 package diffpure.purify;
 
 import diffpure.model.ScoreModel;
+import diffpure.sde.ForwardAlphaBar;
 import diffpure.sde.ProbabilityFlowOde;
 import diffpure.sde.ReverseChain;
 import diffpure.sde.ReverseVpSde;
@@ -8,7 +9,6 @@ import diffpure.sde.TimeGrid;
 import diffpure.sde.VpSchedule;
 import diffpure.solver.DdpmAncestral;
 import diffpure.solver.EulerMaruyama;
-import diffpure.solver.ForwardAlphaBar;
 import java.util.Locale;
 
 /**

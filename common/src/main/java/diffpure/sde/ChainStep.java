@@ -8,7 +8,7 @@ package diffpure.sde;
  * DDPM ancestral sampler) is a list of such steps, so the stepping loop and every gradient mode are
  * written once: the step's Jacobian is stateScale * I + epsScale * d eps / dy.
  *
- * @param modelTime the time label passed to the eps model, in (0, 1]
+ * @param modelTime the time label passed to the score model, in (0, 1]
  * @param stateScale coefficient of y
  * @param epsScale coefficient of eps(y, modelTime); 0 for problems without a model (tests)
  * @param noiseScale coefficient of the step's standard normal draw; 0 for deterministic steps
@@ -29,7 +29,7 @@ public record ChainStep(double modelTime, double stateScale, double epsScale, do
         return noiseScale > 0;
     }
 
-    /** Whether the step calls the eps model. */
+    /** Whether the step calls the score model. */
     public boolean usesModel() {
         return epsScale != 0;
     }

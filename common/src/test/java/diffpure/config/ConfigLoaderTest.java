@@ -137,6 +137,57 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theOldScoreModelKeyIsAnErrorNamingTheNewOne() throws IOException {
+        Properties p = new Properties();
+        Path f = file("model {\n  eps = \"my.pt\"\n}\n");
+        ConfigError e = assertThrows(ConfigError.class, () -> load(f, List.of(), Map.of(), p));
+        assertTrue(
+                e.getMessage().startsWith("model.eps was renamed model.score-model (set in ")
+                        && e.getMessage().contains("exp.conf: 2"),
+                e.getMessage());
+        e =
+                assertThrows(
+                        ConfigError.class,
+                        () -> load(null, List.of("model.eps=my.pt"), Map.of(), p));
+        assertTrue(
+                e.getMessage().startsWith("model.eps was renamed model.score-model")
+                        && e.getMessage().contains("--set"),
+                e.getMessage());
+        e =
+                assertThrows(
+                        ConfigError.class,
+                        () -> load(null, List.of(), Map.of("DIFFPURE_CONF_MODEL_EPS", "my.pt"), p));
+        assertTrue(
+                e.getMessage().startsWith("model.eps was renamed model.score-model"),
+                e.getMessage());
+        ExperimentConfig c =
+                load(null, List.of(), Map.of("DIFFPURE_CONF_MODEL_SCORE__MODEL", "my.pt"), p);
+        assertEquals("my.pt", c.models().scoreModel());
+        // The score model still decides the hash (it is hashed under its old key, so that runs
+        // keep their ids across the rename).
+        assertNotEquals(load(null, List.of(), Map.of(), p).configHash(), c.configHash());
+    }
+
+    @Test
+    void aConfigStoredBeforeTheRenameReadsUnderTheNewKeyWithTheSameHash() throws IOException {
+        Properties p = new Properties();
+        String stored = "model {\n  eps = \"old.pt\"\n  classifier = \"c.pt\"\n}\n";
+        ExperimentConfig c =
+                load(file(ConfigLoader.withRenamedKeys(stored)), List.of(), Map.of(), p);
+        assertEquals("old.pt", c.models().scoreModel());
+        assertEquals(
+                load(
+                                null,
+                                List.of("model.score-model=old.pt", "model.classifier=c.pt"),
+                                Map.of(),
+                                p)
+                        .configHash(),
+                c.configHash());
+        String current = "model { score-model = \"new.pt\" }\n";
+        assertEquals(current, ConfigLoader.withRenamedKeys(current));
+    }
+
+    @Test
     void everyShippedExperimentParses() throws IOException {
         Path root =
                 Path.of(System.getProperty("diffpure.repo.root", "..")).resolve("conf/experiments");

@@ -31,11 +31,11 @@ import diffpure.noise.GaussianNoise;
 import diffpure.noise.NoiseKey;
 import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
+import diffpure.sde.ForwardAlphaBar;
 import diffpure.sde.ReverseVpSde;
 import diffpure.sde.TimeGrid;
 import diffpure.sde.VpSchedule;
 import diffpure.solver.EulerMaruyama;
-import diffpure.solver.ForwardAlphaBar;
 import diffpure.torch.PtAutograd;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -174,7 +174,7 @@ class SanityAndEvaluatorTest {
     private static DefendedModel defended(GradientDiagnostics unused, String mode, int eot) {
         VpSchedule sched = VpSchedule.DEFAULT;
         double abar = ForwardAlphaBar.DISCRETE.at(sched, 0.1);
-        // A nonlinear eps model, so that the exact gradient is not a rescaled BPDA gradient.
+        // A nonlinear score model, so that the exact gradient is not a rescaled BPDA gradient.
         DiffusionPurifier p =
                 new DiffusionPurifier(
                         new MlpScoreModel(manager, IMG, 32, 2.0, 5),

@@ -24,13 +24,15 @@ class BackpropAtScaleTest {
     void backpropEqualsExactOnEveryCallAt256() {
         Path root = DemoFiles.repoRoot().resolve("common/src/test/resources/fixtures/");
         try (NDManager m = NDManager.newBaseManager();
-                PtScoreModel eps =
+                PtScoreModel scoreModel =
                         PtScoreModel.load(root.resolve("standin-eps-3x256.pt"), Device.cpu());
                 PtClassifier clf =
                         PtClassifier.load(
                                 root.resolve("standin-classifier-3x256-c2.pt"), Device.cpu())) {
             DiffusionPurifier purifier =
-                    PurifierSpec.reference(0.15).withDt(0.05).build(eps, eps.manifest().schedule());
+                    PurifierSpec.reference(0.15)
+                            .withDt(0.05)
+                            .build(scoreModel, scoreModel.manifest().schedule());
             GradientChecks c =
                     new GradientChecks(
                             purifier,

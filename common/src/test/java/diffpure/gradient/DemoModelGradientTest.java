@@ -20,10 +20,10 @@ import diffpure.model.synthetic.LinearClassifier;
 import diffpure.noise.NoiseWorkers;
 import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
+import diffpure.sde.ForwardAlphaBar;
 import diffpure.sde.ReverseVpSde;
 import diffpure.sde.TimeGrid;
 import diffpure.solver.EulerMaruyama;
-import diffpure.solver.ForwardAlphaBar;
 import diffpure.testing.DemoFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,31 +39,31 @@ import org.junit.jupiter.api.Test;
  */
 class DemoModelGradientTest {
     private static NDManager manager;
-    private static PtScoreModel eps;
+    private static PtScoreModel scoreModel;
     private static PtClassifier classifier;
     private static IdxDataset data;
 
     @BeforeAll
     static void load() {
         manager = NDManager.newBaseManager();
-        eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
+        scoreModel = PtScoreModel.load(DemoFiles.scoreModel(), Device.cpu());
         classifier = PtClassifier.load(DemoFiles.classifier(), Device.cpu());
         data = IdxDataset.read(DemoFiles.testImages(), DemoFiles.testLabels(), 10);
     }
 
     @AfterAll
     static void close() {
-        eps.close();
+        scoreModel.close();
         classifier.close();
         manager.close();
     }
 
     static DiffusionPurifier purifier(double tStar, double dt) {
-        double abar = ForwardAlphaBar.DISCRETE.at(eps.manifest().schedule(), tStar);
+        double abar = ForwardAlphaBar.DISCRETE.at(scoreModel.manifest().schedule(), tStar);
         return new DiffusionPurifier(
-                eps,
+                scoreModel,
                 EulerMaruyama.chain(
-                        new ReverseVpSde(eps.manifest().schedule()),
+                        new ReverseVpSde(scoreModel.manifest().schedule()),
                         TimeGrid.of(tStar, 1e-5, dt),
                         abar));
     }

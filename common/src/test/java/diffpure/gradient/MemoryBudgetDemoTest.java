@@ -17,10 +17,10 @@ import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
+import diffpure.sde.ForwardAlphaBar;
 import diffpure.sde.ReverseVpSde;
 import diffpure.sde.TimeGrid;
 import diffpure.solver.EulerMaruyama;
-import diffpure.solver.ForwardAlphaBar;
 import diffpure.testing.DemoFiles;
 import diffpure.torch.NativeHeap;
 import java.util.ArrayList;
@@ -40,19 +40,19 @@ import org.junit.jupiter.api.Test;
 class MemoryBudgetDemoTest {
     private static final double MIB = 1 << 20;
     private static NDManager manager;
-    private static PtScoreModel eps;
+    private static PtScoreModel scoreModel;
     private static PtClassifier classifier;
 
     @BeforeAll
     static void load() {
         manager = NDManager.newBaseManager(Device.cpu());
-        eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
+        scoreModel = PtScoreModel.load(DemoFiles.scoreModel(), Device.cpu());
         classifier = PtClassifier.load(DemoFiles.classifier(), Device.cpu());
     }
 
     @AfterAll
     static void close() {
-        eps.close();
+        scoreModel.close();
         classifier.close();
         manager.close();
     }
@@ -60,14 +60,14 @@ class MemoryBudgetDemoTest {
     @Test
     void measuredGraphBytesOfTheDemoUnetMatchBenchmarksAndTheManifest() {
         Assumptions.assumeTrue(NativeHeap.available(), "glibc mallinfo2 not available");
-        long unet = GraphBytes.of(eps, manager);
+        long unet = GraphBytes.of(scoreModel, manager);
         long cnn = GraphBytes.of(classifier, manager);
         // BENCHMARKS.md, memory: backprop grows ~12.5 MiB per step at 4 rows, ~3.1 MiB per
         // image-step, of which one 28x28 state is 3 KiB: the U-Net's graph is ~3 MiB per image.
         assertTrue(unet > 1.5 * MIB && unet < 6 * MIB, "U-Net graph bytes per image " + unet);
         assertTrue(cnn > 0 && cnn < unet, "CNN graph bytes per image " + cnn);
         // The figures the manifests carry are this measurement's (within the allocator's noise).
-        long recordedUnet = eps.manifest().graphBytesPerImage();
+        long recordedUnet = scoreModel.manifest().graphBytesPerImage();
         long recordedCnn = classifier.manifest().graphBytesPerImage();
         assertTrue(
                 Math.abs(recordedUnet - unet) < 0.2 * unet,
@@ -85,7 +85,7 @@ class MemoryBudgetDemoTest {
                 new MemoryModel(
                         20,
                         784,
-                        eps.manifest().graphBytesPerImage(),
+                        scoreModel.manifest().graphBytesPerImage(),
                         classifier.manifest().graphBytesPerImage());
         int images = 2;
         int eot = 3;
@@ -132,11 +132,11 @@ class MemoryBudgetDemoTest {
     }
 
     private static DiffusionPurifier purifier(double tStar, double dt) {
-        double abar = ForwardAlphaBar.DISCRETE.at(eps.manifest().schedule(), tStar);
+        double abar = ForwardAlphaBar.DISCRETE.at(scoreModel.manifest().schedule(), tStar);
         return new DiffusionPurifier(
-                eps,
+                scoreModel,
                 EulerMaruyama.chain(
-                        new ReverseVpSde(eps.manifest().schedule()),
+                        new ReverseVpSde(scoreModel.manifest().schedule()),
                         TimeGrid.of(tStar, 1e-5, dt),
                         abar));
     }
@@ -147,27 +147,28 @@ class MemoryBudgetDemoTest {
 
     @Test
     void autoOnTheDemoModelsPicksBackpropThenExactThenCheckpointedAndNamesTheBudget() {
-        ModelManifest epsManifest = eps.manifest();
+        ModelManifest scoreModelManifest = scoreModel.manifest();
         ModelManifest clfManifest = classifier.manifest();
         // 100 steps (t* = 0.1, dt = 1e-3), 2 images x EOT 2 per call; backprop needs ~300 MiB a row
-        assertEquals("backprop", auto("2g").gradientPlan(epsManifest, clfManifest).mode());
-        GradientPlan exact = auto("64m").gradientPlan(epsManifest, clfManifest);
+        assertEquals("backprop", auto("2g").gradientPlan(scoreModelManifest, clfManifest).mode());
+        GradientPlan exact = auto("64m").gradientPlan(scoreModelManifest, clfManifest);
         assertEquals("exact", exact.mode());
         assertTrue(exact.gradientRows() >= 4, "rows " + exact.gradientRows());
         MemoryModel m =
                 new MemoryModel(
                         100,
                         784,
-                        epsManifest.graphBytesPerImage(),
+                        scoreModelManifest.graphBytesPerImage(),
                         clfManifest.graphBytesPerImage());
         GradientPlan cp =
                 auto(Long.toString(m.bytesPerRow("exact") - 1))
-                        .gradientPlan(epsManifest, clfManifest);
+                        .gradientPlan(scoreModelManifest, clfManifest);
         // a forward without a graph keeps half of what a back-propagated graph needs
         assertEquals(new GradientPlan("auto", "checkpointed", 1, 2), cp);
         ConfigError none =
                 assertThrows(
-                        ConfigError.class, () -> auto("1m").gradientPlan(epsManifest, clfManifest));
+                        ConfigError.class,
+                        () -> auto("1m").gradientPlan(scoreModelManifest, clfManifest));
         assertTrue(
                 none.getMessage().startsWith("runtime.memory-budget = 1.0 MiB (1048576 bytes)")
                         && none.getMessage()
@@ -176,7 +177,8 @@ class MemoryBudgetDemoTest {
         ModelManifest unmeasured = clfManifest.withGraphBytesPerImage(0);
         ConfigError missing =
                 assertThrows(
-                        ConfigError.class, () -> auto("2g").gradientPlan(epsManifest, unmeasured));
+                        ConfigError.class,
+                        () -> auto("2g").gradientPlan(scoreModelManifest, unmeasured));
         assertTrue(
                 missing.getMessage().contains("classifier.json has no graph-bytes-per-image")
                         && missing.getMessage().contains("model graph-bytes --write classifier.pt"),

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class ResizedPurificationTest {
     private static NDManager manager;
-    private static PtScoreModel eps;
+    private static PtScoreModel scoreModel;
     private static PtClassifier classifier;
 
     private static Path fixture(String name) {
@@ -43,20 +43,22 @@ class ResizedPurificationTest {
     @BeforeAll
     static void load() {
         manager = NDManager.newBaseManager();
-        eps = PtScoreModel.load(fixture("standin-eps-3x256.pt"), Device.cpu());
+        scoreModel = PtScoreModel.load(fixture("standin-eps-3x256.pt"), Device.cpu());
         classifier = PtClassifier.load(fixture("standin-classifier-3x224-c1000.pt"), Device.cpu());
     }
 
     @AfterAll
     static void close() {
-        eps.close();
+        scoreModel.close();
         classifier.close();
         manager.close();
     }
 
     /** t* = 0.15 (the paper's ImageNet setting) on a coarse grid: 3 steps. */
     private static DiffusionPurifier chain() {
-        return PurifierSpec.reference(0.15).withDt(0.05).build(eps, eps.manifest().schedule());
+        return PurifierSpec.reference(0.15)
+                .withDt(0.05)
+                .build(scoreModel, scoreModel.manifest().schedule());
     }
 
     private static DiffusionPurifier resized() {
@@ -99,8 +101,8 @@ class ResizedPurificationTest {
         assertTrue(direct.getMessage().contains("purify.resize = bilinear"), direct.getMessage());
         // Same shapes need no resize: adapt hands the purifier back unchanged.
         DiffusionPurifier same = chain();
-        assertTrue(InputResize.NONE.adapt(same, eps.imageShape(), "x") == same);
-        assertTrue(InputResize.BILINEAR.adapt(same, eps.imageShape(), "x") == same);
+        assertTrue(InputResize.NONE.adapt(same, scoreModel.imageShape(), "x") == same);
+        assertTrue(InputResize.BILINEAR.adapt(same, scoreModel.imageShape(), "x") == same);
     }
 
     @Test

@@ -35,7 +35,7 @@ class ExportedManifestAgreementTest {
 
         // the loader accepts the Python-written manifest (sha256, probe, shape, batch independence)
         try (PtTorchScript loaded =
-                python.kind() == ModelKind.EPS
+                python.kind() == ModelKind.SCORE_MODEL
                         ? PtScoreModel.load(original, Device.cpu())
                         : PtClassifier.load(original, Device.cpu())) {
             assertEquals(python.name(), loaded.manifest().name());

@@ -42,19 +42,19 @@ class ModelLoadingTest {
 
     @Test
     void demoModelsLoadAndPassTheirGoldenProbes() {
-        try (PtScoreModel eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
+        try (PtScoreModel scoreModel = PtScoreModel.load(DemoFiles.scoreModel(), Device.cpu());
                 PtClassifier clf = PtClassifier.load(DemoFiles.classifier(), Device.cpu())) {
-            assertEquals(new Shape(1, 28, 28), eps.imageShape());
+            assertEquals(new Shape(1, 28, 28), scoreModel.imageShape());
             assertEquals(10, clf.classes());
-            assertTrue(eps.maxTime() >= 0.3);
-            assertTrue(eps.describe().startsWith("fmnist-unet-eps@"));
+            assertTrue(scoreModel.maxTime() >= 0.3);
+            assertTrue(scoreModel.describe().startsWith("fmnist-unet-eps@"));
         }
     }
 
     @Test
     void anExportPinnedToAnotherDeviceIsRefusedBeforeItsFirstForward() throws IOException {
-        Path copy = Files.copy(DemoFiles.eps(), tmp.resolve("eps.pt"));
-        String manifest = Files.readString(ModelManifest.pathFor(DemoFiles.eps())).trim();
+        Path copy = Files.copy(DemoFiles.scoreModel(), tmp.resolve("eps.pt"));
+        String manifest = Files.readString(ModelManifest.pathFor(DemoFiles.scoreModel())).trim();
         String pinned =
                 manifest.substring(0, manifest.length() - 1)
                         + ", \"export\": {\"runs-on-only\": [\"cuda:0\"]}}";
@@ -64,8 +64,8 @@ class ModelLoadingTest {
                 "runs only on [cuda:0] (manifest export.runs-on-only",
                 () -> PtScoreModel.load(copy, Device.cpu()));
         Files.writeString(tmp.resolve("eps.json"), pinned.replace("cuda:0", "cpu"));
-        try (PtScoreModel eps = PtScoreModel.load(copy, Device.cpu())) {
-            assertEquals(new Shape(1, 28, 28), eps.imageShape());
+        try (PtScoreModel scoreModel = PtScoreModel.load(copy, Device.cpu())) {
+            assertEquals(new Shape(1, 28, 28), scoreModel.imageShape());
         }
     }
 
@@ -78,7 +78,7 @@ class ModelLoadingTest {
 
     @Test
     void missingManifestIsRefused() throws IOException {
-        Path copy = Files.copy(DemoFiles.eps(), tmp.resolve("eps.pt"));
+        Path copy = Files.copy(DemoFiles.scoreModel(), tmp.resolve("eps.pt"));
         assertRefused(
                 tmp.resolve("eps.json"),
                 "model manifest not found",
@@ -87,8 +87,8 @@ class ModelLoadingTest {
 
     @Test
     void sha256MismatchIsRefused() throws IOException {
-        Path copy = Files.copy(DemoFiles.eps(), tmp.resolve("eps.pt"));
-        Files.copy(DemoFiles.eps().resolveSibling("eps.json"), tmp.resolve("eps.json"));
+        Path copy = Files.copy(DemoFiles.scoreModel(), tmp.resolve("eps.pt"));
+        Files.copy(DemoFiles.scoreModel().resolveSibling("eps.json"), tmp.resolve("eps.json"));
         Files.write(copy, new byte[] {0}, StandardOpenOption.APPEND);
         assertRefused(copy, "sha256 mismatch", () -> PtScoreModel.load(copy, Device.cpu()));
     }
@@ -109,7 +109,7 @@ class ModelLoadingTest {
     void wrongKindIsRefused() {
         assertRefused(
                 DemoFiles.classifier(),
-                "expected EPS",
+                "manifest says kind classifier, expected score-model",
                 () -> PtScoreModel.load(DemoFiles.classifier(), Device.cpu()));
     }
 
@@ -127,16 +127,17 @@ class ModelLoadingTest {
 
     @Test
     void tStarOutsideTheTrainedRangeIsRefused() {
-        try (PtScoreModel eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu())) {
-            double above = eps.maxTime() + 0.1;
+        try (PtScoreModel scoreModel = PtScoreModel.load(DemoFiles.scoreModel(), Device.cpu())) {
+            double above = scoreModel.maxTime() + 0.1;
             IllegalArgumentException e =
                     assertThrows(
                             IllegalArgumentException.class,
                             () ->
                                     new DiffusionPurifier(
-                                            eps,
+                                            scoreModel,
                                             EulerMaruyama.chain(
-                                                    new ReverseVpSde(eps.manifest().schedule()),
+                                                    new ReverseVpSde(
+                                                            scoreModel.manifest().schedule()),
                                                     TimeGrid.of(above, 1e-5, 1e-3),
                                                     0.5)));
             assertTrue(e.getMessage().contains("purify.t-star = " + above), e.getMessage());

@@ -25,9 +25,9 @@ class ModelManifestsTest {
         return DemoFiles.repoRoot().resolve("common/src/test/resources/fixtures/" + name);
     }
 
-    private static ModelManifests.Request eps(long c, long h, long w, double tMax) {
+    private static ModelManifests.Request scoreModel(long c, long h, long w, double tMax) {
         return new ModelManifests.Request(
-                ModelKind.EPS,
+                ModelKind.SCORE_MODEL,
                 new long[] {c, h, w},
                 0,
                 VpSchedule.DEFAULT,
@@ -64,12 +64,12 @@ class ModelManifestsTest {
      */
     @Test
     void javaManifestAgreesWithThePythonWrittenOneForTheDemoModels() throws IOException {
-        for (Path original : List.of(DemoFiles.eps(), DemoFiles.classifier())) {
+        for (Path original : List.of(DemoFiles.scoreModel(), DemoFiles.classifier())) {
             ModelManifest python = ModelManifest.read(ModelManifest.pathFor(original));
             Path copy = copyWithoutManifest(original);
             ModelManifests.Request request =
-                    python.kind() == ModelKind.EPS
-                            ? eps(1, 28, 28, python.maxTime())
+                    python.kind() == ModelKind.SCORE_MODEL
+                            ? scoreModel(1, 28, 28, python.maxTime())
                             : classifier(1, 28, 28, python.classes());
             List<ModelCheck> checks = new ArrayList<>();
             ModelManifest java = ModelManifests.create(copy, request, Device.cpu(), checks::add);
@@ -149,12 +149,28 @@ class ModelManifestsTest {
     }
 
     @Test
+    void manifestsWrittenBeforeTheRenameStillNameAScoreModel() {
+        assertEquals(ModelKind.SCORE_MODEL, ModelKind.ofManifest("score-model"));
+        assertEquals(ModelKind.SCORE_MODEL, ModelKind.ofManifest("eps"));
+        assertEquals(ModelKind.CLASSIFIER, ModelKind.ofManifest("classifier"));
+        // the committed demo manifest says "eps"; what the writer writes is the new label
+        ModelManifest demo = ModelManifest.read(ModelManifest.pathFor(DemoFiles.scoreModel()));
+        assertEquals(ModelKind.SCORE_MODEL, demo.kind());
+        assertTrue(ModelManifests.toJson(demo).contains("\"kind\": \"score-model\""));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ModelKind.ofLabel("eps"));
+        assertEquals("kind must be score-model or classifier, found 'eps'", e.getMessage());
+    }
+
+    @Test
     void wrongOutputShapeIsRefused() throws IOException {
         Path f = copyWithoutManifest(fixture("wrong-shape-eps.pt"));
         ModelException e =
                 assertThrows(
                         ModelException.class,
-                        () -> ModelManifests.create(f, eps(1, 28, 28, 0.5), Device.cpu(), c -> {}));
+                        () ->
+                                ModelManifests.create(
+                                        f, scoreModel(1, 28, 28, 0.5), Device.cpu(), c -> {}));
         assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
         assertTrue(
                 e.getMessage().contains("wrong output shape (2, 1, 14, 28)")
@@ -183,7 +199,9 @@ class ModelManifestsTest {
         ModelException e =
                 assertThrows(
                         ModelException.class,
-                        () -> ModelManifests.create(f, eps(1, 28, 28, 0.5), Device.cpu(), c -> {}));
+                        () ->
+                                ModelManifests.create(
+                                        f, scoreModel(1, 28, 28, 0.5), Device.cpu(), c -> {}));
         assertTrue(
                 e.getMessage().contains("non-finite output (NaN at flat index 0)"), e.getMessage());
     }
@@ -242,14 +260,16 @@ class ModelManifestsTest {
         e =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> ModelManifests.create(f, eps(1, 28, 28, 1.5), Device.cpu(), c -> {}));
+                        () ->
+                                ModelManifests.create(
+                                        f, scoreModel(1, 28, 28, 1.5), Device.cpu(), c -> {}));
         assertTrue(e.getMessage().contains("t-max=1.5"), e.getMessage());
     }
 
     @Test
     void probeTimesStayInsideTheTrainedRange() {
-        assertEquals(List.of(0.05, 0.3), ModelManifests.epsProbeTimes(1e-5, 1.0));
-        List<Double> narrow = ModelManifests.epsProbeTimes(0.0, 0.2);
+        assertEquals(List.of(0.05, 0.3), ModelManifests.scoreModelProbeTimes(1e-5, 1.0));
+        List<Double> narrow = ModelManifests.scoreModelProbeTimes(0.0, 0.2);
         assertEquals(0.05, narrow.get(0), 1e-12);
         assertEquals(0.15, narrow.get(1), 1e-12);
     }

@@ -13,13 +13,13 @@ import diffpure.model.PtScoreModel;
 import diffpure.noise.NoiseKey;
 import diffpure.noise.Purpose;
 import diffpure.noise.RowNoise;
+import diffpure.sde.ForwardAlphaBar;
 import diffpure.sde.ProbabilityFlowOde;
 import diffpure.sde.ReverseChain;
 import diffpure.sde.ReverseVpSde;
 import diffpure.sde.TimeGrid;
 import diffpure.solver.DdpmAncestral;
 import diffpure.solver.EulerMaruyama;
-import diffpure.solver.ForwardAlphaBar;
 import diffpure.testing.DemoFiles;
 import diffpure.torch.PtAutograd;
 import java.util.ArrayList;
@@ -35,7 +35,7 @@ class DemoPurificationTest {
 
     @Test
     void everyPurifierKeepsCleanAccuracyWithinFifteenPoints() {
-        try (PtScoreModel eps = PtScoreModel.load(DemoFiles.eps(), Device.cpu());
+        try (PtScoreModel scoreModel = PtScoreModel.load(DemoFiles.scoreModel(), Device.cpu());
                 PtClassifier clf = PtClassifier.load(DemoFiles.classifier(), Device.cpu());
                 NDManager m = NDManager.newBaseManager();
                 PtAutograd.Mode noGrad = PtAutograd.disabled()) {
@@ -51,7 +51,7 @@ class DemoPurificationTest {
             }
             NDArray x = m.create(pixels, new Shape(N, 1, 28, 28));
             double clean = accuracy(clf.logits(x), labels);
-            var schedule = eps.manifest().schedule();
+            var schedule = scoreModel.manifest().schedule();
             double abar = ForwardAlphaBar.DISCRETE.at(schedule, 0.1);
             TimeGrid grid = TimeGrid.of(0.1, 1e-5, 5e-3);
             ReverseChain[] chains = {
@@ -60,7 +60,7 @@ class DemoPurificationTest {
                 DdpmAncestral.chain(schedule, 100),
             };
             for (ReverseChain chain : chains) {
-                DiffusionPurifier p = new DiffusionPurifier(eps, chain);
+                DiffusionPurifier p = new DiffusionPurifier(scoreModel, chain);
                 NDArray purified = p.purify(x, new RowNoise(keys));
                 double acc = accuracy(clf.logits(purified), labels);
                 assertTrue(

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.solver.DdpmAncestral;
 import diffpure.solver.EulerMaruyama;
-import diffpure.solver.ForwardAlphaBar;
 import org.junit.jupiter.api.Test;
 
 class ScheduleAndGridTest {

@@ -18,7 +18,7 @@ public final class DemoFiles {
         return p;
     }
 
-    public static Path eps() {
+    public static Path scoreModel() {
         return repoRoot().resolve("models/demo/eps.pt");
     }
 

@@ -141,13 +141,13 @@ public final class AttackCommand implements Callable<Integer> {
             a = a.withIterations(iterations);
         }
         try (PtClassifier clf = models.loadClassifier();
-                PtScoreModel epsModel = defended ? models.loadEps() : null;
+                PtScoreModel scoreModel = defended ? models.loadScoreModel() : null;
                 NDManager manager = NDManager.newBaseManager(models.device())) {
             IdxDataset data = models.loadData(clf.classes());
             TargetModel target =
                     defended
                             ? new DefendedModel(
-                                            models.purifier(epsModel, clf),
+                                            models.purifier(scoreModel, clf),
                                             clf,
                                             GradientModes.byName(gradientMode),
                                             eot,

@@ -77,7 +77,7 @@ public final class ModelCommand implements Runnable {
                         + " (see graph-bytes). Refuses a file whose probe output"
                         + " breaks the convention (shape, dtype, non-finite values, output that"
                         + " depends on the batch in eval mode).",
-                "eps: forward(x float32[N,C,H,W] in [-1,1], t float32[N] in (0,1]) ->"
+                "score-model: forward(x float32[N,C,H,W] in [-1,1], t float32[N] in (0,1]) ->"
                         + " float32[N,C,H,W]; classifier: forward(x float32[N,C,H,W] in [0,1]) ->"
                         + " logits float32[N,K]."
             })
@@ -85,7 +85,7 @@ public final class ModelCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "FILE.pt", description = "the TorchScript file")
         Path file;
 
-        @Option(names = "--kind", required = true, description = "eps or classifier")
+        @Option(names = "--kind", required = true, description = "score-model or classifier")
         String kind;
 
         @Option(
@@ -100,22 +100,25 @@ public final class ModelCommand implements Runnable {
 
         @Option(
                 names = "--t-min",
-                description = "smallest trained time (eps)",
+                description = "smallest trained time (score models)",
                 defaultValue = "1e-5")
         double tMin;
 
-        @Option(names = "--t-max", description = "largest trained time (eps)", defaultValue = "1.0")
+        @Option(
+                names = "--t-max",
+                description = "largest trained time (score models)",
+                defaultValue = "1.0")
         double tMax;
 
         @Option(
                 names = "--beta-min",
-                description = "VP schedule beta_min (eps)",
+                description = "VP schedule beta_min (score models)",
                 defaultValue = "0.1")
         double betaMin;
 
         @Option(
                 names = "--beta-max",
-                description = "VP schedule beta_max (eps)",
+                description = "VP schedule beta_max (score models)",
                 defaultValue = "20")
         double betaMax;
 
@@ -141,14 +144,15 @@ public final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() {
-            ModelKind k =
-                    switch (kind.toLowerCase(Locale.ROOT)) {
-                        case "eps" -> ModelKind.EPS;
-                        case "classifier" -> ModelKind.CLASSIFIER;
-                        default ->
-                                throw new IllegalArgumentException(
-                                        "--kind must be eps or classifier, found '" + kind + "'");
-                    };
+            if (kind.trim().equalsIgnoreCase("eps")) {
+                throw new IllegalArgumentException("--kind eps was renamed --kind score-model");
+            }
+            ModelKind k;
+            try {
+                k = ModelKind.ofLabel(kind.trim().toLowerCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--" + e.getMessage(), e);
+            }
             if (k == ModelKind.CLASSIFIER && classes == null) {
                 throw new IllegalArgumentException("--kind classifier needs --classes K");
             }
@@ -270,7 +274,7 @@ public final class ModelCommand implements Runnable {
                                 + "forward+grad %.4f s at batch %d (input gradient of the summed"
                                 + " output)%n",
                         m.describe(),
-                        m.manifest().kind().name().toLowerCase(Locale.ROOT),
+                        m.manifest().kind().label(),
                         m.parameterCount(),
                         r.inputShape(),
                         r.outputShape(),
@@ -330,9 +334,9 @@ public final class ModelCommand implements Runnable {
         static long measure(Path file, ModelManifest manifest) {
             Device cpu = Device.cpu();
             try (NDManager m = NDManager.newBaseManager(cpu)) {
-                if (manifest.kind() == ModelKind.EPS) {
-                    try (PtScoreModel eps = PtScoreModel.load(file, cpu)) {
-                        return GraphBytes.of(eps, m);
+                if (manifest.kind() == ModelKind.SCORE_MODEL) {
+                    try (PtScoreModel scoreModel = PtScoreModel.load(file, cpu)) {
+                        return GraphBytes.of(scoreModel, m);
                     }
                 }
                 try (PtClassifier clf = PtClassifier.load(file, cpu)) {

@@ -9,7 +9,7 @@ import diffpure.noise.NoiseWorkers;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.purify.InputResize;
 import diffpure.purify.PurifierSpec;
-import diffpure.solver.ForwardAlphaBar;
+import diffpure.sde.ForwardAlphaBar;
 import diffpure.torch.Devices;
 import diffpure.torch.TorchThreads;
 import java.nio.file.Path;
@@ -21,10 +21,14 @@ import picocli.CommandLine.Option;
  */
 public final class ModelOptions {
     @Option(
-            names = "--eps",
-            description = "eps model (.pt with manifest beside it)",
+            names = "--score-model",
+            description = "score model (.pt with manifest beside it)",
             defaultValue = "models/demo/eps.pt")
-    Path eps;
+    Path scoreModel;
+
+    /** The old name of --score-model, refused with the new one rather than as unknown. */
+    @Option(names = "--eps", hidden = true)
+    Path renamedEps;
 
     @Option(
             names = "--classifier",
@@ -71,7 +75,7 @@ public final class ModelOptions {
     @Option(
             names = "--resize",
             description =
-                    "none, or bilinear to pair an eps model and a classifier of different sizes"
+                    "none, or bilinear to pair a score model and a classifier of different sizes"
                             + " (purify.resize)",
             defaultValue = "none")
     String resize;
@@ -105,11 +109,11 @@ public final class ModelOptions {
         return new PurifierSpec(PurifierSpec.Kind.parse(purifier), tStar, tEnd, dt, ddpmSteps, fab);
     }
 
-    /** The purifier for the eps model and the classifier after it (resized per --resize). */
-    public DiffusionPurifier purifier(PtScoreModel eps, Classifier classifier) {
+    /** The purifier for the score model and the classifier after it (resized per --resize). */
+    public DiffusionPurifier purifier(PtScoreModel scoreModel, Classifier classifier) {
         return InputResize.parse(resize)
                 .adapt(
-                        spec().build(eps, eps.manifest().schedule()),
+                        spec().build(scoreModel, scoreModel.manifest().schedule()),
                         classifier.imageShape(),
                         classifier.describe());
     }
@@ -133,13 +137,16 @@ public final class ModelOptions {
         TorchThreads.ensure(threads);
     }
 
-    public PtScoreModel loadEps() {
-        return loadEps(device());
+    public PtScoreModel loadScoreModel() {
+        return loadScoreModel(device());
     }
 
-    /** The eps model on another device than {@code --device}. */
-    public PtScoreModel loadEps(Device on) {
-        return PtScoreModel.load(eps, on);
+    /** The score model on another device than {@code --device}. */
+    public PtScoreModel loadScoreModel(Device on) {
+        if (renamedEps != null) {
+            throw new IllegalArgumentException("--eps was renamed --score-model");
+        }
+        return PtScoreModel.load(scoreModel, on);
     }
 
     public PtClassifier loadClassifier() {

@@ -65,12 +65,12 @@ public final class PurifyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--n and --batch must be >= 1");
         }
         models.applyThreads();
-        try (PtScoreModel eps = models.loadEps();
+        try (PtScoreModel scoreModel = models.loadScoreModel();
                 PtClassifier clf = models.loadClassifier();
                 NDManager manager = NDManager.newBaseManager(models.device())) {
             IdxDataset data = models.loadData(clf.classes());
             int count = Math.min(n, data.size());
-            DiffusionPurifier purifier = models.purifier(eps, clf);
+            DiffusionPurifier purifier = models.purifier(scoreModel, clf);
             System.out.printf(
                     "%s%npurifier: %s (%d steps)%nimages: %d from %s, batch %d, %d threads, device %s%n",
                     Devices.engineDescription(),

@@ -40,7 +40,7 @@ public final class RescoreCommand implements Callable<Integer> {
             names = "--set",
             paramLabel = "KEY=VALUE",
             description =
-                    "what to change: eval.votes, purify.*, model.classifier, model.eps, runtime.*")
+                    "what to change: eval.votes, purify.*, model.classifier, model.score-model, runtime.*")
     List<String> sets = new ArrayList<>();
 
     @Option(

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ImageNet path end to end in the Spark job: generated JPEGs of assorted sizes through the
- * ImageNet reader (Resize 256, CenterCrop 224) and a labels file, a 3x256x256 stand-in eps model
+ * ImageNet reader (Resize 256, CenterCrop 224) and a labels file, a 3x256x256 stand-in score model
  * and a 3x224x224, 1000-class stand-in classifier paired by purify.resize = bilinear, a defended
  * PGD-EOT attack with exact gradients through both resizes, and votes.
  */
@@ -41,7 +41,8 @@ class ImageNetEvaluationTest {
                                 "data.count=3",
                                 "data.images=" + tmp.resolve("imagenet/val"),
                                 "data.labels=" + tmp.resolve("imagenet/val.txt"),
-                                "model.eps=" + PaperData.FIXTURES.resolve("standin-eps-3x256.pt"),
+                                "model.score-model="
+                                        + PaperData.FIXTURES.resolve("standin-eps-3x256.pt"),
                                 "model.classifier="
                                         + PaperData.FIXTURES.resolve(
                                                 "standin-classifier-3x224-c1000.pt"),

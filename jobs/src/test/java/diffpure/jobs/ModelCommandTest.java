@@ -55,15 +55,15 @@ class ModelCommandTest {
 
     @Test
     void manifestThenVerifyThenPurify() throws IOException {
-        Path eps = bare(ROOT.resolve("models/demo/eps.pt"));
+        Path scoreModel = bare(ROOT.resolve("models/demo/eps.pt"));
         String out =
                 run(
                         0,
                         "model",
                         "manifest",
-                        eps.toString(),
+                        scoreModel.toString(),
                         "--kind",
-                        "eps",
+                        "score-model",
                         "--input-shape",
                         "1,28,28",
                         "--t-max",
@@ -83,11 +83,11 @@ class ModelCommandTest {
         assertEquals("my training run", m.source());
         assertEquals(0.5, m.maxTime());
 
-        String verified = run(0, "model", "verify", eps.toString(), "--threads", "1");
+        String verified = run(0, "model", "verify", scoreModel.toString(), "--threads", "1");
         for (String check :
                 new String[] {
                     "manifest",
-                    "kind: eps",
+                    "kind: score-model",
                     "sha256",
                     "load",
                     "output shape",
@@ -102,8 +102,8 @@ class ModelCommandTest {
                 run(
                         0,
                         "purify",
-                        "--eps",
-                        eps.toString(),
+                        "--score-model",
+                        scoreModel.toString(),
                         "--classifier",
                         ROOT.resolve("models/demo/classifier.pt").toString(),
                         "--images",
@@ -123,7 +123,7 @@ class ModelCommandTest {
         assertTrue(purified.contains("purified accuracy"), purified);
         assertTrue(purified.contains("my-eps@"), purified);
 
-        String inspected = run(0, "model", "inspect", eps.toString(), "--threads", "1");
+        String inspected = run(0, "model", "inspect", scoreModel.toString(), "--threads", "1");
         assertTrue(inspected.contains("\"name\": \"my-eps\""), inspected);
         assertTrue(inspected.contains("input        (1, 1, 28, 28)"), inspected);
         assertTrue(inspected.contains("output       (1, 1, 28, 28)"), inspected);
@@ -137,9 +137,9 @@ class ModelCommandTest {
                         2,
                         "model",
                         "manifest",
-                        eps.toString(),
+                        scoreModel.toString(),
                         "--kind",
-                        "eps",
+                        "score-model",
                         "--input-shape",
                         "1,28,28");
         assertTrue(again.contains(json + " exists; pass --force"), again);
@@ -180,7 +180,7 @@ class ModelCommandTest {
                         "manifest",
                         f.toString(),
                         "--kind",
-                        "eps",
+                        "score-model",
                         "--input-shape",
                         "1,28,28");
         assertTrue(out.contains("wrong output shape (2, 1, 14, 28)"), out);
@@ -219,7 +219,7 @@ class ModelCommandTest {
                                 "clf",
                                 "--input-shape",
                                 "1,28,28")
-                        .contains("--kind must be eps or classifier, found 'clf'"));
+                        .contains("--kind must be score-model or classifier, found 'clf'"));
         assertTrue(
                 run(
                                 2,
@@ -232,8 +232,23 @@ class ModelCommandTest {
                                 "1,28,28")
                         .contains("--kind classifier needs --classes K"));
         assertTrue(
-                run(2, "model", "manifest", f.toString(), "--kind", "eps", "--input-shape", "28x28")
+                run(
+                                2,
+                                "model",
+                                "manifest",
+                                f.toString(),
+                                "--kind",
+                                "score-model",
+                                "--input-shape",
+                                "28x28")
                         .contains("--input-shape must be C,H,W (three integers), found '28x28'"));
+        // The old names of the kind and of the purify option name the new ones.
+        assertTrue(
+                run(2, "model", "manifest", f.toString(), "--kind", "eps", "--input-shape", "1,1,1")
+                        .contains("--kind eps was renamed --kind score-model"));
+        assertTrue(
+                run(2, "purify", "--eps", ROOT.resolve("models/demo/eps.pt").toString())
+                        .contains("--eps was renamed --score-model"));
         String missing = run(ModelCommand.CHECK_FAILED, "model", "verify", f.toString());
         assertTrue(missing.contains("FAILED: " + tmp.resolve("classifier.json")), missing);
         assertTrue(missing.contains("model manifest not found"), missing);

@@ -100,7 +100,7 @@ final class PaperData {
         if (experiment.startsWith("cifar10")) {
             return new String[] {
                 "data.paths=[\"" + data.resolve("cifar/test_batch.bin") + "\"]",
-                "model.eps=" + FIXTURES.resolve("standin-eps-3x32.pt"),
+                "model.score-model=" + FIXTURES.resolve("standin-eps-3x32.pt"),
                 "model.classifier=" + FIXTURES.resolve("standin-classifier-3x32-c10.pt")
             };
         }
@@ -108,7 +108,7 @@ final class PaperData {
             return new String[] {
                 "data.images=" + data.resolve("imagenet/val"),
                 "data.labels=" + data.resolve("imagenet/val.txt"),
-                "model.eps=" + FIXTURES.resolve("standin-eps-3x256.pt"),
+                "model.score-model=" + FIXTURES.resolve("standin-eps-3x256.pt"),
                 "model.classifier=" + FIXTURES.resolve("standin-classifier-3x224-c1000.pt")
             };
         }
@@ -116,7 +116,7 @@ final class PaperData {
             return new String[] {
                 "data.images=" + data.resolve("celeba-hq/images"),
                 "data.labels=" + data.resolve("celeba-hq/CelebAMask-HQ-attribute-anno.txt"),
-                "model.eps=" + FIXTURES.resolve("standin-eps-3x256.pt"),
+                "model.score-model=" + FIXTURES.resolve("standin-eps-3x256.pt"),
                 "model.classifier=" + FIXTURES.resolve("standin-classifier-3x256-c2.pt")
             };
         }

@@ -25,7 +25,7 @@ class PurifyCommandTest {
     private static String[] commandArgs(String command, String... extra) {
         String[] base = {
             command,
-            "--eps",
+            "--score-model",
             ROOT.resolve("models/demo/eps.pt").toString(),
             "--classifier",
             ROOT.resolve("models/demo/classifier.pt").toString(),

@@ -4,7 +4,8 @@ import ai.djl.ndarray.types.Shape;
 import diffpure.model.ScoreModel;
 
 /**
- * What every synthetic eps model shares: a fixed image shape, the whole time range, a description.
+ * What every synthetic score model shares: a fixed image shape, the whole time range, a
+ * description.
  */
 abstract class AbstractSyntheticScoreModel implements ScoreModel {
     private final Shape imageShape;

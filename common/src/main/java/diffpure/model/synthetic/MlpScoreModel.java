@@ -5,8 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * A nonlinear eps model: eps(y, t) = W2 tanh(W1 flat(y) + t w_t + b) reshaped, with seeded Gaussian
- * weights. The weight scale sets how far from linear (and how ill-conditioned) the chain is.
+ * A nonlinear score model: eps(y, t) = W2 tanh(W1 flat(y) + t w_t + b) reshaped, with seeded
+ * Gaussian weights. The weight scale sets how far from linear (and how ill-conditioned) the chain
+ * is.
  */
 public final class MlpScoreModel extends AbstractSyntheticScoreModel {
     private final NDArray w1;

@@ -128,11 +128,12 @@ public final class DeviceParity implements Callable<Integer> {
             Map<String, Double> gradientSeconds) {}
 
     private Outputs run(Device device) {
-        try (PtScoreModel eps = models.loadEps(device);
+        try (PtScoreModel scoreModel = models.loadScoreModel(device);
                 PtClassifier clf = models.loadClassifier(device);
                 NDManager manager = NDManager.newBaseManager(device)) {
             IdxDataset data = models.loadData(clf.classes());
-            DiffusionPurifier purifier = models.spec().build(eps, eps.manifest().schedule());
+            DiffusionPurifier purifier =
+                    models.spec().build(scoreModel, scoreModel.manifest().schedule());
             Batch batch = Batch.of(manager, data, 0, images);
             DefendedModel voting =
                     new DefendedModel(purifier, clf, GradientModes.byName("exact"), 1, 0, 0);

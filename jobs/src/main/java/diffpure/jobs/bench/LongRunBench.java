@@ -60,14 +60,14 @@ public final class LongRunBench implements Callable<Integer> {
         models.applyThreads();
         List<Map<String, Object>> curve = new ArrayList<>();
         long t0 = System.nanoTime();
-        try (PtScoreModel eps = models.loadEps();
+        try (PtScoreModel scoreModel = models.loadScoreModel();
                 PtClassifier clf = models.loadClassifier();
                 NDManager manager = NDManager.newBaseManager(models.device())) {
             IdxDataset data = models.loadData(clf.classes());
             var base = models.spec();
             DiffusionPurifier p =
                     base.withDt((base.tStar() - base.tEnd()) / steps)
-                            .build(eps, eps.manifest().schedule());
+                            .build(scoreModel, scoreModel.manifest().schedule());
             DefendedModel model = new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1);
             for (int i = 0; i <= batches; i++) {
                 if (i % every == 0 || i == batches) {

@@ -78,25 +78,26 @@ public final class MemoryBench implements Callable<Integer> {
         out.put("steps", steps);
         out.put("rows", rows);
         out.put("malloc_env", mallocEnv());
-        try (PtScoreModel eps = models.loadEps();
+        try (PtScoreModel scoreModel = models.loadScoreModel();
                 PtClassifier clf = models.loadClassifier();
                 NDManager manager = NDManager.newBaseManager(models.device())) {
             IdxDataset data = models.loadData(clf.classes());
             PurifierSpec base = models.spec();
             double dt = (base.tStar() - base.tEnd()) / steps;
-            DiffusionPurifier p = base.withDt(dt).build(eps, eps.manifest().schedule());
+            DiffusionPurifier p =
+                    base.withDt(dt).build(scoreModel, scoreModel.manifest().schedule());
             if (p.chain().length() != steps) {
                 throw new IllegalStateException(
                         "grid has " + p.chain().length() + " steps, wanted " + steps);
             }
-            if (eps.manifest().graphBytesPerImage() > 0
+            if (scoreModel.manifest().graphBytesPerImage() > 0
                     && clf.manifest().graphBytesPerImage() > 0) {
                 // What runtime.memory-budget would reserve for this call (README, memory budget)
                 MemoryModel model =
                         new MemoryModel(
                                 steps,
-                                eps.imageShape().size(),
-                                eps.manifest().graphBytesPerImage(),
+                                scoreModel.imageShape().size(),
+                                scoreModel.manifest().graphBytesPerImage(),
                                 clf.manifest().graphBytesPerImage());
                 out.put("model_predicted_mb", rows * model.bytesPerRow(mode) / 1048576.0);
             }
@@ -104,7 +105,7 @@ public final class MemoryBench implements Callable<Integer> {
             long baseline = ProcStatus.residentBytes();
             out.put("baseline_mb", baseline / 1048576.0);
             if (warmUp) {
-                warmUp(base, eps, clf, data);
+                warmUp(base, scoreModel, clf, data);
                 out.put("warm_up_steps", warmUpSteps);
                 out.put(
                         "after_warm_up_minus_baseline_mb",
@@ -166,13 +167,14 @@ public final class MemoryBench implements Callable<Integer> {
      * this fixed work pays them before the measured gradient, alike for every N, so that the peak
      * differs between N only by what the mode keeps.
      */
-    private void warmUp(PurifierSpec base, PtScoreModel eps, PtClassifier clf, IdxDataset data) {
+    private void warmUp(
+            PurifierSpec base, PtScoreModel scoreModel, PtClassifier clf, IdxDataset data) {
         DiffusionPurifier longChain =
                 base.withDt((base.tStar() - base.tEnd()) / warmUpSteps)
-                        .build(eps, eps.manifest().schedule());
+                        .build(scoreModel, scoreModel.manifest().schedule());
         DiffusionPurifier shortChain =
                 base.withDt((base.tStar() - base.tEnd()) / WARM_UP_CHAIN)
-                        .build(eps, eps.manifest().schedule());
+                        .build(scoreModel, scoreModel.manifest().schedule());
         try (NDManager scope = NDManager.newBaseManager(models.device())) {
             Batch b = Batch.of(scope, data, 0, rows);
             new DefendedModel(longChain, clf, GradientModes.byName(mode), 1, 0, 1)

@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 /**
  * Purified images/s per purifier, input-gradients/s per gradient mode (one gradient = one image x
  * one EOT copy x the full forward and backward), the exact-gradient / purification time ratio, the
- * cost of noise generation per step, and the eps model's FLOP/s against a matrix multiply through
+ * cost of noise generation per step, and the score model's FLOP/s against a matrix multiply through
  * the same libtorch and thread count.
  */
 @Command(
@@ -93,7 +93,7 @@ public final class SpeedBench implements Callable<Integer> {
     public Integer call() {
         models.applyThreads();
         Map<String, Object> out = new LinkedHashMap<>();
-        try (PtScoreModel eps = models.loadEps();
+        try (PtScoreModel scoreModel = models.loadScoreModel();
                 PtClassifier clf = models.loadClassifier();
                 NDManager manager = NDManager.newBaseManager(models.device())) {
             IdxDataset data = models.loadData(clf.classes());
@@ -103,7 +103,7 @@ public final class SpeedBench implements Callable<Integer> {
             PurifierSpec base = models.spec();
             // warm-up: one short purification and one gradient, so one-off costs stay out of the
             // figures
-            warmUp(manager, data, eps, clf, base);
+            warmUp(manager, data, scoreModel, clf, base);
 
             double sdePurify = 0;
             for (String kind : purifiers) {
@@ -115,7 +115,7 @@ public final class SpeedBench implements Callable<Integer> {
                                 base.dt(),
                                 ddpmBenchSteps,
                                 base.forwardAlphaBar());
-                DiffusionPurifier p = spec.build(eps, eps.manifest().schedule());
+                DiffusionPurifier p = spec.build(scoreModel, scoreModel.manifest().schedule());
                 DefendedModel model =
                         new DefendedModel(p, clf, GradientModes.byName("exact"), 1, 0, 1);
                 long t0 = System.nanoTime();
@@ -144,7 +144,7 @@ public final class SpeedBench implements Callable<Integer> {
                         rate);
             }
 
-            DiffusionPurifier sde = base.build(eps, eps.manifest().schedule());
+            DiffusionPurifier sde = base.build(scoreModel, scoreModel.manifest().schedule());
             for (String mode : modes) {
                 int micro = mode.equals("backprop") ? backpropMicroBatchRows : 0;
                 DefendedModel model =
@@ -183,7 +183,7 @@ public final class SpeedBench implements Callable<Integer> {
             }
 
             noiseCost(manager, sde, sdePurify * purifyBatch / sde.chain().length(), out);
-            flops(manager, eps, sdePurify, sde.chain().length(), out);
+            flops(manager, scoreModel, sdePurify, sde.chain().length(), out);
         }
         System.out.println("JSON " + Json.of(out));
         return 0;
@@ -192,11 +192,11 @@ public final class SpeedBench implements Callable<Integer> {
     private void warmUp(
             NDManager manager,
             IdxDataset data,
-            PtScoreModel eps,
+            PtScoreModel scoreModel,
             PtClassifier clf,
             PurifierSpec base) {
         DiffusionPurifier shortChain =
-                base.withDt(base.tStar() / 4).build(eps, eps.manifest().schedule());
+                base.withDt(base.tStar() / 4).build(scoreModel, scoreModel.manifest().schedule());
         DefendedModel model =
                 new DefendedModel(shortChain, clf, GradientModes.byName("exact"), 2, 0, 1);
         try (NDManager scope = manager.newSubManager()) {
@@ -238,12 +238,12 @@ public final class SpeedBench implements Callable<Integer> {
     }
 
     /**
-     * FLOP/s of the eps model (from the manifest's analytic MAC count) against a 1024^2 matrix
+     * FLOP/s of the score model (from the manifest's analytic MAC count) against a 1024^2 matrix
      * multiply.
      */
     private void flops(
             NDManager manager,
-            PtScoreModel eps,
+            PtScoreModel scoreModel,
             double secondsPerImage,
             int steps,
             Map<String, Object> out) {
@@ -262,14 +262,14 @@ public final class SpeedBench implements Callable<Integer> {
             matmul = 2.0 * n * n * n * reps / ((System.nanoTime() - t0) / 1e9);
         }
         out.put("matmul_gflops", matmul / 1e9);
-        long macs = eps.manifest().macsPerImage();
+        long macs = scoreModel.manifest().macsPerImage();
         if (macs > 0) {
             double achieved = 2.0 * macs * steps / secondsPerImage;
-            out.put("eps_gflops", achieved / 1e9);
-            out.put("eps_fraction_of_matmul", achieved / matmul);
+            out.put("score_model_gflops", achieved / 1e9);
+            out.put("score_model_fraction_of_matmul", achieved / matmul);
             System.out.printf(
                     Locale.ROOT,
-                    "flops    eps model %.1f GFLOP/s (%.2f GFLOP per image-step) vs matmul %.1f"
+                    "flops    score model %.1f GFLOP/s (%.2f GFLOP per image-step) vs matmul %.1f"
                             + " GFLOP/s = %.0f%%%n",
                     achieved / 1e9,
                     2.0 * macs / 1e9,

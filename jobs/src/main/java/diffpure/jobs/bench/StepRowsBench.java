@@ -56,10 +56,10 @@ public final class StepRowsBench implements Callable<Integer> {
     public Integer call() {
         models.applyThreads();
         Map<String, Object> out = new LinkedHashMap<>();
-        try (PtScoreModel eps = models.loadEps();
+        try (PtScoreModel scoreModel = models.loadScoreModel();
                 PtClassifier clf = models.loadClassifier();
                 NDManager manager = NDManager.newBaseManager(models.device())) {
-            DiffusionPurifier p = models.purifier(eps, clf);
+            DiffusionPurifier p = models.purifier(scoreModel, clf);
             int n = p.chain().length();
             int k = n / 2; // a model step in the middle of the chain
             double[][] fwd = new double[rows.length][rounds];

@@ -72,12 +72,20 @@ public final class BatchRunner {
     public static List<Result> run(
             ExperimentConfig c,
             ImageDataset data,
-            PtScoreModel eps,
+            PtScoreModel scoreModel,
             PtClassifier clf,
             Device device,
             List<SampleRef> batch) {
         return run(
-                c, data, eps, clf, device, batch, ComputeFailure.FAIL_TASK, PartitionHook.NONE, 0);
+                c,
+                data,
+                scoreModel,
+                clf,
+                device,
+                batch,
+                ComputeFailure.FAIL_TASK,
+                PartitionHook.NONE,
+                0);
     }
 
     /**
@@ -94,7 +102,7 @@ public final class BatchRunner {
     public static List<Result> run(
             ExperimentConfig c,
             ImageDataset data,
-            PtScoreModel eps,
+            PtScoreModel scoreModel,
             PtClassifier clf,
             Device device,
             List<SampleRef> batch,
@@ -136,7 +144,7 @@ public final class BatchRunner {
         if (!good.isEmpty()) {
             try {
                 hook.duringBatch(good, attempt);
-                List<SampleOutcome> outcomes = evaluate(c, eps, clf, device, samples);
+                List<SampleOutcome> outcomes = evaluate(c, scoreModel, clf, device, samples);
                 for (int i = 0; i < good.size(); i++) {
                     out.add(Result.ok(good.get(i), outcomes.get(i)));
                 }
@@ -195,9 +203,10 @@ public final class BatchRunner {
 
     /** The defended model of a run. */
     static DefendedModel defendedModel(
-            ExperimentConfig c, PtScoreModel eps, PtClassifier clf, Device device) {
-        DiffusionPurifier purifier = c.purify().purifier(eps, eps.manifest().schedule(), clf);
-        GradientPlan plan = c.gradientPlan(eps.manifest(), clf.manifest());
+            ExperimentConfig c, PtScoreModel scoreModel, PtClassifier clf, Device device) {
+        DiffusionPurifier purifier =
+                c.purify().purifier(scoreModel, scoreModel.manifest().schedule(), clf);
+        GradientPlan plan = c.gradientPlan(scoreModel.manifest(), clf.manifest());
         return DefendedModel.of(purifier, clf, plan, c.attack().eot(), c.run().seed())
                 .withNoiseWorkers(NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
     }
@@ -205,12 +214,12 @@ public final class BatchRunner {
     /** The protocol on samples already read, as one batch. */
     public static List<SampleOutcome> evaluate(
             ExperimentConfig c,
-            PtScoreModel eps,
+            PtScoreModel scoreModel,
             PtClassifier clf,
             Device device,
             List<Sample> samples) {
         long seed = c.run().seed();
-        DefendedModel model = defendedModel(c, eps, clf, device);
+        DefendedModel model = defendedModel(c, scoreModel, clf, device);
         RobustnessEvaluator evaluator =
                 new RobustnessEvaluator(
                         model,

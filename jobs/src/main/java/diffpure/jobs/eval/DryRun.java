@@ -121,7 +121,8 @@ public final class DryRun {
         ImageDataset data = c.data().open(conf);
         RunPlan plan = RunPlan.of(c, data);
         String cache = c.runtime().modelCacheDir();
-        PtScoreModel eps = ModelCache.eps(c.models().eps(), device, cache, conf);
+        PtScoreModel scoreModel =
+                ModelCache.scoreModel(c.models().scoreModel(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(c.models().classifier(), device, cache, conf);
         Attack attack = c.attack().build();
         int eot = c.attack().eot();
@@ -155,10 +156,10 @@ public final class DryRun {
             y[i] = s.label();
             ids[i] = s.id();
         }
-        GradientPlan gradientPlan = c.gradientPlan(eps.manifest(), clf.manifest());
+        GradientPlan gradientPlan = c.gradientPlan(scoreModel.manifest(), clf.manifest());
         DefendedModel model =
                 DefendedModel.of(
-                        c.purify().purifier(eps, eps.manifest().schedule(), clf),
+                        c.purify().purifier(scoreModel, scoreModel.manifest().schedule(), clf),
                         clf,
                         gradientPlan,
                         1,

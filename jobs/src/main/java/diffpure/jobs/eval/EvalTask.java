@@ -29,8 +29,8 @@ import org.apache.spark.util.LongAccumulator;
  * @param provenance fixed on the driver
  * @param done samples finished, added per batch (the driver's progress line reads it, also from
  *     running tasks through executor heartbeats)
- * @param modelLoads per task, "executor pid eps-loads classifier-loads" of the JVM that ran it: how
- *     the driver learns that each executor JVM loaded each model once
+ * @param modelLoads per task, "executor pid score-model-loads classifier-loads" of the JVM that ran
+ *     it: how the driver learns that each executor JVM loaded each model once
  * @param hook test hook called before each partition ({@link PartitionHook#NONE} in production)
  * @param sanity the run's gradient-masking checks (their subset's rows carry the warnings)
  */
@@ -68,7 +68,8 @@ public record EvalTask(
         Device device = device();
         Configuration conf = HadoopConfs.fromSparkEnv();
         String cache = config.runtime().modelCacheDir();
-        PtScoreModel eps = ModelCache.eps(config.models().eps(), device, cache, conf);
+        PtScoreModel scoreModel =
+                ModelCache.scoreModel(config.models().scoreModel(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
         if (modelLoads != null) {
             String executor = SparkEnv.get() == null ? "in-process" : SparkEnv.get().executorId();
@@ -77,13 +78,13 @@ public record EvalTask(
                             + " "
                             + ProcessHandle.current().pid()
                             + " "
-                            + ModelCache.loads(config.models().eps(), device)
+                            + ModelCache.loads(config.models().scoreModel(), device)
                             + " "
                             + ModelCache.loads(config.models().classifier(), device));
         }
         ImageDataset data = DATA.computeIfAbsent(config.data(), k -> config.data().open(conf));
-        int steps = config.purify().spec().chain(eps.manifest().schedule()).length();
-        String mode = config.gradientPlan(eps.manifest(), clf.manifest()).mode();
+        int steps = config.purify().spec().chain(scoreModel.manifest().schedule()).length();
+        String mode = config.gradientPlan(scoreModel.manifest(), clf.manifest()).mode();
         SparkEnv env = SparkEnv.get();
         SampleRows.Place place =
                 new SampleRows.Place(
@@ -100,7 +101,7 @@ public record EvalTask(
                     BatchRunner.run(
                             config,
                             data,
-                            eps,
+                            scoreModel,
                             clf,
                             device,
                             refs,

@@ -134,10 +134,10 @@ public final class EvaluationJob {
      *
      * @param executor Spark executor id
      * @param pid the JVM's process id
-     * @param eps score model loads
+     * @param scoreModel score model loads
      * @param classifier classifier loads
      */
-    public record ExecutorLoads(String executor, long pid, int eps, int classifier) {}
+    public record ExecutorLoads(String executor, long pid, int scoreModel, int classifier) {}
 
     /** The samples table under an output directory. */
     public static String samplesPath(String output) {
@@ -171,22 +171,22 @@ public final class EvaluationJob {
         Preflight.check(c, conf);
         ImageDataset data = c.data().open(conf);
         RunPlan plan = RunPlan.of(c, data);
-        String[] eps = ModelCache.manifestOf(c.models().eps(), conf);
+        String[] scoreModel = ModelCache.manifestOf(c.models().scoreModel(), conf);
         String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
         // A budget nothing fits, or auto without one, fails here rather than in every task (each
         // setting of a sweep: t* sets the chain length)
-        ModelManifest epsManifest = ModelCache.fullManifestOf(c.models().eps(), conf);
+        ModelManifest scoreModelManifest = ModelCache.fullManifestOf(c.models().scoreModel(), conf);
         ModelManifest clfManifest = ModelCache.fullManifestOf(c.models().classifier(), conf);
         for (ExperimentConfig setting : c.settings()) {
-            setting.gradientPlan(epsManifest, clfManifest);
+            setting.gradientPlan(scoreModelManifest, clfManifest);
         }
         Provenance prov =
                 new Provenance(
                         runId,
                         o.gitSha(),
                         c.configHash(),
-                        eps[0],
-                        eps[1],
+                        scoreModel[0],
+                        scoreModel[1],
                         clf[0],
                         clf[1],
                         data.source());
@@ -585,7 +585,7 @@ public final class EvaluationJob {
                             new ExecutorLoads(
                                     a.executor(),
                                     a.pid(),
-                                    Math.max(a.eps(), b.eps()),
+                                    Math.max(a.scoreModel(), b.scoreModel()),
                                     Math.max(a.classifier(), b.classifier())));
         }
         return List.copyOf(byPid.values());
@@ -595,7 +595,7 @@ public final class EvaluationJob {
         if (perJvm.isEmpty()) {
             return "by no task";
         }
-        boolean once = perJvm.stream().allMatch(l -> l.eps() == 1 && l.classifier() == 1);
+        boolean once = perJvm.stream().allMatch(l -> l.scoreModel() == 1 && l.classifier() == 1);
         return once
                 ? "once in each of " + perJvm.size() + " executor JVMs"
                 : "more than once in an executor JVM: " + perJvm;
@@ -631,7 +631,7 @@ public final class EvaluationJob {
                             + " `config` column in the runs table), or set a new run.id");
         }
         String[][] models = {
-            {"score model", previous.getAs("score_model_sha256"), now.epsSha256()},
+            {"score model", previous.getAs("score_model_sha256"), now.scoreModelSha256()},
             {"classifier", previous.getAs("classifier_sha256"), now.classifierSha256()}
         };
         for (String[] m : models) {
@@ -672,8 +672,8 @@ public final class EvaluationJob {
                         p.gitSha(),
                         versions(spark),
                         hardware(spark),
-                        p.epsName(),
-                        p.epsSha256(),
+                        p.scoreModelName(),
+                        p.scoreModelSha256(),
                         p.classifierName(),
                         p.classifierSha256(),
                         p.datasetSource(),

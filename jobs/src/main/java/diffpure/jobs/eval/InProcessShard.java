@@ -39,7 +39,8 @@ public final class InProcessShard {
         ImageDataset data = c.data().open(conf);
         RunPlan plan = RunPlan.of(c, data);
         String cache = c.runtime().modelCacheDir();
-        PtScoreModel eps = ModelCache.eps(c.models().eps(), device, cache, conf);
+        PtScoreModel scoreModel =
+                ModelCache.scoreModel(c.models().scoreModel(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(c.models().classifier(), device, cache, conf);
         List<PartitionWork> mine = new ArrayList<>();
         int k = 0;
@@ -59,7 +60,13 @@ public final class InProcessShard {
                 List<SampleRef> refs =
                         p.samples().stream().filter(r -> r.batch() == batch).toList();
                 samples +=
-                        BatchRunner.run(c.settings().get(p.setting()), data, eps, clf, device, refs)
+                        BatchRunner.run(
+                                        c.settings().get(p.setting()),
+                                        data,
+                                        scoreModel,
+                                        clf,
+                                        device,
+                                        refs)
                                 .size();
             }
         }

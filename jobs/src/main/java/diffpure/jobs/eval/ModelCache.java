@@ -29,7 +29,8 @@ import org.apache.hadoop.fs.FileSystem;
  * models live as long as the JVM.
  */
 public final class ModelCache {
-    private static final ConcurrentMap<String, PtScoreModel> EPS = new ConcurrentHashMap<>();
+    private static final ConcurrentMap<String, PtScoreModel> SCORE_MODELS =
+            new ConcurrentHashMap<>();
     private static final ConcurrentMap<String, PtClassifier> CLASSIFIERS =
             new ConcurrentHashMap<>();
     private static final ConcurrentMap<String, AtomicInteger> LOADS = new ConcurrentHashMap<>();
@@ -37,8 +38,9 @@ public final class ModelCache {
     private ModelCache() {}
 
     /** The score model at uri on device, loaded on first use. */
-    public static PtScoreModel eps(String uri, Device device, String cacheDir, Configuration conf) {
-        return EPS.computeIfAbsent(
+    public static PtScoreModel scoreModel(
+            String uri, Device device, String cacheDir, Configuration conf) {
+        return SCORE_MODELS.computeIfAbsent(
                 uri + "|" + device,
                 k -> {
                     LOADS.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
@@ -204,7 +206,7 @@ public final class ModelCache {
             if (!fs.exists(model)) {
                 throw new ModelException(
                         Paths.get(model.getName()),
-                        "model file not found: " + uri + " (model.eps / model.classifier)");
+                        "model file not found: " + uri + " (model.score-model / model.classifier)");
             }
             for (String ext : new String[] {".json", ".conf"}) {
                 org.apache.hadoop.fs.Path m =

@@ -32,18 +32,22 @@ public final class Preflight {
      */
     public static void check(ExperimentConfig c, Configuration conf) {
         Attack attack = c.attack().build();
-        ModelManifest eps = manifest(c.models().eps(), conf);
+        ModelManifest scoreModel = manifest(c.models().scoreModel(), conf);
         ModelManifest clf = manifest(c.models().classifier(), conf);
-        if (eps.kind() != ModelKind.EPS) {
+        if (scoreModel.kind() != ModelKind.SCORE_MODEL) {
             throw new ConfigError(
-                    "model.eps = " + c.models().eps() + " is a " + eps.kind() + " model, not eps");
+                    "model.score-model = "
+                            + c.models().scoreModel()
+                            + " is a "
+                            + scoreModel.kind().label()
+                            + " model, not a score model");
         }
         if (clf.kind() != ModelKind.CLASSIFIER) {
             throw new ConfigError(
                     "model.classifier = "
                             + c.models().classifier()
                             + " is a "
-                            + clf.kind()
+                            + clf.kind().label()
                             + " model, not a classifier");
         }
         if (clf.classes() != c.data().classes()) {
@@ -57,7 +61,7 @@ public final class Preflight {
                             + " classes");
         }
         long[] cs = clf.imageShape();
-        long[] es = eps.imageShape();
+        long[] es = scoreModel.imageShape();
         boolean resizable = cs.length == 3 && es.length == 3 && cs[0] == es[0];
         if (!Arrays.equals(cs, es)
                 && (!resizable || c.purify().inputResize() == InputResize.NONE)) {
@@ -67,8 +71,8 @@ public final class Preflight {
                             + clf.name()
                             + " takes "
                             + new ai.djl.ndarray.types.Shape(cs)
-                            + " images and the eps model "
-                            + eps.name()
+                            + " images and the score model "
+                            + scoreModel.name()
                             + " "
                             + new ai.djl.ndarray.types.Shape(es)
                             + (resizable
@@ -76,10 +80,11 @@ public final class Preflight {
                                             + InputResize.KEY
                                             + " = bilinear to resize between them"
                                     : ": the channel counts differ, which no resize can pair")
-                            + " (model.classifier, model.eps)");
+                            + " (model.classifier, model.score-model)");
         }
-        ReverseChain chain = c.purify().spec().chain(eps.schedule());
-        DiffusionPurifier.checkTimeRange(chain, eps.minTime(), eps.maxTime(), eps.name());
+        ReverseChain chain = c.purify().spec().chain(scoreModel.schedule());
+        DiffusionPurifier.checkTimeRange(
+                chain, scoreModel.minTime(), scoreModel.maxTime(), scoreModel.name());
         attack.requireClassCount(clf.classes());
         boolean randomized =
                 chain.forwardNoiseScale() > 0
@@ -88,7 +93,7 @@ public final class Preflight {
                 randomized,
                 c.attack().eot(),
                 attack,
-                clf.name() + " defended by " + c.purify().kind() + " on " + eps.name());
+                clf.name() + " defended by " + c.purify().kind() + " on " + scoreModel.name());
         if (attack instanceof Pgd p
                 && !p.requiredGradientMode().isEmpty()
                 && !p.requiredGradientMode().equals(c.attack().gradientMode())) {

@@ -8,8 +8,8 @@ import java.io.Serializable;
  * @param runId run id
  * @param gitSha commit of the code ("unknown" outside a checkout)
  * @param configHash sha256 of the rendered config
- * @param epsName score model name (manifest)
- * @param epsSha256 score model sha256 (manifest)
+ * @param scoreModelName score model name (manifest)
+ * @param scoreModelSha256 score model sha256 (manifest)
  * @param classifierName classifier name (manifest)
  * @param classifierSha256 classifier sha256 (manifest)
  * @param datasetSource where the data come from
@@ -18,8 +18,8 @@ public record Provenance(
         String runId,
         String gitSha,
         String configHash,
-        String epsName,
-        String epsSha256,
+        String scoreModelName,
+        String scoreModelSha256,
         String classifierName,
         String classifierSha256,
         String datasetSource)

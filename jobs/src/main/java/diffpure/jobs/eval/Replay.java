@@ -60,7 +60,7 @@ public final class Replay {
                 BatchRunner.run(
                         c,
                         data,
-                        ModelCache.eps(c.models().eps(), device, cache, conf),
+                        ModelCache.scoreModel(c.models().scoreModel(), device, cache, conf),
                         ModelCache.classifier(c.models().classifier(), device, cache, conf),
                         device,
                         batch);

@@ -98,7 +98,7 @@ public final class RescoreJob {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         RunPlan plan = RunPlan.of(source.config(), source.config().data().open(conf));
         String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
-        String[] eps = ModelCache.manifestOf(c.models().eps(), conf);
+        String[] scoreModel = ModelCache.manifestOf(c.models().scoreModel(), conf);
         Dataset<Row> samples =
                 spark.read()
                         .parquet(EvaluationJob.samplesPath(output))
@@ -175,7 +175,7 @@ public final class RescoreJob {
                                     s,
                                     clf[0],
                                     clf[1],
-                                    eps[0],
+                                    scoreModel[0],
                                     gitSha));
             for (int chunk = 0; chunk < plan.chunks().size(); chunk++) {
                 List<PartitionWork> parts = plan.chunks().get(chunk);

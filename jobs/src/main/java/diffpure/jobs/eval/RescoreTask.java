@@ -92,10 +92,11 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
         Device device = diffpure.torch.Devices.parse(config.runtime().device());
         Configuration conf = HadoopConfs.fromSparkEnv();
         String cache = config.runtime().modelCacheDir();
-        PtScoreModel eps = ModelCache.eps(config.models().eps(), device, cache, conf);
+        PtScoreModel scoreModel =
+                ModelCache.scoreModel(config.models().scoreModel(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
         ImageDataset data = DATA.computeIfAbsent(config.data(), k -> config.data().open(conf));
-        int steps = config.purify().spec().chain(eps.manifest().schedule()).length();
+        int steps = config.purify().spec().chain(scoreModel.manifest().schedule()).length();
         SparkEnv env = SparkEnv.get();
         String executor = env == null ? "in-process" : env.executorId();
         List<Row> rows = new ArrayList<>();
@@ -113,7 +114,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
                 continue;
             }
             long t0 = System.nanoTime();
-            Votes v = vote(eps, clf, device, data, refs, w.perturbations());
+            Votes v = vote(scoreModel, clf, device, data, refs, w.perturbations());
             double seconds = (System.nanoTime() - t0) / 1e9 / refs.size();
             for (int i = 0; i < refs.size(); i++) {
                 rows.add(
@@ -136,19 +137,20 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
     record Votes(int[][] clean, int[][] adversarial, int[] cleanLogit, int[] adversarialLogit) {}
 
     private Votes vote(
-            PtScoreModel eps,
+            PtScoreModel scoreModel,
             PtClassifier clf,
             Device device,
             ImageDataset data,
             List<SampleRef> refs,
             Map<Long, float[]> perturbations) {
-        DiffusionPurifier purifier = config.purify().purifier(eps, eps.manifest().schedule(), clf);
+        DiffusionPurifier purifier =
+                config.purify().purifier(scoreModel, scoreModel.manifest().schedule(), clf);
         long seed = config.run().seed();
         DefendedModel model =
                 DefendedModel.of(
                         purifier,
                         clf,
-                        config.gradientPlan(eps.manifest(), clf.manifest()),
+                        config.gradientPlan(scoreModel.manifest(), clf.manifest()),
                         config.attack().eot(),
                         seed);
         Shape shape = clf.imageShape();

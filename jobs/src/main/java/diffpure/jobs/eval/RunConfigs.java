@@ -70,7 +70,9 @@ public final class RunConfigs {
         try {
             Path f = Files.createTempFile("diffpure-run-" + runId + "-", ".conf");
             try {
-                Files.writeString(f, rendered, StandardCharsets.UTF_8);
+                // A run made before a key was renamed stored the old name.
+                Files.writeString(
+                        f, ConfigLoader.withRenamedKeys(rendered), StandardCharsets.UTF_8);
                 return ConfigLoader.load(f.toString(), overrides);
             } finally {
                 Files.deleteIfExists(f);

@@ -88,7 +88,8 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
         Device device = Devices.parse(config.runtime().device());
         Configuration conf = HadoopConfs.fromSparkEnv();
         String cache = config.runtime().modelCacheDir();
-        PtScoreModel eps = ModelCache.eps(config.models().eps(), device, cache, conf);
+        PtScoreModel scoreModel =
+                ModelCache.scoreModel(config.models().scoreModel(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
         ImageDataset data = config.data().open(conf);
         int per = (int) clf.imageShape().size();
@@ -114,7 +115,7 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
             NDArray x = m.create(px, new Shape(b).addAll(clf.imageShape()));
             NDArray labels = m.create(y);
             return checks.report(
-                            BatchRunner.defendedModel(config, eps, clf, device),
+                            BatchRunner.defendedModel(config, scoreModel, clf, device),
                             attack,
                             x,
                             labels,

@@ -78,19 +78,20 @@ class BadInputTest {
         ImageDataset data = failFast.data().open(conf);
         RunPlan plan = RunPlan.of(failFast, data);
         List<SampleRef> refs = plan.chunks().get(0).get(0).samples();
-        PtScoreModel eps = ModelCache.eps(failFast.models().eps(), Device.cpu(), "", conf);
+        PtScoreModel scoreModel =
+                ModelCache.scoreModel(failFast.models().scoreModel(), Device.cpu(), "", conf);
         PtClassifier clf =
                 ModelCache.classifier(failFast.models().classifier(), Device.cpu(), "", conf);
         RuntimeException e =
                 assertThrows(
                         RuntimeException.class,
-                        () -> BatchRunner.run(failFast, data, eps, clf, Device.cpu(), refs));
+                        () -> BatchRunner.run(failFast, data, scoreModel, clf, Device.cpu(), refs));
         assertTrue(e.getMessage().contains("has 3072 pixels"), e.getMessage());
         assertTrue(e.getMessage().contains("the classifier takes"), e.getMessage());
         assertTrue(e.getMessage().contains("data_batch_1.bin"), e.getMessage());
         // Continue mode: every sample of the batch is an error row, none dropped.
         List<BatchRunner.Result> rows =
-                BatchRunner.run(tolerant, data, eps, clf, Device.cpu(), refs);
+                BatchRunner.run(tolerant, data, scoreModel, clf, Device.cpu(), refs);
         assertEquals(refs.size(), rows.size());
         for (BatchRunner.Result r : rows) {
             assertNull(r.outcome());

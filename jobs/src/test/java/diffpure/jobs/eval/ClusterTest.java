@@ -133,7 +133,7 @@ class ClusterTest {
         for (EvaluationJob.ExecutorLoads l : o.modelLoads()) {
             assertNotEquals(ProcessHandle.current().pid(), l.pid());
             assertTrue(clusterPids.contains(l.pid()), l + " is not an executor of the cluster");
-            assertEquals(1, l.eps(), l.toString());
+            assertEquals(1, l.scoreModel(), l.toString());
             assertEquals(1, l.classifier(), l.toString());
         }
         assertEquals(

@@ -62,7 +62,7 @@ class EvaluationJobTest {
         assertTrue(o.complete());
         assertEquals(2, o.chunksRun());
         // 3 tasks on 2 threads of one JVM, 2 chunks: each model loaded once.
-        assertEquals(1, ModelCache.loads(baseline.config().models().eps(), Device.cpu()));
+        assertEquals(1, ModelCache.loads(baseline.config().models().scoreModel(), Device.cpu()));
         assertEquals(1, ModelCache.loads(baseline.config().models().classifier(), Device.cpu()));
         baselineRows = rows(o.samplesPath(), o.runId()).cache();
     }
@@ -122,7 +122,7 @@ class EvaluationJobTest {
                         TinyRuns.ROOT.resolve("models/demo/data/t10k-images-idx3-ubyte.gz"),
                         TinyRuns.ROOT.resolve("models/demo/data/t10k-labels-idx1-ubyte.gz"),
                         10);
-        try (PtScoreModel eps =
+        try (PtScoreModel scoreModel =
                         PtScoreModel.load(
                                 TinyRuns.ROOT.resolve("models/demo/eps.pt"), Device.cpu());
                 PtClassifier clf =
@@ -131,7 +131,7 @@ class EvaluationJobTest {
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DefendedModel model =
                     new DefendedModel(
-                            c.purify().spec().build(eps, eps.manifest().schedule()),
+                            c.purify().spec().build(scoreModel, scoreModel.manifest().schedule()),
                             clf,
                             GradientModes.byName("exact"),
                             2,
@@ -299,7 +299,7 @@ class EvaluationJobTest {
         }
         String[] local = {
             "run.id=fixed",
-            "model.eps=" + models.resolve("eps.pt"),
+            "model.score-model=" + models.resolve("eps.pt"),
             "model.classifier=" + models.resolve("classifier.pt")
         };
         EvaluationJob.run(

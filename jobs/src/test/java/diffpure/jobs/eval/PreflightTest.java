@@ -47,7 +47,11 @@ class PreflightTest {
                 bpda.equals("attack.gradient-mode must be bpda for bpda-eot, found 'exact'"), bpda);
         String restarts = refused("attack.name=square", "attack.restarts=2");
         assertTrue(restarts.startsWith("attack.restarts must be 1 for square"), restarts);
-        String model = refused("model.eps=" + TinyRuns.ROOT.resolve("models/demo/classifier.pt"));
-        assertTrue(model.contains("model.eps = "), model);
+        String model =
+                refused("model.score-model=" + TinyRuns.ROOT.resolve("models/demo/classifier.pt"));
+        assertTrue(
+                model.startsWith("model.score-model = ")
+                        && model.endsWith(" is a classifier model, not a score model"),
+                model);
     }
 }

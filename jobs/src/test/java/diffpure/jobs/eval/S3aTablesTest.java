@@ -106,7 +106,7 @@ class S3aTablesTest {
                                 "data.images=" + base.config().data().images(),
                                 "data.labels=" + base.config().data().labels(),
                                 "data.count=2",
-                                "model.eps=s3a://" + BUCKET + "/models/eps.pt",
+                                "model.score-model=s3a://" + BUCKET + "/models/eps.pt",
                                 "model.classifier=s3a://" + BUCKET + "/models/classifier.pt",
                                 "runtime.model-cache-dir=" + cache,
                                 "purify.t-star=0.01",

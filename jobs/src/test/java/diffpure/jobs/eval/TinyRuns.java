@@ -50,7 +50,7 @@ final class TinyRuns {
                                         + ROOT.resolve(
                                                 "models/demo/data/t10k-labels-idx1-ubyte.gz"),
                                 "data.count=6",
-                                "model.eps=" + ROOT.resolve("models/demo/eps.pt"),
+                                "model.score-model=" + ROOT.resolve("models/demo/eps.pt"),
                                 "model.classifier=" + ROOT.resolve("models/demo/classifier.pt"),
                                 "purify.t-star=0.01",
                                 "purify.dt=0.002",

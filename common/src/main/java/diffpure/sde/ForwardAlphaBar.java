@@ -1,8 +1,9 @@
-package diffpure.solver;
+package diffpure.sde;
 
-import diffpure.sde.VpSchedule;
-
-/** Which alpha-bar the forward-diffusion step uses. */
+/**
+ * Which alpha-bar of the schedule the forward-diffusion step uses: part of the problem, like the
+ * schedule itself, not of the integrator.
+ */
 public enum ForwardAlphaBar {
     /** The reference's choice: the discrete 1000-step DDPM schedule at index t* 1000 - 1. */
     DISCRETE,
