@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Regenerates the tiny TorchScript fixtures the Java tests load.
 
-  /usr/bin/python3 tools/test_fixtures.py   # writes common/src/test/resources/fixtures/
+  /usr/bin/python3 tools/test_fixtures.py           # writes common/src/test/resources/fixtures/
+  /usr/bin/python3 tools/test_fixtures.py masking   # only the gradient-masking triggers (below)
 
 Broken models, each with a manifest whose sha256 is right, so loading gets past the sha256 check to the output
 checks:
@@ -18,6 +19,23 @@ by the same rules as `diffpure model manifest` (golden probe from tools/demo_mod
   standin-eps-3x256.pt                 eps, 3x256x256 (ImageNet guided diffusion, CelebA-HQ DDPM)
   standin-classifier-3x224-c1000.pt    classifier, 3x224x224, 1000 classes (ImageNet)
   standin-classifier-3x256-c2.pt       classifier, 3x256x256, 2 classes (CelebA-HQ attributes)
+Models built to trip one gradient-masking check each inside an evaluation run (jobs SanityChecksJobTest; README
+"Sanity checks"), all 1x28x28 with 10 classes, with manifests by the same rules:
+  zero-score-model-1x28.pt     a score model predicting noise 0 * x: purification is the VP chain without a score, so
+                               the purified image is the input plus Gaussian noise (a noise defence whose randomness
+                               is known exactly)
+  quantized-demo-classifier.pt the demo CNN (models/demo/classifier.pt) behind a 4-bit input quantizer: zero input
+                               gradients everywhere, so gradient attacks cannot move and Square can
+  shell-classifier.pt          wrong only where the mean brightness a of the purified image (pixels 2.. minus the gray
+                               128/255) lies within 0.01 of 0.06, right elsewhere, with a margin rising with a: a
+                               fixed-step PGD (step 0.04) reaches that shell only by its projection onto eps = 0.06
+                               and steps over it at eps = 0.12
+  heavy-tail-classifier.pt     wrong where 0.01 <= a < 0.25 (every draw, modest loss); at a >= 0.25 wrong only when
+                               pixel 0 of the purified image is brighter than pixel 1 (half the draws, noise the
+                               attacker cannot steer: those pixels get no gradient) with a much larger loss: an
+                               attack that keeps its best iterate by the copies fooled, ties by loss, takes such a
+                               point once every EOT copy of one evaluation was fooled, though fresh votes are right
+                               there half the time
 TorchScript saves are not byte-reproducible: a rerun rewrites each .pt and its manifest (sha256) together.
 """
 import hashlib
@@ -30,7 +48,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from demo_models import count_macs, golden_probe, probe_input  # noqa: E402
+from demo_models import Classifier, count_macs, golden_probe, probe_input  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "common", "src", "test", "resources", "fixtures")
 
@@ -174,9 +192,101 @@ def standins():
         write_json(os.path.join(OUT, name + ".json"), manifest)
 
 
+# The synthetic images of the masking triggers are uniform gray 128/255 = 0.5019607843137255 (written by the
+# Java test); TorchScript takes the literal, not a global.
+
+
+def ten_logits(m: torch.Tensor) -> torch.Tensor:
+    """Class 0 (the synthetic label) at 0, class 1 at margin m, classes 2..9 far below."""
+    zero = torch.zeros_like(m)[:, None]
+    return torch.cat([zero, m[:, None], zero.expand(-1, 8) - 30.0], 1)
+
+
+class ZeroScoreModel(nn.Module):
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        # 0 * x, not zeros_like: the output must carry a graph for the chain's vector-Jacobian products
+        return 0.0 * x
+
+
+class QuantizedClassifier(nn.Module):
+    def __init__(self, inner: nn.Module, levels: int):
+        super().__init__()
+        self.inner = inner
+        self.levels = float(levels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # round() passes no gradient: the classic masked-gradient defence (input quantization)
+        return self.inner(torch.round(x * self.levels) / self.levels)
+
+
+class ShellClassifier(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = x.flatten(1)[:, 2:].mean(1) - 0.5019607843137255
+        shell = torch.where((a - 0.06).abs() < 0.01, torch.full_like(a, 8.0), torch.zeros_like(a))
+        return ten_logits(-4.0 + a + shell)
+
+
+class HeavyTailClassifier(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        flat = x.flatten(1)
+        a = flat[:, 2:].mean(1) - 0.5019607843137255
+        b = flat[:, 0] - flat[:, 1]
+        late = torch.where(b > 0, 20.0 + 10.0 * a, -5.0 + a)
+        m = torch.where(a < 0.01, -3.0 + a, torch.where(a < 0.25, 2.0 + a, late))
+        return ten_logits(m)
+
+
+def masking_triggers():
+    demo = Classifier()
+    demo.load_state_dict(torch.jit.load(os.path.join(os.path.dirname(__file__), "..", "models", "demo",
+                                                     "classifier.pt")).state_dict())
+    specs = [
+        ("zero-score-model-1x28", "score-model", ZeroScoreModel(),
+         "predicted noise 0: the VP chain without a score (Gaussian noise defence)"),
+        ("quantized-demo-classifier", "classifier", QuantizedClassifier(demo, 15),
+         "models/demo/classifier.pt behind round(15 x) / 15"),
+        ("shell-classifier", "classifier", ShellClassifier(), "synthetic: wrong only on a thin brightness shell"),
+        ("heavy-tail-classifier", "classifier", HeavyTailClassifier(),
+         "synthetic: rare huge losses past a brightness threshold"),
+    ]
+    shape = (1, 28, 28)
+    for name, kind, module, what in specs:
+        module.eval()
+        path = os.path.join(OUT, name + ".pt")
+        torch.jit.script(module).save(path)
+        reloaded = torch.jit.load(path).eval()
+        if kind == "score-model":
+            seed = SCORE_MODEL_PROBE_SEED
+            inputs = (probe_input(seed, (2,) + shape, -1.0, 1.0), torch.tensor(SCORE_MODEL_PROBE_TIMES))
+        else:
+            seed = CLASSIFIER_PROBE_SEED
+            inputs = (probe_input(seed, (2,) + shape, 0.0, 1.0),)
+        with torch.no_grad():
+            probe = golden_probe(reloaded, inputs, seed)
+        manifest = {"kind": kind, "name": name, "input-shape": list(shape)}
+        if kind == "score-model":
+            manifest.update({"beta-min": 0.1, "beta-max": 20.0, "t-min": 1e-05, "t-max": 1.0})
+            probe["t"] = SCORE_MODEL_PROBE_TIMES
+        else:
+            manifest["classes"] = 10
+        manifest.update({
+            "source": "tools/test_fixtures.py (gradient-masking trigger: " + what + ")",
+            "parameters": sum(p.numel() for p in module.parameters()),
+            "sha256": sha256(path),
+            "probe": probe,
+            "macs-per-image": count_macs(module, tuple(a[:1] for a in inputs)),
+        })
+        write_json(os.path.join(OUT, name + ".json"), manifest)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
+    only = sys.argv[1:]
+    if not only or "masking" in only:
+        masking_triggers()
+    if only:
+        return
     broken_models()
     batch_norm_models()
     standins()

@@ -114,6 +114,35 @@ public record ExperimentConfig(
     }
 
     /**
+     * This config with another attack.gradient-mode (same hash): the exact twin the sanity checks
+     * compare an adjoint run's gradients with.
+     */
+    public ExperimentConfig withGradientMode(String mode) {
+        AttackSettings a = attack;
+        return new ExperimentConfig(
+                experiment,
+                run,
+                data,
+                models,
+                purify,
+                new AttackSettings(
+                        a.name(),
+                        a.norm(),
+                        a.eps(),
+                        a.iterations(),
+                        a.eot(),
+                        a.restarts(),
+                        a.step(),
+                        mode,
+                        a.successFraction()),
+                eval,
+                sanity,
+                runtime,
+                sweep,
+                configHash);
+    }
+
+    /**
      * The run id: run.id, or the experiment name and the first 12 hex digits of the config hash.
      */
     public String runId() {

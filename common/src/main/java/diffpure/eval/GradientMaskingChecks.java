@@ -45,6 +45,7 @@ public record GradientMaskingChecks(
         Square square) {
     // Stages 200..204 with their composition members 1601..1640: disjoint from the attack's own
     // stage 0 and its members 1..8 (and their members 9..72), and inside AttackContext.STAGES.
+    // Stage 205: the adjoint-against-exact comparison.
     private static final int STAGE = 200;
 
     /**
@@ -132,9 +133,19 @@ public record GradientMaskingChecks(
      * @param subset samples the checks used
      * @param checks every check, in order
      */
-    public record Report(int subset, List<Check> checks) {
+    public record Report(int subset, List<Check> checks, AdjointAgreement adjoint) {
         public Report {
             checks = List.copyOf(checks);
+        }
+
+        /** A report without an adjoint comparison. */
+        public Report(int subset, List<Check> checks) {
+            this(subset, checks, null);
+        }
+
+        /** This report with the adjoint gradient's agreement with exact on the same subset. */
+        public Report withAdjoint(AdjointAgreement a) {
+            return new Report(subset, checks, a);
         }
 
         /** The warnings of the checks that fired. */
@@ -144,7 +155,8 @@ public record GradientMaskingChecks(
 
         /**
          * As the runs table's {@code sanity} column: {"subset": n, "checks": [{"name", "measured":
-         * {...}, "warning": null | text}]}.
+         * {...}, "warning": null | text}]}, and for a run with adjoint gradients {"adjoint": {@link
+         * AdjointAgreement#json()}}.
          */
         public String json() {
             StringBuilder b = new StringBuilder("{\"subset\": ").append(subset);
@@ -152,7 +164,11 @@ public record GradientMaskingChecks(
             for (int i = 0; i < checks.size(); i++) {
                 b.append(i == 0 ? "" : ", ").append(checks.get(i).json());
             }
-            return b.append("]}").toString();
+            b.append(']');
+            if (adjoint != null) {
+                b.append(", \"adjoint\": ").append(adjoint.json());
+            }
+            return b.append('}').toString();
         }
     }
 
@@ -326,6 +342,36 @@ public record GradientMaskingChecks(
             }
         }
         return new Report(n, checks);
+    }
+
+    /**
+     * Compares the adjoint gradient of a run's model with an exact gradient on the first {@link
+     * #subset} samples, for the same draw (a draw of the checks' own stage, so no attack's).
+     *
+     * @param adjoint the run's model, gradient mode adjoint
+     * @param exact the same model with an exact gradient mode and the same run seed
+     * @param exactMode that mode's name
+     */
+    public AdjointAgreement adjointAgreement(
+            TargetModel adjoint,
+            TargetModel exact,
+            String exactMode,
+            NDArray x,
+            NDArray labels,
+            long[] sampleIds,
+            long runSeed) {
+        int n = (int) Math.min(subset, x.getShape().get(0));
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            scope.tempAttachAll(x, labels);
+            return AdjointAgreement.measure(
+                    adjoint,
+                    exact,
+                    exactMode,
+                    x.get(new NDIndex("0:" + n)),
+                    labels.get(new NDIndex("0:" + n)),
+                    java.util.Arrays.copyOf(sampleIds, n),
+                    new AttackContext(runSeed, STAGE + 5, 1.0).draw(0));
+        }
     }
 
     /**

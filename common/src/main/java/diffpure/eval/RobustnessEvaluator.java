@@ -81,6 +81,10 @@ public record RobustnessEvaluator(
         int per = (int) x.getShape().slice(1).size();
         long[] lab = labels.toType(DataType.INT64, false).toLongArray();
         String mode = model instanceof DefendedModel d ? d.mode().name() : "none";
+        // Adjoint gradients are not exact: each row reports the reconstruction error of y_0 its
+        // attack's gradient calls measured.
+        ReconstructionErrors recorded =
+                mode.equals("adjoint") ? new ReconstructionErrors(model) : null;
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x, labels);
             NDArray cleanLogits = model.logits(x, sampleIds, Purpose.VOTE_CLEAN, 0, votes);
@@ -89,7 +93,7 @@ public record RobustnessEvaluator(
             int[] cleanMean = meanLogitPredictions(cleanLogits);
             AttackResult r =
                     attack.run(
-                            model,
+                            recorded == null ? model : recorded,
                             x,
                             labels,
                             sampleIds,
@@ -149,7 +153,8 @@ public record RobustnessEvaluator(
                                 2L * votes + spent[s],
                                 mode,
                                 seconds,
-                                warnings));
+                                warnings,
+                                recorded == null ? Double.NaN : recorded.of(sampleIds[s])));
             }
             return out;
         }

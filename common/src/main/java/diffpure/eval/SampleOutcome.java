@@ -29,6 +29,10 @@ import java.util.List;
  * @param gradientMode the gradient mode of the defended model, "none" for a bare classifier
  * @param seconds wall time of the batch divided by its size
  * @param warnings what looked wrong (zero gradients, sanity checks)
+ * @param adjointReconstructionError for an attack with gradient mode {@code adjoint}: the largest
+ *     relative reconstruction error of y_0, ||y0_reconstructed - y0|| / ||y0||, over the attack's
+ *     gradient evaluations of this sample (every EOT copy); NaN otherwise (other modes, or no
+ *     gradient evaluation)
  */
 public record SampleOutcome(
         long sampleId,
@@ -51,7 +55,56 @@ public record SampleOutcome(
         long voteEvaluations,
         String gradientMode,
         double seconds,
-        List<String> warnings) {
+        List<String> warnings,
+        double adjointReconstructionError) {
+
+    /** An outcome without an adjoint reconstruction error (every gradient mode but adjoint). */
+    public SampleOutcome(
+            long sampleId,
+            int label,
+            int[] cleanVotes,
+            int[] adversarialVotes,
+            int cleanLogitPrediction,
+            int adversarialLogitPrediction,
+            long duringAttackEvaluations,
+            long duringAttackFooled,
+            long cleanDuringEvaluations,
+            long cleanDuringFooled,
+            double linf,
+            double l2,
+            float[] perturbation,
+            int firstSuccessIteration,
+            String brokenBy,
+            long gradients,
+            long forwards,
+            long voteEvaluations,
+            String gradientMode,
+            double seconds,
+            List<String> warnings) {
+        this(
+                sampleId,
+                label,
+                cleanVotes,
+                adversarialVotes,
+                cleanLogitPrediction,
+                adversarialLogitPrediction,
+                duringAttackEvaluations,
+                duringAttackFooled,
+                cleanDuringEvaluations,
+                cleanDuringFooled,
+                linf,
+                l2,
+                perturbation,
+                firstSuccessIteration,
+                brokenBy,
+                gradients,
+                forwards,
+                voteEvaluations,
+                gradientMode,
+                seconds,
+                warnings,
+                Double.NaN);
+    }
 
     public SampleOutcome {
         cleanVotes = cleanVotes.clone();
@@ -145,6 +198,7 @@ public record SampleOutcome(
                 voteEvaluations,
                 gradientMode,
                 seconds,
-                all);
+                all,
+                adjointReconstructionError);
     }
 }

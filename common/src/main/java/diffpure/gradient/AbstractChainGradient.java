@@ -28,6 +28,7 @@ abstract class AbstractChainGradient implements GradientMode {
         long forwards;
         long backwards;
         double reconstructionError = Double.NaN;
+        double[] rowReconstructionErrors;
 
         Sweep(DiffusionPurifier purifier, NDManager scope, NoiseSource noise) {
             this.purifier = purifier;
@@ -93,7 +94,8 @@ abstract class AbstractChainGradient implements GradientMode {
                             sweep.peakLive,
                             sweep.forwards,
                             sweep.backwards,
-                            sweep.reconstructionError);
+                            sweep.reconstructionError,
+                            sweep.rowReconstructionErrors);
             NDManager out = x.getManager();
             return new RowGradient(
                     attach(head.loss(), out), attach(head.logits(), out), attach(g, out), diag);

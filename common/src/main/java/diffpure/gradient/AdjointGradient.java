@@ -13,9 +13,9 @@ import diffpure.purify.StepObserver;
  * forward-and-backward per step, as for {@code exact}.
  *
  * <p>Not exact: the reconstruction drifts where the score's Jacobian is large (t near 0). The drift
- * is measured ({@link GradientDiagnostics#reconstructionError()}), and a non-finite state or
- * adjoint vector is an {@link ArithmeticException} naming the step, never a silently returned
- * gradient.
+ * is measured ({@link GradientDiagnostics#reconstructionError()}, per row {@link
+ * GradientDiagnostics#rowReconstructionErrors()}), and a non-finite state or adjoint vector is an
+ * {@link ArithmeticException} naming the step, never a silently returned gradient.
  */
 public final class AdjointGradient extends AbstractChainGradient {
 
@@ -66,8 +66,16 @@ public final class AdjointGradient extends AbstractChainGradient {
         try (NDManager scope = NDManager.subManagerOf(y)) {
             scope.tempAttachAll(y, ends.first());
             double norm0 = ends.first().norm().getFloat();
-            sweep.reconstructionError =
-                    y.sub(ends.first()).norm().getFloat() / Math.max(norm0, Float.MIN_NORMAL);
+            NDArray diff = y.sub(ends.first());
+            sweep.reconstructionError = diff.norm().getFloat() / Math.max(norm0, Float.MIN_NORMAL);
+            // Per row (one EOT copy of one image): what its result row reports.
+            long rows = y.getShape().get(0);
+            float[] num = diff.reshape(rows, -1).norm(new int[] {1}).toFloatArray();
+            float[] den = ends.first().reshape(rows, -1).norm(new int[] {1}).toFloatArray();
+            sweep.rowReconstructionErrors = new double[(int) rows];
+            for (int r = 0; r < rows; r++) {
+                sweep.rowReconstructionErrors[r] = num[r] / Math.max(den[r], Float.MIN_NORMAL);
+            }
         }
         y.close();
         ends.first().close();

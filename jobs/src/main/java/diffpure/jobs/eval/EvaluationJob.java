@@ -31,6 +31,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
@@ -67,7 +68,17 @@ public final class EvaluationJob {
                     .add("started", DataTypes.TimestampType)
                     .add("ended", DataTypes.TimestampType)
                     .add("schema_version", DataTypes.IntegerType)
-                    .add("sanity", DataTypes.StringType);
+                    .add("sanity", DataTypes.StringType)
+                    .add("adjoint_reconstruction_error_max", DataTypes.DoubleType)
+                    .add("adjoint_cosine_min", DataTypes.DoubleType);
+
+    /**
+     * The runs-table columns schema version 2 added (version 1 tables lack them): the sanity
+     * checks' JSON, and over the run's rows the largest {@code adjoint_reconstruction_error} and
+     * the smallest {@code adjoint_cosine} (null when no row has one).
+     */
+    public static final List<String> RUNS_SCHEMA_2_COLUMNS =
+            List.of("sanity", "adjoint_reconstruction_error_max", "adjoint_cosine_min");
 
     private EvaluationJob() {}
 
@@ -234,7 +245,8 @@ public final class EvaluationJob {
                 "running",
                 started,
                 null,
-                sanity.json());
+                sanity.json(),
+                AdjointSummary.NONE);
         LongAccumulator done = sc.longAccumulator("diffpure samples done");
         CollectionAccumulator<String> loads = sc.collectionAccumulator("diffpure model loads");
         EvalTask task = new EvalTask(c, prov, done, loads, o.hook(), sanity);
@@ -278,7 +290,8 @@ public final class EvaluationJob {
                     complete ? "done" : "incomplete",
                     started,
                     new Timestamp(System.currentTimeMillis()),
-                    sanity.json());
+                    sanity.json(),
+                    AdjointSummary.of(spark, samples, runId));
         } catch (
                 Exception
                         e) { // Spark's write errors are checked SparkExceptions, thrown undeclared
@@ -369,9 +382,18 @@ public final class EvaluationJob {
         o.log()
                 .printf(
                         Locale.ROOT,
-                        "gradient-masking checks on %d samples: %s%n",
+                        "gradient-masking checks on %d samples: %s%s%n",
                         subset.size(),
-                        r.warnings().isEmpty() ? "no warning" : String.join("; ", r.warnings()));
+                        r.warnings().isEmpty() ? "no warning" : String.join("; ", r.warnings()),
+                        r.adjointCosine().isEmpty()
+                                ? ""
+                                : String.format(
+                                        Locale.ROOT,
+                                        "; adjoint gradients against exact: smallest cosine %.4f",
+                                        r.adjointCosine().values().stream()
+                                                .mapToDouble(Double::doubleValue)
+                                                .min()
+                                                .getAsDouble()));
         return r;
     }
 
@@ -660,7 +682,8 @@ public final class EvaluationJob {
             String status,
             Timestamp started,
             Timestamp ended,
-            String sanity) {
+            String sanity,
+            AdjointSummary adjoint) {
         ExperimentConfig c = loaded.config();
         Row row =
                 RowFactory.create(
@@ -683,8 +706,48 @@ public final class EvaluationJob {
                         started,
                         ended,
                         SampleRows.SCHEMA_VERSION,
-                        sanity);
+                        sanity,
+                        adjoint.reconstructionErrorMax(),
+                        adjoint.cosineMin());
         tables.writeRun(spark.createDataFrame(List.of(row), RUNS_SCHEMA).coalesce(1), p.runId());
+    }
+
+    /**
+     * The adjoint error figures of a run's rows, as the runs table summarises them.
+     *
+     * @param reconstructionErrorMax largest {@code adjoint_reconstruction_error}, null when none
+     * @param cosineMin smallest {@code adjoint_cosine}, null when none
+     */
+    public record AdjointSummary(Double reconstructionErrorMax, Double cosineMin) {
+        /** No adjoint figures (other gradient modes, or before any chunk ran). */
+        public static final AdjointSummary NONE = new AdjointSummary(null, null);
+
+        /** Whether any row had an adjoint figure. */
+        public boolean isPresent() {
+            return reconstructionErrorMax != null || cosineMin != null;
+        }
+
+        /**
+         * Reads the figures from a run's rows in the samples table (schema 2; tables without the
+         * columns give {@link #NONE}).
+         */
+        public static AdjointSummary of(SparkSession spark, String samplesPath, String runId) {
+            Path p = new Path(samplesPath);
+            if (!exists(fileSystem(p, spark.sparkContext().hadoopConfiguration()), p)) {
+                return NONE;
+            }
+            Row r =
+                    spark.read()
+                            .schema(SampleRows.SCHEMA)
+                            .parquet(samplesPath)
+                            .where(functions.col("run_id").equalTo(runId))
+                            .agg(
+                                    functions.max("adjoint_reconstruction_error"),
+                                    functions.min("adjoint_cosine"))
+                            .first();
+            return new AdjointSummary(
+                    r.isNullAt(0) ? null : r.getDouble(0), r.isNullAt(1) ? null : r.getDouble(1));
+        }
     }
 
     private static String versions(SparkSession spark) {

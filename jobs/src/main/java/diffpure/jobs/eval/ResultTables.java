@@ -23,8 +23,19 @@ public final class ResultTables {
      * @param summary accuracies with Wilson intervals over the samples without error
      * @param errors rows with an error (of any kind)
      * @param computeErrors of those, rows of error_kind compute (a resume recomputes them)
+     * @param adjoint the adjoint gradient's error figures over the run's rows (absent unless the
+     *     run used gradient mode adjoint)
      */
-    public record RunSummary(ProtocolSummary summary, long errors, long computeErrors) {
+    public record RunSummary(
+            ProtocolSummary summary,
+            long errors,
+            long computeErrors,
+            EvaluationJob.AdjointSummary adjoint) {
+        /** A summary without adjoint figures. */
+        public RunSummary(ProtocolSummary summary, long errors, long computeErrors) {
+            this(summary, errors, computeErrors, EvaluationJob.AdjointSummary.NONE);
+        }
+
         /** Planned samples: rows with and without error. */
         public long planned() {
             return summary.samples() + errors;
@@ -74,7 +85,14 @@ public final class ResultTables {
                 Arrays.asList(all.columns()).contains("error_kind")
                         ? all.where("error_kind = '" + BatchRunner.COMPUTE + "'").count()
                         : 0;
-        return new RunSummary(ProtocolSummary.of(ok), errors, compute);
+        boolean adjoint = Arrays.asList(all.columns()).contains("adjoint_reconstruction_error");
+        return new RunSummary(
+                ProtocolSummary.of(ok),
+                errors,
+                compute,
+                adjoint
+                        ? EvaluationJob.AdjointSummary.of(spark, samplesPath, runId)
+                        : EvaluationJob.AdjointSummary.NONE);
     }
 
     /** The rows the summary collects: {@link #SUMMARY_COLUMNS} of the rows without error. */
@@ -157,6 +175,19 @@ public final class ResultTables {
         row(out, r, "averaged logits", s.cleanLogit(), s.logit());
         row(out, r, "during attack", s.cleanDuring(), s.duringAttack());
         row(out, r, "any of K", null, s.any());
+        EvaluationJob.AdjointSummary a = r.adjoint();
+        if (a.isPresent()) {
+            out.printf(
+                    Locale.ROOT,
+                    "adjoint gradients (not exact): largest reconstruction error of y_0 %s; smallest"
+                            + " cosine to the exact gradient on the sanity subset %s%n",
+                    a.reconstructionErrorMax() == null
+                            ? "-"
+                            : String.format(Locale.ROOT, "%.3g", a.reconstructionErrorMax()),
+                    a.cosineMin() == null
+                            ? "-"
+                            : String.format(Locale.ROOT, "%.4f", a.cosineMin()));
+        }
     }
 
     private static void row(

@@ -20,8 +20,9 @@ public final class SampleRows {
     /**
      * Bumped whenever a column changes meaning or type. 2 added the averaged-logit columns ({@code
      * clean_logit_prediction}, {@code adversarial_logit_prediction}, {@code clean_logit_correct},
-     * {@code adversarial_logit_correct}) and {@code error_kind}; readers of version 1 tables must
-     * do without them.
+     * {@code adversarial_logit_correct}), {@code error_kind}, {@code sanity_subset} and the adjoint
+     * error columns ({@code adjoint_reconstruction_error}, {@code adjoint_cosine}); readers of
+     * version 1 tables must do without them.
      */
     public static final int SCHEMA_VERSION = 2;
 
@@ -33,7 +34,9 @@ public final class SampleRows {
                     "clean_logit_correct",
                     "adversarial_logit_correct",
                     "error_kind",
-                    "sanity_subset");
+                    "sanity_subset",
+                    "adjoint_reconstruction_error",
+                    "adjoint_cosine");
 
     /** Columns that depend on when and where a row was computed, not on what. */
     public static final List<String> NONDETERMINISTIC =
@@ -104,6 +107,8 @@ public final class SampleRows {
         f("error", DataTypes.StringType);
         f("error_kind", DataTypes.StringType);
         f("sanity_subset", DataTypes.BooleanType);
+        f("adjoint_reconstruction_error", DataTypes.DoubleType);
+        f("adjoint_cosine", DataTypes.DoubleType);
         f("git_sha", DataTypes.StringType);
         f("config_hash", DataTypes.StringType);
         SCHEMA = new StructType(FIELDS.toArray(new StructField[0]));
@@ -201,6 +206,10 @@ public final class SampleRows {
             r.error(),
             r.errorKind(),
             inSubset,
+            o == null || Double.isNaN(o.adjointReconstructionError())
+                    ? null
+                    : o.adjointReconstructionError(),
+            sanity.adjointCosine().get(r.ref().id()),
             p.gitSha(),
             p.configHash()
         };
@@ -238,7 +247,17 @@ public final class SampleRows {
                 r.<Long>getAs("vote_evaluations"),
                 r.getAs("gradient_mode"),
                 r.<Double>getAs("seconds"),
-                r.getList(r.fieldIndex("warnings")));
+                r.getList(r.fieldIndex("warnings")),
+                doubleOr(r, "adjoint_reconstruction_error"));
+    }
+
+    /** A double column, or NaN when the row's schema lacks it (version 1) or it is null. */
+    private static double doubleOr(Row r, String column) {
+        if (!java.util.Arrays.asList(r.schema().fieldNames()).contains(column)) {
+            return Double.NaN;
+        }
+        Double v = r.getAs(column);
+        return v == null ? Double.NaN : v;
     }
 
     /**

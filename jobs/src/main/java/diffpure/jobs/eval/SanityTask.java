@@ -6,19 +6,24 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.data.SampleResult;
 import diffpure.eval.GradientMaskingChecks;
+import diffpure.gradient.DefendedModel;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.torch.Devices;
 import diffpure.torch.TorchThreads;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.Function;
@@ -41,15 +46,21 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
      * @param json the runs table's {@code sanity} column, null when the checks are off
      * @param ids the sample ids the checks used
      * @param warnings the checks' warnings, added to those rows
+     * @param adjointCosine for a run with adjoint gradients, per sample of the subset the cosine
+     *     between its adjoint and exact gradients for the same draw (rows: {@code adjoint_cosine});
+     *     empty otherwise
      */
-    record Result(String json, Set<Long> ids, List<String> warnings) implements Serializable {
+    record Result(
+            String json, Set<Long> ids, List<String> warnings, Map<Long, Double> adjointCosine)
+            implements Serializable {
         private static final long serialVersionUID = 1L;
 
-        static final Result NONE = new Result(null, Set.of(), List.of());
+        static final Result NONE = new Result(null, Set.of(), List.of(), Map.of());
 
         Result {
             ids = Set.copyOf(ids);
             warnings = List.copyOf(warnings);
+            adjointCosine = Map.copyOf(adjointCosine);
         }
 
         /** The result stored in a runs row's JSON (a resume reuses it instead of rerunning). */
@@ -63,7 +74,18 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
             }
             Set<Long> ids = new HashSet<>();
             subset.forEach(r -> ids.add(r.id()));
-            return new Result(json, ids, warnings);
+            Map<Long, Double> cosine = new HashMap<>();
+            if (c.hasPath("adjoint.sample_ids")) {
+                List<Long> sampleIds = c.getLongList("adjoint.sample_ids");
+                List<? extends ConfigValue> values = c.getList("adjoint.cosine");
+                for (int i = 0; i < sampleIds.size(); i++) {
+                    // null where a gradient was all zero
+                    if (values.get(i).unwrapped() instanceof Number v) {
+                        cosine.put(sampleIds.get(i), v.doubleValue());
+                    }
+                }
+            }
+            return new Result(json, ids, warnings, cosine);
         }
     }
 
@@ -114,14 +136,55 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
         try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray x = m.create(px, new Shape(b).addAll(clf.imageShape()));
             NDArray labels = m.create(y);
-            return checks.report(
-                            BatchRunner.defendedModel(config, scoreModel, clf, device),
-                            attack,
-                            x,
-                            labels,
-                            ids,
-                            config.run().seed())
-                    .json();
+            DefendedModel model = BatchRunner.defendedModel(config, scoreModel, clf, device);
+            long seed = config.run().seed();
+            GradientMaskingChecks.Report report =
+                    checks.report(model, attack, x, labels, ids, seed);
+            if (model.mode().name().equals("adjoint")) {
+                report =
+                        withAdjoint(report, checks, model, scoreModel, clf, device, x, labels, ids);
+            }
+            return report.json();
         }
+    }
+
+    /**
+     * The report with the adjoint gradient compared against an exact mode on the subset: {@code
+     * exact}, or {@code checkpointed} (exact too) where exact does not fit runtime.memory-budget;
+     * recorded as skipped where neither fits.
+     */
+    private GradientMaskingChecks.Report withAdjoint(
+            GradientMaskingChecks.Report report,
+            GradientMaskingChecks checks,
+            DefendedModel adjoint,
+            PtScoreModel scoreModel,
+            PtClassifier clf,
+            Device device,
+            NDArray x,
+            NDArray labels,
+            long[] ids) {
+        List<String> refused = new ArrayList<>();
+        for (String mode : List.of("exact", "checkpointed")) {
+            DefendedModel exact;
+            try {
+                exact =
+                        BatchRunner.defendedModel(
+                                config.withGradientMode(mode), scoreModel, clf, device);
+            } catch (ConfigError e) {
+                refused.add(mode + ": " + e.getMessage());
+                continue;
+            }
+            return report.withAdjoint(
+                    checks.adjointAgreement(
+                            adjoint, exact, mode, x, labels, ids, config.run().seed()));
+        }
+        List<GradientMaskingChecks.Check> all = new ArrayList<>(report.checks());
+        all.add(
+                new GradientMaskingChecks.Check(
+                        "adjoint-vs-exact",
+                        Map.<String, Object>of(
+                                "skipped", "no exact gradient mode fits: " + refused),
+                        null));
+        return new GradientMaskingChecks.Report(report.subset(), all);
     }
 }

@@ -182,10 +182,10 @@ final class SyntheticTables {
                         new Timestamp(startedMillis),
                         new Timestamp(startedMillis + 1000),
                         1);
-        // Version 1 runs rows: without the sanity column.
+        // Version 1 runs rows: without the columns version 2 added.
         org.apache.spark.sql.types.StructType v1 = new org.apache.spark.sql.types.StructType();
         for (StructField f : EvaluationJob.RUNS_SCHEMA.fields()) {
-            if (!f.name().equals("sanity")) {
+            if (!EvaluationJob.RUNS_SCHEMA_2_COLUMNS.contains(f.name())) {
                 v1 = v1.add(f);
             }
         }
