@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import diffpure.gradient.Objective;
 import diffpure.torch.HostTensors;
+import diffpure.torch.Scalars;
 
 /**
  * The attacks' per-row losses as differentiable {@link Objective}s. Targeted losses need a target
@@ -41,7 +42,8 @@ public final class Losses {
                             .toType(DataType.FLOAT32, false)
                             .stopGradient();
             NDArray other = top2.mul(isTop).add(top1.mul(isTop.neg().add(1)));
-            return zy.sub(other).neg().div(top1.sub(top3).add(1e-12f));
+            // constants through Scalars: under autograd the graph saves them (see Scalars)
+            return zy.sub(other).neg().div(Scalars.add(top1.sub(top3), 1e-12f));
         };
     }
 
@@ -80,7 +82,8 @@ public final class Losses {
             NDArray top4 = sorted.get(new NDIndex(":, " + (k - 4)));
             NDArray zy = logits.mul(lt[0].oneHot(k)).sum(new int[] {1});
             NDArray zt = logits.mul(lt[1].oneHot(k)).sum(new int[] {1});
-            return zy.sub(zt).neg().div(top1.sub(top3.add(top4).mul(0.5f)).add(1e-12f));
+            NDArray spread = top1.sub(Scalars.mul(top3.add(top4), 0.5f));
+            return zy.sub(zt).neg().div(Scalars.add(spread, 1e-12f));
         };
     }
 

@@ -21,27 +21,6 @@ public final class BackpropGradient implements GradientMode {
             NDArray x,
             NDArray labels,
             NoiseSource noise) {
-        RowGradient r = throughEveryStep(purifier, classifier, objective, x, labels, noise);
-        if (r != null) {
-            return r;
-        }
-        // A row whose whole gradient came back exactly 0: seen intermittently on 3x256x256
-        // stand-in models (1-3 calls in 30, never with exact or checkpointed on the same inputs;
-        // cause not found yet). exact computes the same gradient (equal to backprop to float
-        // precision, tested), so the call is redone with it rather than handing an attack a
-        // silently null step; a genuinely zero row (saturated loss) stays zero.
-        return StoredStatesGradient.exact()
-                .compute(purifier, classifier, objective, x, labels, noise);
-    }
-
-    /** The gradient by autograd through all steps, or null when a row of it is exactly zero. */
-    private static RowGradient throughEveryStep(
-            DiffusionPurifier purifier,
-            Classifier classifier,
-            Objective objective,
-            NDArray x,
-            NDArray labels,
-            NoiseSource noise) {
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x, labels);
             NDArray leaf = PtAutograd.leaf(x);
@@ -49,7 +28,9 @@ public final class BackpropGradient implements GradientMode {
             NDArray logits;
             long live;
             try (PtAutograd.Mode grad = PtAutograd.enabled()) {
-                // every intermediate is kept: the graph needs it
+                // every intermediate is kept: the graph needs it. The graph also saves the
+                // constants of the chain's arithmetic, which is why DiffusionPurifier makes them
+                // with Scalars (DJL's would be freed by the next GC before backward reads them).
                 NDArray y =
                         ChainRunner.over(purifier, noise)
                                 .runKeepingStates(
@@ -62,9 +43,6 @@ public final class BackpropGradient implements GradientMode {
                 PtAutograd.backward(loss, loss.onesLike());
             }
             NDArray g = PtAutograd.gradientOf(leaf);
-            if (hasAllZeroRow(g)) {
-                return null;
-            }
             long model = purifier.chain().steps().stream().filter(s -> s.usesModel()).count();
             GradientDiagnostics diag = new GradientDiagnostics(live, model, model, Double.NaN);
             return new RowGradient(
@@ -72,15 +50,6 @@ public final class BackpropGradient implements GradientMode {
                     scope.ret(logits.stopGradient()),
                     scope.ret(g),
                     diag);
-        }
-    }
-
-    /** Whether some row of a [rows, ...] gradient is exactly zero everywhere. */
-    static boolean hasAllZeroRow(NDArray g) {
-        try (NDManager scope = NDManager.subManagerOf(g)) {
-            scope.tempAttachAll(g);
-            NDArray perRow = g.reshape(g.getShape().get(0), -1).abs().max(new int[] {1});
-            return perRow.eq(0).any().getBoolean();
         }
     }
 

@@ -8,6 +8,7 @@ import diffpure.noise.NoiseSource;
 import diffpure.sde.ChainStep;
 import diffpure.sde.ReverseChain;
 import diffpure.torch.PtAutograd;
+import diffpure.torch.Scalars;
 
 /**
  * DiffPure: u = 2x - 1, y_0 = sqrt(abar*) u + sqrt(1 - abar*) z, the reverse chain's steps, x' =
@@ -129,11 +130,10 @@ public final class DiffusionPurifier implements Purifier {
             scope.tempAttachAll(x);
             NDArray z = noise.draw(scope, -1, imageShape);
             NDArray u = up == null ? x : up.apply(x);
-            NDArray y0 =
-                    u.mul(2)
-                            .sub(1)
-                            .mul(chain.forwardSignalScale())
-                            .add(z.mul(chain.forwardNoiseScale()));
+            // constants through Scalars: under autograd the graph saves them (see Scalars)
+            NDArray signal =
+                    Scalars.mul(Scalars.sub(Scalars.mul(u, 2), 1), chain.forwardSignalScale());
+            NDArray y0 = signal.add(Scalars.mul(z, chain.forwardNoiseScale()));
             return scope.ret(y0);
         }
     }
@@ -143,12 +143,13 @@ public final class DiffusionPurifier implements Purifier {
         ChainStep s = chain.step(k);
         try (NDManager scope = NDManager.subManagerOf(y)) {
             scope.tempAttachAll(y);
-            NDArray next = y.mul(s.stateScale());
+            // constants through Scalars: under autograd the graph saves them (see Scalars)
+            NDArray next = Scalars.mul(y, s.stateScale());
             if (s.usesModel()) {
-                next = next.add(predict(y, s).mul(s.epsScale()));
+                next = next.add(Scalars.mul(predict(y, s), s.epsScale()));
             }
             if (s.isStochastic()) {
-                next = next.add(noise.draw(scope, k, imageShape).mul(s.noiseScale()));
+                next = next.add(Scalars.mul(noise.draw(scope, k, imageShape), s.noiseScale()));
             }
             return scope.ret(next);
         }
@@ -160,11 +161,11 @@ public final class DiffusionPurifier implements Purifier {
      */
     public NDArray output(NDArray yN) {
         if (down == null) {
-            return yN.add(1).div(2);
+            return Scalars.div(Scalars.add(yN, 1), 2);
         }
         try (NDManager scope = NDManager.subManagerOf(yN)) {
             scope.tempAttachAll(yN);
-            return scope.ret(down.apply(yN.add(1).div(2)));
+            return scope.ret(down.apply(Scalars.div(Scalars.add(yN, 1), 2)));
         }
     }
 

@@ -1,7 +1,6 @@
 package diffpure.gradient;
 
 import static diffpure.gradient.GradientTesting.maxRelativeDifference;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -16,8 +15,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * backprop at the paper's 256x256 image size, where an all-zero gradient was seen intermittently:
- * every call must agree with exact, and a zero row is detected.
+ * backprop at the paper's 256x256 image size, where its gradient came back exactly zero in about 1
+ * call in 20 (a garbage collection between forward and backward freed constants its graph had
+ * saved; {@link GradientAcrossGcTest} forces that case): every call must agree with exact.
  */
 class BackpropAtScaleTest {
     @Test
@@ -42,7 +42,7 @@ class BackpropAtScaleTest {
                             new long[] {11, 12},
                             1);
             NDArray exact = c.evaluate(StoredStatesGradient.exact(), 0).gradient();
-            assertFalse(BackpropGradient.hasAllZeroRow(exact), "the reference is not zero");
+            assertTrue(maxAbs(exact) > 0, "the reference is not zero");
             for (int call = 0; call < 12; call++) {
                 NDArray g = c.evaluate(new BackpropGradient(), 0).gradient();
                 double d = maxRelativeDifference(g, exact);
@@ -51,14 +51,11 @@ class BackpropAtScaleTest {
         }
     }
 
-    @Test
-    void anAllZeroRowIsDetected() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            NDArray g = m.create(new float[] {0, 0, 0, 0, 1e-30f, 0, 0, 0}).reshape(2, 1, 2, 2);
-            assertTrue(BackpropGradient.hasAllZeroRow(g));
-            NDArray h =
-                    m.create(new float[] {0, 0, -1e-30f, 0, 1e-30f, 0, 0, 0}).reshape(2, 1, 2, 2);
-            assertFalse(BackpropGradient.hasAllZeroRow(h));
+    private static double maxAbs(NDArray a) {
+        double m = 0;
+        for (float v : a.toFloatArray()) {
+            m = Math.max(m, Math.abs(v));
         }
+        return m;
     }
 }
