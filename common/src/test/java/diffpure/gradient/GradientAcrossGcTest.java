@@ -99,17 +99,31 @@ class GradientAcrossGcTest {
         NDArray encoded =
                 Losses.encode(manager, new long[] {3, 7}, new long[] {5, 1}, classifier.classes());
         Map<String, Objective> plainLabels =
-                Map.of("cross-entropy", Objective.CROSS_ENTROPY, "dlr", Losses.dlr());
+                Map.of(
+                        "cross-entropy",
+                        Objective.CROSS_ENTROPY,
+                        "dlr",
+                        Losses.dlr(),
+                        "cw margin",
+                        Losses.cwMargin());
+        Map<String, Objective> encodedLabels =
+                Map.of(
+                        "targeted dlr",
+                        Losses.targetedDlr(),
+                        "target margin",
+                        Losses.targetMargin());
         for (String mode : GradientModes.NAMES) {
             for (Map.Entry<String, Objective> o : plainLabels.entrySet()) {
                 assertSameAcrossGc(
                         mode + ", " + o.getKey(), GradientModes.byName(mode), o.getValue(), labels);
             }
-            assertSameAcrossGc(
-                    mode + ", targeted dlr",
-                    GradientModes.byName(mode),
-                    Losses.targetedDlr(),
-                    encoded);
+            for (Map.Entry<String, Objective> o : encodedLabels.entrySet()) {
+                assertSameAcrossGc(
+                        mode + ", " + o.getKey(),
+                        GradientModes.byName(mode),
+                        o.getValue(),
+                        encoded);
+            }
         }
     }
 }
