@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Apgd;
@@ -37,6 +39,7 @@ import diffpure.sde.TimeGrid;
 import diffpure.sde.VpSchedule;
 import diffpure.solver.EulerMaruyama;
 import diffpure.torch.PtAutograd;
+import diffpure.torch.Scalars;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,7 +86,7 @@ class SanityAndEvaluatorTest {
         return new Classifier() {
             @Override
             public NDArray logits(NDArray in) {
-                return linear.logits(in.mul(255).round().div(255));
+                return linear.logits(Scalars.div(Scalars.mul(in, 255).round(), 255));
             }
 
             @Override
@@ -99,74 +102,6 @@ class SanityAndEvaluatorTest {
             @Override
             public String describe() {
                 return "quantised linear";
-            }
-        };
-    }
-
-    /**
-     * The linear model whose gradients point the wrong way from draw {@code turn} of a stage on,
-     * and whose attack evaluations from draw {@code lie} on report a wrong class (label + 1, the
-     * labels being the clean predictions): an attack with a longer budget walks back towards the
-     * clean image and takes a point evaluated there as its best, so more iterations leave more
-     * samples robust on fresh votes.
-     */
-    private static TargetModel turningAfter(int turn, int lie) {
-        UndefendedModel base = new UndefendedModel(linear);
-        return new TargetModel() {
-            private NDArray lying(NDArray logits, long draw) {
-                if (draw % AttackContext.DRAWS_PER_STAGE < lie) {
-                    return logits;
-                }
-                long[] p = logits.argMax(2).toLongArray();
-                float[] v = new float[p.length * 10];
-                for (int i = 0; i < p.length; i++) {
-                    v[i * 10 + (int) ((p[i] + 1) % 10)] = 100f;
-                }
-                return logits.getManager().create(v, logits.getShape());
-            }
-
-            @Override
-            public Evaluation lossAndGradient(
-                    NDArray in,
-                    NDArray labels,
-                    long[] sampleIds,
-                    Objective objective,
-                    Purpose purpose,
-                    long draw) {
-                Evaluation e =
-                        base.lossAndGradient(in, labels, sampleIds, objective, purpose, draw);
-                NDArray logits = lying(e.logits(), draw);
-                if (draw % AttackContext.DRAWS_PER_STAGE < turn) {
-                    return new Evaluation(e.loss(), logits, e.gradient(), e.diagnostics());
-                }
-                return new Evaluation(e.loss(), logits, e.gradient().neg(), e.diagnostics());
-            }
-
-            @Override
-            public NDArray logits(
-                    NDArray in, long[] sampleIds, Purpose purpose, long draw, int copies) {
-                NDArray l = base.logits(in, sampleIds, purpose, draw, copies);
-                return purpose == Purpose.PURIFY ? lying(l, draw) : l;
-            }
-
-            @Override
-            public int classes() {
-                return 10;
-            }
-
-            @Override
-            public int eot() {
-                return 1;
-            }
-
-            @Override
-            public boolean isRandomized() {
-                return false;
-            }
-
-            @Override
-            public String describe() {
-                return "turning linear";
             }
         };
     }
@@ -218,26 +153,135 @@ class SanityAndEvaluatorTest {
         assertFalse(w.stream().anyMatch(s -> s.startsWith("robust accuracy rose")), w.toString());
     }
 
+    /**
+     * A noise defence (the VP chain from t* = 0.01 with a score model that predicts no noise: the
+     * purified image is the input plus Gaussian noise) in front of a classifier of gray 28 x 28
+     * images (label 0) that reads the mean brightness a of pixels 2.. above the gray: right below a
+     * = 0.01, wrong on every draw up to a = 0.25 with a modest loss, and beyond that wrong only
+     * when pixel 0 comes out brighter than pixel 1 (half the draws, on pixels that get no gradient)
+     * but then with a ten times larger loss. No dependence on draw numbers or purposes: the same
+     * model as tools/test_fixtures.py's heavy-tail classifier in the Spark test.
+     */
+    private static DefendedModel heavyTail(int eot) {
+        Shape img = new Shape(1, 28, 28);
+        diffpure.model.ScoreModel none =
+                new diffpure.model.ScoreModel() {
+                    @Override
+                    public NDArray predictNoise(NDArray yIn, NDArray t) {
+                        // 0 * y keeps a graph for the chain's vector-Jacobian products
+                        return Scalars.mul(yIn, 0);
+                    }
+
+                    @Override
+                    public Shape imageShape() {
+                        return img;
+                    }
+
+                    @Override
+                    public double minTime() {
+                        return 0;
+                    }
+
+                    @Override
+                    public double maxTime() {
+                        return 1;
+                    }
+
+                    @Override
+                    public String describe() {
+                        return "no score";
+                    }
+                };
+        Classifier clf =
+                new Classifier() {
+                    @Override
+                    public NDArray logits(NDArray in) {
+                        // Constants through Scalars: the graph keeps them (diffpure.torch.Scalars)
+                        NDArray flat = in.reshape(in.getShape().get(0), -1);
+                        NDArray a = Scalars.sub(flat.get(":, 2:").mean(new int[] {1}), 0.5);
+                        NDArray b = flat.get(":, 0").sub(flat.get(":, 1"));
+                        NDArray late =
+                                NDArrays.where(
+                                        b.gt(0f),
+                                        Scalars.add(Scalars.mul(a, 10), 20),
+                                        Scalars.sub(a, 5));
+                        NDArray m =
+                                NDArrays.where(
+                                        a.lt(0.01f),
+                                        Scalars.sub(a, 3),
+                                        NDArrays.where(a.lt(0.25f), Scalars.add(a, 2), late));
+                        NDArray zero = m.zerosLike().expandDims(1);
+                        return NDArrays.concat(
+                                new NDList(zero, m.expandDims(1), zero.repeat(1, 8).sub(30f)), 1);
+                    }
+
+                    @Override
+                    public int classes() {
+                        return 10;
+                    }
+
+                    @Override
+                    public Shape imageShape() {
+                        return img;
+                    }
+
+                    @Override
+                    public String describe() {
+                        return "heavy-tail";
+                    }
+                };
+        VpSchedule sched = VpSchedule.DEFAULT;
+        DiffusionPurifier p =
+                new DiffusionPurifier(
+                        none,
+                        EulerMaruyama.chain(
+                                new ReverseVpSde(sched),
+                                TimeGrid.of(0.01, 1e-5, 0.002),
+                                ForwardAlphaBar.DISCRETE.at(sched, 0.01)));
+        return new DefendedModel(p, clf, StoredStatesGradient.exact(), eot, 0, 13);
+    }
+
     @Test
-    void gradientsThatTurnAroundTripTheMoreIterationsCheck() {
+    void rareHugeLossesPastTheBudgetTripTheMoreIterationsCheck() {
+        // 12 steps of 0.02 stay where every draw is wrong: robust 0. The 24-step rerun reaches
+        // points where a draw is wrong half of the time with a 10x larger loss, and keeps one once
+        // all 3 EOT copies of an evaluation were wrong (the best-iterate rule's loss tie-break);
+        // fresh majority-of-3 votes are right there half of the time. Expected on about 40% of
+        // the samples, none the other way: systematic, not draw noise.
+        int n = 32;
+        long[] grayIds = new long[n];
+        for (int i = 0; i < n; i++) {
+            grayIds[i] = 900 + i;
+        }
+        NDArray gray = manager.full(new Shape(n, 1, 28, 28), 0.5f);
+        NDArray zeros = manager.zeros(new Shape(n), ai.djl.ndarray.types.DataType.INT64);
         GradientMaskingChecks checks =
-                GradientMaskingChecks.defaults(
-                        Square.standard(ThreatModel.linf(0.1)).withIterations(50));
-        List<String> w =
-                checks.run(
-                        turningAfter(8, 12),
-                        Pgd.signEpsOver4(ThreatModel.linf(0.1), 8),
-                        x,
-                        y,
-                        ids,
+                new GradientMaskingChecks(
+                        n,
+                        2,
+                        2,
+                        0.05,
+                        0.02,
+                        0.05,
+                        Square.standard(ThreatModel.linf(0.5)).withIterations(5));
+        GradientMaskingChecks.Report r =
+                checks.report(
+                        heavyTail(3),
+                        Pgd.leeKim(ThreatModel.linf(0.5)).withStep(0.02).withIterations(12),
+                        gray,
+                        zeros,
+                        grayIds,
                         1);
+        GradientMaskingChecks.Check more = r.checks().get(1);
+        assertEquals("more-iterations", more.name());
+        assertEquals(0.0, more.measured().get("robust_base"));
+        assertEquals(0, ((Number) more.measured().get("only_stronger_broken")).intValue());
         assertTrue(
-                w.stream()
-                        .anyMatch(
-                                s ->
-                                        s.startsWith("robust accuracy rose")
-                                                && s.contains("16 instead of 8")),
-                w.toString());
+                String.valueOf(more.warning()).startsWith("robust accuracy rose from 0.0% to ")
+                        && more.warning().contains("pgd-eot with 24 instead of 12 iterations"),
+                r.json());
+        // The same path at eps 1: that check is quiet.
+        assertEquals(null, r.checks().get(2).warning(), r.json());
     }
 
     @Test
