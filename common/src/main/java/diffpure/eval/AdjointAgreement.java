@@ -22,7 +22,9 @@ import diffpure.noise.Purpose;
  * @param reconstructionError per sample, NaN when the call measured none
  */
 public record AdjointAgreement(
-        long[] sampleIds, String exactMode, double[] cosine, double[] reconstructionError) {
+        long[] sampleIds, String exactMode, double[] cosine, double[] reconstructionError)
+        implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
 
     public AdjointAgreement {
         sampleIds = sampleIds.clone();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Attack;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
@@ -14,6 +15,7 @@ import diffpure.attack.ThreatModel;
 import diffpure.gradient.FiniteLogits;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,7 +109,10 @@ public record GradientMaskingChecks(
      * @param measured the figures, in insertion order (numbers or strings)
      * @param warning null when the check passed
      */
-    public record Check(String name, Map<String, Object> measured, String warning) {
+    public record Check(String name, Map<String, Object> measured, String warning)
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+
         public Check {
             measured = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(measured));
         }
@@ -187,10 +192,83 @@ public record GradientMaskingChecks(
     }
 
     /**
-     * Runs every check on the first {@link #subset} samples. Works for every attack: compositions
-     * run in their own stages, and on a flow ball (StAdv) the Square comparison, which needs a ball
-     * on the image, is recorded as not applicable. Robustness of a returned image is the majority
-     * of max(EOT, 1) fresh evaluations.
+     * The attack runs the checks are made of. Each runs on its own (its own attack-context stage,
+     * so its own noise), so they may run in separate tasks and give what one sequential call gives.
+     */
+    public enum Stage {
+        /** The attack as configured (and its zero-gradient count). */
+        BASE,
+        /** The attack with iterationFactor x its budget. */
+        MORE_ITERATIONS,
+        /** The attack at epsFactor x eps. */
+        LARGER_EPS,
+        /** The attack at an unbounded radius. */
+        UNBOUNDED,
+        /** Square at the attack's eps (skipped on a flow ball). */
+        SQUARE
+    }
+
+    /**
+     * What one stage measured on the subset.
+     *
+     * @param stage the stage
+     * @param robust per sample, robust after the stage's attack (majority of fresh evaluations);
+     *     null when the stage does not apply (Square on a flow ball)
+     * @param zeroGradientSamples samples whose attack met an all-zero input gradient (BASE only)
+     */
+    public record StageOutcome(Stage stage, boolean[] robust, long zeroGradientSamples)
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * Runs one stage on the first {@link #subset} samples. Robustness of a returned image is the
+     * majority of max(EOT, 1) fresh evaluations.
+     */
+    public StageOutcome runStage(
+            Stage stage,
+            TargetModel model,
+            Attack attack,
+            NDArray x,
+            NDArray labels,
+            long[] sampleIds,
+            long runSeed) {
+        requireEot(model, attack);
+        if (stage == Stage.SQUARE && attack.threat().norm() == Norm.FLOW_LINF) {
+            return new StageOutcome(stage, null, 0);
+        }
+        int n = (int) Math.min(subset, x.getShape().get(0));
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            scope.tempAttachAll(x, labels);
+            NDArray xs = x.get(new NDIndex("0:" + n));
+            NDArray ls = labels.get(new NDIndex("0:" + n));
+            long[] ids = java.util.Arrays.copyOf(sampleIds, n);
+            long[] lab = ls.toType(DataType.INT64, false).toLongArray();
+            int index = stage.ordinal();
+            AttackContext ctx = new AttackContext(runSeed, STAGE + index, 1.0);
+            Attack a =
+                    switch (stage) {
+                        case BASE -> attack;
+                        case MORE_ITERATIONS ->
+                                attack.withIterations(moreIterations(attack.iterations()));
+                        case LARGER_EPS -> attack.withEps(attack.threat().eps() * epsFactor);
+                        case UNBOUNDED ->
+                                unbounded(attack, unboundedRadius(attack, x.getShape().slice(1)));
+                        case SQUARE -> square.withEps(attack.threat().eps());
+                    };
+            AttackResult r = a.run(model, xs, ls, ids, ctx);
+            long zero =
+                    stage == Stage.BASE
+                            ? r.traces().stream().filter(t -> t.zeroGradients() > 0).count()
+                            : 0;
+            return new StageOutcome(stage, robust(model, r, ids, lab, index), zero);
+        }
+    }
+
+    /**
+     * Runs every check on the first {@link #subset} samples, one stage after the other. Works for
+     * every attack: compositions run in their own stages, and on a flow ball (StAdv) the Square
+     * comparison, which needs a ball on the image, is recorded as not applicable.
      */
     public Report report(
             TargetModel model,
@@ -199,149 +277,135 @@ public record GradientMaskingChecks(
             NDArray labels,
             long[] sampleIds,
             long runSeed) {
-        requireEot(model, attack);
-        boolean imageBall = attack.threat().norm() != Norm.FLOW_LINF;
-        int n = (int) Math.min(subset, x.getShape().get(0));
-        List<Check> checks = new ArrayList<>();
-        try (NDManager scope = NDManager.subManagerOf(x)) {
-            scope.tempAttachAll(x, labels);
-            NDArray xs = x.get(new NDIndex("0:" + n));
-            NDArray ls = labels.get(new NDIndex("0:" + n));
-            long[] ids = java.util.Arrays.copyOf(sampleIds, n);
-            long[] lab = ls.toType(DataType.INT64, false).toLongArray();
-            AttackContext ctx = new AttackContext(runSeed, STAGE, 1.0);
+        List<StageOutcome> outcomes = new ArrayList<>();
+        for (Stage s : Stage.values()) {
+            outcomes.add(runStage(s, model, attack, x, labels, sampleIds, runSeed));
+        }
+        return report(attack, x.getShape().slice(1), outcomes);
+    }
 
-            AttackResult base = attack.run(model, xs, ls, ids, ctx);
-            boolean[] robust = robust(model, base, ids, lab, 0);
-            long zero = base.traces().stream().filter(t -> t.zeroGradients() > 0).count();
-            checks.add(
-                    new Check(
-                            "zero-gradients",
-                            ordered("samples", n, "samples_with_zero_gradients", zero),
-                            zero == 0
-                                    ? null
-                                    : String.format(
-                                            Locale.ROOT,
-                                            "%s: %d of %d samples had all-zero input gradients",
-                                            attack.name(),
-                                            zero,
-                                            n)));
-            int more = (int) Math.ceil(attack.iterations() * iterationFactor);
-            boolean[] r1 =
-                    robust(
-                            model,
-                            attack.withIterations(more)
-                                    .run(model, xs, ls, ids, ctx.withStage(STAGE + 1)),
-                            ids,
-                            lab,
-                            1);
-            checks.add(
-                    rising(
-                            "more-iterations",
-                            attack.name()
-                                    + " with "
-                                    + more
-                                    + " instead of "
-                                    + attack.iterations()
-                                    + " iterations",
-                            robust,
-                            r1));
-            double eps = attack.threat().eps();
-            boolean[] r2 =
-                    robust(
-                            model,
-                            attack.withEps(eps * epsFactor)
-                                    .run(model, xs, ls, ids, ctx.withStage(STAGE + 2)),
-                            ids,
-                            lab,
-                            2);
-            checks.add(
-                    rising(
-                            "larger-eps",
-                            attack.name() + " at eps " + eps * epsFactor + " instead of " + eps,
-                            robust,
-                            r2));
-
-            int per = (int) x.getShape().slice(1).size();
-            // Unbounded: the whole box (Linf 1, L2 sqrt(pixels)); a flow of 2 grid units moves
-            // any pixel anywhere.
-            double unbounded =
-                    switch (attack.threat().norm()) {
-                        case LINF -> 1.0;
-                        case L2 -> Math.sqrt(per);
-                        default -> 2.0;
-                    };
-            boolean[] r3 =
-                    robust(
-                            model,
-                            unbounded(attack, unbounded)
-                                    .run(model, xs, ls, ids, ctx.withStage(STAGE + 3)),
-                            ids,
-                            lab,
-                            3);
-            double acc3 = fraction(r3);
-            checks.add(
-                    new Check(
-                            "unbounded",
-                            ordered("eps", unbounded, "robust", acc3, "limit", unboundedMaxRobust),
-                            acc3 > unboundedMaxRobust
-                                    ? String.format(
-                                            Locale.ROOT,
-                                            "%s with unbounded eps %.4g left %.1f%% robust (>"
-                                                    + " %.1f%%)",
-                                            attack.name(),
-                                            unbounded,
-                                            100 * acc3,
-                                            100 * unboundedMaxRobust)
-                                    : null));
-            double accBase = fraction(robust);
-            if (!imageBall) {
-                checks.add(
-                        new Check(
-                                "square",
-                                ordered(
-                                        "skipped",
-                                        "square needs a ball on the image; "
-                                                + attack.name()
-                                                + " uses a flow bound"),
-                                null));
-            } else {
-                Square sq = square.withEps(eps);
-                boolean[] r4 =
-                        robust(
-                                model,
-                                sq.run(model, xs, ls, ids, ctx.withStage(STAGE + 4)),
-                                ids,
-                                lab,
-                                4);
-                double accSquare = fraction(r4);
-                checks.add(
-                        new Check(
-                                "square",
-                                ordered(
-                                        "queries",
-                                        sq.queries(),
-                                        "robust_square",
-                                        accSquare,
-                                        "robust_attack",
-                                        accBase,
-                                        "margin",
-                                        squareMargin),
-                                accSquare <= accBase - squareMargin
-                                        ? String.format(
-                                                Locale.ROOT,
-                                                "square (%d queries) left %.1f%% robust, %s %.1f%%:"
-                                                        + " the gradient attack is %.1f points"
-                                                        + " weaker",
-                                                sq.queries(),
-                                                100 * accSquare,
-                                                attack.name(),
-                                                100 * accBase,
-                                                100 * (accBase - accSquare))
-                                        : null));
+    /**
+     * The checks from every stage's outcome (in any order; each stage once).
+     *
+     * @param attack the run's attack
+     * @param imageShape the per-image shape (for the unbounded radius of an L2 attack)
+     */
+    public Report report(Attack attack, Shape imageShape, List<StageOutcome> outcomes) {
+        Map<Stage, StageOutcome> by = new java.util.EnumMap<>(Stage.class);
+        for (StageOutcome o : outcomes) {
+            if (by.put(o.stage(), o) != null) {
+                throw new IllegalArgumentException("stage " + o.stage() + " given twice");
             }
         }
+        for (Stage s : Stage.values()) {
+            if (!by.containsKey(s)) {
+                throw new IllegalArgumentException("no outcome of stage " + s);
+            }
+        }
+        boolean[] robust = by.get(Stage.BASE).robust();
+        int n = robust.length;
+        List<Check> checks = new ArrayList<>();
+        long zero = by.get(Stage.BASE).zeroGradientSamples();
+        checks.add(
+                new Check(
+                        "zero-gradients",
+                        ordered("samples", n, "samples_with_zero_gradients", zero),
+                        zero == 0
+                                ? null
+                                : String.format(
+                                        Locale.ROOT,
+                                        "%s: %d of %d samples had all-zero input gradients",
+                                        attack.name(),
+                                        zero,
+                                        n)));
+        checks.add(
+                rising(
+                        "more-iterations",
+                        attack.name()
+                                + " with "
+                                + moreIterations(attack.iterations())
+                                + " instead of "
+                                + attack.iterations()
+                                + " iterations",
+                        robust,
+                        by.get(Stage.MORE_ITERATIONS).robust()));
+        double eps = attack.threat().eps();
+        checks.add(
+                rising(
+                        "larger-eps",
+                        attack.name() + " at eps " + eps * epsFactor + " instead of " + eps,
+                        robust,
+                        by.get(Stage.LARGER_EPS).robust()));
+        double unbounded = unboundedRadius(attack, imageShape);
+        double acc3 = fraction(by.get(Stage.UNBOUNDED).robust());
+        checks.add(
+                new Check(
+                        "unbounded",
+                        ordered("eps", unbounded, "robust", acc3, "limit", unboundedMaxRobust),
+                        acc3 > unboundedMaxRobust
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "%s with unbounded eps %.4g left %.1f%% robust (>"
+                                                + " %.1f%%)",
+                                        attack.name(),
+                                        unbounded,
+                                        100 * acc3,
+                                        100 * unboundedMaxRobust)
+                                : null));
+        double accBase = fraction(robust);
+        boolean[] r4 = by.get(Stage.SQUARE).robust();
+        if (r4 == null) {
+            checks.add(
+                    new Check(
+                            "square",
+                            ordered(
+                                    "skipped",
+                                    "square needs a ball on the image; "
+                                            + attack.name()
+                                            + " uses a flow bound"),
+                            null));
+        } else {
+            Square sq = square.withEps(eps);
+            double accSquare = fraction(r4);
+            checks.add(
+                    new Check(
+                            "square",
+                            ordered(
+                                    "queries",
+                                    sq.queries(),
+                                    "robust_square",
+                                    accSquare,
+                                    "robust_attack",
+                                    accBase,
+                                    "margin",
+                                    squareMargin),
+                            accSquare <= accBase - squareMargin
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            "square (%d queries) left %.1f%% robust, %s %.1f%%:"
+                                                    + " the gradient attack is %.1f points"
+                                                    + " weaker",
+                                            sq.queries(),
+                                            100 * accSquare,
+                                            attack.name(),
+                                            100 * accBase,
+                                            100 * (accBase - accSquare))
+                                    : null));
+        }
         return new Report(n, checks);
+    }
+
+    private int moreIterations(int iterations) {
+        return (int) Math.ceil(iterations * iterationFactor);
+    }
+
+    /** The whole box: Linf 1, L2 sqrt(pixels); a flow of 2 grid units moves any pixel anywhere. */
+    private static double unboundedRadius(Attack attack, Shape imageShape) {
+        return switch (attack.threat().norm()) {
+            case LINF -> 1.0;
+            case L2 -> Math.sqrt(imageShape.size());
+            default -> 2.0;
+        };
     }
 
     /**

@@ -343,6 +343,41 @@ class SanityAndEvaluatorTest {
     }
 
     @Test
+    void stagesRunSeparatelyAndInAnyOrderGiveTheSequentialReport() {
+        // A randomized defence: every stage draws noise, so a stage that shared or shifted another
+        // stage's draws would change the figures.
+        GradientMaskingChecks checks =
+                new GradientMaskingChecks(
+                        4,
+                        2,
+                        2,
+                        0.05,
+                        0.02,
+                        0.05,
+                        Square.standard(ThreatModel.linf(0.1)).withIterations(6));
+        DefendedModel model = defended(null, "exact", 2);
+        Pgd attack = Pgd.signEpsOver4(ThreatModel.linf(0.1), 2);
+        String sequential = checks.report(model, attack, x, y, ids, 5).json();
+        List<GradientMaskingChecks.StageOutcome> outcomes = new java.util.ArrayList<>();
+        List<GradientMaskingChecks.Stage> stages =
+                new java.util.ArrayList<>(List.of(GradientMaskingChecks.Stage.values()));
+        java.util.Collections.reverse(stages);
+        for (GradientMaskingChecks.Stage s : stages) {
+            outcomes.add(checks.runStage(s, model, attack, x, y, ids, 5));
+        }
+        assertEquals(sequential, checks.report(attack, x.getShape().slice(1), outcomes).json());
+        IllegalArgumentException twice =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                checks.report(
+                                        attack,
+                                        x.getShape().slice(1),
+                                        List.of(outcomes.get(1), outcomes.get(1))));
+        assertTrue(twice.getMessage().contains("given twice"), twice.getMessage());
+    }
+
+    @Test
     void aRandomizedModelWithoutEotIsAnError() {
         DefendedModel one = defended(null, "exact", 1);
         IllegalArgumentException e =

@@ -366,17 +366,17 @@ public final class EvaluationJob {
         o.log()
                 .printf(
                         Locale.ROOT,
-                        "gradient-masking checks on %d samples first (sanity.subset; one task: the"
-                                + " attack at %sx its budget, at %sx eps, unbounded, and Square with %d"
-                                + " queries) ...%n",
+                        "gradient-masking checks on %d samples first (sanity.subset; %d tasks: the"
+                                + " attack, at %sx its budget, at %sx eps, unbounded, and Square with"
+                                + " %d queries) ...%n",
                         subset.size(),
+                        SanityTask.taskCount(c),
                         fmt(c.sanity().iterationFactor()),
                         fmt(c.sanity().epsFactor()),
                         c.sanity().squareQueries());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobDescription("diffpure " + c.runId() + " gradient-masking checks");
-        String json =
-                jsc.parallelize(List.of(0), 1).map(new SanityTask(c, subset)).collect().get(0);
+        String json = SanityTask.run(jsc, c, subset);
         jsc.setJobDescription(null);
         SanityTask.Result r = SanityTask.Result.parse(json, subset);
         o.log()

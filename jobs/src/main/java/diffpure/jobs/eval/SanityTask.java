@@ -12,6 +12,7 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.data.SampleResult;
+import diffpure.eval.AdjointAgreement;
 import diffpure.eval.GradientMaskingChecks;
 import diffpure.gradient.DefendedModel;
 import diffpure.model.PtClassifier;
@@ -26,18 +27,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 
 /**
- * The gradient-masking checks of a run ({@code sanity.*}), as one Spark task before the chunks: the
- * run's own defended model and attack on the first {@code sanity.subset} planned samples that read
- * fine. Returns the report as the runs table's {@code sanity} JSON.
+ * The gradient-masking checks of a run ({@code sanity.*}), as Spark tasks before the chunks, one
+ * per stage of the checks (and one for the adjoint comparison): the run's own defended model and
+ * attack on the first {@code sanity.subset} planned samples that read fine. The driver {@link
+ * #assemble}s the parts into the runs table's {@code sanity} JSON; the stages do not share noise,
+ * so the result equals one sequential {@link GradientMaskingChecks#report}.
  *
  * @param config the experiment
  * @param subset the planned samples the checks use
  */
 record SanityTask(ExperimentConfig config, List<SampleRef> subset)
-        implements Function<Integer, String> {
+        implements Function<Integer, SanityTask.Part> {
     private static final long serialVersionUID = 1L;
 
     /**
@@ -104,8 +108,31 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
         return out;
     }
 
+    /**
+     * The tasks a run's checks take: one per {@link GradientMaskingChecks.Stage}, plus one that
+     * compares adjoint gradients with exact ones when the run uses adjoint.
+     */
+    static int taskCount(ExperimentConfig config) {
+        return GradientMaskingChecks.Stage.values().length
+                + (config.attack().gradientMode().equals("adjoint") ? 1 : 0);
+    }
+
+    /**
+     * What one task measured, with the images' shape: a stage's outcome, or (the last task of an
+     * adjoint run) the adjoint agreement or why it was skipped.
+     */
+    record Part(
+            long[] imageShape,
+            GradientMaskingChecks.StageOutcome stage,
+            AdjointAgreement adjoint,
+            GradientMaskingChecks.Check adjointSkipped)
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** Task {@code index} of {@link #taskCount}. */
     @Override
-    public String call(Integer ignored) {
+    public Part call(Integer index) {
         TorchThreads.ensure(config.runtime().torchThreads());
         Device device = Devices.parse(config.runtime().device());
         Configuration conf = HadoopConfs.fromSparkEnv();
@@ -133,28 +160,68 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
         }
         var attack = config.attack().build();
         GradientMaskingChecks checks = GradientMaskingChecks.of(config.sanity(), attack.threat());
+        GradientMaskingChecks.Stage[] stages = GradientMaskingChecks.Stage.values();
         try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray x = m.create(px, new Shape(b).addAll(clf.imageShape()));
             NDArray labels = m.create(y);
             DefendedModel model = BatchRunner.defendedModel(config, scoreModel, clf, device);
             long seed = config.run().seed();
-            GradientMaskingChecks.Report report =
-                    checks.report(model, attack, x, labels, ids, seed);
-            if (model.mode().name().equals("adjoint")) {
-                report =
-                        withAdjoint(report, checks, model, scoreModel, clf, device, x, labels, ids);
+            if (index < stages.length) {
+                return new Part(
+                        clf.imageShape().getShape(),
+                        checks.runStage(stages[index], model, attack, x, labels, ids, seed),
+                        null,
+                        null);
             }
-            return report.json();
+            return adjointPart(checks, model, scoreModel, clf, device, x, labels, ids);
         }
     }
 
     /**
-     * The report with the adjoint gradient compared against an exact mode on the subset: {@code
-     * exact}, or {@code checkpointed} (exact too) where exact does not fit runtime.memory-budget;
-     * recorded as skipped where neither fits.
+     * Runs the checks as {@link #taskCount} Spark tasks (one per stage, spread over the task slots)
+     * and returns the runs table's {@code sanity} JSON.
      */
-    private GradientMaskingChecks.Report withAdjoint(
-            GradientMaskingChecks.Report report,
+    static String run(JavaSparkContext jsc, ExperimentConfig config, List<SampleRef> subset) {
+        List<Integer> tasks = new ArrayList<>();
+        for (int i = 0; i < taskCount(config); i++) {
+            tasks.add(i);
+        }
+        return assemble(
+                config,
+                jsc.parallelize(tasks, tasks.size()).map(new SanityTask(config, subset)).collect());
+    }
+
+    /** The runs table's {@code sanity} JSON from every task's part. */
+    static String assemble(ExperimentConfig config, List<Part> parts) {
+        var attack = config.attack().build();
+        GradientMaskingChecks checks = GradientMaskingChecks.of(config.sanity(), attack.threat());
+        List<GradientMaskingChecks.StageOutcome> outcomes = new ArrayList<>();
+        Part adjoint = null;
+        for (Part p : parts) {
+            if (p.stage() != null) {
+                outcomes.add(p.stage());
+            } else {
+                adjoint = p;
+            }
+        }
+        Shape imageShape = new Shape(parts.get(0).imageShape());
+        GradientMaskingChecks.Report report = checks.report(attack, imageShape, outcomes);
+        if (adjoint != null && adjoint.adjoint() != null) {
+            report = report.withAdjoint(adjoint.adjoint());
+        } else if (adjoint != null) {
+            List<GradientMaskingChecks.Check> all = new ArrayList<>(report.checks());
+            all.add(adjoint.adjointSkipped());
+            report = new GradientMaskingChecks.Report(report.subset(), all);
+        }
+        return report.json();
+    }
+
+    /**
+     * The adjoint gradient compared against an exact mode on the subset: {@code exact}, or {@code
+     * checkpointed} (exact too) where exact does not fit runtime.memory-budget; recorded as skipped
+     * where neither fits.
+     */
+    private Part adjointPart(
             GradientMaskingChecks checks,
             DefendedModel adjoint,
             PtScoreModel scoreModel,
@@ -174,17 +241,21 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
                 refused.add(mode + ": " + e.getMessage());
                 continue;
             }
-            return report.withAdjoint(
+            return new Part(
+                    clf.imageShape().getShape(),
+                    null,
                     checks.adjointAgreement(
-                            adjoint, exact, mode, x, labels, ids, config.run().seed()));
+                            adjoint, exact, mode, x, labels, ids, config.run().seed()),
+                    null);
         }
-        List<GradientMaskingChecks.Check> all = new ArrayList<>(report.checks());
-        all.add(
+        return new Part(
+                clf.imageShape().getShape(),
+                null,
+                null,
                 new GradientMaskingChecks.Check(
                         "adjoint-vs-exact",
                         Map.<String, Object>of(
                                 "skipped", "no exact gradient mode fits: " + refused),
                         null));
-        return new GradientMaskingChecks.Report(report.subset(), all);
     }
 }

@@ -301,7 +301,7 @@ class SanityChecksJobTest {
                         new Properties());
         assertEquals(10, c.config().attack().iterations());
         assertEquals(4, c.config().attack().eot());
-        assertEquals(200, c.config().sanity().squareQueries());
+        assertEquals(100, c.config().sanity().squareQueries());
         Run r = run(c);
         for (Map.Entry<String, String> e : r.warnings().entrySet()) {
             assertNull(e.getValue(), e.getKey() + ": " + r.sanity());
@@ -343,8 +343,7 @@ class SanityChecksJobTest {
             Preflight.check(c, spark.sparkContext().hadoopConfiguration());
             RunPlan plan = EvaluationJob.plan(spark, c);
             List<SampleRef> subset = SanityTask.subsetOf(plan, 2);
-            String json =
-                    jsc.parallelize(List.of(0), 1).map(new SanityTask(c, subset)).collect().get(0);
+            String json = SanityTask.run(jsc, c, subset);
             Config parsed = ConfigFactory.parseString(json);
             assertEquals(2, parsed.getInt("subset"), name + ": " + json);
             List<String> names =
