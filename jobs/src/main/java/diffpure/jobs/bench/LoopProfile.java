@@ -118,25 +118,9 @@ public final class LoopProfile implements AutoCloseable {
                                     + " thread)%n",
                             wallSeconds,
                             sampled));
-            kinds.forEach(
-                    (k, s) ->
-                            b.append(
-                                    String.format(
-                                            Locale.ROOT,
-                                            "  %-42s %8.2f s %6.1f %%%n",
-                                            k,
-                                            s,
-                                            100 * s / sampled)));
+            appendShares(b, kinds, sampled);
             b.append("  by phase:\n");
-            phases.forEach(
-                    (k, s) ->
-                            b.append(
-                                    String.format(
-                                            Locale.ROOT,
-                                            "  %-42s %8.2f s %6.1f %%%n",
-                                            k,
-                                            s,
-                                            100 * s / sampled)));
+            appendShares(b, phases, sampled);
             b.append(
                     String.format(
                             Locale.ROOT,
@@ -146,6 +130,18 @@ public final class LoopProfile implements AutoCloseable {
                             allocatedMiB));
             return b.toString();
         }
+    }
+
+    private static void appendShares(StringBuilder b, Map<String, Double> seconds, double total) {
+        seconds.forEach(
+                (k, s) ->
+                        b.append(
+                                String.format(
+                                        Locale.ROOT,
+                                        "  %-42s %8.2f s %6.1f %%%n",
+                                        k,
+                                        s,
+                                        100 * s / total)));
     }
 
     /** Stops the recording and reads it back (the file is deleted afterwards). */
