@@ -8,9 +8,11 @@ import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
 import diffpure.attack.Composition;
 import diffpure.attack.FabTargeted;
+import diffpure.attack.Norm;
 import diffpure.attack.Pgd;
 import diffpure.attack.Square;
 import diffpure.config.ExperimentConfig;
+import diffpure.config.SanitySettings;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
@@ -43,6 +45,10 @@ public final class DryRun {
      * @param secondsPerGradientRow measured
      * @param secondsPerForwardRow measured
      * @param where device, threads and batch of the measurement
+     * @param sanitySamples samples the gradient-masking checks use (0 when sanity.subset = 0)
+     * @param sanityTasks the checks' parallel tasks (one per stage)
+     * @param sanityGradientRows gradient rows the checks spend per such sample at most
+     * @param sanityForwardRows forward rows the checks spend per such sample at most
      */
     public record Estimate(
             long samples,
@@ -50,16 +56,67 @@ public final class DryRun {
             long forwardRows,
             double secondsPerGradientRow,
             double secondsPerForwardRow,
-            String where) {
+            String where,
+            long sanitySamples,
+            int sanityTasks,
+            long sanityGradientRows,
+            long sanityForwardRows) {
         /** Seconds per sample on one task slot. */
         public double secondsPerSample() {
             return gradientRows * secondsPerGradientRow + forwardRows * secondsPerForwardRow;
         }
 
-        /** Task-slot seconds for the whole run. */
-        public double totalSeconds() {
-            return samples * secondsPerSample();
+        /** Task-slot seconds of the gradient-masking checks (all their tasks). */
+        public double sanitySeconds() {
+            return sanitySamples
+                    * (sanityGradientRows * secondsPerGradientRow
+                            + sanityForwardRows * secondsPerForwardRow);
         }
+
+        /** Task-slot seconds for the whole run, the checks included. */
+        public double totalSeconds() {
+            return samples * secondsPerSample() + sanitySeconds();
+        }
+
+        /**
+         * Wall seconds on this many parallel slots: the checks' tasks, then the chunks. The checks'
+         * slot time is shared out over min(slots, tasks) slots; their stages are unequal (Square's
+         * is usually the longest), so the wait for them can be longer.
+         */
+        public double wallSeconds(int slots) {
+            double checks = sanityTasks == 0 ? 0 : sanitySeconds() / Math.min(slots, sanityTasks);
+            return checks + samples * secondsPerSample() / slots;
+        }
+    }
+
+    /**
+     * Rows the gradient-masking checks ({@link diffpure.eval.GradientMaskingChecks}) spend per
+     * sample of their subset at most: the attack at its budget, at eps-factor x eps and at an
+     * unbounded eps (the same budget), and at iteration-factor x its budget; Square with
+     * sanity.square-queries where the ball is on the image; max(EOT, 1) fresh evaluations of each
+     * returned image; with adjoint gradients one adjoint and one exact gradient (the cosine).
+     *
+     * @return {gradient rows, forward rows}
+     */
+    static long[] sanityRows(Attack attack, int eot, SanitySettings s, boolean adjoint) {
+        Attack more =
+                attack.withIterations((int) Math.ceil(attack.iterations() * s.iterationFactor()));
+        boolean imageBall = attack.threat().norm() != Norm.FLOW_LINF;
+        long grad = 3 * gradientRows(attack, eot) + gradientRows(more, eot);
+        long fwd = 3 * forwardRows(attack, eot) + forwardRows(more, eot);
+        int returned = 4;
+        if (imageBall) {
+            fwd +=
+                    forwardRows(
+                            Square.standard(attack.threat()).withIterations(s.squareQueries()),
+                            eot);
+            returned++;
+        }
+        fwd += (long) returned * Math.max(eot, 1);
+        if (adjoint) {
+            grad += 2L * eot;
+        }
+        return new long[] {grad, fwd};
     }
 
     /**
@@ -179,6 +236,7 @@ public final class DryRun {
             }
             gradSec = (System.nanoTime() - t0) / 1e9 / b;
         }
+        long[] sanity = sanityRows(attack, eot, c.sanity(), gradientPlan.mode().equals("adjoint"));
         return new Estimate(
                 plan.samples(),
                 grad,
@@ -198,7 +256,11 @@ public final class DryRun {
                         + ", rows per gradient / forward call "
                         + rowsText(gradientPlan.gradientRows())
                         + " / "
-                        + rowsText(gradientPlan.forwardRows()));
+                        + rowsText(gradientPlan.forwardRows()),
+                Math.min(c.sanity().subset(), plan.samples()),
+                c.sanity().subset() == 0 ? 0 : SanityTask.taskCount(c),
+                sanity[0],
+                sanity[1]);
     }
 
     private static String rowsText(int rows) {
@@ -229,7 +291,18 @@ public final class DryRun {
                 e.where(),
                 e.secondsPerGradientRow(),
                 e.secondsPerForwardRow());
-        double wall = e.totalSeconds() / slots;
+        if (e.sanitySamples() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "  gradient-masking checks first, %d tasks on %d samples (upper bound):"
+                            + " %d gradient rows + %d forward rows per sample, %.1f slot-s%n",
+                    e.sanityTasks(),
+                    e.sanitySamples(),
+                    e.sanityGradientRows(),
+                    e.sanityForwardRows(),
+                    e.sanitySeconds());
+        }
+        double wall = e.wallSeconds(slots);
         out.printf(
                 Locale.ROOT,
                 "  estimate: %.1f s per sample, %.2f slot-hours in all, about %s on %d"

@@ -10,11 +10,17 @@ import diffpure.attack.Attack;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
 import diffpure.attack.AttackTrace;
+import diffpure.attack.Pgd;
 import diffpure.config.AttackSettings;
 import diffpure.config.ConfigLoader;
+import diffpure.config.ExperimentConfig;
+import diffpure.eval.GradientMaskingChecks;
+import diffpure.gradient.AdjointGradient;
 import diffpure.gradient.BpdaGradient;
 import diffpure.gradient.DefendedModel;
+import diffpure.gradient.Objective;
 import diffpure.gradient.StoredStatesGradient;
+import diffpure.gradient.TargetModel;
 import diffpure.model.synthetic.LinearClassifier;
 import diffpure.model.synthetic.MlpScoreModel;
 import diffpure.noise.GaussianNoise;
@@ -110,6 +116,152 @@ class DryRunBoundTest {
                 checked.add(name);
             }
             assertEquals(AttackSettings.NAMES, checked);
+        }
+    }
+
+    /** Counts, per sample id, the rows of every call the gradient-masking checks make. */
+    private static final class Counting implements TargetModel {
+        final TargetModel model;
+        final Map<Long, Long> gradientRows = new java.util.HashMap<>();
+        final Map<Long, Long> forwardRows = new java.util.HashMap<>();
+
+        Counting(TargetModel model) {
+            this.model = model;
+        }
+
+        @Override
+        public Evaluation lossAndGradient(
+                NDArray x,
+                NDArray labels,
+                long[] sampleIds,
+                Objective objective,
+                Purpose purpose,
+                long draw) {
+            for (long id : sampleIds) {
+                gradientRows.merge(id, (long) model.eot(), Long::sum);
+            }
+            return model.lossAndGradient(x, labels, sampleIds, objective, purpose, draw);
+        }
+
+        @Override
+        public NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies) {
+            for (long id : sampleIds) {
+                forwardRows.merge(id, (long) copies, Long::sum);
+            }
+            return model.logits(x, sampleIds, purpose, draw, copies);
+        }
+
+        @Override
+        public int classes() {
+            return model.classes();
+        }
+
+        @Override
+        public int eot() {
+            return model.eot();
+        }
+
+        @Override
+        public boolean isRandomized() {
+            return model.isRandomized();
+        }
+
+        @Override
+        public String describe() {
+            return model.describe();
+        }
+    }
+
+    @Test
+    void theEstimateBoundsWhatTheGradientMaskingChecksSpend() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            LinearClassifier clf = new LinearClassifier(m, IMG, 10, 7);
+            float[] data = new float[4 * 64];
+            GaussianNoise.fill(new NoiseKey(3, 0, Purpose.TEST, 0, 0), 0, data, 0, data.length);
+            for (int i = 0; i < data.length; i++) {
+                data[i] = Math.min(0.9f, Math.max(0.1f, 0.5f + 0.15f * data[i]));
+            }
+            NDArray x = m.create(data, new Shape(4).addAll(IMG));
+            NDArray y;
+            try (PtAutograd.Mode off = PtAutograd.disabled()) {
+                y = clf.logits(x).argMax(1);
+            }
+            long[] ids = {11, 12, 13, 14};
+            VpSchedule sched = VpSchedule.DEFAULT;
+            DiffusionPurifier p =
+                    new DiffusionPurifier(
+                            new MlpScoreModel(m, IMG, 16, 2.0, 5),
+                            EulerMaruyama.chain(
+                                    new ReverseVpSde(sched),
+                                    TimeGrid.of(0.05, 1e-5, 0.01),
+                                    ForwardAlphaBar.DISCRETE.at(sched, 0.05)));
+            DefendedModel exact =
+                    new DefendedModel(p, clf, StoredStatesGradient.exact(), EOT, 0, 5);
+            DefendedModel adjoint = new DefendedModel(p, clf, new AdjointGradient(), EOT, 0, 5);
+            for (String name : AttackSettings.NAMES) {
+                List<String> o =
+                        new ArrayList<>(
+                                List.of(
+                                        "attack.name=" + name,
+                                        "attack.eot=" + EOT,
+                                        "sanity.subset=4",
+                                        "sanity.square-queries=6"));
+                o.add("attack.iterations=" + (name.equals("square") ? 10 : 2));
+                if (name.equals("stadv")) {
+                    o.add("attack.norm=flow-Linf");
+                    o.add("attack.eps=0.05");
+                } else {
+                    o.add("attack.eps=0.3");
+                }
+                ExperimentConfig c =
+                        ConfigLoader.load(null, o, Map.of(), new Properties()).config();
+                Attack a = c.attack().build();
+                if (a instanceof Pgd pgd && !pgd.requiredGradientMode().isEmpty()) {
+                    // BPDA+EOT asks for a DefendedModel in bpda mode; its budget is the same in
+                    // any mode, and the counter wraps the model.
+                    a =
+                            new Pgd(
+                                    pgd.name(),
+                                    pgd.threat(),
+                                    pgd.iterations(),
+                                    pgd.step(),
+                                    pgd.stepScale(),
+                                    pgd.rule(),
+                                    pgd.start(),
+                                    "");
+                }
+                GradientMaskingChecks checks = GradientMaskingChecks.of(c.sanity(), a.threat());
+                for (DefendedModel model : List.of(exact, adjoint)) {
+                    boolean isAdjoint = model == adjoint;
+                    Counting counted = new Counting(model);
+                    GradientMaskingChecks.Report r = checks.report(counted, a, x, y, ids, 3);
+                    if (isAdjoint) {
+                        r.withAdjoint(
+                                checks.adjointAgreement(
+                                        counted, new Counting(exact), "exact", x, y, ids, 3));
+                        // the exact twin's calls are counted on the run's side: add them
+                        for (long id : ids) {
+                            counted.gradientRows.merge(id, (long) EOT, Long::sum);
+                        }
+                    }
+                    long[] bound = DryRun.sanityRows(a, EOT, c.sanity(), isAdjoint);
+                    for (long id : ids) {
+                        long g = counted.gradientRows.getOrDefault(id, 0L);
+                        long f = counted.forwardRows.getOrDefault(id, 0L);
+                        assertTrue(
+                                g <= bound[0],
+                                name + ": " + g + " > " + bound[0] + " gradient rows");
+                        assertTrue(
+                                f <= bound[1],
+                                name + ": " + f + " > " + bound[1] + " forward rows");
+                        if (name.startsWith("pgd-eot") || name.equals("bpda-eot")) {
+                            // PGD stops early nowhere: its gradient bound is exact (Square's
+                            // queries may stop on a broken sample).
+                            assertEquals(bound[0], g, name);
+                        }
+                    }
+                }
+            }
         }
     }
 }
