@@ -66,12 +66,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withEps(double e) {
         AttackSettings a = attack;
-        return new ExperimentConfig(
-                experiment,
-                run,
-                data,
-                models,
-                purify,
+        return withAttack(
                 new AttackSettings(
                         a.name(),
                         a.norm(),
@@ -82,11 +77,7 @@ public record ExperimentConfig(
                         a.step(),
                         a.gradientMode(),
                         a.successFraction()),
-                eval,
-                sanity,
-                runtime,
-                SweepSettings.NONE,
-                configHash);
+                SweepSettings.NONE);
     }
 
     /** This config with another diffusion time and no sweep. */
@@ -119,12 +110,7 @@ public record ExperimentConfig(
      */
     public ExperimentConfig withGradientMode(String mode) {
         AttackSettings a = attack;
-        return new ExperimentConfig(
-                experiment,
-                run,
-                data,
-                models,
-                purify,
+        return withAttack(
                 new AttackSettings(
                         a.name(),
                         a.norm(),
@@ -135,11 +121,13 @@ public record ExperimentConfig(
                         a.step(),
                         mode,
                         a.successFraction()),
-                eval,
-                sanity,
-                runtime,
-                sweep,
-                configHash);
+                sweep);
+    }
+
+    /** This config with other attack settings and sweep, the rest and the hash unchanged. */
+    private ExperimentConfig withAttack(AttackSettings a, SweepSettings s) {
+        return new ExperimentConfig(
+                experiment, run, data, models, purify, a, eval, sanity, runtime, s, configHash);
     }
 
     /**

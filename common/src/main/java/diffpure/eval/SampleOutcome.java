@@ -58,54 +58,6 @@ public record SampleOutcome(
         List<String> warnings,
         double adjointReconstructionError) {
 
-    /** An outcome without an adjoint reconstruction error (every gradient mode but adjoint). */
-    public SampleOutcome(
-            long sampleId,
-            int label,
-            int[] cleanVotes,
-            int[] adversarialVotes,
-            int cleanLogitPrediction,
-            int adversarialLogitPrediction,
-            long duringAttackEvaluations,
-            long duringAttackFooled,
-            long cleanDuringEvaluations,
-            long cleanDuringFooled,
-            double linf,
-            double l2,
-            float[] perturbation,
-            int firstSuccessIteration,
-            String brokenBy,
-            long gradients,
-            long forwards,
-            long voteEvaluations,
-            String gradientMode,
-            double seconds,
-            List<String> warnings) {
-        this(
-                sampleId,
-                label,
-                cleanVotes,
-                adversarialVotes,
-                cleanLogitPrediction,
-                adversarialLogitPrediction,
-                duringAttackEvaluations,
-                duringAttackFooled,
-                cleanDuringEvaluations,
-                cleanDuringFooled,
-                linf,
-                l2,
-                perturbation,
-                firstSuccessIteration,
-                brokenBy,
-                gradients,
-                forwards,
-                voteEvaluations,
-                gradientMode,
-                seconds,
-                warnings,
-                Double.NaN);
-    }
-
     public SampleOutcome {
         cleanVotes = cleanVotes.clone();
         adversarialVotes = adversarialVotes.clone();

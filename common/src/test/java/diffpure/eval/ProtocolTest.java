@@ -34,7 +34,8 @@ class ProtocolTest {
                 8,
                 "exact",
                 0.5,
-                List.of());
+                List.of(),
+                Double.NaN);
     }
 
     @Test

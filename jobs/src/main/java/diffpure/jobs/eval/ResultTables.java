@@ -141,7 +141,8 @@ public final class ResultTables {
                 0,
                 null,
                 0,
-                List.of());
+                List.of(),
+                Double.NaN);
     }
 
     private static int[] ints(List<Integer> l) {

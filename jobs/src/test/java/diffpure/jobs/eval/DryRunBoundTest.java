@@ -48,9 +48,13 @@ class DryRunBoundTest {
     private static final Shape IMG = new Shape(1, 8, 8);
     private static final int EOT = 2;
 
-    @Test
-    void theEstimateBoundsWhatEveryPresetSpends() {
-        try (NDManager m = NDManager.newBaseManager()) {
+    /**
+     * The randomized synthetic defence both tests attack: 4 gray-ish 8x8 images labelled by the
+     * linear classifier itself, a 5-step reverse SDE with an MLP score model.
+     */
+    private record Fixture(
+            LinearClassifier clf, NDArray x, NDArray y, long[] ids, DiffusionPurifier purifier) {
+        static Fixture of(NDManager m) {
             LinearClassifier clf = new LinearClassifier(m, IMG, 10, 7);
             float[] data = new float[4 * 64];
             GaussianNoise.fill(new NoiseKey(3, 0, Purpose.TEST, 0, 0), 0, data, 0, data.length);
@@ -62,7 +66,6 @@ class DryRunBoundTest {
             try (PtAutograd.Mode off = PtAutograd.disabled()) {
                 y = clf.logits(x).argMax(1);
             }
-            long[] ids = {11, 12, 13, 14};
             VpSchedule sched = VpSchedule.DEFAULT;
             DiffusionPurifier p =
                     new DiffusionPurifier(
@@ -71,6 +74,19 @@ class DryRunBoundTest {
                                     new ReverseVpSde(sched),
                                     TimeGrid.of(0.05, 1e-5, 0.01),
                                     ForwardAlphaBar.DISCRETE.at(sched, 0.05)));
+            return new Fixture(clf, x, y, new long[] {11, 12, 13, 14}, p);
+        }
+    }
+
+    @Test
+    void theEstimateBoundsWhatEveryPresetSpends() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Fixture fixture = Fixture.of(m);
+            LinearClassifier clf = fixture.clf();
+            NDArray x = fixture.x();
+            NDArray y = fixture.y();
+            long[] ids = fixture.ids();
+            DiffusionPurifier p = fixture.purifier();
             List<String> checked = new ArrayList<>();
             for (String name : AttackSettings.NAMES) {
                 List<String> o =
@@ -175,26 +191,12 @@ class DryRunBoundTest {
     @Test
     void theEstimateBoundsWhatTheGradientMaskingChecksSpend() {
         try (NDManager m = NDManager.newBaseManager()) {
-            LinearClassifier clf = new LinearClassifier(m, IMG, 10, 7);
-            float[] data = new float[4 * 64];
-            GaussianNoise.fill(new NoiseKey(3, 0, Purpose.TEST, 0, 0), 0, data, 0, data.length);
-            for (int i = 0; i < data.length; i++) {
-                data[i] = Math.min(0.9f, Math.max(0.1f, 0.5f + 0.15f * data[i]));
-            }
-            NDArray x = m.create(data, new Shape(4).addAll(IMG));
-            NDArray y;
-            try (PtAutograd.Mode off = PtAutograd.disabled()) {
-                y = clf.logits(x).argMax(1);
-            }
-            long[] ids = {11, 12, 13, 14};
-            VpSchedule sched = VpSchedule.DEFAULT;
-            DiffusionPurifier p =
-                    new DiffusionPurifier(
-                            new MlpScoreModel(m, IMG, 16, 2.0, 5),
-                            EulerMaruyama.chain(
-                                    new ReverseVpSde(sched),
-                                    TimeGrid.of(0.05, 1e-5, 0.01),
-                                    ForwardAlphaBar.DISCRETE.at(sched, 0.05)));
+            Fixture fixture = Fixture.of(m);
+            LinearClassifier clf = fixture.clf();
+            NDArray x = fixture.x();
+            NDArray y = fixture.y();
+            long[] ids = fixture.ids();
+            DiffusionPurifier p = fixture.purifier();
             DefendedModel exact =
                     new DefendedModel(p, clf, StoredStatesGradient.exact(), EOT, 0, 5);
             DefendedModel adjoint = new DefendedModel(p, clf, new AdjointGradient(), EOT, 0, 5);
