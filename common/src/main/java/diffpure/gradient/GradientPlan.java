@@ -21,9 +21,6 @@ public record GradientPlan(String configuredMode, String mode, int gradientRows,
     /** The configured mode that resolves through the budget. */
     public static final String AUTO = "auto";
 
-    /** runtime.backprop-min-rows's default. */
-    public static final int DEFAULT_BACKPROP_MIN_ROWS = 8;
-
     /**
      * What bounds a call.
      *
@@ -45,24 +42,6 @@ public record GradientPlan(String configuredMode, String mode, int gradientRows,
                                 + backpropMinRows);
             }
         }
-    }
-
-    /**
-     * Resolves a plan with runtime.backprop-min-rows at its default.
-     *
-     * @see #resolve(String, Limits, int, MemoryModel)
-     */
-    public static GradientPlan resolve(
-            String configuredMode,
-            long budget,
-            int microBatchRows,
-            int callRows,
-            MemoryModel memory) {
-        return resolve(
-                configuredMode,
-                new Limits(budget, microBatchRows, DEFAULT_BACKPROP_MIN_ROWS),
-                callRows,
-                memory);
     }
 
     /**

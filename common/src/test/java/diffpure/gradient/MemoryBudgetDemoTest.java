@@ -103,7 +103,9 @@ class MemoryBudgetDemoTest {
                 new long[] {
                     images * eot * memory.bytesPerRow("exact"), 2 * memory.bytesPerRow("exact")
                 }) {
-            GradientPlan plan = GradientPlan.resolve("exact", budget, 0, images * eot, memory);
+            GradientPlan plan =
+                    GradientPlan.resolve(
+                            "exact", new GradientPlan.Limits(budget, 0, 8), images * eot, memory);
             rows.add(plan.gradientRows());
             DefendedModel model = DefendedModel.of(purifier, classifier, plan, eot, 9);
             grads.add(
@@ -142,7 +144,11 @@ class MemoryBudgetDemoTest {
     }
 
     private static GradientPlan plan(MemoryModel memory, int rows) {
-        return GradientPlan.resolve("exact", rows * memory.bytesPerRow("exact"), 0, rows, memory);
+        return GradientPlan.resolve(
+                "exact",
+                new GradientPlan.Limits(rows * memory.bytesPerRow("exact"), 0, 8),
+                rows,
+                memory);
     }
 
     @Test

@@ -56,20 +56,24 @@ class MemoryModelTest {
     void rowsPerCallComeFromTheBudgetPerModeAndTheSmallerLimitWins() {
         MemoryModel m = demo(1000);
         long exact = m.bytesPerRow("exact");
-        GradientPlan p = GradientPlan.resolve("exact", 10 * exact + 5, 0, 80, m);
+        GradientPlan p =
+                GradientPlan.resolve("exact", new GradientPlan.Limits(10 * exact + 5, 0, 8), 80, m);
         assertEquals("exact", p.mode());
         assertEquals(10, p.gradientRows());
         // a forward without a graph keeps less, so more rows fit
         assertEquals(10 * exact / m.bytesPerRow(MemoryModel.FORWARD), p.forwardRows());
         assertTrue(p.forwardRows() > p.gradientRows());
-        GradientPlan capped = GradientPlan.resolve("exact", 10 * exact, 4, 80, m);
+        GradientPlan capped =
+                GradientPlan.resolve("exact", new GradientPlan.Limits(10 * exact, 4, 8), 80, m);
         assertEquals(4, capped.gradientRows());
         assertEquals(4, capped.forwardRows());
-        GradientPlan budgetWins = GradientPlan.resolve("exact", 10 * exact, 16, 80, m);
+        GradientPlan budgetWins =
+                GradientPlan.resolve("exact", new GradientPlan.Limits(10 * exact, 16, 8), 80, m);
         assertEquals(10, budgetWins.gradientRows());
         assertEquals(16, budgetWins.forwardRows());
         // no budget: micro-batch-rows as it always was, the memory model is not needed
-        GradientPlan rowsOnly = GradientPlan.resolve("checkpointed", 0, 3, 80, null);
+        GradientPlan rowsOnly =
+                GradientPlan.resolve("checkpointed", new GradientPlan.Limits(0, 3, 8), 80, null);
         assertEquals(new GradientPlan("checkpointed", "checkpointed", 3, 3), rowsOnly);
     }
 
@@ -80,13 +84,17 @@ class MemoryModelTest {
         long backprop = m.bytesPerRow("backprop");
         long exact = m.bytesPerRow("exact");
         long checkpointed = m.bytesPerRow("checkpointed");
-        GradientPlan whole = GradientPlan.resolve("auto", rows * backprop, 0, rows, m);
+        GradientPlan whole =
+                GradientPlan.resolve(
+                        "auto", new GradientPlan.Limits(rows * backprop, 0, 8), rows, m);
         assertEquals("backprop", whole.mode());
         assertEquals("auto", whole.configuredMode());
         assertEquals(rows, whole.gradientRows());
         // one row short of the whole call (8 rows = backprop-min-rows' default): exact, which fits
         // every row at once
-        GradientPlan notWhole = GradientPlan.resolve("auto", rows * backprop - 1, 0, rows, m);
+        GradientPlan notWhole =
+                GradientPlan.resolve(
+                        "auto", new GradientPlan.Limits(rows * backprop - 1, 0, 8), rows, m);
         assertEquals("exact", notWhole.mode());
         assertTrue(notWhole.gradientRows() >= rows);
         // with backprop-min-rows 4, backprop micro-batched while 4 rows fit
@@ -104,16 +112,23 @@ class MemoryModelTest {
                         "auto", new GradientPlan.Limits(4 * backprop - 1, 3, 4), rows, m);
         assertEquals("backprop", capped.mode());
         assertEquals(3, capped.gradientRows());
-        GradientPlan oneExact = GradientPlan.resolve("auto", exact, 0, rows, m);
+        GradientPlan oneExact =
+                GradientPlan.resolve("auto", new GradientPlan.Limits(exact, 0, 8), rows, m);
         assertEquals("exact", oneExact.mode());
         assertEquals(1, oneExact.gradientRows());
-        GradientPlan cp = GradientPlan.resolve("auto", exact - 1, 0, rows, m);
+        GradientPlan cp =
+                GradientPlan.resolve("auto", new GradientPlan.Limits(exact - 1, 0, 8), rows, m);
         assertEquals("checkpointed", cp.mode());
         assertEquals(1, cp.gradientRows());
         IllegalArgumentException none =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> GradientPlan.resolve("auto", checkpointed - 1, 0, rows, m));
+                        () ->
+                                GradientPlan.resolve(
+                                        "auto",
+                                        new GradientPlan.Limits(checkpointed - 1, 0, 8),
+                                        rows,
+                                        m));
         assertTrue(
                 none.getMessage().startsWith("runtime.memory-budget = ")
                         && none.getMessage().contains("not even checkpointed fits")
@@ -122,13 +137,17 @@ class MemoryModelTest {
         IllegalArgumentException noBudget =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> GradientPlan.resolve("auto", 0, 0, rows, m));
+                        () ->
+                                GradientPlan.resolve(
+                                        "auto", new GradientPlan.Limits(0, 0, 8), rows, m));
         assertTrue(
                 noBudget.getMessage().contains("set runtime.memory-budget"), noBudget.getMessage());
         IllegalArgumentException tooSmall =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> GradientPlan.resolve("backprop", exact, 0, rows, m));
+                        () ->
+                                GradientPlan.resolve(
+                                        "backprop", new GradientPlan.Limits(exact, 0, 8), rows, m));
         assertTrue(
                 tooSmall.getMessage().contains("one row of gradient mode backprop needs")
                         && tooSmall.getMessage().contains("(" + backprop + " bytes)"),
