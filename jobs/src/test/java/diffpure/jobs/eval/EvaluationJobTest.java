@@ -225,11 +225,13 @@ class EvaluationJobTest {
                                 "run.partition-samples=3",
                                 "run.batch-samples=1"),
                         new EvaluationJob.Options(
-                                "test",
-                                -1,
-                                1,
-                                new java.io.PrintStream(
-                                        log, true, java.nio.charset.StandardCharsets.UTF_8)));
+                                        "test",
+                                        -1,
+                                        1,
+                                        new java.io.PrintStream(
+                                                log, true, java.nio.charset.StandardCharsets.UTF_8))
+                                // each task outlasts several 1 s heartbeats even on a fast machine
+                                .withHook(TinyRuns.slowBatches(1500)));
         assertTrue(o.complete());
         String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(

@@ -82,6 +82,27 @@ final class TinyRuns {
     }
 
     /**
+     * A hook that holds every batch for this long after its samples were read, so that a task
+     * outlasts several executor heartbeats whatever the machine's speed.
+     */
+    static PartitionHook slowBatches(long millis) {
+        return new PartitionHook() {
+            @Override
+            public void before(PartitionWork work, int attempt) {}
+
+            @Override
+            public void duringBatch(List<SampleRef> batch, int attempt) {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while holding a batch", e);
+                }
+            }
+        };
+    }
+
+    /**
      * A hook under which every batch holding this sample fails as a compute failure, on every
      * attempt.
      */
