@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import diffpure.gradient.GradientModes;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -392,12 +393,7 @@ public final class ConfigLoader {
                             fraction("attack.step"),
                             oneOf(
                                     "attack.gradient-mode",
-                                    "auto",
-                                    "exact",
-                                    "checkpointed",
-                                    "adjoint",
-                                    "backprop",
-                                    "bpda"),
+                                    GradientModes.configurable().toArray(new String[0])),
                             successFraction);
             EvalSettings eval =
                     new EvalSettings(

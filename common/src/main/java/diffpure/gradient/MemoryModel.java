@@ -5,24 +5,11 @@ import java.util.Locale;
 /**
  * Bytes one row (one image × one EOT copy) of one model call needs, per gradient mode: what the
  * mode keeps across the chain of N steps plus the model graph alive at its peak plus one step's
- * temporaries. With S = 4E bytes per float32 state of E elements, G_score and G_clf the per-image
- * graph bytes of the score model and the classifier ({@link GraphBytes}), T = {@link #TEMP_STATES}
- * S, and k the checkpoint interval of {@link StoredStatesGradient#checkpointed()}:
- *
- * <ul>
- *   <li>{@code backprop}: N (G_score + S) + max(G_score, 2 G_clf) + T (every step's graph and input
- *       state stay alive until the loss is back-propagated, which then holds one model's gradients
- *       at a time);
- *   <li>{@code exact}: N S + 2 max(G_score, G_clf) + T (the stored states, and one vector-Jacobian
- *       product at a time: a graph and, while back-propagating it, its activations' gradients);
- *   <li>{@code checkpointed}: (ceil(N / k) + k) S + 2 max(G_score, G_clf) + T (the checkpoints and
- *       one rebuilt segment);
- *   <li>{@code adjoint}: 2 max(G_score, G_clf) + T;
- *   <li>{@code bpda}: max(G_score, 2 G_clf) + T (a purification without a graph, then the
- *       classifier's gradient);
- *   <li>a forward without a graph (purification, votes): max(G_score, G_clf) + T (it holds at most
- *       what a graph would keep).
- * </ul>
+ * temporaries. Each mode's formula is registered with the mode ({@link GradientModes}); here are
+ * the figures they use: S = 4E bytes per float32 state of E elements, G_score and G_clf the
+ * per-image graph bytes of the score model and the classifier ({@link GraphBytes}), T = {@link
+ * #TEMP_STATES} S, and a forward without a graph (purification, votes): max(G_score, G_clf) + T (it
+ * holds at most what a graph would keep).
  *
  * <p>The factor 2 on a back-propagated graph is measured, not assumed: on the demo models an {@code
  * exact} row at N = 10 adds 5.8 MiB to the resident peak for G_score = 3.0 MiB (BENCHMARKS.md,
@@ -66,33 +53,22 @@ public record MemoryModel(
         return 4 * stateElements;
     }
 
+    /** Bytes of one step's temporaries, T = {@link #TEMP_STATES} states. */
+    public long tempBytes() {
+        return TEMP_STATES * stateBytes();
+    }
+
     /**
-     * Bytes one row needs under a gradient mode, or {@link #FORWARD} for a forward without a graph.
+     * Bytes one row needs under a gradient mode ({@link GradientModes}), or {@link #FORWARD} for a
+     * forward without a graph.
      *
      * @throws IllegalArgumentException for an unknown mode
      */
     public long bytesPerRow(String mode) {
-        long s = stateBytes();
-        long temp = TEMP_STATES * s;
-        long graph = Math.max(scoreModelGraphBytes, classifierGraphBytes);
-        return switch (mode) {
-            case "backprop" ->
-                    (long) steps * (scoreModelGraphBytes + s)
-                            + Math.max(scoreModelGraphBytes, 2 * classifierGraphBytes)
-                            + temp;
-            case "exact" -> (long) steps * s + 2 * graph + temp;
-            case "checkpointed" -> {
-                int k = StoredStatesGradient.checkpointed().intervalFor(steps);
-                long kept = (steps + k - 1) / k + k;
-                yield kept * s + 2 * graph + temp;
-            }
-            case "adjoint" -> 2 * graph + temp;
-            case "bpda" -> Math.max(scoreModelGraphBytes, 2 * classifierGraphBytes) + temp;
-            case FORWARD -> graph + temp;
-            default ->
-                    throw new IllegalArgumentException(
-                            "no memory model for gradient mode '" + mode + "'");
-        };
+        if (mode.equals(FORWARD)) {
+            return Math.max(scoreModelGraphBytes, classifierGraphBytes) + tempBytes();
+        }
+        return GradientModes.registered(mode).bytesPerRow().applyAsLong(this);
     }
 
     /** Most rows of one call that fit in {@code budget} bytes under a mode (0 when none does). */
