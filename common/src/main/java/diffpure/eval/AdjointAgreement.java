@@ -124,34 +124,4 @@ public record AdjointAgreement(
         }
         return m;
     }
-
-    /**
-     * As the {@code adjoint} part of the runs table's {@code sanity} JSON: {"compared_with",
-     * "cosine_min", "sample_ids": [...], "cosine": [...], "reconstruction_error": [...]} (null
-     * where undefined).
-     */
-    public String json() {
-        StringBuilder b = new StringBuilder("{\"compared_with\": \"").append(exactMode);
-        b.append("\", \"cosine_min\": ").append(number(cosineMin()));
-        b.append(", \"sample_ids\": [");
-        for (int i = 0; i < sampleIds.length; i++) {
-            b.append(i == 0 ? "" : ", ").append(sampleIds[i]);
-        }
-        b.append("], \"cosine\": ").append(numbers(cosine));
-        b.append(", \"reconstruction_error\": ").append(numbers(reconstructionError));
-        return b.append('}').toString();
-    }
-
-    private static String numbers(double[] v) {
-        StringBuilder b = new StringBuilder("[");
-        for (int i = 0; i < v.length; i++) {
-            b.append(i == 0 ? "" : ", ").append(number(v[i]));
-        }
-        return b.append(']').toString();
-    }
-
-    private static String number(double d) {
-        // Double.toString round-trips, and its exponent form is valid JSON.
-        return Double.isFinite(d) ? Double.toString(d) : "null";
-    }
 }

@@ -116,20 +116,6 @@ public record GradientMaskingChecks(
         public Check {
             measured = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(measured));
         }
-
-        String json() {
-            StringBuilder b = new StringBuilder("{\"name\": ").append(quote(name));
-            b.append(", \"measured\": {");
-            boolean first = true;
-            for (Map.Entry<String, Object> e : measured.entrySet()) {
-                b.append(first ? "" : ", ").append(quote(e.getKey())).append(": ");
-                Object v = e.getValue();
-                b.append(v instanceof Number n ? number(n) : quote(String.valueOf(v)));
-                first = false;
-            }
-            b.append("}, \"warning\": ").append(warning == null ? "null" : quote(warning));
-            return b.append('}').toString();
-        }
     }
 
     /**
@@ -159,21 +145,21 @@ public record GradientMaskingChecks(
         }
 
         /**
-         * As the runs table's {@code sanity} column: {"subset": n, "checks": [{"name", "measured":
-         * {...}, "warning": null | text}]}, and for a run with adjoint gradients {"adjoint": {@link
-         * AdjointAgreement#json()}}.
+         * As the runs table's {@code sanity} column ({@link SanityJson}): {"subset": n, "checks":
+         * [{"name", "measured": {...}, "warning": null | text}]}, and for a run with adjoint
+         * gradients {"adjoint": {...}}.
          */
         public String json() {
-            StringBuilder b = new StringBuilder("{\"subset\": ").append(subset);
-            b.append(", \"checks\": [");
-            for (int i = 0; i < checks.size(); i++) {
-                b.append(i == 0 ? "" : ", ").append(checks.get(i).json());
-            }
-            b.append(']');
-            if (adjoint != null) {
-                b.append(", \"adjoint\": ").append(adjoint.json());
-            }
-            return b.append('}').toString();
+            return SanityJson.write(this);
+        }
+
+        /**
+         * A report from its {@link #json()} (the runs table's {@code sanity} column).
+         *
+         * @throws IllegalArgumentException naming what is wrong when the text is not such JSON
+         */
+        public static Report parse(String json) {
+            return SanityJson.read(json);
         }
     }
 
@@ -457,33 +443,6 @@ public record GradientMaskingChecks(
             m.put((String) kv[i], kv[i + 1]);
         }
         return m;
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
-
-    private static String number(Number n) {
-        double d = n.doubleValue();
-        if (!Double.isFinite(d)) {
-            return "null";
-        }
-        return n instanceof Double || n instanceof Float ? Double.toString(d) : n.toString();
     }
 
     private Check rising(String name, String what, boolean[] base, boolean[] stronger) {

@@ -5,6 +5,7 @@ import diffpure.jobs.report.ReportData;
 import diffpure.jobs.report.ReportInputException;
 import diffpure.jobs.report.ReportJob;
 import diffpure.jobs.report.ReportWriter;
+import diffpure.jobs.report.UntrustedText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -108,11 +109,11 @@ public final class ReportCommand implements Callable<Integer> {
             if (s.comparison() != null && s.comparison().regression()) {
                 out.println(
                         "REGRESSION: "
-                                + s.setting().label()
+                                + UntrustedText.visible(s.setting().label())
                                 + ": run "
-                                + s.comparison().newerRunId()
+                                + UntrustedText.visible(s.comparison().newerRunId())
                                 + " against "
-                                + s.comparison().olderRunId());
+                                + UntrustedText.visible(s.comparison().olderRunId()));
             }
         }
         return d.regression() ? REGRESSION : OK;

@@ -4,9 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValue;
 import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
@@ -69,23 +66,19 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
 
         /** The result stored in a runs row's JSON (a resume reuses it instead of rerunning). */
         static Result parse(String json, List<SampleRef> subset) {
-            Config c = ConfigFactory.parseString(json);
-            List<String> warnings = new ArrayList<>();
-            for (Config check : c.getConfigList("checks")) {
-                if (check.hasPath("warning")) {
-                    warnings.add(check.getString("warning"));
-                }
-            }
+            GradientMaskingChecks.Report report = GradientMaskingChecks.Report.parse(json);
+            List<String> warnings = report.warnings();
             Set<Long> ids = new HashSet<>();
             subset.forEach(r -> ids.add(r.id()));
             Map<Long, Double> cosine = new HashMap<>();
-            if (c.hasPath("adjoint.sample_ids")) {
-                List<Long> sampleIds = c.getLongList("adjoint.sample_ids");
-                List<? extends ConfigValue> values = c.getList("adjoint.cosine");
-                for (int i = 0; i < sampleIds.size(); i++) {
-                    // null where a gradient was all zero
-                    if (values.get(i).unwrapped() instanceof Number v) {
-                        cosine.put(sampleIds.get(i), v.doubleValue());
+            AdjointAgreement a = report.adjoint();
+            if (a != null) {
+                long[] sampleIds = a.sampleIds();
+                double[] values = a.cosine();
+                for (int i = 0; i < sampleIds.length; i++) {
+                    // NaN (null in the JSON) where a gradient was all zero
+                    if (!Double.isNaN(values[i])) {
+                        cosine.put(sampleIds[i], values[i]);
                     }
                 }
             }

@@ -93,7 +93,7 @@ public final class Charts {
         List<ReportData.SettingReport> ss = d.settings();
         String[] names = new String[ss.size()];
         for (int i = 0; i < names.length; i++) {
-            names[i] = ss.get(i).setting().shortLabel();
+            names[i] = UntrustedText.chartLabel(ss.get(i).setting().shortLabel());
         }
         List<String> protocols =
                 new ArrayList<>(List.of("single", "majority", "worst", "during-attack"));
@@ -157,7 +157,9 @@ public final class Charts {
                                 : Long.compare(order.get(a), order.get(b)));
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
         for (ReportData.SettingReport s : d.settings()) {
-            YIntervalSeries series = new YIntervalSeries(s.setting().shortLabel(), true, true);
+            YIntervalSeries series =
+                    new YIntervalSeries(
+                            UntrustedText.chartLabel(s.setting().shortLabel()), true, true);
             for (RunFigures f : s.runs()) {
                 Interval iv = f.robustMajority();
                 if (iv.trials() > 0) {
@@ -166,7 +168,10 @@ public final class Charts {
             }
             data.addSeries(series);
         }
-        SymbolAxis x = new SymbolAxis("run (oldest first)", runs.toArray(new String[0]));
+        SymbolAxis x =
+                new SymbolAxis(
+                        "run (oldest first)",
+                        runs.stream().map(UntrustedText::chartLabel).toArray(String[]::new));
         x.setVerticalTickLabels(runs.size() > 3);
         x.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         DeviationRenderer r = new DeviationRenderer(true, true);
@@ -259,7 +264,12 @@ public final class Charts {
         }
         for (ReportData.SettingReport s : d.settings()) {
             if (s.secondsPerSample().length > 0) {
-                data.addSeries(s.setting().shortLabel(), s.secondsPerSample(), 30, lo, hi);
+                data.addSeries(
+                        UntrustedText.chartLabel(s.setting().shortLabel()),
+                        s.secondsPerSample(),
+                        30,
+                        lo,
+                        hi);
             }
         }
         JFreeChart c =

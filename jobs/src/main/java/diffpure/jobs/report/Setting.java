@@ -118,7 +118,10 @@ public record Setting(
                 Locale.ROOT, "%s %s %s t*=%s", attack, norm, epsText(eps), trim(tStar));
     }
 
-    /** A file-name-safe id, unique per setting. */
+    /**
+     * A file-name-safe id, unique per setting: letters, digits, '.', '_' and '-' only, at most
+     * {@value UntrustedText#MAX_NAME} characters ({@link UntrustedText#fileName}).
+     */
     public String slug() {
         String s =
                 String.format(
@@ -134,7 +137,7 @@ public record Setting(
                         trim(tStar),
                         steps,
                         votes);
-        return s.replaceAll("[^A-Za-z0-9._-]+", "-");
+        return UntrustedText.fileName(s);
     }
 
     static String trim(double d) {

@@ -1,0 +1,78 @@
+package diffpure.jobs.report;
+
+import static diffpure.jobs.report.ReportText.interval;
+import static diffpure.jobs.report.UntrustedText.markdown;
+import static diffpure.jobs.report.UntrustedText.markdownCode;
+
+/**
+ * {@code report.md}: a short summary for chat or e-mail. Every string from the tables is escaped
+ * ({@link UntrustedText#markdown}), so it renders as itself: no markup, link, image or raw HTML.
+ */
+final class MarkdownReport {
+    private MarkdownReport() {}
+
+    /** The summary. */
+    static String of(ReportData d) {
+        StringBuilder b = new StringBuilder();
+        b.append("# diffpure-spark robustness report\n\n");
+        b.append(
+                d.regression()
+                        ? "**REGRESSION FOUND** (McNemar, see below)\n\n"
+                        : "No regression found.\n\n");
+        b.append("Tables: ")
+                .append(markdownCode(d.output()))
+                .append(" (samples schema ")
+                .append(d.samplesSchemaVersions())
+                .append(", runs schema ")
+                .append(d.runsSchemaVersions())
+                .append("); generated ")
+                .append(markdown(d.generated()))
+                .append(". Accuracies: majority of K votes, 95% Wilson intervals.\n\n");
+        b.append(
+                "| setting | newest run | n | errors | clean | robust | worst of K | vs previous |\n");
+        b.append("|---|---|---|---|---|---|---|---|\n");
+        for (ReportData.SettingReport s : d.settings()) {
+            settingRow(b, s);
+        }
+        b.append('\n');
+        for (ReportData.SettingReport s : d.settings()) {
+            for (RescoreFigures r : d.rescoresOf(s.newest())) {
+                b.append("- rescore ")
+                        .append(markdownCode(r.rescoreId()))
+                        .append(" of ")
+                        .append(markdownCode(r.sourceRunId()))
+                        .append(" as ")
+                        .append(markdown(r.rescoredAs()))
+                        .append(": robust ")
+                        .append(interval(r.robust().get("majority")))
+                        .append(" (original ")
+                        .append(interval(s.newest().robustMajority()))
+                        .append(")\n");
+            }
+        }
+        return b.toString();
+    }
+
+    private static void settingRow(StringBuilder b, ReportData.SettingReport s) {
+        RunFigures f = s.newest();
+        Comparison c = s.comparison();
+        String vs = ReportText.comparison(c, UntrustedText::markdownCode);
+        b.append("| ")
+                .append(markdown(s.setting().label()))
+                .append(" | ")
+                .append(markdownCode(f.runId()))
+                .append(" | ")
+                .append(f.samples())
+                .append(" | ")
+                .append(f.errors())
+                .append(" | ")
+                .append(interval(f.clean().get("majority")))
+                .append(" | ")
+                .append(interval(f.robustMajority()))
+                .append(" | ")
+                .append(interval(f.robust().get("worst")))
+                .append(" | ")
+                .append(c != null && c.regression() ? "**REGRESSION** " + vs : vs)
+                .append(" |\n");
+    }
+}
