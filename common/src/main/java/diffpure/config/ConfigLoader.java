@@ -8,7 +8,9 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import diffpure.data.ReadLimits;
 import diffpure.gradient.GradientModes;
+import diffpure.model.ManifestLimits;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -45,7 +47,8 @@ public final class ConfigLoader {
                     "sanity",
                     "runtime",
                     "sweep",
-                    "report");
+                    "report",
+                    "limits");
 
     /**
      * Keys that were renamed, old to new: an old key in any layer is an error naming the new one;
@@ -127,7 +130,8 @@ public final class ConfigLoader {
         }
         // What decides the rows: not where they go, not the run's name, not how a report reads
         // them.
-        Config hashed = ours.withoutPath("report");
+        // Limits refuse bad inputs; they decide no row of a run that reads its inputs.
+        Config hashed = ours.withoutPath("report").withoutPath("limits");
         // A run keeps the hash (and run id) it had before model.eps was renamed model.score-model.
         hashed =
                 hashed.withoutPath("model.score-model")
@@ -346,6 +350,7 @@ public final class ConfigLoader {
                             atLeast("run.partition-samples", 1),
                             atLeast("run.batch-samples", 1),
                             oneOf("run.on-error", "fail-fast", "continue").equals("continue"));
+            LimitsSettings limits = limits();
             DataSettings data =
                     new DataSettings(
                             oneOf("data.format", "idx", "cifar10", "imagenet", "celeba-hq"),
@@ -355,9 +360,13 @@ public final class ConfigLoader {
                             string("data.attribute"),
                             atLeast("data.classes", 1),
                             atLeast("data.count", 0),
-                            longValue("data.subset-seed"));
+                            longValue("data.subset-seed"),
+                            limits.data());
             ModelSettings models =
-                    new ModelSettings(nonEmpty("model.score-model"), nonEmpty("model.classifier"));
+                    new ModelSettings(
+                            nonEmpty("model.score-model"),
+                            nonEmpty("model.classifier"),
+                            limits.manifests());
             double tStar = number("purify.t-star");
             if (!(tStar > 0 && tStar <= 1)) {
                 throw bad("purify.t-star", "must be in (0, 1]");
@@ -443,6 +452,38 @@ public final class ConfigLoader {
                         e);
             }
             return config;
+        }
+
+        LimitsSettings limits() {
+            return new LimitsSettings(
+                    new ReadLimits(
+                            positiveBytes("limits.file-bytes"),
+                            positiveBytes("limits.text-file-bytes"),
+                            positiveBytes("limits.gunzip-bytes"),
+                            atLeast("limits.gunzip-ratio", 1),
+                            atLeast("limits.samples", 1),
+                            atLeastLong("limits.image-pixels", 1),
+                            atLeastLong("limits.idx-image-pixels", 1)),
+                    new ManifestLimits(
+                            positiveBytes("limits.manifest-bytes"),
+                            atLeastLong("limits.manifest-input-elements", 1),
+                            atLeast("limits.manifest-classes", 2)));
+        }
+
+        long positiveBytes(String key) {
+            long v = bytes(key);
+            if (v < 1) {
+                throw bad(key, "must be >= 1");
+            }
+            return v;
+        }
+
+        long atLeastLong(String key, long min) {
+            long v = longValue(key);
+            if (v < min) {
+                throw bad(key, "must be >= " + min);
+            }
+            return v;
         }
 
         SweepSettings sweep() {

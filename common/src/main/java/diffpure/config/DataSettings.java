@@ -5,6 +5,7 @@ import diffpure.data.CifarBinaryDataset;
 import diffpure.data.IdxDataset;
 import diffpure.data.ImageDataset;
 import diffpure.data.ImageNetValDataset;
+import diffpure.data.ReadLimits;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -20,6 +21,7 @@ import org.apache.hadoop.conf.Configuration;
  * @param classes number of classes
  * @param count samples evaluated (0: all), chosen by {@link diffpure.data.Subsets} with subsetSeed
  * @param subsetSeed seed of the subset rule
+ * @param limits sizes the readers refuse before allocating them ({@code limits.*})
  */
 public record DataSettings(
         String format,
@@ -29,7 +31,8 @@ public record DataSettings(
         String attribute,
         int classes,
         int count,
-        long subsetSeed)
+        long subsetSeed,
+        ReadLimits limits)
         implements Serializable {
     public DataSettings {
         paths = List.copyOf(paths);
@@ -43,10 +46,14 @@ public record DataSettings(
      */
     public ImageDataset open(Configuration conf) {
         return switch (format) {
-            case "idx" -> IdxDataset.open(images, labels, classes, conf);
-            case "cifar10" -> CifarBinaryDataset.open(paths, conf);
-            case "imagenet" -> ImageNetValDataset.open(images, labels, conf);
-            case "celeba-hq" -> CelebAHqDataset.open(images, labels, attribute, conf);
+            case "idx" -> IdxDataset.open(images, labels, classes, conf, limits);
+            case "cifar10" -> CifarBinaryDataset.open(paths, conf, limits);
+            case "imagenet" ->
+                    ImageNetValDataset.open(
+                            images, labels, ImageNetValDataset.CLASSES, conf, limits);
+            case "celeba-hq" ->
+                    CelebAHqDataset.open(
+                            images, labels, attribute, CelebAHqDataset.DEFAULT_SIZE, conf, limits);
             default ->
                     throw new ConfigError(
                             "data.format must be idx, cifar10, imagenet or celeba-hq, found '"

@@ -1,5 +1,6 @@
 package diffpure.config;
 
+import diffpure.model.ManifestLimits;
 import java.io.Serializable;
 
 /**
@@ -7,5 +8,7 @@ import java.io.Serializable;
  *
  * @param scoreModel the score (noise-prediction) model, config key model.score-model
  * @param classifier the classifier
+ * @param manifestLimits what their manifests may declare ({@code limits.manifest-*})
  */
-public record ModelSettings(String scoreModel, String classifier) implements Serializable {}
+public record ModelSettings(String scoreModel, String classifier, ManifestLimits manifestLimits)
+        implements Serializable {}

@@ -26,13 +26,16 @@ public final class CelebAHqDataset implements ImageDataset {
     private final String attribute;
     private final Entry[] entries;
     private final int size;
+    private final ReadLimits limits;
 
     private CelebAHqDataset(
             DataFiles.Located dir,
             String attributeSource,
             String attribute,
             Entry[] entries,
-            int size) {
+            int size,
+            ReadLimits limits) {
+        this.limits = limits;
         this.dir = dir;
         this.attributeSource = attributeSource;
         this.attribute = attribute;
@@ -59,11 +62,33 @@ public final class CelebAHqDataset implements ImageDataset {
      */
     public static CelebAHqDataset open(
             String imageDir, String attributeFile, String attribute, int size, Configuration conf) {
-        if (size < 1) {
-            throw new IllegalArgumentException("CelebA-HQ image size must be >= 1, found " + size);
+        return open(imageDir, attributeFile, attribute, size, conf, ReadLimits.DEFAULTS);
+    }
+
+    /**
+     * Opens a folder of images and its attribute file within limits; see {@link #open(String,
+     * String, String, int, Configuration)}.
+     *
+     * @throws DataException naming the file, the value and the limit when the attribute file or the
+     *     image count it announces exceeds limits (images are checked when read)
+     */
+    public static CelebAHqDataset open(
+            String imageDir,
+            String attributeFile,
+            String attribute,
+            int size,
+            Configuration conf,
+            ReadLimits limits) {
+        if (size < 1 || (long) size * size > limits.imagePixels()) {
+            throw new IllegalArgumentException(
+                    "CelebA-HQ image size must be >= 1 with size x size within"
+                            + " limits.image-pixels = "
+                            + limits.imagePixels()
+                            + ", found "
+                            + size);
         }
         DataFiles.Located file = DataFiles.locate(attributeFile, conf);
-        String[] lines = DataFiles.readText(file).split("\r?\n", -1);
+        String[] lines = DataFiles.readText(file, limits).split("\r?\n", -1);
         if (lines.length < 2) {
             throw new DataException(
                     file
@@ -83,6 +108,10 @@ public final class CelebAHqDataset implements ImageDataset {
         }
         if (count < 0) {
             throw new DataException(file + ":1: negative image count " + count);
+        }
+        if (count > limits.samples()) {
+            throw ReadLimits.exceeded(
+                    file + ":1", "image count", count, "limits.samples", limits.samples());
         }
         String[] names = lines[1].strip().split("\\s+");
         int column = Arrays.asList(names).indexOf(attribute);
@@ -138,7 +167,8 @@ public final class CelebAHqDataset implements ImageDataset {
                 file.toString(),
                 attribute,
                 entries.toArray(new Entry[0]),
-                size);
+                size,
+                limits);
     }
 
     @Override
@@ -190,7 +220,7 @@ public final class CelebAHqDataset implements ImageDataset {
         }
         DataFiles.Located file = dir.child(e.name());
         String where = file + " (sample " + index + ")";
-        Rgb8 image = ImageFiles.read(file, where);
+        Rgb8 image = ImageFiles.read(file, where, limits);
         if (image.width() != image.height()) {
             throw new DataException(
                     where

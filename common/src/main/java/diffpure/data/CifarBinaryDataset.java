@@ -50,6 +50,18 @@ public final class CifarBinaryDataset implements ImageDataset {
      *     records
      */
     public static CifarBinaryDataset open(List<String> paths, Configuration conf) {
+        return open(paths, conf, ReadLimits.DEFAULTS);
+    }
+
+    /**
+     * Opens batch files as one set, in order, within limits; see {@link #open(List,
+     * Configuration)}.
+     *
+     * @throws DataException naming the file, the value and the limit when a file exceeds
+     *     limits.file-bytes or the records in all exceed limits.samples
+     */
+    public static CifarBinaryDataset open(
+            List<String> paths, Configuration conf, ReadLimits limits) {
         if (paths.isEmpty()) {
             throw new DataException(
                     "no CIFAR-10 batch files given; list at least one (e.g. test_batch.bin)");
@@ -59,7 +71,7 @@ public final class CifarBinaryDataset implements ImageDataset {
         int[] starts = new int[paths.size() + 1];
         for (int f = 0; f < paths.size(); f++) {
             DataFiles.Located file = DataFiles.locate(paths.get(f), conf);
-            byte[] bytes = DataFiles.readAll(file);
+            byte[] bytes = DataFiles.readAll(file, limits);
             if (bytes.length == 0 || bytes.length % RECORD != 0) {
                 throw new DataException(
                         file
@@ -75,8 +87,9 @@ public final class CifarBinaryDataset implements ImageDataset {
             names.add(file.toString());
             data[f] = bytes;
             long end = (long) starts[f] + bytes.length / RECORD;
-            if (end > Integer.MAX_VALUE) {
-                throw new DataException(file + ": more than 2^31 records in all; open fewer files");
+            if (end > limits.samples()) {
+                throw ReadLimits.exceeded(
+                        file, "records in all", end, "limits.samples", limits.samples());
             }
             starts[f + 1] = (int) end;
         }

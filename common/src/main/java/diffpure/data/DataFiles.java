@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -61,26 +60,86 @@ final class DataFiles {
         }
     }
 
-    /** The whole file, gunzipped when its name ends in ".gz". */
-    static byte[] readAll(Located file) {
-        try (FSDataInputStream raw = file.fs().open(file.path());
-                InputStream in =
-                        file.path().getName().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
-            // readNBytes stops at MAX_BYTES; one more byte means the file cannot fit an array.
-            byte[] bytes = in.readNBytes((int) MAX_BYTES);
-            if (bytes.length == MAX_BYTES && in.read() >= 0) {
-                throw new DataException(
-                        file + ": larger than 2 GiB, too large to read into memory");
+    /**
+     * The whole file, gunzipped when its name ends in ".gz", refused before its bytes are allocated
+     * when it exceeds limits.file-bytes (or, gzipped, limits.gunzip-bytes or limits.gunzip-ratio).
+     */
+    static byte[] readAll(Located file, ReadLimits limits) {
+        return read(file, limits.fileBytes(), "limits.file-bytes", limits);
+    }
+
+    /** The file as UTF-8 text, bounded by limits.text-file-bytes (see {@link #readAll}). */
+    static String readText(Located file, ReadLimits limits) {
+        return new String(
+                read(file, limits.textFileBytes(), "limits.text-file-bytes", limits),
+                StandardCharsets.UTF_8);
+    }
+
+    private static byte[] read(Located file, long max, String key, ReadLimits limits) {
+        try {
+            long stored = file.fs().getFileStatus(file.path()).getLen();
+            if (stored > max) {
+                throw ReadLimits.exceeded(file, "file size", stored, key, max);
             }
-            return bytes;
+            if (!file.path().getName().endsWith(".gz")) {
+                return readExactly(file, stored, file.fs().open(file.path()));
+            }
+            // Inflate once into a small buffer, only counting, so that a gzip bomb is refused
+            // before anything of its size is allocated; then read it for real.
+            long inflated = inflatedSize(file, stored, Math.min(max, limits.gunzipBytes()), limits);
+            return readExactly(file, inflated, new GZIPInputStream(file.fs().open(file.path())));
         } catch (IOException e) {
             throw readError(file, e);
         }
     }
 
-    /** The file as UTF-8 text. */
-    static String readText(Located file) {
-        return new String(readAll(file), StandardCharsets.UTF_8);
+    /** Bytes the gzip file inflates to, stopping at the first byte over a limit. */
+    private static long inflatedSize(Located file, long stored, long max, ReadLimits limits)
+            throws IOException {
+        long ratioMax = Math.max(ReadLimits.GUNZIP_RATIO_FLOOR, stored * limits.gunzipRatio());
+        byte[] buffer = new byte[1 << 16];
+        long total = 0;
+        try (InputStream in = new GZIPInputStream(file.fs().open(file.path()))) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                total += n;
+                if (total > max) {
+                    String key =
+                            max == limits.gunzipBytes()
+                                    ? "limits.gunzip-bytes"
+                                    : "limits.file-bytes";
+                    throw ReadLimits.exceeded(file, "inflated size (at least)", total, key, max);
+                }
+                if (total > ratioMax) {
+                    throw ReadLimits.exceeded(
+                            file,
+                            "gzip expansion (at least " + total + " bytes from " + stored + ")",
+                            total / Math.max(1, stored),
+                            "limits.gunzip-ratio",
+                            limits.gunzipRatio());
+                }
+            }
+        }
+        return total;
+    }
+
+    /** Exactly size bytes of the stream (closed here); a different length means it changed. */
+    private static byte[] readExactly(Located file, long size, InputStream stream)
+            throws IOException {
+        try (InputStream in = stream) {
+            if (size > MAX_BYTES) {
+                throw new DataException(
+                        file + ": larger than 2 GiB, too large to read into memory");
+            }
+            byte[] bytes = in.readNBytes((int) size);
+            if (bytes.length != size || in.read() >= 0) {
+                throw new DataException(
+                        file
+                                + ": changed while it was read ("
+                                + size
+                                + " bytes expected); read it again once it is complete");
+            }
+            return bytes;
+        }
     }
 
     /** Maps an I/O failure on file to the shared error policy (see the class comment). */

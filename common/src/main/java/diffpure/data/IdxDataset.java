@@ -14,8 +14,13 @@ public final class IdxDataset implements ImageDataset {
 
     private final String source;
     private final String labelSource;
+
+    /** The images file: a 16-byte header, then the pixels. */
     private final byte[] pixels;
+
+    /** The labels file: an 8-byte header, then the labels. */
     private final byte[] labels;
+
     private final int count;
     private final int height;
     private final int width;
@@ -50,13 +55,25 @@ public final class IdxDataset implements ImageDataset {
      */
     public static IdxDataset open(
             String images, String labelFile, int classes, Configuration conf) {
+        return open(images, labelFile, classes, conf, ReadLimits.DEFAULTS);
+    }
+
+    /**
+     * Reads an images and a labels file within limits; see {@link #open(String, String, int,
+     * Configuration)}.
+     *
+     * @throws DataException naming the file, the value and the limit when a file, its image count
+     *     or its image size exceeds limits
+     */
+    public static IdxDataset open(
+            String images, String labelFile, int classes, Configuration conf, ReadLimits limits) {
         if (classes < 1 || classes > 256) {
             throw new IllegalArgumentException("IDX classes must be in [1, 256], found " + classes);
         }
         DataFiles.Located imageLoc = DataFiles.locate(images, conf);
         DataFiles.Located labelLoc = DataFiles.locate(labelFile, conf);
-        ByteBuffer img = ByteBuffer.wrap(DataFiles.readAll(imageLoc));
-        ByteBuffer lab = ByteBuffer.wrap(DataFiles.readAll(labelLoc));
+        ByteBuffer img = ByteBuffer.wrap(DataFiles.readAll(imageLoc, limits));
+        ByteBuffer lab = ByteBuffer.wrap(DataFiles.readAll(labelLoc, limits));
         if (img.capacity() < 16 || img.getInt(0) != IMAGES_MAGIC) {
             throw new DataException(
                     imageLoc
@@ -78,6 +95,18 @@ public final class IdxDataset implements ImageDataset {
         int n = img.getInt(4);
         int h = img.getInt(8);
         int w = img.getInt(12);
+        if (n > limits.samples()) {
+            throw ReadLimits.exceeded(
+                    imageLoc, "image count", n, "limits.samples", limits.samples());
+        }
+        if ((long) h * w > limits.idxImagePixels()) {
+            throw ReadLimits.exceeded(
+                    imageLoc,
+                    "image size " + h + "x" + w + " =",
+                    (long) h * w,
+                    "limits.idx-image-pixels",
+                    limits.idxImagePixels());
+        }
         long expected = 16L + (long) n * h * w;
         if (n < 0 || h < 1 || w < 1 || img.capacity() != expected) {
             throw new DataException(
@@ -115,14 +144,16 @@ public final class IdxDataset implements ImageDataset {
                             + imageLoc
                             + "; the two files do not belong together");
         }
-        byte[] labels = new byte[n];
-        lab.position(8);
-        lab.get(labels);
-        byte[] pixels = new byte[n * h * w];
-        img.position(16);
-        img.get(pixels);
+        // The files' own arrays, read at an offset: no second copy.
         return new IdxDataset(
-                imageLoc.toString(), labelLoc.toString(), pixels, labels, n, h, w, classes);
+                imageLoc.toString(),
+                labelLoc.toString(),
+                img.array(),
+                lab.array(),
+                n,
+                h,
+                w,
+                classes);
     }
 
     /** Reads local files; see {@link #open(String, String, int, Configuration)}. */
@@ -156,7 +187,7 @@ public final class IdxDataset implements ImageDataset {
             throw new IndexOutOfBoundsException(
                     "sample " + index + " of " + count + " in " + source);
         }
-        int label = labels[index] & 0xFF;
+        int label = labels[8 + index] & 0xFF;
         if (label >= classes) {
             throw new DataException(
                     labelSource
@@ -177,7 +208,7 @@ public final class IdxDataset implements ImageDataset {
         int per = height * width;
         float[] img = new float[per];
         for (int i = 0; i < per; i++) {
-            img[i] = (pixels[index * per + i] & 0xFF) / 255f;
+            img[i] = (pixels[16 + index * per + i] & 0xFF) / 255f;
         }
         return new Sample(index, label, img);
     }

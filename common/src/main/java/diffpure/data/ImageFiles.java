@@ -13,16 +13,11 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /** Image files decoded with javax.imageio (JPEG, PNG, BMP, GIF), strictly: damage is an error. */
 final class ImageFiles {
-    /**
-     * Larger images are refused before decoding, so a tiny hostile header cannot exhaust memory.
-     */
-    static final long MAX_PIXELS = 1L << 26;
-
     private ImageFiles() {}
 
-    /** Reads and decodes file; where names the file and sample in errors. */
-    static Rgb8 read(DataFiles.Located file, String where) {
-        return decode(DataFiles.readAll(file), where);
+    /** Reads and decodes file within limits; where names the file and sample in errors. */
+    static Rgb8 read(DataFiles.Located file, String where, ReadLimits limits) {
+        return decode(DataFiles.readAll(file, limits), where, limits);
     }
 
     /**
@@ -30,9 +25,10 @@ final class ImageFiles {
      *
      * @throws DataException naming where when no decoder recognises the bytes, the decoder reports
      *     damage (ImageIO only warns on a truncated JPEG and fills the rest grey, so warnings count
-     *     as errors), or the image is too large or not 8-bit grey or RGB
+     *     as errors), or not 8-bit grey or RGB, or (before decoding, from its header) larger than
+     *     limits.image-pixels, so a tiny hostile header cannot exhaust memory
      */
-    static Rgb8 decode(byte[] bytes, String where) {
+    static Rgb8 decode(byte[] bytes, String where, ReadLimits limits) {
         // A memory-backed stream: ImageIO's default may spill to temporary files on executors.
         try (ImageInputStream in =
                 new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -48,17 +44,15 @@ final class ImageFiles {
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 reader.setInput(in, true, true);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > MAX_PIXELS) {
-                    throw new DataException(
-                            where
-                                    + ": image of "
-                                    + reader.getWidth(0)
-                                    + "x"
-                                    + reader.getHeight(0)
-                                    + " pixels is larger than the "
-                                    + MAX_PIXELS
-                                    + "-pixel limit; wrong file?");
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if ((long) width * height > limits.imagePixels()) {
+                    throw ReadLimits.exceeded(
+                            where,
+                            "image of " + width + "x" + height + " pixels:",
+                            (long) width * height,
+                            "limits.image-pixels",
+                            limits.imagePixels());
                 }
                 BufferedImage image = decodeFirst(reader, where);
                 if (!warnings.isEmpty()) {

@@ -34,13 +34,19 @@ public final class ImageNetValDataset implements ImageDataset {
     private final String labelsSource;
     private final Entry[] entries;
     private final int classes;
+    private final ReadLimits limits;
 
     private ImageNetValDataset(
-            DataFiles.Located dir, String labelsSource, Entry[] entries, int classes) {
+            DataFiles.Located dir,
+            String labelsSource,
+            Entry[] entries,
+            int classes,
+            ReadLimits limits) {
         this.dir = dir;
         this.labelsSource = labelsSource;
         this.entries = entries;
         this.classes = classes;
+        this.limits = limits;
     }
 
     /**
@@ -59,11 +65,27 @@ public final class ImageNetValDataset implements ImageDataset {
      */
     public static ImageNetValDataset open(
             String imageDir, String labelsFile, int classes, Configuration conf) {
+        return open(imageDir, labelsFile, classes, conf, ReadLimits.DEFAULTS);
+    }
+
+    /**
+     * Opens a folder of images and its labels file within limits; see {@link #open(String, String,
+     * int, Configuration)}.
+     *
+     * @throws DataException naming the file, the value and the limit when the labels file or its
+     *     line count exceeds limits (images are checked when their sample is read)
+     */
+    public static ImageNetValDataset open(
+            String imageDir,
+            String labelsFile,
+            int classes,
+            Configuration conf,
+            ReadLimits limits) {
         if (classes < 1) {
             throw new IllegalArgumentException("classes must be >= 1, found " + classes);
         }
         DataFiles.Located labels = DataFiles.locate(labelsFile, conf);
-        String[] lines = DataFiles.readText(labels).split("\r?\n", -1);
+        String[] lines = DataFiles.readText(labels, limits).split("\r?\n", -1);
         List<Entry> entries = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < lines.length; i++) {
@@ -93,6 +115,14 @@ public final class ImageNetValDataset implements ImageDataset {
             if (!seen.add(parts[0])) {
                 throw new DataException(where + ": file " + parts[0] + " is listed twice");
             }
+            if (entries.size() == limits.samples()) {
+                throw ReadLimits.exceeded(
+                        where,
+                        "more image lines than",
+                        entries.size(),
+                        "limits.samples",
+                        limits.samples());
+            }
             entries.add(new Entry(parts[0], label, i + 1));
         }
         if (entries.isEmpty()) {
@@ -102,7 +132,7 @@ public final class ImageNetValDataset implements ImageDataset {
         Entry[] sorted = entries.toArray(new Entry[0]);
         Arrays.sort(sorted, Comparator.comparing(Entry::name));
         return new ImageNetValDataset(
-                DataFiles.locate(imageDir, conf), labels.toString(), sorted, classes);
+                DataFiles.locate(imageDir, conf), labels.toString(), sorted, classes, limits);
     }
 
     @Override
@@ -148,7 +178,26 @@ public final class ImageNetValDataset implements ImageDataset {
                             + ")");
         }
         DataFiles.Located file = dir.child(e.name());
-        Rgb8 image = ImageFiles.read(file, file + " (sample " + index + ")");
+        String where = file + " (sample " + index + ")";
+        Rgb8 image = ImageFiles.read(file, where, limits);
+        // A long thin image is small, but resizing its shorter side to 256 is not.
+        int[] size = resizedSize(image.width(), image.height());
+        if ((long) size[0] * size[1] > limits.imagePixels()) {
+            throw ReadLimits.exceeded(
+                    where,
+                    "image of "
+                            + image.width()
+                            + "x"
+                            + image.height()
+                            + " resizes to "
+                            + size[0]
+                            + "x"
+                            + size[1]
+                            + " =",
+                    (long) size[0] * size[1],
+                    "limits.image-pixels",
+                    limits.imagePixels());
+        }
         return new Sample(index, e.label(), evalTransform(image).toChw());
     }
 
@@ -157,7 +206,8 @@ public final class ImageNetValDataset implements ImageDataset {
      */
     static int[] resizedSize(int w, int h) {
         int shorter = Math.min(w, h);
-        int longer = (int) ((double) RESIZE * Math.max(w, h) / shorter);
+        // Saturates rather than wraps for extreme aspect ratios; the caller refuses those.
+        int longer = (int) Math.min(Integer.MAX_VALUE, (double) RESIZE * Math.max(w, h) / shorter);
         return w <= h ? new int[] {RESIZE, longer} : new int[] {longer, RESIZE};
     }
 

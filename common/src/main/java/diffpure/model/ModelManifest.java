@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import diffpure.sde.VpSchedule;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,14 +67,7 @@ public record ModelManifest(
      */
     public static List<String> runsOnOnly(Path manifestFile) {
         try {
-            ConfigSyntax syntax =
-                    manifestFile.toString().endsWith(".json")
-                            ? ConfigSyntax.JSON
-                            : ConfigSyntax.CONF;
-            Config c =
-                    ConfigFactory.parseFile(
-                            manifestFile.toFile(),
-                            ConfigParseOptions.defaults().setSyntax(syntax).setAllowMissing(false));
+            Config c = parse(manifestFile);
             return c.hasPath("export.runs-on-only")
                     ? List.copyOf(c.getStringList("export.runs-on-only"))
                     : List.of();
@@ -103,6 +97,113 @@ public record ModelManifest(
     }
 
     /**
+     * Parses a manifest file as JSON (".json") or HOCON, with every kind of include refused: a
+     * manifest is read before its model is verified, and an include could read local files or fetch
+     * a URL.
+     */
+    static Config parse(Path file) {
+        ConfigSyntax syntax =
+                file.toString().endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
+        return ConfigFactory.parseFile(
+                file.toFile(),
+                ConfigParseOptions.defaults()
+                        .setSyntax(syntax)
+                        .setAllowMissing(false)
+                        .setIncluder(new NoIncludes(file)));
+    }
+
+    /** Parses manifest text (see {@link #parse(Path)}); file names it in errors. */
+    static Config parse(String text, Path file) {
+        ConfigSyntax syntax =
+                file.toString().endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
+        return ConfigFactory.parseString(
+                text,
+                ConfigParseOptions.defaults()
+                        .setSyntax(syntax)
+                        .setOriginDescription(file.toString())
+                        .setIncluder(new NoIncludes(file)));
+    }
+
+    /**
+     * The name and sha256 a manifest's text declares, for recording a run before the model is
+     * loaded.
+     *
+     * @throws ModelException naming the file when the text is longer than limits.manifest-bytes,
+     *     does not parse, or lacks either key
+     */
+    public static String[] nameAndSha256(String text, Path file, ManifestLimits limits) {
+        long size = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (size > limits.bytes()) {
+            throw exceeded(file, "file size", size, "limits.manifest-bytes", limits.bytes());
+        }
+        try {
+            Config c = parse(text, file);
+            return new String[] {c.getString("name"), c.getString("sha256")};
+        } catch (ConfigException e) {
+            throw new ModelException(file, "bad manifest: " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses include, include file(), url() and classpath() alike. */
+    private record NoIncludes(Path file)
+            implements com.typesafe.config.ConfigIncluder,
+                    com.typesafe.config.ConfigIncluderFile,
+                    com.typesafe.config.ConfigIncluderURL,
+                    com.typesafe.config.ConfigIncluderClasspath {
+        @Override
+        public com.typesafe.config.ConfigIncluder withFallback(
+                com.typesafe.config.ConfigIncluder fallback) {
+            return this;
+        }
+
+        @Override
+        public com.typesafe.config.ConfigObject include(
+                com.typesafe.config.ConfigIncludeContext context, String what) {
+            throw refused(what);
+        }
+
+        @Override
+        public com.typesafe.config.ConfigObject includeFile(
+                com.typesafe.config.ConfigIncludeContext context, java.io.File what) {
+            throw refused(what.toString());
+        }
+
+        @Override
+        public com.typesafe.config.ConfigObject includeURL(
+                com.typesafe.config.ConfigIncludeContext context, java.net.URL what) {
+            throw refused(what.toString());
+        }
+
+        @Override
+        public com.typesafe.config.ConfigObject includeResources(
+                com.typesafe.config.ConfigIncludeContext context, String what) {
+            throw refused(what);
+        }
+
+        private ModelException refused(String what) {
+            return new ModelException(
+                    file,
+                    "manifests may not include other files or URLs (include of '"
+                            + what
+                            + "'); inline the keys");
+        }
+    }
+
+    private static ModelException exceeded(
+            Path file, String what, long value, String key, long limit) {
+        return new ModelException(
+                file,
+                what
+                        + " "
+                        + value
+                        + " exceeds "
+                        + key
+                        + " = "
+                        + limit
+                        + "; raise the limit if the manifest is genuine");
+    }
+
+    /**
      * The manifest path for a model file: same directory and base name, extension .json (else
      * .conf).
      */
@@ -119,18 +220,32 @@ public record ModelManifest(
      * @throws ModelException naming the file and the key when it is missing or malformed
      */
     public static ModelManifest read(Path file) {
+        return read(file, ManifestLimits.DEFAULTS);
+    }
+
+    /**
+     * Reads and validates a manifest within limits; see {@link #read(Path)}.
+     *
+     * @throws ModelException naming the file, the value and the limit when the file, its input
+     *     shape or its classes exceed limits (the size before parsing)
+     */
+    public static ModelManifest read(Path file, ManifestLimits limits) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException(
                     file, "model manifest not found (every .pt needs one beside it, DESIGN.md 3)");
         }
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new ModelException(file, "cannot read the manifest: " + e.getMessage(), e);
+        }
+        if (size > limits.bytes()) {
+            throw exceeded(file, "file size", size, "limits.manifest-bytes", limits.bytes());
+        }
         Config c;
         try {
-            ConfigSyntax syntax =
-                    file.toString().endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
-            c =
-                    ConfigFactory.parseFile(
-                            file.toFile(),
-                            ConfigParseOptions.defaults().setSyntax(syntax).setAllowMissing(false));
+            c = parse(file);
         } catch (ConfigException e) {
             throw new ModelException(file, "cannot parse manifest: " + e.getMessage(), e);
         }
@@ -149,9 +264,29 @@ public record ModelManifest(
                         "input-shape must be [C, H, W] with positive sizes, found " + shapeList);
             }
             long[] shape = shapeList.stream().mapToLong(Integer::longValue).toArray();
+            // Exact, so a product past Long.MAX_VALUE cannot wrap under the limit.
+            java.math.BigInteger elements = java.math.BigInteger.ONE;
+            for (long s : shape) {
+                elements = elements.multiply(java.math.BigInteger.valueOf(s));
+            }
+            if (elements.compareTo(java.math.BigInteger.valueOf(limits.inputElements())) > 0) {
+                throw new ModelException(
+                        file,
+                        "input-shape "
+                                + shapeList
+                                + " has "
+                                + elements
+                                + " elements, which exceeds limits.manifest-input-elements = "
+                                + limits.inputElements()
+                                + "; raise the limit if the manifest is genuine");
+            }
             int classes = kind == ModelKind.CLASSIFIER ? c.getInt("classes") : 0;
             if (kind == ModelKind.CLASSIFIER && classes < 2) {
                 throw new ModelException(file, "classes must be >= 2, found " + classes);
+            }
+            if (classes > limits.classes()) {
+                throw exceeded(
+                        file, "classes", classes, "limits.manifest-classes", limits.classes());
             }
             VpSchedule schedule = VpSchedule.DEFAULT;
             double tMin = 0;

@@ -225,17 +225,22 @@ public final class ModelManifests {
                             + " to it by hand");
         }
         try {
-            com.google.gson.JsonObject j =
+            com.google.gson.JsonElement parsed =
                     com.google.gson.JsonParser.parseString(
-                                    Files.readString(manifestFile, StandardCharsets.UTF_8))
-                            .getAsJsonObject();
+                            Files.readString(manifestFile, StandardCharsets.UTF_8));
+            if (!parsed.isJsonObject()) {
+                throw new ModelException(
+                        manifestFile,
+                        "cannot record graph-bytes-per-image: the manifest is not a JSON object");
+            }
+            com.google.gson.JsonObject j = parsed.getAsJsonObject();
             j.addProperty("graph-bytes-per-image", bytesPerImage);
             Files.writeString(
                     manifestFile,
                     new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(j)
                             + "\n",
                     StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | com.google.gson.JsonParseException e) {
             throw new ModelException(
                     manifestFile, "cannot record graph-bytes-per-image: " + e.getMessage(), e);
         }

@@ -186,8 +186,12 @@ public final class EvaluationJob {
         String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
         // A budget nothing fits, or auto without one, fails here rather than in every task (each
         // setting of a sweep: t* sets the chain length)
-        ModelManifest scoreModelManifest = ModelCache.fullManifestOf(c.models().scoreModel(), conf);
-        ModelManifest clfManifest = ModelCache.fullManifestOf(c.models().classifier(), conf);
+        ModelManifest scoreModelManifest =
+                ModelCache.fullManifestOf(
+                        c.models().scoreModel(), conf, c.models().manifestLimits());
+        ModelManifest clfManifest =
+                ModelCache.fullManifestOf(
+                        c.models().classifier(), conf, c.models().manifestLimits());
         for (ExperimentConfig setting : c.settings()) {
             setting.gradientPlan(scoreModelManifest, clfManifest);
         }

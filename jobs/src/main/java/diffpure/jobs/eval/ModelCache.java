@@ -2,6 +2,7 @@ package diffpure.jobs.eval;
 
 import ai.djl.Device;
 import diffpure.config.ConfigLoader;
+import diffpure.model.ManifestLimits;
 import diffpure.model.ModelException;
 import diffpure.model.ModelManifest;
 import diffpure.model.PtClassifier;
@@ -163,7 +164,8 @@ public final class ModelCache {
      * the same name so that its errors name it: the driver derives the gradient plan from it
      * (ExperimentConfig#gradientPlan) before any task starts.
      */
-    public static ModelManifest fullManifestOf(String uri, Configuration conf) {
+    public static ModelManifest fullManifestOf(
+            String uri, Configuration conf, ManifestLimits limits) {
         org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(uri);
         String base = model.getName().replaceFirst("\\.pt$", "");
         try {
@@ -172,13 +174,23 @@ public final class ModelCache {
                 org.apache.hadoop.fs.Path m =
                         new org.apache.hadoop.fs.Path(model.getParent(), base + ext);
                 if (fs.exists(m)) {
+                    long size = fs.getFileStatus(m).getLen();
+                    if (size > limits.bytes()) {
+                        throw new ModelException(
+                                Paths.get(m.toString()),
+                                "file size "
+                                        + size
+                                        + " exceeds limits.manifest-bytes = "
+                                        + limits.bytes()
+                                        + "; raise the limit if the manifest is genuine");
+                    }
                     Path dir = Files.createTempDirectory("diffpure-manifest");
                     Path local = dir.resolve(base + ext);
                     try (InputStream in = fs.open(m)) {
                         Files.copy(in, local);
                     }
                     try {
-                        return ModelManifest.read(local);
+                        return ModelManifest.read(local, limits);
                     } finally {
                         Files.deleteIfExists(local);
                         Files.deleteIfExists(dir);
@@ -212,15 +224,16 @@ public final class ModelCache {
                 org.apache.hadoop.fs.Path m =
                         new org.apache.hadoop.fs.Path(model.getParent(), base + ext);
                 if (fs.exists(m)) {
-                    String text;
+                    // One byte past the limit is enough to refuse the file.
+                    long max = ManifestLimits.DEFAULTS.bytes();
+                    byte[] bytes;
                     try (InputStream in = fs.open(m)) {
-                        text =
-                                new String(
-                                        in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                        bytes = in.readNBytes((int) max + 1);
                     }
-                    com.typesafe.config.Config c =
-                            com.typesafe.config.ConfigFactory.parseString(text);
-                    return new String[] {c.getString("name"), c.getString("sha256")};
+                    return ModelManifest.nameAndSha256(
+                            new String(bytes, java.nio.charset.StandardCharsets.UTF_8),
+                            Paths.get(m.toString()),
+                            ManifestLimits.DEFAULTS);
                 }
             }
             throw new ModelException(

@@ -5,6 +5,7 @@ import diffpure.attack.Pgd;
 import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
 import diffpure.eval.GradientMaskingChecks;
+import diffpure.model.ManifestLimits;
 import diffpure.model.ModelKind;
 import diffpure.model.ModelManifest;
 import diffpure.purify.DiffusionPurifier;
@@ -32,8 +33,9 @@ public final class Preflight {
      */
     public static void check(ExperimentConfig c, Configuration conf) {
         Attack attack = c.attack().build();
-        ModelManifest scoreModel = manifest(c.models().scoreModel(), conf);
-        ModelManifest clf = manifest(c.models().classifier(), conf);
+        ModelManifest scoreModel =
+                manifest(c.models().scoreModel(), conf, c.models().manifestLimits());
+        ModelManifest clf = manifest(c.models().classifier(), conf, c.models().manifestLimits());
         if (scoreModel.kind() != ModelKind.SCORE_MODEL) {
             throw new ConfigError(
                     "model.score-model = "
@@ -109,8 +111,8 @@ public final class Preflight {
     }
 
     /** A model's manifest, read through Hadoop (any file system) without moving the model. */
-    static ModelManifest manifest(String uri, Configuration conf) {
+    static ModelManifest manifest(String uri, Configuration conf, ManifestLimits limits) {
         ModelCache.manifestOf(uri, conf); // the model and a manifest exist, else a clear error
-        return ModelCache.fullManifestOf(uri, conf);
+        return ModelCache.fullManifestOf(uri, conf, limits);
     }
 }
