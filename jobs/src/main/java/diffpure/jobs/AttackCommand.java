@@ -13,14 +13,16 @@ import diffpure.attack.Pgd;
 import diffpure.attack.Square;
 import diffpure.attack.ThreatModel;
 import diffpure.data.Batch;
-import diffpure.data.IdxDataset;
+import diffpure.data.ImageDataset;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
 import diffpure.gradient.TargetModel;
 import diffpure.gradient.UndefendedModel;
 import diffpure.jobs.bench.LoopProfile;
+import diffpure.model.Classifier;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
+import diffpure.model.synthetic.AnalyticDefence;
 import diffpure.noise.Purpose;
 import diffpure.torch.PtAutograd;
 import java.io.IOException;
@@ -76,6 +78,21 @@ public final class AttackCommand implements Callable<Integer> {
 
     @Option(names = "--defended", description = "attack the DiffPure-defended classifier")
     boolean defended;
+
+    @Option(
+            names = "--defence",
+            defaultValue = "models",
+            description =
+                    "models (the --score-model and --classifier files, purified with --defended) or"
+                            + " analytic (Gaussian-mixture data, its exact score and Bayes"
+                            + " classifier, always purified: diffpure.model.synthetic.AnalyticDefence)")
+    String defence;
+
+    @Option(
+            names = "--data-seed",
+            defaultValue = "0",
+            description = "seed of the analytic defence's samples (with --defence analytic)")
+    long dataSeed;
 
     @Option(
             names = "--gradient-mode",
@@ -140,21 +157,39 @@ public final class AttackCommand implements Callable<Integer> {
         if (iterations != null) {
             a = a.withIterations(iterations);
         }
-        try (PtClassifier clf = models.loadClassifier();
-                PtScoreModel scoreModel = defended ? models.loadScoreModel() : null;
+        boolean analytic =
+                switch (defence) {
+                    case "models" -> false;
+                    case "analytic" -> true;
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "--defence must be models or analytic, found '"
+                                            + defence
+                                            + "'");
+                };
+        try (PtClassifier clf = analytic ? null : models.loadClassifier();
+                PtScoreModel scoreModel = defended && !analytic ? models.loadScoreModel() : null;
                 NDManager manager = NDManager.newBaseManager(models.device())) {
-            IdxDataset data = models.loadData(clf.classes());
-            TargetModel target =
-                    defended
-                            ? new DefendedModel(
-                                            models.purifier(scoreModel, clf),
-                                            clf,
-                                            GradientModes.byName(gradientMode),
-                                            eot,
-                                            microBatchRows,
-                                            seed)
-                                    .withNoiseWorkers(models.noiseWorkers())
-                            : new UndefendedModel(clf);
+            AnalyticDefence exactScore = analytic ? AnalyticDefence.standard(manager) : null;
+            ImageDataset data =
+                    analytic ? exactScore.data(n, dataSeed) : models.loadData(clf.classes());
+            TargetModel target;
+            if (analytic || defended) {
+                Classifier classifier = analytic ? exactScore.classifier() : clf;
+                target =
+                        new DefendedModel(
+                                        analytic
+                                                ? exactScore.purifier(models.spec())
+                                                : models.purifier(scoreModel, clf),
+                                        classifier,
+                                        GradientModes.byName(gradientMode),
+                                        eot,
+                                        microBatchRows,
+                                        seed)
+                                .withNoiseWorkers(models.noiseWorkers());
+            } else {
+                target = new UndefendedModel(clf);
+            }
             System.out.printf(
                     "%s on %s, %s eps %s, %d images%n", a.name(), target.describe(), norm, eps, n);
             int count = Math.min(n, data.size());
