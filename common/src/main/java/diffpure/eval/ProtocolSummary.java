@@ -3,8 +3,10 @@ package diffpure.eval;
 import java.util.List;
 
 /**
- * The accuracies one run yields, each with its 95% Wilson interval over samples. Mean-of-K counts
- * fractional successes (the mean fraction of correct votes).
+ * The accuracies one run yields, each with a 95% interval over samples: Wilson intervals for a
+ * sample count fixed in advance ({@link #of}), or confidence sequences for a run that may have
+ * stopped on what it saw ({@link #sequences}). Mean-of-K counts fractional successes (the mean
+ * fraction of correct votes).
  *
  * @param samples number of samples
  * @param cleanSingle clean accuracy of vote 1
@@ -21,6 +23,7 @@ import java.util.List;
  * @param cleanLogit clean accuracy of the averaged-logit prediction (the paper's BPDA metric); null
  *     when a row lacks it (schema version 1)
  * @param logit robust accuracy of the averaged-logit prediction; null likewise
+ * @param intervals what the intervals promise
  */
 public record ProtocolSummary(
         int samples,
@@ -36,52 +39,101 @@ public record ProtocolSummary(
         Interval any,
         Interval duringAttack,
         Interval cleanLogit,
-        Interval logit) {
+        Interval logit,
+        IntervalKind intervals) {
+    /** One minus the level of every interval (95%). */
+    public static final double ALPHA = 0.05;
 
-    /** The summary of per-sample outcomes. */
+    /**
+     * The summary of per-sample outcomes with Wilson intervals (a sample count fixed in advance).
+     */
     public static ProtocolSummary of(List<SampleOutcome> outcomes) {
         int n = outcomes.size();
-        double[] c = new double[13];
-        boolean logits = true;
-        for (SampleOutcome o : outcomes) {
-            int[] cv = o.cleanVotes();
-            int[] av = o.adversarialVotes();
-            int y = o.label();
-            c[0] += Votes.single(cv, y) ? 1 : 0;
-            c[1] += Votes.majority(cv, y) ? 1 : 0;
-            c[2] += Votes.mean(cv, y);
-            c[3] += Votes.worst(cv, y) ? 1 : 0;
-            c[4] += o.cleanDuringFlag() ? 0 : 1;
-            c[5] += Votes.single(av, y) ? 1 : 0;
-            c[6] += Votes.majority(av, y) ? 1 : 0;
-            c[7] += Votes.mean(av, y);
-            c[8] += Votes.worst(av, y) ? 1 : 0;
-            c[9] += Votes.any(av, y) ? 1 : 0;
-            c[10] += o.duringAttackFlag() ? 0 : 1;
-            logits &= o.hasLogitPredictions();
-            c[11] += o.hasLogitPredictions() && o.cleanLogitCorrect() ? 1 : 0;
-            c[12] += o.hasLogitPredictions() && o.adversarialLogitCorrect() ? 1 : 0;
-        }
-        return new ProtocolSummary(
-                n,
-                w(c[0], n),
-                w(c[1], n),
-                w(c[2], n),
-                w(c[3], n),
-                w(c[4], n),
-                w(c[5], n),
-                w(c[6], n),
-                w(c[7], n),
-                w(c[8], n),
-                w(c[9], n),
-                w(c[10], n),
-                logits ? w(c[11], n) : null,
-                logits ? w(c[12], n) : null);
+        return summarise(
+                outcomes,
+                IntervalKind.WILSON,
+                values -> {
+                    double successes = 0;
+                    for (double v : values) {
+                        successes += v;
+                    }
+                    // Fractional sums can exceed n by rounding; keep them in range.
+                    return Interval.wilson(Math.min(successes, n), n);
+                });
     }
 
-    private static Interval w(double successes, int n) {
-        // Fractional sums can exceed n by rounding; keep them in range.
-        return Interval.wilson(Math.min(successes, n), n);
+    /**
+     * The summary with every accuracy's 95% betting confidence sequence at the last sample: valid
+     * however the run decided to stop. The outcomes must be in the run's seeded plan order (a
+     * uniformly random order of the data set), a prefix of it: the sequence is read in that order.
+     *
+     * @param population the data set's size N, for the without-replacement sequence that covers the
+     *     accuracy over all N samples under the run's seeds; 0 for the with-replacement sequence
+     *     (an i.i.d. stream, covering the expected accuracy)
+     * @throws IllegalArgumentException when there are more outcomes than the population
+     */
+    public static ProtocolSummary sequences(List<SampleOutcome> outcomes, long population) {
+        return summarise(
+                outcomes,
+                IntervalKind.CONFIDENCE_SEQUENCE,
+                values -> sequence(values, population).interval());
+    }
+
+    /** The 95% confidence sequence of one metric's per-sample values, read in order. */
+    public static ConfidenceSequence sequence(double[] values, long population) {
+        if (population > 0 && values.length > population) {
+            throw new IllegalArgumentException(
+                    values.length + " samples cannot come from a data set of " + population);
+        }
+        ConfidenceSequence s =
+                population == 0
+                        ? ConfidenceSequence.withReplacement(ALPHA)
+                        : ConfidenceSequence.withoutReplacement(ALPHA, population);
+        for (double v : values) {
+            s.add(v);
+        }
+        return s;
+    }
+
+    private static ProtocolSummary summarise(
+            List<SampleOutcome> outcomes,
+            IntervalKind kind,
+            java.util.function.Function<double[], Interval> interval) {
+        boolean logits = outcomes.stream().allMatch(SampleOutcome::hasLogitPredictions);
+        return new ProtocolSummary(
+                outcomes.size(),
+                interval.apply(clean(outcomes, Metric.SINGLE)),
+                interval.apply(clean(outcomes, Metric.MAJORITY)),
+                interval.apply(clean(outcomes, Metric.MEAN)),
+                interval.apply(clean(outcomes, Metric.WORST)),
+                interval.apply(clean(outcomes, Metric.DURING_ATTACK)),
+                interval.apply(robust(outcomes, Metric.SINGLE)),
+                interval.apply(robust(outcomes, Metric.MAJORITY)),
+                interval.apply(robust(outcomes, Metric.MEAN)),
+                interval.apply(robust(outcomes, Metric.WORST)),
+                interval.apply(robust(outcomes, Metric.ANY)),
+                interval.apply(robust(outcomes, Metric.DURING_ATTACK)),
+                logits ? interval.apply(clean(outcomes, Metric.AVERAGED_LOGIT)) : null,
+                logits ? interval.apply(robust(outcomes, Metric.AVERAGED_LOGIT)) : null,
+                kind);
+    }
+
+    /** Each sample's robust value of a metric, in the list's order. */
+    public static double[] robust(List<SampleOutcome> outcomes, Metric metric) {
+        double[] v = new double[outcomes.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = metric.robust(outcomes.get(i));
+        }
+        return v;
+    }
+
+    /** Each sample's clean value of a metric, in the list's order. */
+    public static double[] clean(List<SampleOutcome> outcomes, Metric metric) {
+        double[] v = new double[outcomes.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = metric.clean(outcomes.get(i));
+        }
+        return v;
     }
 
     /**

@@ -67,6 +67,66 @@ class ProtocolTest {
     }
 
     @Test
+    void sequencesGiveEveryAccuracyItsConfidenceSequence() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        List<SampleOutcome> o = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            int[] clean = new int[5];
+            int[] adv = new int[5];
+            for (int k = 0; k < 5; k++) {
+                clean[k] = random.nextDouble() < 0.9 ? 1 : 0;
+                adv[k] = random.nextDouble() < 0.5 ? 1 : 2;
+            }
+            o.add(outcome(i, 1, clean, adv, 20, random.nextDouble() < 0.3 ? 1 : 0));
+        }
+        ProtocolSummary wilson = ProtocolSummary.of(o);
+        ProtocolSummary streamed = ProtocolSummary.sequences(o.subList(0, 100), 0);
+        ProtocolSummary whole = ProtocolSummary.sequences(o, 200);
+        assertEquals(IntervalKind.WILSON, wilson.intervals());
+        assertEquals(IntervalKind.CONFIDENCE_SEQUENCE, whole.intervals());
+        List<Interval> w = intervals(wilson);
+        List<Interval> c = intervals(streamed);
+        List<Interval> all = intervals(whole);
+        assertEquals(13, all.size());
+        for (int i = 0; i < all.size(); i++) {
+            // Same per-sample values as Wilson's; the whole population drawn pins the mean exactly.
+            assertEquals(w.get(i).estimate(), all.get(i).estimate(), 1e-12);
+            assertEquals(w.get(i).estimate(), all.get(i).lower(), 1e-9, "metric " + i);
+            assertEquals(w.get(i).estimate(), all.get(i).upper(), 1e-9, "metric " + i);
+            assertEquals(100, c.get(i).trials());
+            assertTrue(
+                    c.get(i).lower() <= c.get(i).estimate()
+                            && c.get(i).estimate() <= c.get(i).upper());
+        }
+        // Anytime validity costs width: at n = 100 the sequence is wider than Wilson.
+        Interval w100 = ProtocolSummary.of(o.subList(0, 100)).majority();
+        assertTrue(
+                streamed.majority().upper() - streamed.majority().lower()
+                        > w100.upper() - w100.lower());
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class, () -> ProtocolSummary.sequences(o, 150));
+        assertEquals("200 samples cannot come from a data set of 150", e.getMessage());
+    }
+
+    private static List<Interval> intervals(ProtocolSummary s) {
+        return List.of(
+                s.cleanSingle(),
+                s.cleanMajority(),
+                s.cleanMean(),
+                s.cleanWorst(),
+                s.cleanDuring(),
+                s.single(),
+                s.majority(),
+                s.mean(),
+                s.worst(),
+                s.any(),
+                s.duringAttack(),
+                s.cleanLogit(),
+                s.logit());
+    }
+
+    @Test
     void worstIsBelowSingleMajorityAndMeanWhichAreBelowAny() {
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
         for (int trial = 0; trial < 200; trial++) {

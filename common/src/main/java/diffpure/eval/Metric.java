@@ -1,0 +1,87 @@
+package diffpure.eval;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The per-sample accuracies the protocol reports, each a value in [0, 1] per sample whose mean over
+ * samples is the accuracy: single, majority, mean, worst and any of the K votes, during-attack (no
+ * evaluation was fooled) and averaged-logit (the paper's BPDA metric). Names as in the report and
+ * the config ({@code eval.stop-metric}).
+ */
+public enum Metric {
+    SINGLE("single"),
+    MAJORITY("majority"),
+    MEAN("mean"),
+    WORST("worst"),
+    ANY("any"),
+    DURING_ATTACK("during-attack"),
+    AVERAGED_LOGIT("averaged-logit");
+
+    private final String key;
+
+    Metric(String key) {
+        this.key = key;
+    }
+
+    /** The name in config and reports. */
+    public String key() {
+        return key;
+    }
+
+    /**
+     * The metric named {@code key}.
+     *
+     * @throws IllegalArgumentException naming the valid keys
+     */
+    public static Metric of(String key) {
+        for (Metric m : values()) {
+            if (m.key.equals(key)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException(
+                "unknown metric \""
+                        + key
+                        + "\"; one of "
+                        + Arrays.stream(values())
+                                .map(Metric::key)
+                                .collect(Collectors.joining(", ")));
+    }
+
+    /** This sample's value on its adversarial image (NaN: averaged-logit not recorded). */
+    public double robust(SampleOutcome o) {
+        return switch (this) {
+            case DURING_ATTACK -> o.duringAttackFlag() ? 0 : 1;
+            case AVERAGED_LOGIT ->
+                    o.hasLogitPredictions() ? (o.adversarialLogitCorrect() ? 1 : 0) : Double.NaN;
+            default -> votes(o.adversarialVotes(), o.label());
+        };
+    }
+
+    /**
+     * This sample's value on its clean image (during-attack: none of the matching clean evaluations
+     * was wrong).
+     */
+    public double clean(SampleOutcome o) {
+        return switch (this) {
+            case DURING_ATTACK -> o.cleanDuringFlag() ? 0 : 1;
+            case AVERAGED_LOGIT ->
+                    o.hasLogitPredictions() ? (o.cleanLogitCorrect() ? 1 : 0) : Double.NaN;
+            default -> votes(o.cleanVotes(), o.label());
+        };
+    }
+
+    /** The value of a vote criterion on K votes (single, majority, mean, worst, any). */
+    public double votes(int[] votes, int label) {
+        return switch (this) {
+            case SINGLE -> Votes.single(votes, label) ? 1 : 0;
+            case MAJORITY -> Votes.majority(votes, label) ? 1 : 0;
+            case MEAN -> Votes.mean(votes, label);
+            case WORST -> Votes.worst(votes, label) ? 1 : 0;
+            case ANY -> Votes.any(votes, label) ? 1 : 0;
+            default ->
+                    throw new IllegalArgumentException(key + " is not a criterion on votes alone");
+        };
+    }
+}
