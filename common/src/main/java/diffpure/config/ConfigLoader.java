@@ -131,7 +131,14 @@ public final class ConfigLoader {
         // What decides the rows: not where they go, not the run's name, not how a report reads
         // them.
         // Limits refuse bad inputs; they decide no row of a run that reads its inputs.
-        Config hashed = ours.withoutPath("report").withoutPath("limits");
+        // The stopping rule decides how many rows exist, never what a row holds: raising the target
+        // or the budget extends the same run.
+        Config hashed =
+                ours.withoutPath("report")
+                        .withoutPath("limits")
+                        .withoutPath("eval.stop-metric")
+                        .withoutPath("eval.target-half-width")
+                        .withoutPath("run.budget");
         // A run keeps the hash (and run id) it had before model.eps was renamed model.score-model.
         hashed =
                 hashed.withoutPath("model.score-model")
@@ -349,7 +356,8 @@ public final class ConfigLoader {
                             atLeast("run.chunk-samples", 1),
                             atLeast("run.partition-samples", 1),
                             atLeast("run.batch-samples", 1),
-                            oneOf("run.on-error", "fail-fast", "continue").equals("continue"));
+                            oneOf("run.on-error", "fail-fast", "continue").equals("continue"),
+                            atLeastLong("run.budget", 0));
             LimitsSettings limits = limits();
             DataSettings data =
                     new DataSettings(
@@ -408,7 +416,16 @@ public final class ConfigLoader {
                     new EvalSettings(
                             atLeast("eval.votes", 1),
                             atLeast("eval.clean-during-cap", 0),
-                            atLeast("eval.chunk", 1));
+                            atLeast("eval.chunk", 1),
+                            oneOf(
+                                    "eval.stop-metric",
+                                    java.util.Arrays.stream(diffpure.eval.Metric.values())
+                                            .map(diffpure.eval.Metric::key)
+                                            .toArray(String[]::new)),
+                            number("eval.target-half-width"));
+            if (!(eval.targetHalfWidth() >= 0 && eval.targetHalfWidth() < 0.5)) {
+                throw bad("eval.target-half-width", "must be in [0, 0.5) (0: no target)");
+            }
             SanitySettings sanity =
                     new SanitySettings(
                             atLeast("sanity.subset", 0),

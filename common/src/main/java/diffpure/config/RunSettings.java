@@ -12,6 +12,7 @@ import java.io.Serializable;
  * @param partitionSamples samples per Spark task
  * @param batchSamples samples per model batch
  * @param continueOnError whether a bad sample becomes an error row (else the run fails)
+ * @param budget model step-rows after which a run stops scheduling chunks; 0: no budget
  */
 public record RunSettings(
         String id,
@@ -20,12 +21,20 @@ public record RunSettings(
         int chunkSamples,
         int partitionSamples,
         int batchSamples,
-        boolean continueOnError)
+        boolean continueOnError,
+        long budget)
         implements Serializable {
 
     /** The same settings with another run id. */
     public RunSettings withId(String newId) {
         return new RunSettings(
-                newId, seed, output, chunkSamples, partitionSamples, batchSamples, continueOnError);
+                newId,
+                seed,
+                output,
+                chunkSamples,
+                partitionSamples,
+                batchSamples,
+                continueOnError,
+                budget);
     }
 }

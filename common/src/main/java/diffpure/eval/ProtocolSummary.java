@@ -85,14 +85,18 @@ public record ProtocolSummary(
             throw new IllegalArgumentException(
                     values.length + " samples cannot come from a data set of " + population);
         }
-        ConfidenceSequence s =
-                population == 0
-                        ? ConfidenceSequence.withReplacement(ALPHA)
-                        : ConfidenceSequence.withoutReplacement(ALPHA, population);
+        ConfidenceSequence s = newSequence(population);
         for (double v : values) {
             s.add(v);
         }
         return s;
+    }
+
+    /** An empty 95% sequence: without replacement from a population of N, or with (N = 0). */
+    public static ConfidenceSequence newSequence(long population) {
+        return population == 0
+                ? ConfidenceSequence.withReplacement(ALPHA)
+                : ConfidenceSequence.withoutReplacement(ALPHA, population);
     }
 
     private static ProtocolSummary summarise(

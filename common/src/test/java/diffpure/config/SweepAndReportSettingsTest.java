@@ -28,6 +28,33 @@ class SweepAndReportSettingsTest {
         assertNotEquals(base, load("sweep.eps=[0.01, 0.02]").config().configHash());
     }
 
+    /** The stopping rule decides how many rows a run has, not what they hold: not hashed. */
+    @Test
+    void stoppingRuleKeysBuildTheRuleAndLeaveTheHashAsItWas() {
+        ExperimentConfig base = load().config();
+        assertEquals(diffpure.eval.StoppingRule.NONE, base.stoppingRule());
+        ExperimentConfig c =
+                load("eval.stop-metric=worst", "eval.target-half-width=0.05", "run.budget=1000000")
+                        .config();
+        assertEquals(
+                new diffpure.eval.StoppingRule(diffpure.eval.Metric.WORST, 0.05, 1_000_000),
+                c.stoppingRule());
+        assertEquals(base.configHash(), c.configHash());
+        ConfigError e = assertThrows(ConfigError.class, () -> load("eval.stop-metric=median"));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "eval.stop-metric must be one of [single, majority, mean, worst,"
+                                        + " any, during-attack, averaged-logit]"),
+                e.getMessage());
+        e = assertThrows(ConfigError.class, () -> load("eval.target-half-width=0.5"));
+        assertTrue(
+                e.getMessage().startsWith("eval.target-half-width must be in [0, 0.5)"),
+                e.getMessage());
+        e = assertThrows(ConfigError.class, () -> load("run.budget=-1"));
+        assertTrue(e.getMessage().startsWith("run.budget must be >= 0"), e.getMessage());
+    }
+
     @Test
     void aSweepExpandsIntoSettingsWithTheRunsHash() {
         ExperimentConfig c =

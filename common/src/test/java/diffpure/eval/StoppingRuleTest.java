@@ -1,0 +1,171 @@
+package diffpure.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Where a stopping rule stops: the first chunk boundary of the plan order, whatever came after. */
+class StoppingRuleTest {
+    private static final int CHUNK = 64;
+
+    private static StoppingRule.Prefix stream(int n, double p, long seed, long rowsEach) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] v = new double[n];
+        long[] rows = new long[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextDouble() < p ? 1 : 0;
+            rows[i] = rowsEach;
+        }
+        return new StoppingRule.Prefix(v, rows);
+    }
+
+    private static StoppingRule.Prefix head(StoppingRule.Prefix p, int n) {
+        return new StoppingRule.Prefix(
+                Arrays.copyOf(p.values(), n), Arrays.copyOf(p.stepRows(), n));
+    }
+
+    @Test
+    void theTargetStopsAtTheFirstBoundaryWhoseSequenceIsNarrowEnough() {
+        StoppingRule rule = new StoppingRule(Metric.MAJORITY, 0.1, 0);
+        StoppingRule.Prefix all = stream(2048, 0.5, 1, 10);
+        StoppingRule.Plan plan = new StoppingRule.Plan(CHUNK, 2048, 10_000);
+        StoppingRule.Stop stop = rule.firstStop(all, plan).orElseThrow();
+        assertEquals(StoppingRule.Reason.TARGET_HALF_WIDTH, stop.reason());
+        assertEquals(0, stop.samples() % CHUNK);
+        assertEquals(10L * stop.samples(), stop.stepRows());
+        double[] v = Arrays.copyOf(all.values(), stop.samples());
+        assertEquals(ProtocolSummary.sequence(v, 10_000).interval(), stop.interval());
+        assertTrue(stop.interval().upper() - stop.interval().lower() <= 0.2);
+        double[] before = Arrays.copyOf(all.values(), stop.samples() - CHUNK);
+        Interval earlier = ProtocolSummary.sequence(before, 10_000).interval();
+        assertTrue(earlier.upper() - earlier.lower() > 0.2, earlier.toString());
+        // However far the committed prefix got before the rule was looked at, the stop is the same;
+        // a prefix short of it does not stop.
+        for (int n = stop.samples(); n <= 2048; n += 37) {
+            assertEquals(Optional.of(stop), rule.firstStop(head(all, n), plan), "prefix " + n);
+        }
+        assertFalse(rule.firstStop(head(all, stop.samples() - 1), plan).isPresent());
+    }
+
+    @Test
+    void theBudgetStopsAtTheFirstBoundaryThatSpentIt() {
+        StoppingRule rule = new StoppingRule(Metric.WORST, 0, 1000);
+        StoppingRule.Prefix all = stream(300, 0.5, 2, 7);
+        StoppingRule.Plan plan = new StoppingRule.Plan(CHUNK, 300, 0);
+        StoppingRule.Stop stop = rule.firstStop(all, plan).orElseThrow();
+        // 7 step-rows a sample: 1000 is spent within the third chunk, checked at its end.
+        assertEquals(3 * CHUNK, stop.samples());
+        assertEquals(StoppingRule.Reason.BUDGET, stop.reason());
+        assertEquals(7L * 3 * CHUNK, stop.stepRows());
+        assertEquals(
+                ProtocolSummary.sequence(Arrays.copyOf(all.values(), 3 * CHUNK), 0).interval(),
+                stop.interval());
+        // The plan's last sample is a boundary too: a plan of 100 that never spends the budget by
+        // sample 64 stops at 100.
+        StoppingRule small = new StoppingRule(Metric.WORST, 0, 650);
+        StoppingRule.Plan short100 = new StoppingRule.Plan(CHUNK, 100, 0);
+        assertEquals(100, small.firstStop(head(all, 100), short100).orElseThrow().samples());
+        assertFalse(small.firstStop(head(all, 99), short100).isPresent());
+    }
+
+    @Test
+    void withoutARuleNothingStops() {
+        assertFalse(StoppingRule.NONE.active());
+        StoppingRule.Prefix all = stream(512, 0.99, 3, 1_000_000);
+        assertEquals(
+                Optional.empty(),
+                StoppingRule.NONE.firstStop(all, new StoppingRule.Plan(CHUNK, 512, 0)));
+    }
+
+    @Test
+    void theIntervalAtTheStopCoversTheTruthDespiteTheStop() {
+        // The point of the sequence: stopping on the interval itself keeps its 95%.
+        StoppingRule rule = new StoppingRule(Metric.MAJORITY, 0.1, 0);
+        int runs = 200;
+        int covered = 0;
+        for (int r = 0; r < runs; r++) {
+            StoppingRule.Prefix all = stream(1024, 0.3, 100 + r, 1);
+            StoppingRule.Stop stop =
+                    rule.firstStop(all, new StoppingRule.Plan(16, 1024, 0)).orElseThrow();
+            covered += stop.interval().lower() <= 0.3 && 0.3 <= stop.interval().upper() ? 1 : 0;
+        }
+        double floor = 0.95 - 3 * Math.sqrt(0.95 * 0.05 / runs);
+        assertTrue(covered / (double) runs >= floor, "covered " + covered + " of " + runs);
+    }
+
+    @Test
+    void stepRowsCountEveryEvaluationThroughTheChain() {
+        SampleOutcome o =
+                new SampleOutcome(
+                        1,
+                        0,
+                        new int[] {0},
+                        new int[] {1},
+                        0,
+                        1,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        new float[] {0f},
+                        -1,
+                        null,
+                        40,
+                        3,
+                        21,
+                        "exact",
+                        0,
+                        List.of(),
+                        Double.NaN);
+        assertEquals((40 + 3 + 21) * 100L, StoppingRule.stepRows(o, 100));
+        StoppingRule.Prefix p = StoppingRule.Prefix.of(List.of(o), Metric.MAJORITY, 100);
+        assertEquals(0.0, p.values()[0]);
+        assertEquals(6400L, p.stepRows()[0]);
+    }
+
+    @Test
+    void badRulesAndPrefixesAreNamedErrors() {
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new StoppingRule(Metric.MAJORITY, 0.5, 0));
+        assertEquals("eval.target-half-width must be in [0, 0.5), found 0.5", e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new StoppingRule(Metric.MAJORITY, 0, -1));
+        assertEquals("run.budget must be >= 0, found -1", e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                new StoppingRule(Metric.MAJORITY, 0.1, 0)
+                                        .firstStop(
+                                                stream(10, 0.5, 4, 1),
+                                                new StoppingRule.Plan(4, 8, 0)));
+        assertEquals("a prefix of 10 samples is longer than its plan of 8", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Metric.of("median"));
+        assertEquals(
+                "unknown metric \"median\"; one of single, majority, mean, worst, any,"
+                        + " during-attack, averaged-logit",
+                e.getMessage());
+    }
+
+    @Test
+    void theDryRunFigureFollowsTheTarget() {
+        StoppingRule rule = new StoppingRule(Metric.MAJORITY, 0.08, 0);
+        assertEquals(
+                ConfidenceSequence.samplesFor(0.08, 0.5, 0.05, 0, 5000),
+                rule.samplesAt(0.5, 0, 5000));
+        assertEquals(0, StoppingRule.NONE.samplesAt(0.5, 0, 5000));
+    }
+}
