@@ -86,6 +86,25 @@ public final class DiffusionPurifier implements Purifier {
         this.down = BilinearResize.of(imageShape, inputShape);
     }
 
+    private DiffusionPurifier(DiffusionPurifier p, ReverseChain otherChain) {
+        this.model = p.model;
+        this.chain = otherChain;
+        this.imageShape = p.imageShape;
+        this.inputShape = p.inputShape;
+        this.up = p.up;
+        this.down = p.down;
+        checkTimeRange(otherChain, model.minTime(), model.maxTime(), model.describe());
+    }
+
+    /**
+     * The same score model and resizes with another chain: a surrogate gradient's coarser one.
+     *
+     * @throws IllegalArgumentException when that chain leaves the model's trained time range
+     */
+    public DiffusionPurifier withChain(ReverseChain otherChain) {
+        return new DiffusionPurifier(this, otherChain);
+    }
+
     /**
      * The same purification for images of another per-image shape [C, H, W] (same C): bilinear
      * resizes to the model's shape before and back after. Usually reached through {@link

@@ -11,15 +11,54 @@ import java.util.List;
  *     uses)
  * @param startTime t*, for checks against a model's trained range
  * @param steps the reverse steps, in order
+ * @param coarsening how the integrator rebuilds this chain on a coarser grid of its own points
+ *     (surrogate gradients); null when it cannot
  */
 public record ReverseChain(
-        String name, double alphaBarStar, double startTime, List<ChainStep> steps) {
+        String name,
+        double alphaBarStar,
+        double startTime,
+        List<ChainStep> steps,
+        Coarsening coarsening) {
+
+    /**
+     * Rebuilds a chain over the same time interval with coarse step k spanning fine steps
+     * [starts[k], starts[k + 1]). Implementations are value records (equal recipes give equal
+     * chains).
+     */
+    public interface Coarsening {
+        /** The coarse chain, its spans and the weights of the fine draws in the coarse ones. */
+        CoarseChain coarsen(int[] starts);
+    }
+
+    /** A chain no integrator can coarsen. */
+    public ReverseChain(String name, double alphaBarStar, double startTime, List<ChainStep> steps) {
+        this(name, alphaBarStar, startTime, steps, null);
+    }
+
     public ReverseChain {
         if (!(alphaBarStar > 0 && alphaBarStar <= 1)) {
             throw new IllegalArgumentException(
                     "alpha-bar* must be in (0, 1], found " + alphaBarStar);
         }
         steps = List.copyOf(steps);
+    }
+
+    /**
+     * This chain rebuilt with {@code steps} steps spanning its own as evenly as they can ({@link
+     * CoarseChain#evenStarts}); with as many steps as this chain, the chain itself.
+     *
+     * @throws IllegalArgumentException naming attack.surrogate-steps when steps is not in [1,
+     *     length()], or the chain when its integrator cannot coarsen it
+     */
+    public CoarseChain coarsened(int steps) {
+        if (coarsening == null) {
+            throw new IllegalArgumentException(
+                    "the chain "
+                            + name
+                            + " cannot be coarsened for attack.gradient-mode = surrogate");
+        }
+        return coarsening.coarsen(CoarseChain.evenStarts(length(), steps));
     }
 
     /** Number of reverse steps N. */

@@ -46,6 +46,30 @@ public final class TimeGrid {
         return new TimeGrid(t);
     }
 
+    /**
+     * The grid of this grid's points t_{k_0} &gt; t_{k_1} &gt; ... at the given indices (a coarser
+     * grid over a sub-interval, the whole one when the indices run from 0 to N).
+     *
+     * @throws IllegalArgumentException unless the indices increase within [0, N] and are >= 2
+     */
+    public TimeGrid subgrid(int[] indices) {
+        if (indices.length < 2) {
+            throw new IllegalArgumentException("a grid needs >= 2 points, found " + indices.length);
+        }
+        double[] t = new double[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            if (indices[i] < 0 || indices[i] > steps() || (i > 0 && indices[i] <= indices[i - 1])) {
+                throw new IllegalArgumentException(
+                        "grid indices must increase within [0, "
+                                + steps()
+                                + "], found "
+                                + Arrays.toString(indices));
+            }
+            t[i] = times[indices[i]];
+        }
+        return new TimeGrid(t);
+    }
+
     /** Number of steps N. */
     public int steps() {
         return times.length - 1;

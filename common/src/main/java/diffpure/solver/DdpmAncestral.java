@@ -1,6 +1,7 @@
 package diffpure.solver;
 
 import diffpure.sde.ChainStep;
+import diffpure.sde.CoarseChain;
 import diffpure.sde.ReverseChain;
 import diffpure.sde.VpSchedule;
 import java.util.ArrayList;
@@ -27,12 +28,7 @@ public final class DdpmAncestral {
             throw new IllegalArgumentException(
                     "purify.ddpm-steps must be in [1, 1000], found " + startSteps);
         }
-        double[] alphaBar = new double[startSteps];
-        double log = 0;
-        for (int i = 0; i < startSteps; i++) {
-            log += Math.log1p(-schedule.discreteBeta(i));
-            alphaBar[i] = Math.exp(log);
-        }
+        double[] alphaBar = alphaBars(schedule, startSteps);
         List<ChainStep> steps = new ArrayList<>(startSteps);
         for (int i = startSteps - 1; i >= 0; i--) {
             double beta = schedule.discreteBeta(i);
@@ -50,6 +46,84 @@ public final class DdpmAncestral {
                 "ddpm-ancestral steps=" + startSteps,
                 alphaBar[startSteps - 1],
                 (double) startSteps / VpSchedule.DISCRETE_STEPS,
-                steps);
+                steps,
+                new Coarsening(schedule, startSteps));
+    }
+
+    /** alpha-bar_i = prod_{j <= i} (1 - beta_j) for i &lt; n. */
+    private static double[] alphaBars(VpSchedule schedule, int n) {
+        double[] alphaBar = new double[n];
+        double log = 0;
+        for (int i = 0; i < n; i++) {
+            log += Math.log1p(-schedule.discreteBeta(i));
+            alphaBar[i] = Math.exp(log);
+        }
+        return alphaBar;
+    }
+
+    /**
+     * The sampler respaced to fewer steps (as improved DDPM respaces a schedule): a coarse step
+     * spanning indices a down to b goes from alpha-bar_a to alpha-bar_{b-1} (1 when b = 0) in one
+     * ancestral step with beta' = 1 - alpha-bar_a / alpha-bar_{b-1}, its posterior variance, the
+     * model at index a, and no noise when b = 0. Its draw is the fine draws weighted by their noise
+     * scales sigma_i and renormalised: the sum of the noise the defence adds over the span,
+     * rescaled to unit variance.
+     */
+    record Coarsening(VpSchedule schedule, int startSteps) implements ReverseChain.Coarsening {
+        @Override
+        public CoarseChain coarsen(int[] starts) {
+            int n = startSteps;
+            int m = starts.length - 1;
+            if (m == n) {
+                return new CoarseChain(chain(schedule, n), starts, ones(n));
+            }
+            double[] alphaBar = alphaBars(schedule, n);
+            List<ChainStep> steps = new ArrayList<>(m);
+            double[] weights = new double[n];
+            for (int k = 0; k < m; k++) {
+                int a = n - 1 - starts[k];
+                int b = n - starts[k + 1];
+                double barA = alphaBar[a];
+                double barPrev = b == 0 ? 1 : alphaBar[b - 1];
+                double beta = a == b ? schedule.discreteBeta(a) : 1 - barA / barPrev;
+                double alpha = 1 - beta;
+                double sigma = b == 0 ? 0 : Math.sqrt(beta * (1 - barPrev) / (1 - barA));
+                steps.add(
+                        new ChainStep(
+                                (a + 0.5) / VpSchedule.DISCRETE_STEPS,
+                                1 / Math.sqrt(alpha),
+                                -beta / (Math.sqrt(1 - barA) * Math.sqrt(alpha)),
+                                sigma));
+                double total = 0;
+                for (int i = b; i <= a; i++) {
+                    total += fineVariance(schedule, alphaBar, i);
+                }
+                for (int i = b; i <= a; i++) {
+                    weights[n - 1 - i] =
+                            total == 0 ? 0 : Math.sqrt(fineVariance(schedule, alphaBar, i) / total);
+                }
+            }
+            return new CoarseChain(
+                    new ReverseChain(
+                            "ddpm-ancestral steps=" + n + " respaced to " + m,
+                            alphaBar[n - 1],
+                            (double) n / VpSchedule.DISCRETE_STEPS,
+                            steps),
+                    starts,
+                    weights);
+        }
+
+        /** sigma_i^2 of the fine sampler (0 at i = 0). */
+        private static double fineVariance(VpSchedule schedule, double[] alphaBar, int i) {
+            return i == 0
+                    ? 0
+                    : schedule.discreteBeta(i) * (1 - alphaBar[i - 1]) / (1 - alphaBar[i]);
+        }
+
+        private static double[] ones(int n) {
+            double[] w = new double[n];
+            java.util.Arrays.fill(w, 1);
+            return w;
+        }
     }
 }

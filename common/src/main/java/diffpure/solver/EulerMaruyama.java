@@ -1,6 +1,7 @@
 package diffpure.solver;
 
 import diffpure.sde.ChainStep;
+import diffpure.sde.CoarseChain;
 import diffpure.sde.LinearEpsSde;
 import diffpure.sde.ReverseChain;
 import diffpure.sde.TimeGrid;
@@ -37,6 +38,29 @@ public final class EulerMaruyama {
                 String.format(
                         "%s-euler t*=%s t-end=%s steps=%d",
                         sde.name(), grid.time(0), grid.time(grid.steps()), grid.steps());
-        return new ReverseChain(name, alphaBarStar, grid.time(0), steps);
+        return new ReverseChain(
+                name, alphaBarStar, grid.time(0), steps, new Coarsening(sde, grid, alphaBarStar));
+    }
+
+    /**
+     * The same problem on a sub-grid of the grid's own points; a coarse step's Brownian increment
+     * is the sum of the increments sqrt(h_j) z_j of the steps it spans, so its draw weights them by
+     * sqrt(h_j / H).
+     */
+    record Coarsening(LinearEpsSde sde, TimeGrid grid, double alphaBarStar)
+            implements ReverseChain.Coarsening {
+        @Override
+        public CoarseChain coarsen(int[] starts) {
+            ReverseChain coarse = chain(sde, grid.subgrid(starts), alphaBarStar);
+            double[] weights = new double[grid.steps()];
+            for (int k = 0; k + 1 < starts.length; k++) {
+                double span = grid.time(starts[k]) - grid.time(starts[k + 1]);
+                for (int j = starts[k]; j < starts[k + 1]; j++) {
+                    weights[j] =
+                            starts[k + 1] - starts[k] == 1 ? 1 : Math.sqrt(grid.stepSize(j) / span);
+                }
+            }
+            return new CoarseChain(coarse, starts, weights);
+        }
     }
 }

@@ -15,7 +15,9 @@ import diffpure.attack.ThreatModel;
 import diffpure.data.Batch;
 import diffpure.data.ImageDataset;
 import diffpure.gradient.DefendedModel;
+import diffpure.gradient.GradientMode;
 import diffpure.gradient.GradientModes;
+import diffpure.gradient.SurrogateGradient;
 import diffpure.gradient.TargetModel;
 import diffpure.gradient.UndefendedModel;
 import diffpure.jobs.bench.LoopProfile;
@@ -101,6 +103,22 @@ public final class AttackCommand implements Callable<Integer> {
     String gradientMode;
 
     @Option(
+            names = "--surrogate-steps",
+            defaultValue = "0",
+            description =
+                    "with --gradient-mode surrogate: N_s, the steps of the coarser chain the"
+                            + " gradient goes through (1 .. the defence's steps)")
+    int surrogateSteps;
+
+    @Option(
+            names = "--surrogate-noise",
+            defaultValue = "summed",
+            description =
+                    "with --gradient-mode surrogate: summed (the defence's Brownian increments"
+                            + " summed per coarse step) or independent (fresh noise, Lee & Kim)")
+    String surrogateNoise;
+
+    @Option(
             names = "--per-sample",
             description =
                     "write one CSV row per image (id, label, clean and adversarial prediction) to"
@@ -182,7 +200,7 @@ public final class AttackCommand implements Callable<Integer> {
                                                 ? exactScore.purifier(models.spec())
                                                 : models.purifier(scoreModel, clf),
                                         classifier,
-                                        GradientModes.byName(gradientMode),
+                                        gradientMode(),
                                         eot,
                                         microBatchRows,
                                         seed)
@@ -192,6 +210,9 @@ public final class AttackCommand implements Callable<Integer> {
             }
             System.out.printf(
                     "%s on %s, %s eps %s, %d images%n", a.name(), target.describe(), norm, eps, n);
+            if (target instanceof DefendedModel d && d.mode() instanceof SurrogateGradient s) {
+                System.out.println(s.cost(d.purifier()));
+            }
             int count = Math.min(n, data.size());
             int clean = 0;
             int robust = 0;
@@ -273,6 +294,15 @@ public final class AttackCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** --gradient-mode, with surrogate's settings. */
+    private GradientMode gradientMode() {
+        if (gradientMode.trim().equalsIgnoreCase("surrogate")) {
+            return new SurrogateGradient(
+                    surrogateSteps, SurrogateGradient.Noise.parse(surrogateNoise));
+        }
+        return GradientModes.byName(gradientMode);
     }
 
     /** One evaluation (vote 1 of the scoring purpose) per image. */
