@@ -151,6 +151,7 @@ public final class CelebAHqDataset implements ImageDataset {
                                 + count
                                 + " the header announces; the file is corrupt");
             }
+            DataFiles.checkPlainName(parts[0], file + ":" + (i + 1));
             entries.add(new Entry(parts[0], parts[column + 1], i + 1));
         }
         if (entries.size() != count) {

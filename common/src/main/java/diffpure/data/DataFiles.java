@@ -39,6 +39,24 @@ final class DataFiles {
         }
     }
 
+    /**
+     * Checks that name, read from a labels or attribute file, is a plain file name inside the image
+     * folder: no separator, no ':' (a Hadoop path would read it as a scheme), not "." or "..".
+     *
+     * @throws DataException naming where (file and line)
+     */
+    static void checkPlainName(String name, String where) {
+        if (name.isEmpty()
+                || name.contains("/")
+                || name.contains("\\")
+                || name.contains(":")
+                || name.equals(".")
+                || name.equals("..")) {
+            throw new DataException(
+                    where + ": '" + name + "' is not a plain file name in the image folder");
+        }
+    }
+
     /** Resolves a path string against the default file system of conf. */
     static Located locate(String path, Configuration conf) {
         if (path == null || path.isBlank()) {

@@ -105,13 +105,7 @@ public final class ImageNetValDataset implements ImageDataset {
             } catch (NumberFormatException e) {
                 throw new DataException(where + ": label '" + parts[1] + "' is not an integer", e);
             }
-            if (parts[0].contains("/") || parts[0].equals("..") || parts[0].equals(".")) {
-                throw new DataException(
-                        where
-                                + ": '"
-                                + parts[0]
-                                + "' is not a plain file name in the image folder");
-            }
+            DataFiles.checkPlainName(parts[0], where);
             if (!seen.add(parts[0])) {
                 throw new DataException(where + ": file " + parts[0] + " is listed twice");
             }

@@ -67,7 +67,7 @@ public record ModelManifest(
      */
     public static List<String> runsOnOnly(Path manifestFile) {
         try {
-            Config c = parse(manifestFile);
+            Config c = parse(sizeChecked(manifestFile, ManifestLimits.DEFAULTS));
             return c.hasPath("export.runs-on-only")
                     ? List.copyOf(c.getStringList("export.runs-on-only"))
                     : List.of();
@@ -102,18 +102,18 @@ public record ModelManifest(
      * a URL.
      */
     static Config parse(Path file) {
-        ConfigSyntax syntax =
-                file.toString().endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
-        return ConfigFactory.parseFile(
-                file.toFile(),
-                ConfigParseOptions.defaults()
-                        .setSyntax(syntax)
-                        .setAllowMissing(false)
-                        .setIncluder(new NoIncludes(file)));
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ModelException(file, "cannot read the manifest: " + e.getMessage(), e);
+        }
+        return parse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), file);
     }
 
     /** Parses manifest text (see {@link #parse(Path)}); file names it in errors. */
     static Config parse(String text, Path file) {
+        checkNesting(text, file);
         ConfigSyntax syntax =
                 file.toString().endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
         return ConfigFactory.parseString(
@@ -141,6 +141,43 @@ public record ModelManifest(
             return new String[] {c.getString("name"), c.getString("sha256")};
         } catch (ConfigException e) {
             throw new ModelException(file, "bad manifest: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deepest nesting of objects and arrays a manifest may have (they use 2). */
+    static final int MAX_NESTING = 32;
+
+    /**
+     * Refuses text nested deeper than {@link #MAX_NESTING}: the config parser recurses per level
+     * and a 20 kB manifest of brackets overflowed its stack. Brackets inside quoted strings do not
+     * count; inside comments they do, which can only refuse a manifest no tool writes.
+     */
+    private static void checkNesting(String text, Path file) {
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (quoted) {
+                if (ch == '\\') {
+                    i++;
+                } else if (ch == '"') {
+                    quoted = false;
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == '{' || ch == '[') {
+                if (++depth > MAX_NESTING) {
+                    throw new ModelException(
+                            file,
+                            "objects and arrays nested more than "
+                                    + MAX_NESTING
+                                    + " deep (at character "
+                                    + i
+                                    + "); not a manifest");
+                }
+            } else if (ch == '}' || ch == ']') {
+                depth--;
+            }
         }
     }
 
@@ -189,6 +226,20 @@ public record ModelManifest(
         }
     }
 
+    /** The file, once its size is within limits.manifest-bytes. */
+    private static Path sizeChecked(Path file, ManifestLimits limits) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new ModelException(file, "cannot read the manifest: " + e.getMessage(), e);
+        }
+        if (size > limits.bytes()) {
+            throw exceeded(file, "file size", size, "limits.manifest-bytes", limits.bytes());
+        }
+        return file;
+    }
+
     private static ModelException exceeded(
             Path file, String what, long value, String key, long limit) {
         return new ModelException(
@@ -234,15 +285,7 @@ public record ModelManifest(
             throw new ModelException(
                     file, "model manifest not found (every .pt needs one beside it, DESIGN.md 3)");
         }
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (IOException e) {
-            throw new ModelException(file, "cannot read the manifest: " + e.getMessage(), e);
-        }
-        if (size > limits.bytes()) {
-            throw exceeded(file, "file size", size, "limits.manifest-bytes", limits.bytes());
-        }
+        sizeChecked(file, limits);
         Config c;
         try {
             c = parse(file);

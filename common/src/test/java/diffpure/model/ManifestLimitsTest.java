@@ -138,4 +138,23 @@ class ManifestLimitsTest {
                 ModelManifest.nameAndSha256(
                         "name = x\nsha256 = y\n", Path.of("m.conf"), ManifestLimits.DEFAULTS)[0]);
     }
+
+    @Test
+    void manifestNestedTenThousandDeepIsRefusedBeforeTheParserOverflowsItsStack()
+            throws IOException {
+        Path p = dir.resolve("deep.json");
+        Files.writeString(p, "{\"a\": " + "[".repeat(10000) + "]".repeat(10000) + "}");
+        ModelException e = assertThrows(ModelException.class, () -> ModelManifest.read(p));
+        assertEquals(
+                p
+                        + ": objects and arrays nested more than 32 deep (at character 37); not a"
+                        + " manifest",
+                e.getMessage());
+        Path quoted =
+                manifest(
+                        "quoted.json",
+                        "\"name\": \"fmnist-cnn\"",
+                        "\"name\": \"" + "[".repeat(100) + "\"");
+        assertEquals("[".repeat(100), ModelManifest.read(quoted).name());
+    }
 }
