@@ -6,10 +6,10 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import diffpure.data.ReadLimits;
-import diffpure.gradient.GradientModes;
 import diffpure.model.ManifestLimits;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Reads an experiment: {@code reference.conf} (the defaults, in common's resources), then the
@@ -32,6 +33,14 @@ import java.util.TreeMap;
  * <p>Environment variables: {@code DIFFPURE_CONF_} + the key in upper case with {@code .} written
  * as {@code _} and {@code -} as {@code __}, e.g. {@code DIFFPURE_CONF_ATTACK_EPS=0.03}, {@code
  * DIFFPURE_CONF_RUNTIME_TORCH__THREADS=1}.
+ *
+ * <p>An experiment file is untrusted input: {@code ${...}} substitutions may name keys of the
+ * experiment only, never an environment variable or system property; it includes files only from
+ * its own directory tree or the project's {@code conf/} ({@link ExperimentIncludes}), never a URL;
+ * a URI with credentials ({@code s3a://key:secret@bucket}) is refused, and no error message shows a
+ * credential or the value of a secret-looking key. Each is a {@link ConfigError} naming the key or
+ * the include. The records hold plain values: the strategy packages build attacks, gradient modes,
+ * purifiers and data sets from them, and say through {@link Strategies} which names they accept.
  */
 public final class ConfigLoader {
     /** The top-level sections of an experiment. */
@@ -70,11 +79,6 @@ public final class ConfigLoader {
      */
     public record Loaded(ExperimentConfig config, String rendered, ReportSettings report) {}
 
-    /** Loads with this JVM's environment and system properties. */
-    public static Loaded load(String experimentFile, List<String> overrides) {
-        return load(experimentFile, overrides, System.getenv(), System.getProperties());
-    }
-
     /**
      * Loads an experiment.
      *
@@ -82,18 +86,15 @@ public final class ConfigLoader {
      * @param overrides {@code key=value} pairs from the command line (highest precedence)
      * @param env environment variables (only {@code DIFFPURE_CONF_*} are read)
      * @param props system properties (only keys under {@link #SECTIONS} are read)
+     * @param strategies what the strategy keys accept and the check that builds them
      * @throws ConfigError naming key, value and origin
      */
     public static Loaded load(
             String experimentFile,
             List<String> overrides,
             Map<String, String> env,
-            Properties props) {
-        Config reference =
-                ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf");
-        if (!reference.hasPath("attack.name")) {
-            throw new IllegalStateException("common's reference.conf is not on the classpath");
-        }
+            Properties props,
+            Strategies strategies) {
         Config file = ConfigFactory.empty();
         if (experimentFile != null) {
             File f = new File(experimentFile);
@@ -103,31 +104,99 @@ public final class ConfigLoader {
             try {
                 file =
                         ConfigFactory.parseFile(
-                                f, ConfigParseOptions.defaults().setAllowMissing(false));
-            } catch (ConfigException e) {
-                throw new ConfigError("cannot parse " + experimentFile + ": " + e.getMessage(), e);
+                                f,
+                                ConfigParseOptions.defaults()
+                                        .setAllowMissing(false)
+                                        .setIncluder(ExperimentIncludes.forFile(f)));
+            } catch (ConfigException | ConfigError e) {
+                throw new ConfigError(
+                        "cannot parse "
+                                + experimentFile
+                                + ": "
+                                + withoutCredentials(e.getMessage()),
+                        e);
             }
+        }
+        return load(file, overrides, env, props, strategies);
+    }
+
+    /**
+     * Loads a config stored by an earlier run (a {@code runs} row's {@code config}) from its text,
+     * in place of the experiment file; keys renamed since are read under their new names ({@link
+     * #withRenamedKeys}).
+     *
+     * @param rendered the stored HOCON
+     * @param description where it was stored, for error messages (e.g. "config of run x")
+     * @throws ConfigError naming key, value and origin
+     */
+    public static Loaded loadStored(
+            String rendered,
+            String description,
+            List<String> overrides,
+            Map<String, String> env,
+            Properties props,
+            Strategies strategies) {
+        Config stored;
+        try {
+            stored =
+                    ConfigFactory.parseString(
+                            withRenamedKeys(rendered),
+                            ConfigParseOptions.defaults()
+                                    .setOriginDescription(description)
+                                    .setIncluder(ExperimentIncludes.none()));
+        } catch (ConfigException e) {
+            throw new ConfigError(
+                    "cannot parse the " + description + ": " + withoutCredentials(e.getMessage()),
+                    e);
+        }
+        try {
+            return load(stored, overrides, env, props, strategies);
+        } catch (ConfigError e) {
+            throw new ConfigError(description + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Loaded load(
+            Config file,
+            List<String> overrides,
+            Map<String, String> env,
+            Properties props,
+            Strategies strategies) {
+        Config reference =
+                ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf");
+        if (!reference.hasPath("attack.name")) {
+            throw new IllegalStateException("common's reference.conf is not on the classpath");
         }
         Config environment = fromEnvironment(env);
         Config commandLine = fromCommandLine(overrides).withFallback(fromProperties(props));
         for (Config layer : List.of(file, environment, commandLine)) {
             checkKnown(layer, reference);
         }
+        Config unresolved =
+                commandLine.withFallback(environment).withFallback(file).withFallback(reference);
         Config merged;
         try {
-            merged =
-                    commandLine
-                            .withFallback(environment)
-                            .withFallback(file)
-                            .withFallback(reference)
-                            .resolve();
+            // ${...} may name keys of the experiment only: an environment variable (a secret, say)
+            // would land in the stored config, tables and reports
+            merged = unresolved.resolve(ConfigResolveOptions.noSystem());
+            refuseEnvironment(merged, unresolved.resolve(ConfigResolveOptions.defaults()));
+        } catch (ConfigException.UnresolvedSubstitution e) {
+            throw new ConfigError(
+                    "a substitution names no key of the experiment (environment variables and"
+                            + " system properties are refused; set DIFFPURE_CONF_* or --set"
+                            + " instead): "
+                            + withoutCredentials(e.getMessage()),
+                    e);
         } catch (ConfigException e) {
-            throw new ConfigError("cannot resolve the experiment config: " + e.getMessage(), e);
+            throw new ConfigError(
+                    "cannot resolve the experiment config: " + withoutCredentials(e.getMessage()),
+                    e);
         }
         Config ours = ConfigFactory.empty();
         for (String s : SECTIONS) {
             ours = ours.withValue(s, merged.getValue(s));
         }
+        refuseCredentials(ours);
         // What decides the rows: not where they go, not the run's name, not how a report reads
         // them.
         // Limits refuse bad inputs; they decide no row of a run that reads its inputs.
@@ -153,7 +222,7 @@ public final class ConfigLoader {
                                 .withoutPath("run.output")
                                 .root()
                                 .render(ConfigRenderOptions.concise()));
-        Reader reader = new Reader(ours);
+        Reader reader = new Reader(ours, strategies);
         ExperimentConfig config = reader.read(hash);
         return new Loaded(
                 config,
@@ -175,8 +244,11 @@ public final class ConfigLoader {
     public static String withRenamedKeys(String rendered) {
         Config c;
         try {
-            c = ConfigFactory.parseString(rendered);
-        } catch (ConfigException e) {
+            c =
+                    ConfigFactory.parseString(
+                            rendered,
+                            ConfigParseOptions.defaults().setIncluder(ExperimentIncludes.none()));
+        } catch (ConfigException | ConfigError e) {
             return rendered;
         }
         boolean renamed = false;
@@ -235,7 +307,7 @@ public final class ConfigLoader {
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq < 1) {
-                throw new ConfigError("--set expects key=value, found '" + o + "'");
+                throw new ConfigError("--set expects key=value, found '" + shown(o, o) + "'");
             }
             String key = o.substring(0, eq).trim();
             String value = o.substring(eq + 1).trim();
@@ -248,22 +320,23 @@ public final class ConfigLoader {
                                             "v = " + value,
                                             ConfigParseOptions.defaults()
                                                     .setOriginDescription(
-                                                            "command line --set " + o))
+                                                            "command line --set " + key)
+                                                    .setIncluder(ExperimentIncludes.none()))
                                     .getValue("v");
                 } catch (ConfigException e) {
                     throw new ConfigError(
                             "--set "
                                     + key
                                     + ": not a list: "
-                                    + value
+                                    + shown(key, value)
                                     + " ("
-                                    + e.getMessage()
+                                    + withoutCredentials(e.getMessage())
                                     + ")");
                 }
             } else {
                 // Other values stay strings; the typed getters convert them and name the key when
                 // they cannot.
-                v = ConfigValueFactory.fromAnyRef(value, "command line --set " + o);
+                v = ConfigValueFactory.fromAnyRef(value, "command line --set " + key);
             }
             c = v.atPath(key).withFallback(c);
         }
@@ -295,7 +368,7 @@ public final class ConfigLoader {
                         "unknown config key '"
                                 + key
                                 + "' (value "
-                                + e.getValue().render()
+                                + shown(key, e.getValue().render())
                                 + ") set in "
                                 + where(e.getValue().origin())
                                 + known);
@@ -310,15 +383,84 @@ public final class ConfigLoader {
     private static Config redacted(Config c) {
         Config out = c;
         for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
-            String k = e.getKey().toLowerCase(Locale.ROOT);
-            if (k.contains("secret")
-                    || k.contains("password")
-                    || k.contains("token")
-                    || k.contains("access-key")) {
+            if (isSecretKey(e.getKey())) {
                 out = out.withValue(e.getKey(), ConfigValueFactory.fromAnyRef("***"));
             }
         }
         return out;
+    }
+
+    /** Whether a key's name says it holds a secret (its value is never shown). */
+    static boolean isSecretKey(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("secret")
+                || k.contains("password")
+                || k.contains("token")
+                || k.contains("access-key")
+                || k.contains("access.key")
+                || k.contains("credential");
+    }
+
+    /**
+     * Refuses a value an optional substitution ({@code ${?NAME}}) would take from an environment
+     * variable: resolved with and without the environment, the config must be the same. The
+     * environment's value is read here only to compare; it is never shown.
+     */
+    private static void refuseEnvironment(Config ours, Config withEnvironment) {
+        for (String section : SECTIONS) {
+            for (Map.Entry<String, ConfigValue> e : withEnvironment.getConfig(section).entrySet()) {
+                String key = section + "." + e.getKey();
+                if (!ours.hasPathOrNull(key) || !ours.getValue(key).equals(e.getValue())) {
+                    throw new ConfigError(
+                            key
+                                    + " would be read from an environment variable (a ${?...}"
+                                    + " substitution): refused; set DIFFPURE_CONF_* or --set"
+                                    + " instead");
+                }
+            }
+        }
+    }
+
+    /** {@code scheme://user:password@host} in text: credentials inside a URI. */
+    private static final Pattern URI_CREDENTIALS =
+            Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s\"']*@");
+
+    /**
+     * Text with the user information of every URI in it replaced by {@code ***}, e.g. {@code
+     * s3a://AKIA:secret@bucket/x} as {@code s3a://***@bucket/x}: for error messages and logs.
+     */
+    public static String withoutCredentials(String text) {
+        return text == null ? null : URI_CREDENTIALS.matcher(text).replaceAll("$1***@");
+    }
+
+    /**
+     * A value as error messages show it: hidden under a secret-looking key, else without URI
+     * credentials.
+     */
+    private static String shown(String key, String rendered) {
+        return isSecretKey(key) ? "***" : withoutCredentials(rendered);
+    }
+
+    /**
+     * Refuses credentials inside URIs (s3a://key:secret@bucket/...): they would be stored with the
+     * run, printed and reported. Credentials belong in the Hadoop configuration
+     * (spark.hadoop.fs.s3a.*), which never enters the experiment config.
+     */
+    private static void refuseCredentials(Config c) {
+        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+            String rendered = e.getValue().render(ConfigRenderOptions.concise());
+            if (!withoutCredentials(rendered).equals(rendered)) {
+                throw new ConfigError(
+                        e.getKey()
+                                + " holds a URI with credentials ("
+                                + shown(e.getKey(), rendered)
+                                + ", set in "
+                                + where(e.getValue().origin())
+                                + "): give them through the Hadoop configuration"
+                                + " (spark.hadoop.fs.s3a.access.key and .secret.key, or a"
+                                + " credentials provider), never in a path");
+            }
+        }
     }
 
     /** Hex sha256 of a string (UTF-8). */
@@ -336,9 +478,11 @@ public final class ConfigLoader {
     /** Typed, range-checked getters whose errors name key, value and origin. */
     private static final class Reader {
         private final Config c;
+        private final Strategies strategies;
 
-        Reader(Config c) {
+        Reader(Config c, Strategies strategies) {
             this.c = c;
+            this.strategies = strategies;
         }
 
         ExperimentConfig read(String hash) {
@@ -361,7 +505,7 @@ public final class ConfigLoader {
             LimitsSettings limits = limits();
             DataSettings data =
                     new DataSettings(
-                            oneOf("data.format", "idx", "cifar10", "imagenet", "celeba-hq"),
+                            choice("data.format"),
                             string("data.images"),
                             string("data.labels"),
                             strings("data.paths"),
@@ -384,13 +528,13 @@ public final class ConfigLoader {
             }
             PurifySettings purify =
                     new PurifySettings(
-                            oneOf("purify.kind", "vp-sde", "pf-ode", "ddpm"),
+                            choice("purify.kind"),
                             tStar,
                             number("purify.t-end"),
                             number("purify.dt"),
                             atLeast("purify.ddpm-steps", 0),
-                            oneOf("purify.forward-alpha-bar", "discrete", "continuous"),
-                            oneOf("purify.resize", "none", "bilinear"));
+                            choice("purify.forward-alpha-bar"),
+                            choice("purify.resize"));
             double eps = fraction("attack.eps");
             if (!(eps >= 0) || !Double.isFinite(eps)) {
                 throw bad("attack.eps", "must be a finite number >= 0");
@@ -401,16 +545,14 @@ public final class ConfigLoader {
             }
             AttackSettings attack =
                     new AttackSettings(
-                            oneOf("attack.name", AttackSettings.NAMES.toArray(new String[0])),
-                            oneOf("attack.norm", "Linf", "L2", "flow-Linf"),
+                            choice("attack.name"),
+                            choice("attack.norm"),
                             eps,
                             atLeast("attack.iterations", 0),
                             atLeast("attack.eot", 1),
                             atLeast("attack.restarts", 1),
                             fraction("attack.step"),
-                            oneOf(
-                                    "attack.gradient-mode",
-                                    GradientModes.configurable().toArray(new String[0])),
+                            choice("attack.gradient-mode"),
                             successFraction);
             EvalSettings eval =
                     new EvalSettings(
@@ -458,8 +600,7 @@ public final class ConfigLoader {
                             sweep(),
                             hash);
             try {
-                purify.spec();
-                attack.build();
+                strategies.check().accept(config);
             } catch (IllegalArgumentException e) {
                 throw new ConfigError(
                         e.getMessage()
@@ -591,7 +732,7 @@ public final class ConfigLoader {
                             + " "
                             + why
                             + ", found "
-                            + v.render()
+                            + shown(key, v.render())
                             + " (set in "
                             + where(v.origin())
                             + ")");
@@ -665,6 +806,11 @@ public final class ConfigLoader {
             } catch (NumberFormatException e) {
                 throw bad(key, "must be a number or a fraction like 8/255");
             }
+        }
+
+        /** A strategy key's value, spelled as its package lists it. */
+        String choice(String key) {
+            return oneOf(key, strategies.choices().get(key).toArray(new String[0]));
         }
 
         String oneOf(String key, String... allowed) {

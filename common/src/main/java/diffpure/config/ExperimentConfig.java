@@ -1,8 +1,5 @@
 package diffpure.config;
 
-import diffpure.gradient.GradientPlan;
-import diffpure.gradient.MemoryModel;
-import diffpure.model.ModelManifest;
 import java.io.Serializable;
 
 /**
@@ -141,56 +138,5 @@ public record ExperimentConfig(
      */
     public String runId() {
         return run.id().isEmpty() ? experiment + "-" + configHash.substring(0, 12) : run.id();
-    }
-
-    /**
-     * The gradient mode and rows per model call of this run: attack.gradient-mode (auto resolved),
-     * runtime.memory-budget and runtime.micro-batch-rows, for calls of run.batch-samples ×
-     * attack.eot rows. A function of the config and the two manifests only, so the driver, every
-     * executor and every retry, resume or replay derive the same split.
-     *
-     * @throws ConfigError when the budget is set and a manifest has no graph-bytes-per-image, or
-     *     when nothing fits the budget
-     */
-    public GradientPlan gradientPlan(ModelManifest scoreModel, ModelManifest classifier) {
-        long budget = runtime.memoryBudget();
-        int callRows = run.batchSamples() * attack.eot();
-        MemoryModel memory = null;
-        if (budget > 0) {
-            for (ModelManifest m : new ModelManifest[] {scoreModel, classifier}) {
-                if (m.graphBytesPerImage() <= 0) {
-                    throw new ConfigError(
-                            "runtime.memory-budget is set but "
-                                    + m.file()
-                                    + " has no graph-bytes-per-image; record it with `bin/diffpure"
-                                    + " model graph-bytes --write "
-                                    + m.file()
-                                            .getFileName()
-                                            .toString()
-                                            .replaceFirst("\\.(json|conf)$", ".pt")
-                                    + "` (measured on the CPU) or set runtime.memory-budget = 0");
-                }
-            }
-            long elements = 1;
-            for (long d : scoreModel.imageShape()) {
-                elements *= d;
-            }
-            memory =
-                    new MemoryModel(
-                            purify.spec().chain(scoreModel.schedule()).length(),
-                            elements,
-                            scoreModel.graphBytesPerImage(),
-                            classifier.graphBytesPerImage());
-        }
-        try {
-            return GradientPlan.resolve(
-                    attack.gradientMode(),
-                    new GradientPlan.Limits(
-                            budget, runtime.microBatchRows(), runtime.backpropMinRows()),
-                    callRows,
-                    memory);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigError(e.getMessage(), e);
-        }
     }
 }

@@ -1,16 +1,10 @@
 package diffpure.config;
 
-import diffpure.model.Classifier;
-import diffpure.model.ScoreModel;
-import diffpure.purify.DiffusionPurifier;
-import diffpure.purify.InputResize;
-import diffpure.purify.PurifierSpec;
-import diffpure.sde.ForwardAlphaBar;
-import diffpure.sde.VpSchedule;
 import java.io.Serializable;
 
 /**
- * The defence: see {@link PurifierSpec} for the meaning of each field.
+ * The defence: see {@code diffpure.purify.PurifierSpec} for the meaning of each field; {@code
+ * diffpure.purify.Purifiers} builds the purifier from it.
  *
  * @param kind vp-sde, pf-ode or ddpm
  * @param tStar diffusion time t*
@@ -19,7 +13,7 @@ import java.io.Serializable;
  * @param ddpmSteps start step of the ddpm sampler
  * @param forwardAlphaBar discrete or continuous
  * @param resize none or bilinear: how a classifier's images reach a score model of another size
- *     ({@link InputResize})
+ *     ({@code diffpure.purify.InputResize})
  */
 public record PurifySettings(
         String kind,
@@ -30,28 +24,6 @@ public record PurifySettings(
         String forwardAlphaBar,
         String resize)
         implements Serializable {
-
-    /** purify.resize, parsed. */
-    public InputResize inputResize() {
-        return InputResize.parse(resize);
-    }
-
-    /**
-     * The purifier for a score model and the classifier after it: {@link #spec()} built on the
-     * model's schedule, resized to the classifier's input shape where purify.resize allows it.
-     *
-     * @throws IllegalArgumentException naming both shapes and purify.resize when the models take
-     *     different shapes and no resize is configured, or the chain leaves the model's trained
-     *     time range
-     */
-    public DiffusionPurifier purifier(
-            ScoreModel scoreModel, VpSchedule schedule, Classifier classifier) {
-        return inputResize()
-                .adapt(
-                        spec().build(scoreModel, schedule),
-                        classifier.imageShape(),
-                        classifier.describe());
-    }
 
     /**
      * The t* the purifier really starts from: t-star for the SDE and ODE chains, ddpm-steps / 1000
@@ -67,21 +39,5 @@ public record PurifySettings(
      */
     public double dtUsed() {
         return "ddpm".equals(kind) ? 1e-3 : dt;
-    }
-
-    /** The purifier spec (checked values). */
-    public PurifierSpec spec() {
-        ForwardAlphaBar fab =
-                switch (forwardAlphaBar) {
-                    case "discrete" -> ForwardAlphaBar.DISCRETE;
-                    case "continuous" -> ForwardAlphaBar.CONTINUOUS;
-                    default ->
-                            throw new ConfigError(
-                                    "purify.forward-alpha-bar must be discrete or continuous, found"
-                                            + " '"
-                                            + forwardAlphaBar
-                                            + "'");
-                };
-        return new PurifierSpec(PurifierSpec.Kind.parse(kind), tStar, tEnd, dt, ddpmSteps, fab);
     }
 }

@@ -1,5 +1,11 @@
 package diffpure.gradient;
 
+import diffpure.config.ConfigError;
+import diffpure.config.ExperimentConfig;
+import diffpure.config.RuntimeSettings;
+import diffpure.model.ModelManifest;
+import diffpure.purify.Purifiers;
+
 /**
  * The gradient mode a run uses and the rows of each model call, from the configured mode,
  * runtime.memory-budget and runtime.micro-batch-rows. With a budget, rows per call are the most
@@ -41,6 +47,58 @@ public record GradientPlan(String configuredMode, String mode, int gradientRows,
                                 + ", "
                                 + backpropMinRows);
             }
+        }
+    }
+
+    /**
+     * The gradient mode and rows per model call of a run: attack.gradient-mode (auto resolved),
+     * runtime.memory-budget and runtime.micro-batch-rows, for calls of run.batch-samples ×
+     * attack.eot rows. A function of the config and the two manifests only, so the driver, every
+     * executor and every retry, resume or replay derive the same split.
+     *
+     * @throws ConfigError when the budget is set and a manifest has no graph-bytes-per-image, or
+     *     when nothing fits the budget
+     */
+    public static GradientPlan forRun(
+            ExperimentConfig c, ModelManifest scoreModel, ModelManifest classifier) {
+        RuntimeSettings runtime = c.runtime();
+        long budget = runtime.memoryBudget();
+        int callRows = c.run().batchSamples() * c.attack().eot();
+        MemoryModel memory = null;
+        if (budget > 0) {
+            for (ModelManifest m : new ModelManifest[] {scoreModel, classifier}) {
+                if (m.graphBytesPerImage() <= 0) {
+                    throw new ConfigError(
+                            "runtime.memory-budget is set but "
+                                    + m.file()
+                                    + " has no graph-bytes-per-image; record it with `bin/diffpure"
+                                    + " model graph-bytes --write "
+                                    + m.file()
+                                            .getFileName()
+                                            .toString()
+                                            .replaceFirst("\\.(json|conf)$", ".pt")
+                                    + "` (measured on the CPU) or set runtime.memory-budget = 0");
+                }
+            }
+            long elements = 1;
+            for (long d : scoreModel.imageShape()) {
+                elements *= d;
+            }
+            memory =
+                    new MemoryModel(
+                            Purifiers.spec(c.purify()).chain(scoreModel.schedule()).length(),
+                            elements,
+                            scoreModel.graphBytesPerImage(),
+                            classifier.graphBytesPerImage());
+        }
+        try {
+            return resolve(
+                    c.attack().gradientMode(),
+                    new Limits(budget, runtime.microBatchRows(), runtime.backpropMinRows()),
+                    callRows,
+                    memory);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(e.getMessage(), e);
         }
     }
 

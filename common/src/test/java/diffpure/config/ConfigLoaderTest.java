@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import diffpure.attack.Attacks;
 import diffpure.attack.Pgd;
+import diffpure.experiment.Experiments;
+import diffpure.purify.Purifiers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +30,7 @@ class ConfigLoaderTest {
 
     private static ExperimentConfig load(
             Path f, List<String> set, Map<String, String> env, Properties props) {
-        return ConfigLoader.load(f == null ? null : f.toString(), set, env, props).config();
+        return Experiments.load(f == null ? null : f.toString(), set, env, props).config();
     }
 
     @Test
@@ -66,7 +69,7 @@ class ConfigLoaderTest {
     void epsAsAFractionAndPresetBudgets() {
         ExperimentConfig c = load(null, List.of("attack.eps=8/255"), Map.of(), new Properties());
         assertEquals(8.0 / 255, c.attack().eps(), 1e-15);
-        Pgd pgd = (Pgd) c.attack().build();
+        Pgd pgd = (Pgd) Attacks.build(c.attack());
         assertEquals(200, pgd.iterations(), "iterations = 0 keeps the preset's");
         assertEquals(0.007, pgd.stepLength(), 0);
         ExperimentConfig small =
@@ -75,8 +78,8 @@ class ConfigLoaderTest {
                         List.of("attack.iterations=10", "attack.step=0.01"),
                         Map.of(),
                         new Properties());
-        assertEquals(10, small.attack().build().iterations());
-        assertEquals(0.01, ((Pgd) small.attack().build()).stepLength(), 0);
+        assertEquals(10, Attacks.build(small.attack()).iterations());
+        assertEquals(0.01, ((Pgd) Attacks.build(small.attack())).stepLength(), 0);
     }
 
     @Test
@@ -200,8 +203,62 @@ class ConfigLoaderTest {
             ExperimentConfig c = load(f, List.of(), Map.of(), new Properties());
             String name = f.getFileName().toString().replace(".conf", "");
             assertEquals(name, c.experiment(), f.toString());
-            c.attack().build();
-            c.purify().spec();
+            Attacks.build(c.attack());
+            Purifiers.spec(c.purify());
+        }
+    }
+
+    @Test
+    void aStoredConfigReadsFromItsTextAsTheRunStoredIt() throws IOException {
+        Properties p = new Properties();
+        ConfigLoader.Loaded run =
+                Experiments.load(null, List.of("attack.eot=3", "run.output=/out"), Map.of(), p);
+        ConfigLoader.Loaded stored =
+                ConfigLoader.loadStored(
+                        run.rendered(),
+                        "config of run r",
+                        List.of(),
+                        Map.of(),
+                        p,
+                        Experiments.STRATEGIES);
+        assertEquals(run.config(), stored.config());
+        assertEquals(run.rendered(), stored.rendered());
+        ConfigError e =
+                assertThrows(
+                        ConfigError.class,
+                        () ->
+                                ConfigLoader.loadStored(
+                                        run.rendered(),
+                                        "config of run r",
+                                        List.of("attack.eot=0"),
+                                        Map.of(),
+                                        p,
+                                        Experiments.STRATEGIES));
+        assertTrue(
+                e.getMessage().startsWith("config of run r: attack.eot must be >= 1, found"),
+                e.getMessage());
+    }
+
+    /**
+     * Config holds plain records: the packages that build strategies import it, not the reverse.
+     */
+    @Test
+    void configImportsNoStrategyPackage() throws IOException {
+        Path dir =
+                Path.of(System.getProperty("diffpure.repo.root", ".."))
+                        .resolve("common/src/main/java/diffpure/config");
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    String code = line.trim();
+                    boolean comment = code.startsWith("*") || code.startsWith("/");
+                    assertTrue(
+                            comment
+                                    || !code.matches(
+                                            ".*\\bdiffpure\\.(attack|gradient|purify|data|model|sde)\\..*"),
+                            f + ": " + line);
+                }
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import diffpure.experiment.Experiments;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** The limits.* keys reach the readers, are checked, and leave the config hash alone. */
 class LimitsSettingsTest {
     private static ConfigLoader.Loaded load(String... overrides) {
-        return ConfigLoader.load(null, List.of(overrides), Map.of(), new Properties());
+        return Experiments.load(null, List.of(overrides), Map.of(), new Properties());
     }
 
     @Test

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
+import diffpure.attack.Attacks;
 import diffpure.attack.Composition;
 import diffpure.attack.Pgd;
 import diffpure.attack.Square;
+import diffpure.experiment.Experiments;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -17,11 +19,11 @@ import org.junit.jupiter.api.Test;
 /** Every attack and purifier setting is honoured or refused naming its key; rows say what ran. */
 class SettingsAtTheEdgeTest {
     private static Attack build(String... overrides) {
-        return config(overrides).attack().build();
+        return Attacks.build(config(overrides).attack());
     }
 
     private static ExperimentConfig config(String... overrides) {
-        return ConfigLoader.load(null, List.of(overrides), Map.of(), new Properties()).config();
+        return Experiments.load(null, List.of(overrides), Map.of(), new Properties()).config();
     }
 
     /** Asserts that the overrides are refused with a message starting with {@code expected}. */

@@ -2,6 +2,7 @@ package diffpure.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import diffpure.experiment.Experiments;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,7 @@ class ShippedExperimentHashesTest {
     }
 
     private static void line(StringBuilder out, String label, String file) {
-        ConfigLoader.Loaded l = ConfigLoader.load(file, List.of(), Map.of(), new Properties());
+        ConfigLoader.Loaded l = Experiments.load(file, List.of(), Map.of(), new Properties());
         out.append(label)
                 .append(' ')
                 .append(l.config().configHash())

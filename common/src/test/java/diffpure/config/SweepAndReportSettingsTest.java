@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import diffpure.experiment.Experiments;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
  */
 class SweepAndReportSettingsTest {
     private static ConfigLoader.Loaded load(String... sets) {
-        return ConfigLoader.load(null, List.of(sets), Map.of(), new Properties());
+        return Experiments.load(null, List.of(sets), Map.of(), new Properties());
     }
 
     /** Report keys never change the hash; an empty sweep hashes like no sweep section at all. */

@@ -10,8 +10,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import diffpure.config.ConfigError;
-import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
+import diffpure.experiment.Experiments;
 import diffpure.model.ModelManifest;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
@@ -156,8 +156,10 @@ class MemoryBudgetDemoTest {
         ModelManifest scoreModelManifest = scoreModel.manifest();
         ModelManifest clfManifest = classifier.manifest();
         // 100 steps (t* = 0.1, dt = 1e-3), 2 images x EOT 2 per call; backprop needs ~300 MiB a row
-        assertEquals("backprop", auto("2g").gradientPlan(scoreModelManifest, clfManifest).mode());
-        GradientPlan exact = auto("64m").gradientPlan(scoreModelManifest, clfManifest);
+        assertEquals(
+                "backprop",
+                GradientPlan.forRun(auto("2g"), scoreModelManifest, clfManifest).mode());
+        GradientPlan exact = GradientPlan.forRun(auto("64m"), scoreModelManifest, clfManifest);
         assertEquals("exact", exact.mode());
         assertTrue(exact.gradientRows() >= 4, "rows " + exact.gradientRows());
         MemoryModel m =
@@ -167,14 +169,16 @@ class MemoryBudgetDemoTest {
                         scoreModelManifest.graphBytesPerImage(),
                         clfManifest.graphBytesPerImage());
         GradientPlan cp =
-                auto(Long.toString(m.bytesPerRow("exact") - 1))
-                        .gradientPlan(scoreModelManifest, clfManifest);
+                GradientPlan.forRun(
+                        auto(Long.toString(m.bytesPerRow("exact") - 1)),
+                        scoreModelManifest,
+                        clfManifest);
         // a forward without a graph keeps half of what a back-propagated graph needs
         assertEquals(new GradientPlan("auto", "checkpointed", 1, 2), cp);
         ConfigError none =
                 assertThrows(
                         ConfigError.class,
-                        () -> auto("1m").gradientPlan(scoreModelManifest, clfManifest));
+                        () -> GradientPlan.forRun(auto("1m"), scoreModelManifest, clfManifest));
         assertTrue(
                 none.getMessage().startsWith("runtime.memory-budget = 1.0 MiB (1048576 bytes)")
                         && none.getMessage()
@@ -184,7 +188,7 @@ class MemoryBudgetDemoTest {
         ConfigError missing =
                 assertThrows(
                         ConfigError.class,
-                        () -> auto("2g").gradientPlan(scoreModelManifest, unmeasured));
+                        () -> GradientPlan.forRun(auto("2g"), scoreModelManifest, unmeasured));
         assertTrue(
                 missing.getMessage().contains("classifier.json has no graph-bytes-per-image")
                         && missing.getMessage().contains("model graph-bytes --write classifier.pt"),
@@ -192,7 +196,7 @@ class MemoryBudgetDemoTest {
     }
 
     private static ExperimentConfig auto(String budget) {
-        return ConfigLoader.load(
+        return Experiments.load(
                         null,
                         List.of(
                                 "attack.gradient-mode=auto",

@@ -2,6 +2,7 @@ package diffpure.jobs;
 
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
+import diffpure.experiment.Experiments;
 import diffpure.jobs.eval.DryRun;
 import diffpure.jobs.eval.EvaluationJob;
 import diffpure.jobs.eval.InProcessShard;
@@ -77,7 +78,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(experiment, sets);
+        ConfigLoader.Loaded loaded = Experiments.load(experiment, sets);
         ExperimentConfig c = loaded.config();
         if (dryRun) {
             DryRun.print(

@@ -1,6 +1,7 @@
 package diffpure.jobs;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import diffpure.jobs.report.ReportData;
 import diffpure.jobs.report.ReportInputException;
 import diffpure.jobs.report.ReportJob;
@@ -73,7 +74,7 @@ public final class ReportCommand implements Callable<Integer> {
         if (dir != null) {
             all.add("report.dir=" + dir);
         }
-        ConfigLoader.Loaded loaded = ConfigLoader.load(experiment, all);
+        ConfigLoader.Loaded loaded = Experiments.load(experiment, all);
         SparkSession spark = SparkSession.builder().appName("diffpure report").getOrCreate();
         try {
             return run(spark, loaded, System.out);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import diffpure.jobs.eval.EvaluationJob;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +30,7 @@ class ImageNetEvaluationTest {
     void theEvaluationJobRunsOnJpegsWithTheResize() throws Exception {
         PaperData.imagenet(tmp.resolve("imagenet"), 3);
         ConfigLoader.Loaded loaded =
-                ConfigLoader.load(
+                Experiments.load(
                         PaperData.ROOT
                                 .resolve("conf/experiments/imagenet-linf-resnet50.conf")
                                 .toString(),

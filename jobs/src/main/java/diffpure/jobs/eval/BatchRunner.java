@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
@@ -16,6 +17,7 @@ import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.NoiseWorkers;
 import diffpure.purify.DiffusionPurifier;
+import diffpure.purify.Purifiers;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -205,8 +207,8 @@ public final class BatchRunner {
     static DefendedModel defendedModel(
             ExperimentConfig c, PtScoreModel scoreModel, PtClassifier clf, Device device) {
         DiffusionPurifier purifier =
-                c.purify().purifier(scoreModel, scoreModel.manifest().schedule(), clf);
-        GradientPlan plan = c.gradientPlan(scoreModel.manifest(), clf.manifest());
+                Purifiers.purifier(c.purify(), scoreModel, scoreModel.manifest().schedule(), clf);
+        GradientPlan plan = GradientPlan.forRun(c, scoreModel.manifest(), clf.manifest());
         return DefendedModel.of(purifier, clf, plan, c.attack().eot(), c.run().seed())
                 .withNoiseWorkers(NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
     }
@@ -223,7 +225,7 @@ public final class BatchRunner {
         RobustnessEvaluator evaluator =
                 new RobustnessEvaluator(
                         model,
-                        c.attack().build(),
+                        Attacks.build(c.attack()),
                         c.eval().votes(),
                         seed,
                         c.eval().cleanDuringCap(),

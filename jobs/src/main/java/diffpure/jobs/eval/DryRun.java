@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
+import diffpure.attack.Attacks;
 import diffpure.attack.Composition;
 import diffpure.attack.FabTargeted;
 import diffpure.attack.Norm;
@@ -13,6 +14,7 @@ import diffpure.attack.Pgd;
 import diffpure.attack.Square;
 import diffpure.config.ExperimentConfig;
 import diffpure.config.SanitySettings;
+import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
@@ -21,6 +23,7 @@ import diffpure.gradient.Objective;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
+import diffpure.purify.Purifiers;
 import diffpure.torch.Devices;
 import diffpure.torch.TorchThreads;
 import java.io.PrintStream;
@@ -175,13 +178,13 @@ public final class DryRun {
         Preflight.check(c, conf);
         TorchThreads.ensure(c.runtime().torchThreads());
         Device device = Devices.parse(c.runtime().device());
-        ImageDataset data = c.data().open(conf);
+        ImageDataset data = Datasets.open(c.data(), conf);
         RunPlan plan = RunPlan.of(c, data);
         String cache = c.runtime().modelCacheDir();
         PtScoreModel scoreModel =
                 ModelCache.scoreModel(c.models().scoreModel(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(c.models().classifier(), device, cache, conf);
-        Attack attack = c.attack().build();
+        Attack attack = Attacks.build(c.attack());
         int eot = c.attack().eot();
         long grad = gradientRows(attack, eot);
         long attackFwd = forwardRows(attack, eot);
@@ -213,10 +216,11 @@ public final class DryRun {
             y[i] = s.label();
             ids[i] = s.id();
         }
-        GradientPlan gradientPlan = c.gradientPlan(scoreModel.manifest(), clf.manifest());
+        GradientPlan gradientPlan = GradientPlan.forRun(c, scoreModel.manifest(), clf.manifest());
         DefendedModel model =
                 DefendedModel.of(
-                        c.purify().purifier(scoreModel, scoreModel.manifest().schedule(), clf),
+                        Purifiers.purifier(
+                                c.purify(), scoreModel, scoreModel.manifest().schedule(), clf),
                         clf,
                         gradientPlan,
                         1,

@@ -2,9 +2,12 @@ package diffpure.jobs.eval;
 
 import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
+import diffpure.gradient.GradientPlan;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
+import diffpure.purify.Purifiers;
 import diffpure.torch.Devices;
 import diffpure.torch.TorchThreads;
 import java.util.ArrayList;
@@ -82,9 +85,11 @@ public record EvalTask(
                             + " "
                             + ModelCache.loads(config.models().classifier(), device));
         }
-        ImageDataset data = DATA.computeIfAbsent(config.data(), k -> config.data().open(conf));
-        int steps = config.purify().spec().chain(scoreModel.manifest().schedule()).length();
-        String mode = config.gradientPlan(scoreModel.manifest(), clf.manifest()).mode();
+        ImageDataset data =
+                DATA.computeIfAbsent(config.data(), k -> Datasets.open(config.data(), conf));
+        int steps =
+                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
+        String mode = GradientPlan.forRun(config, scoreModel.manifest(), clf.manifest()).mode();
         SparkEnv env = SparkEnv.get();
         SampleRows.Place place =
                 new SampleRows.Place(

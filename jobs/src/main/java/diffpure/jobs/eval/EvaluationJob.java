@@ -2,7 +2,9 @@ package diffpure.jobs.eval;
 
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
+import diffpure.gradient.GradientPlan;
 import diffpure.model.ModelManifest;
 import diffpure.torch.Devices;
 import java.io.IOException;
@@ -162,7 +164,7 @@ public final class EvaluationJob {
 
     /** Plans the run on the driver: reads ids and labels, not pixels. */
     public static RunPlan plan(SparkSession spark, ExperimentConfig c) {
-        ImageDataset data = c.data().open(spark.sparkContext().hadoopConfiguration());
+        ImageDataset data = Datasets.open(c.data(), spark.sparkContext().hadoopConfiguration());
         return RunPlan.of(c, data);
     }
 
@@ -180,7 +182,7 @@ public final class EvaluationJob {
         Configuration conf = sc.hadoopConfiguration();
         // Everything the driver can check from the config and the manifests, before any task.
         Preflight.check(c, conf);
-        ImageDataset data = c.data().open(conf);
+        ImageDataset data = Datasets.open(c.data(), conf);
         RunPlan plan = RunPlan.of(c, data);
         String[] scoreModel = ModelCache.manifestOf(c.models().scoreModel(), conf);
         String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
@@ -193,7 +195,7 @@ public final class EvaluationJob {
                 ModelCache.fullManifestOf(
                         c.models().classifier(), conf, c.models().manifestLimits());
         for (ExperimentConfig setting : c.settings()) {
-            setting.gradientPlan(scoreModelManifest, clfManifest);
+            GradientPlan.forRun(setting, scoreModelManifest, clfManifest);
         }
         Provenance prov =
                 new Provenance(

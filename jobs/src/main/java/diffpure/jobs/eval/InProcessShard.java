@@ -2,6 +2,7 @@ package diffpure.jobs.eval;
 
 import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
@@ -36,7 +37,7 @@ public final class InProcessShard {
         TorchThreads.ensure(c.runtime().torchThreads());
         Device device = Devices.parse(c.runtime().device());
         Configuration conf = new Configuration();
-        ImageDataset data = c.data().open(conf);
+        ImageDataset data = Datasets.open(c.data(), conf);
         RunPlan plan = RunPlan.of(c, data);
         String cache = c.runtime().modelCacheDir();
         PtScoreModel scoreModel =

@@ -1,6 +1,7 @@
 package diffpure.jobs.eval;
 
 import diffpure.attack.Attack;
+import diffpure.attack.Attacks;
 import diffpure.attack.Pgd;
 import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
@@ -10,6 +11,7 @@ import diffpure.model.ModelKind;
 import diffpure.model.ModelManifest;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.purify.InputResize;
+import diffpure.purify.Purifiers;
 import diffpure.sde.ReverseChain;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
@@ -32,7 +34,7 @@ public final class Preflight {
      *     naming the key, the value and the model
      */
     public static void check(ExperimentConfig c, Configuration conf) {
-        Attack attack = c.attack().build();
+        Attack attack = Attacks.build(c.attack());
         ModelManifest scoreModel =
                 manifest(c.models().scoreModel(), conf, c.models().manifestLimits());
         ModelManifest clf = manifest(c.models().classifier(), conf, c.models().manifestLimits());
@@ -66,7 +68,7 @@ public final class Preflight {
         long[] es = scoreModel.imageShape();
         boolean resizable = cs.length == 3 && es.length == 3 && cs[0] == es[0];
         if (!Arrays.equals(cs, es)
-                && (!resizable || c.purify().inputResize() == InputResize.NONE)) {
+                && (!resizable || Purifiers.inputResize(c.purify()) == InputResize.NONE)) {
             // The wording of InputResize.adapt, which the executors would otherwise reach.
             throw new ConfigError(
                     "the classifier "
@@ -84,7 +86,7 @@ public final class Preflight {
                                     : ": the channel counts differ, which no resize can pair")
                             + " (model.classifier, model.score-model)");
         }
-        ReverseChain chain = c.purify().spec().chain(scoreModel.schedule());
+        ReverseChain chain = Purifiers.spec(c.purify()).chain(scoreModel.schedule());
         DiffusionPurifier.checkTimeRange(
                 chain, scoreModel.minTime(), scoreModel.maxTime(), scoreModel.name());
         attack.requireClassCount(clf.classes());

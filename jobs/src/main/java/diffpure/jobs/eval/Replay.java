@@ -2,6 +2,7 @@ package diffpure.jobs.eval;
 
 import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.eval.SampleOutcome;
 import diffpure.torch.Devices;
@@ -46,7 +47,7 @@ public final class Replay {
         }
         long id = row.<Long>getAs("sample_id");
         int setting = settingOf(c, row);
-        ImageDataset data = c.data().open(conf);
+        ImageDataset data = Datasets.open(c.data(), conf);
         List<SampleRef> batch = RunPlan.of(c, data).batchOf(id, setting);
         c = c.settings().get(setting);
         if (batch == null) {

@@ -3,6 +3,7 @@ package diffpure.jobs.eval;
 import diffpure.config.ConfigError;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.jobs.report.Rescores;
 import diffpure.jobs.report.Setting;
 import java.io.IOException;
@@ -96,7 +97,7 @@ public final class RescoreJob {
                             + "'");
         }
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        RunPlan plan = RunPlan.of(source.config(), source.config().data().open(conf));
+        RunPlan plan = RunPlan.of(source.config(), Datasets.open(source.config().data(), conf));
         String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
         String[] scoreModel = ModelCache.manifestOf(c.models().scoreModel(), conf);
         Dataset<Row> samples =

@@ -6,15 +6,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
+import diffpure.gradient.GradientPlan;
 import diffpure.jobs.report.Rescores;
 import diffpure.jobs.report.Setting;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
+import diffpure.purify.Purifiers;
 import diffpure.torch.TorchThreads;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -95,8 +98,10 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
         PtScoreModel scoreModel =
                 ModelCache.scoreModel(config.models().scoreModel(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
-        ImageDataset data = DATA.computeIfAbsent(config.data(), k -> config.data().open(conf));
-        int steps = config.purify().spec().chain(scoreModel.manifest().schedule()).length();
+        ImageDataset data =
+                DATA.computeIfAbsent(config.data(), k -> Datasets.open(config.data(), conf));
+        int steps =
+                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
         SparkEnv env = SparkEnv.get();
         String executor = env == null ? "in-process" : env.executorId();
         List<Row> rows = new ArrayList<>();
@@ -144,13 +149,14 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
             List<SampleRef> refs,
             Map<Long, float[]> perturbations) {
         DiffusionPurifier purifier =
-                config.purify().purifier(scoreModel, scoreModel.manifest().schedule(), clf);
+                Purifiers.purifier(
+                        config.purify(), scoreModel, scoreModel.manifest().schedule(), clf);
         long seed = config.run().seed();
         DefendedModel model =
                 DefendedModel.of(
                         purifier,
                         clf,
-                        config.gradientPlan(scoreModel.manifest(), clf.manifest()),
+                        GradientPlan.forRun(config, scoreModel.manifest(), clf.manifest()),
                         config.attack().eot(),
                         seed);
         Shape shape = clf.imageShape();

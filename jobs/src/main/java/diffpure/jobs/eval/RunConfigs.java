@@ -1,12 +1,7 @@
 package diffpure.jobs.eval;
 
-import diffpure.config.ConfigError;
 import diffpure.config.ConfigLoader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import diffpure.experiment.Experiments;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -67,20 +62,6 @@ public final class RunConfigs {
 
     private static ConfigLoader.Loaded fromRendered(
             String rendered, String runId, List<String> overrides) {
-        try {
-            Path f = Files.createTempFile("diffpure-run-" + runId + "-", ".conf");
-            try {
-                // A run made before a key was renamed stored the old name.
-                Files.writeString(
-                        f, ConfigLoader.withRenamedKeys(rendered), StandardCharsets.UTF_8);
-                return ConfigLoader.load(f.toString(), overrides);
-            } finally {
-                Files.deleteIfExists(f);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing the config of run " + runId + ": " + e, e);
-        } catch (ConfigError e) {
-            throw new ConfigError("config of run " + runId + ": " + e.getMessage(), e);
-        }
+        return Experiments.loadStored(rendered, "config of run " + runId, overrides);
     }
 }

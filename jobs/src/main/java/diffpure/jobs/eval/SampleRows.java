@@ -1,5 +1,6 @@
 package diffpure.jobs.eval;
 
+import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
 import diffpure.eval.SampleOutcome;
 import java.util.ArrayList;
@@ -218,7 +219,7 @@ public final class SampleRows {
 
     /** The attack's effective main budget (the preset's when attack.iterations is 0). */
     public static int iterations(ExperimentConfig c) {
-        return c.attack().build().iterations();
+        return Attacks.build(c.attack()).iterations();
     }
 
     /**

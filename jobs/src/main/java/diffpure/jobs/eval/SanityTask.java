@@ -4,8 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import diffpure.attack.Attacks;
 import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.data.SampleResult;
@@ -133,7 +135,7 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
         PtScoreModel scoreModel =
                 ModelCache.scoreModel(config.models().scoreModel(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
-        ImageDataset data = config.data().open(conf);
+        ImageDataset data = Datasets.open(config.data(), conf);
         int per = (int) clf.imageShape().size();
         List<Sample> samples = new ArrayList<>();
         for (SampleRef r : subset) {
@@ -151,7 +153,7 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
             y[i] = samples.get(i).label();
             ids[i] = samples.get(i).id();
         }
-        var attack = config.attack().build();
+        var attack = Attacks.build(config.attack());
         GradientMaskingChecks checks = GradientMaskingChecks.of(config.sanity(), attack.threat());
         GradientMaskingChecks.Stage[] stages = GradientMaskingChecks.Stage.values();
         try (NDManager m = NDManager.newBaseManager(device)) {
@@ -186,7 +188,7 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
 
     /** The runs table's {@code sanity} JSON from every task's part. */
     static String assemble(ExperimentConfig config, List<Part> parts) {
-        var attack = config.attack().build();
+        var attack = Attacks.build(config.attack());
         GradientMaskingChecks checks = GradientMaskingChecks.of(config.sanity(), attack.threat());
         List<GradientMaskingChecks.StageOutcome> outcomes = new ArrayList<>();
         Part adjoint = null;

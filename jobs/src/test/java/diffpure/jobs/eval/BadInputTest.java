@@ -9,7 +9,9 @@ import ai.djl.Device;
 import diffpure.config.ConfigError;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
+import diffpure.experiment.Experiments;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import java.io.IOException;
@@ -49,13 +51,13 @@ class BadInputTest {
                                 "data.paths=[\"" + batch + "\"]",
                                 "data.count=3"));
         s.addAll(List.of(more));
-        return ConfigLoader.load(null, s, java.util.Map.of(), new java.util.Properties());
+        return Experiments.load(null, s, java.util.Map.of(), new java.util.Properties());
     }
 
     @Test
     void aCountLargerThanTheDataSetNamesBoth() throws IOException {
         ExperimentConfig c = cifarConfig(cifar(3), "data.count=5").config();
-        ImageDataset data = c.data().open(new Configuration());
+        ImageDataset data = Datasets.open(c.data(), new Configuration());
         ConfigError e = assertThrows(ConfigError.class, () -> RunPlan.of(c, data));
         assertTrue(e.getMessage().contains("data.count = 5"), e.getMessage());
         assertTrue(e.getMessage().contains("has 3 samples"), e.getMessage());
@@ -65,7 +67,8 @@ class BadInputTest {
     void anEmptyDataPathIsRefused() {
         ExperimentConfig c = TinyRuns.config(tmp.resolve("out"), "data.images=").config();
         Exception e =
-                assertThrows(RuntimeException.class, () -> c.data().open(new Configuration()));
+                assertThrows(
+                        RuntimeException.class, () -> Datasets.open(c.data(), new Configuration()));
         assertTrue(e.getMessage().contains("data path is empty"), e.getMessage());
     }
 
@@ -75,7 +78,7 @@ class BadInputTest {
         ExperimentConfig failFast = cifarConfig(batch).config();
         ExperimentConfig tolerant = cifarConfig(batch, "run.on-error=continue").config();
         Configuration conf = new Configuration();
-        ImageDataset data = failFast.data().open(conf);
+        ImageDataset data = Datasets.open(failFast.data(), conf);
         RunPlan plan = RunPlan.of(failFast, data);
         List<SampleRef> refs = plan.chunks().get(0).get(0).samples();
         PtScoreModel scoreModel =

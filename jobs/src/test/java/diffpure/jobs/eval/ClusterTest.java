@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class ClusterTest {
     }
 
     private static ConfigLoader.Loaded config(Path output) {
-        return ConfigLoader.load(null, settings(output), Map.of(), new java.util.Properties());
+        return Experiments.load(null, settings(output), Map.of(), new java.util.Properties());
     }
 
     @BeforeAll

@@ -10,11 +10,12 @@ import diffpure.attack.Attack;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
 import diffpure.attack.AttackTrace;
+import diffpure.attack.Attacks;
 import diffpure.attack.Pgd;
 import diffpure.config.AttackSettings;
-import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
 import diffpure.eval.GradientMaskingChecks;
+import diffpure.experiment.Experiments;
 import diffpure.gradient.AdjointGradient;
 import diffpure.gradient.BpdaGradient;
 import diffpure.gradient.DefendedModel;
@@ -41,8 +42,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dry run's per-sample counts are upper bounds of what every preset really spends: each attack
- * in {@link AttackSettings#NAMES}, at a small budget, on a randomized synthetic defence (10-class
- * linear classifier behind a 5-step reverse SDE, EOT 2).
+ * in {@link Attacks#NAMES}, at a small budget, on a randomized synthetic defence (10-class linear
+ * classifier behind a 5-step reverse SDE, EOT 2).
  */
 class DryRunBoundTest {
     private static final Shape IMG = new Shape(1, 8, 8);
@@ -88,7 +89,7 @@ class DryRunBoundTest {
             long[] ids = fixture.ids();
             DiffusionPurifier p = fixture.purifier();
             List<String> checked = new ArrayList<>();
-            for (String name : AttackSettings.NAMES) {
+            for (String name : Attacks.NAMES) {
                 List<String> o =
                         new ArrayList<>(List.of("attack.name=" + name, "attack.eot=" + EOT));
                 o.add("attack.iterations=" + (name.equals("square") ? 20 : 3));
@@ -103,8 +104,8 @@ class DryRunBoundTest {
                     o.add("attack.restarts=2");
                 }
                 AttackSettings s =
-                        ConfigLoader.load(null, o, Map.of(), new Properties()).config().attack();
-                Attack a = s.build();
+                        Experiments.load(null, o, Map.of(), new Properties()).config().attack();
+                Attack a = Attacks.build(s);
                 DefendedModel model =
                         new DefendedModel(
                                 p,
@@ -131,7 +132,7 @@ class DryRunBoundTest {
                 }
                 checked.add(name);
             }
-            assertEquals(AttackSettings.NAMES, checked);
+            assertEquals(Attacks.NAMES, checked);
         }
     }
 
@@ -200,7 +201,7 @@ class DryRunBoundTest {
             DefendedModel exact =
                     new DefendedModel(p, clf, StoredStatesGradient.exact(), EOT, 0, 5);
             DefendedModel adjoint = new DefendedModel(p, clf, new AdjointGradient(), EOT, 0, 5);
-            for (String name : AttackSettings.NAMES) {
+            for (String name : Attacks.NAMES) {
                 List<String> o =
                         new ArrayList<>(
                                 List.of(
@@ -215,9 +216,8 @@ class DryRunBoundTest {
                 } else {
                     o.add("attack.eps=0.3");
                 }
-                ExperimentConfig c =
-                        ConfigLoader.load(null, o, Map.of(), new Properties()).config();
-                Attack a = c.attack().build();
+                ExperimentConfig c = Experiments.load(null, o, Map.of(), new Properties()).config();
+                Attack a = Attacks.build(c.attack());
                 if (a instanceof Pgd pgd && !pgd.requiredGradientMode().isEmpty()) {
                     // BPDA+EOT asks for a DefendedModel in bpda mode; its budget is the same in
                     // any mode, and the counter wraps the model.

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import diffpure.attack.Attacks;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.IdxDataset;
@@ -21,6 +22,7 @@ import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
+import diffpure.purify.Purifiers;
 import diffpure.torch.TorchThreads;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -131,14 +133,15 @@ class EvaluationJobTest {
                 NDManager m = NDManager.newBaseManager(Device.cpu())) {
             DefendedModel model =
                     new DefendedModel(
-                            c.purify().spec().build(scoreModel, scoreModel.manifest().schedule()),
+                            Purifiers.spec(c.purify())
+                                    .build(scoreModel, scoreModel.manifest().schedule()),
                             clf,
                             GradientModes.byName("exact"),
                             2,
                             0,
                             7);
             RobustnessEvaluator ev =
-                    new RobustnessEvaluator(model, c.attack().build(), 3, 7, 0, 64);
+                    new RobustnessEvaluator(model, Attacks.build(c.attack()), 3, 7, 0, 64);
             for (int from = 0; from < rows.size(); from += 2) {
                 List<Row> batch = rows.subList(from, from + 2);
                 float[] px = new float[2 * 784];

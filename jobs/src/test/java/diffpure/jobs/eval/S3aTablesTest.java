@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +96,7 @@ class S3aTablesTest {
         Path cache = Files.createTempDirectory("diffpure-model-cache");
         ConfigLoader.Loaded base = TinyRuns.config(Path.of("unused"));
         ConfigLoader.Loaded cfg =
-                ConfigLoader.load(
+                Experiments.load(
                         null,
                         List.of(
                                 "experiment.name=s3a",

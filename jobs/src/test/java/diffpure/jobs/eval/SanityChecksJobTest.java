@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import diffpure.config.AttackSettings;
+import diffpure.attack.Attacks;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
+import diffpure.experiment.Experiments;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -282,7 +283,7 @@ class SanityChecksJobTest {
         // of 20.
         Path root = TinyRuns.ROOT;
         ConfigLoader.Loaded c =
-                ConfigLoader.load(
+                Experiments.load(
                         root.resolve("conf/experiments/demo.conf").toString(),
                         List.of(
                                 "run.output=" + tmp.resolve("demo").toUri(),
@@ -318,7 +319,7 @@ class SanityChecksJobTest {
     @Test
     void theSanityStageRunsForEveryAttackName() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        for (String name : AttackSettings.NAMES) {
+        for (String name : Attacks.NAMES) {
             List<String> set = new ArrayList<>();
             set.add("attack.name=" + name);
             set.add("attack.iterations=1");

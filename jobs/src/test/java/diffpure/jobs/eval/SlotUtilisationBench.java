@@ -3,6 +3,7 @@ package diffpure.jobs.eval;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ class SlotUtilisationBench {
     @TempDir Path tmp;
 
     private static ConfigLoader.Loaded config(Path out) {
-        return ConfigLoader.load(
+        return Experiments.load(
                 null,
                 TinyRuns.settings(
                         out,

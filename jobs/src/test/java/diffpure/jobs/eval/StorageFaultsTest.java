@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -194,7 +195,7 @@ class StorageFaultsTest {
                                 "run.partition-samples=1",
                                 "run.batch-samples=1"));
         s.add("run.output=" + output);
-        return ConfigLoader.load(null, s, Map.of(), new Properties());
+        return Experiments.load(null, s, Map.of(), new Properties());
     }
 
     /**

@@ -1,6 +1,7 @@
 package diffpure.jobs.eval;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +23,7 @@ final class TinyRuns {
      * plus the given overrides.
      */
     static ConfigLoader.Loaded config(Path output, String... overrides) {
-        return ConfigLoader.load(null, settings(output, overrides), Map.of(), new Properties());
+        return Experiments.load(null, settings(output, overrides), Map.of(), new Properties());
     }
 
     /** The settings of {@link #config}, as KEY=VALUE lines (what --set takes). */

@@ -16,6 +16,7 @@ import com.networknt.schema.SpecificationVersion;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ReportSettings;
 import diffpure.eval.Interval;
+import diffpure.experiment.Experiments;
 import diffpure.jobs.ReportCommand;
 import diffpure.jobs.eval.EvaluationJob;
 import java.awt.image.BufferedImage;
@@ -61,7 +62,7 @@ class ReportJobTest {
     private static ConfigLoader.Loaded config(String output, String... sets) {
         List<String> all = new ArrayList<>(List.of("run.output=" + output));
         all.addAll(List.of(sets));
-        return ConfigLoader.load(null, all, Map.of(), new Properties());
+        return Experiments.load(null, all, Map.of(), new Properties());
     }
 
     /** Two settings in one run (an eps sweep), with error rows, read back by plain SQL. */

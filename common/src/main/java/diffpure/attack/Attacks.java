@@ -1,0 +1,189 @@
+package diffpure.attack;
+
+import diffpure.config.AttackSettings;
+import diffpure.config.ConfigError;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+
+/**
+ * The attacks attack.name accepts, each a named preset of this package, and the attack a run's
+ * {@link AttackSettings} build. A new attack is one more entry in {@link #PRESETS}: its name, the
+ * settings it honours and how it is built.
+ */
+public final class Attacks {
+    /**
+     * One preset.
+     *
+     * @param name its attack.name
+     * @param onlyNorm the one norm it takes, or null for Linf and L2
+     * @param whyOnlyNorm why, for the error message (null with onlyNorm)
+     * @param stepped whether it honours attack.step (a step length)
+     * @param restarting whether it honours attack.restarts
+     * @param build the attack for the threat model and the settings (step and restarts applied)
+     */
+    private record Preset(
+            String name,
+            Norm onlyNorm,
+            String whyOnlyNorm,
+            boolean stepped,
+            boolean restarting,
+            BiFunction<ThreatModel, AttackSettings, Attack> build) {}
+
+    private static final List<Preset> PRESETS =
+            List.of(
+                    new Preset(
+                            "pgd-eot",
+                            null,
+                            null,
+                            true,
+                            false,
+                            (t, s) -> stepped(Pgd.leeKim(t), s)),
+                    new Preset(
+                            "pgd-eot-sign",
+                            null,
+                            null,
+                            true,
+                            false,
+                            (t, s) -> stepped(Pgd.signEpsOver4(t, 200), s)),
+                    new Preset(
+                            "bpda-eot",
+                            Norm.LINF,
+                            "DiffPure's BPDA+EOT is Linf",
+                            true,
+                            false,
+                            (t, s) -> stepped(Pgd.bpdaEot(s.eps()), s)),
+                    new Preset(
+                            "apgd-ce", null, null, false, true, (t, s) -> restarted(Apgd.ce(t), s)),
+                    new Preset(
+                            "apgd-dlr",
+                            null,
+                            null,
+                            false,
+                            true,
+                            (t, s) -> restarted(Apgd.dlr(t), s)),
+                    new Preset(
+                            "apgd-t",
+                            null,
+                            null,
+                            false,
+                            true,
+                            (t, s) -> restarted(Apgd.targeted(t), s)),
+                    new Preset(
+                            "autoattack-rand",
+                            null,
+                            null,
+                            false,
+                            false,
+                            (t, s) -> Composition.autoAttackRand(t)),
+                    new Preset(
+                            "autoattack-standard",
+                            null,
+                            null,
+                            false,
+                            false,
+                            (t, s) -> Composition.autoAttackStandard(t)),
+                    new Preset("square", null, null, false, false, (t, s) -> Square.standard(t)),
+                    new Preset(
+                            "stadv",
+                            Norm.FLOW_LINF,
+                            "a flow bound",
+                            false,
+                            false,
+                            (t, s) -> StAdv.diffPure(s.eps())));
+
+    /** The attack names accepted in attack.name, in documentation order. */
+    public static final List<String> NAMES = PRESETS.stream().map(Preset::name).toList();
+
+    /** The norms attack.norm accepts, by their labels. */
+    public static final List<String> NORMS = Arrays.stream(Norm.values()).map(Norm::label).toList();
+
+    private Attacks() {}
+
+    /** The threat model of the settings. */
+    public static ThreatModel threat(AttackSettings s) {
+        return new ThreatModel(Norm.byLabel(s.norm()), s.eps());
+    }
+
+    /**
+     * The attack, built only from settings it honours: a setting an attack would ignore is refused.
+     *
+     * @throws ConfigError naming the key: attack.name when unknown; attack.norm when the attack has
+     *     a fixed ball (bpda-eot: Linf; stadv: flow-Linf, which no other attack takes);
+     *     attack.restarts != 1 for an attack without restarts; attack.step for an attack without a
+     *     step size
+     */
+    public static Attack build(AttackSettings s) {
+        Preset p = preset(s.name());
+        Norm norm = Norm.byLabel(s.norm());
+        if (norm == Norm.FLOW_LINF && p.onlyNorm() != Norm.FLOW_LINF) {
+            throw new ConfigError(
+                    "attack.norm flow-Linf is for "
+                            + words(q -> q.onlyNorm() == Norm.FLOW_LINF)
+                            + " only, found attack.name '"
+                            + s.name()
+                            + "'");
+        }
+        if (p.onlyNorm() != null && norm != p.onlyNorm()) {
+            throw new ConfigError(
+                    "attack.norm must be "
+                            + p.onlyNorm().label()
+                            + " for "
+                            + p.name()
+                            + " ("
+                            + p.whyOnlyNorm()
+                            + "), found '"
+                            + s.norm()
+                            + "'");
+        }
+        if (s.restarts() != 1 && !p.restarting()) {
+            throw new ConfigError(
+                    "attack.restarts must be 1 for "
+                            + p.name()
+                            + " (only "
+                            + words(Preset::restarting)
+                            + " restart), found "
+                            + s.restarts());
+        }
+        if (s.step() > 0 && !p.stepped()) {
+            throw new ConfigError(
+                    "attack.step is for "
+                            + words(Preset::stepped)
+                            + " (their step length); "
+                            + p.name()
+                            + " sets its own, found attack.step = "
+                            + s.step());
+        }
+        Attack a = p.build().apply(threat(s), s);
+        return s.iterations() > 0 ? a.withIterations(s.iterations()) : a;
+    }
+
+    private static Preset preset(String name) {
+        for (Preset p : PRESETS) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        throw new ConfigError("attack.name must be one of " + NAMES + ", found '" + name + "'");
+    }
+
+    /** The names of the presets with a property, as "a, b and c". */
+    private static String words(Predicate<Preset> which) {
+        List<String> names = PRESETS.stream().filter(which).map(Preset::name).toList();
+        return names.size() == 1
+                ? names.get(0)
+                : String.join(", ", names.subList(0, names.size() - 1))
+                        + " and "
+                        + names.get(names.size() - 1);
+    }
+
+    private static Pgd stepped(Pgd p, AttackSettings s) {
+        return s.step() > 0 ? p.withStep(s.step()) : p;
+    }
+
+    private static Apgd restarted(Apgd a, AttackSettings s) {
+        return new Apgd(
+                a.loss(), a.threat(), a.iterations(), s.restarts(), a.targetClasses(), a.rho());
+    }
+}

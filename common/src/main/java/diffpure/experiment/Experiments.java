@@ -1,0 +1,67 @@
+package diffpure.experiment;
+
+import diffpure.attack.Attacks;
+import diffpure.config.ConfigLoader;
+import diffpure.data.Datasets;
+import diffpure.gradient.GradientModes;
+import diffpure.purify.Purifiers;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Loads experiments with the strategies of this build: {@link ConfigLoader} reads and checks the
+ * values, and each strategy package says which names it accepts and builds the run's attack and
+ * purifier once, so that settings that do not go together are refused before anything runs.
+ */
+public final class Experiments {
+    /** The strategy packages' names and the check that builds a loaded config's strategies. */
+    public static final diffpure.config.Strategies STRATEGIES =
+            new diffpure.config.Strategies(
+                    Map.of(
+                            "data.format", Datasets.FORMATS,
+                            "purify.kind", Purifiers.KINDS,
+                            "purify.forward-alpha-bar", Purifiers.FORWARD_ALPHA_BARS,
+                            "purify.resize", Purifiers.RESIZES,
+                            "attack.name", Attacks.NAMES,
+                            "attack.norm", Attacks.NORMS,
+                            "attack.gradient-mode", GradientModes.configurable()),
+                    c -> {
+                        Purifiers.spec(c.purify());
+                        Attacks.build(c.attack());
+                    });
+
+    private Experiments() {}
+
+    /** Loads with this JVM's environment and system properties ({@link ConfigLoader#load}). */
+    public static ConfigLoader.Loaded load(String experimentFile, List<String> overrides) {
+        return load(experimentFile, overrides, System.getenv(), System.getProperties());
+    }
+
+    /**
+     * Loads an experiment file ({@link ConfigLoader#load}) with the given environment and system
+     * properties.
+     */
+    public static ConfigLoader.Loaded load(
+            String experimentFile,
+            List<String> overrides,
+            Map<String, String> env,
+            Properties props) {
+        return ConfigLoader.load(experimentFile, overrides, env, props, STRATEGIES);
+    }
+
+    /**
+     * Loads a config stored by an earlier run ({@link ConfigLoader#loadStored}) with this JVM's
+     * environment and system properties.
+     */
+    public static ConfigLoader.Loaded loadStored(
+            String rendered, String description, List<String> overrides) {
+        return ConfigLoader.loadStored(
+                rendered,
+                description,
+                overrides,
+                System.getenv(),
+                System.getProperties(),
+                STRATEGIES);
+    }
+}
