@@ -9,8 +9,6 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-import diffpure.data.ReadLimits;
-import diffpure.model.ManifestLimits;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,6 +1,5 @@
 package diffpure.config;
 
-import diffpure.data.ReadLimits;
 import java.io.Serializable;
 import java.util.List;
 

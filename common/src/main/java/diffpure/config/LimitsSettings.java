@@ -1,7 +1,5 @@
 package diffpure.config;
 
-import diffpure.data.ReadLimits;
-import diffpure.model.ManifestLimits;
 import java.io.Serializable;
 
 /**

@@ -1,6 +1,5 @@
 package diffpure.config;
 
-import diffpure.model.ManifestLimits;
 import java.io.Serializable;
 
 /**

@@ -1,5 +1,6 @@
 package diffpure.data;
 
+import diffpure.config.ReadLimits;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -110,7 +111,7 @@ public final class CelebAHqDataset implements ImageDataset {
             throw new DataException(file + ":1: negative image count " + count);
         }
         if (count > limits.samples()) {
-            throw ReadLimits.exceeded(
+            throw DataFiles.exceeded(
                     file + ":1", "image count", count, "limits.samples", limits.samples());
         }
         String[] names = lines[1].strip().split("\\s+");

@@ -1,5 +1,6 @@
 package diffpure.data;
 
+import diffpure.config.ReadLimits;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -88,7 +89,7 @@ public final class CifarBinaryDataset implements ImageDataset {
             data[f] = bytes;
             long end = (long) starts[f] + bytes.length / RECORD;
             if (end > limits.samples()) {
-                throw ReadLimits.exceeded(
+                throw DataFiles.exceeded(
                         file, "records in all", end, "limits.samples", limits.samples());
             }
             starts[f + 1] = (int) end;

@@ -1,5 +1,6 @@
 package diffpure.data;
 
+import diffpure.config.ReadLimits;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -20,6 +21,24 @@ import org.apache.hadoop.fs.Path;
  * as bad.
  */
 final class DataFiles {
+    /** Inflated size below which the gzip ratio is not checked (headers dominate tiny files). */
+    static final long GUNZIP_RATIO_FLOOR = 1L << 20;
+
+    /** The error for a value over a limit: the file, the value and the limit key and value. */
+    static DataException exceeded(Object where, String what, long value, String key, long limit) {
+        return new DataException(
+                where
+                        + ": "
+                        + what
+                        + " "
+                        + value
+                        + " exceeds "
+                        + key
+                        + " = "
+                        + limit
+                        + "; raise the limit if the file is genuine");
+    }
+
     /** Java arrays hold at most this many bytes. */
     private static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
@@ -97,7 +116,7 @@ final class DataFiles {
         try {
             long stored = file.fs().getFileStatus(file.path()).getLen();
             if (stored > max) {
-                throw ReadLimits.exceeded(file, "file size", stored, key, max);
+                throw exceeded(file, "file size", stored, key, max);
             }
             if (!file.path().getName().endsWith(".gz")) {
                 return readExactly(file, stored, file.fs().open(file.path()));
@@ -114,7 +133,7 @@ final class DataFiles {
     /** Bytes the gzip file inflates to, stopping at the first byte over a limit. */
     private static long inflatedSize(Located file, long stored, long max, ReadLimits limits)
             throws IOException {
-        long ratioMax = Math.max(ReadLimits.GUNZIP_RATIO_FLOOR, stored * limits.gunzipRatio());
+        long ratioMax = Math.max(GUNZIP_RATIO_FLOOR, stored * limits.gunzipRatio());
         byte[] buffer = new byte[1 << 16];
         long total = 0;
         try (InputStream in = new GZIPInputStream(file.fs().open(file.path()))) {
@@ -125,10 +144,10 @@ final class DataFiles {
                             max == limits.gunzipBytes()
                                     ? "limits.gunzip-bytes"
                                     : "limits.file-bytes";
-                    throw ReadLimits.exceeded(file, "inflated size (at least)", total, key, max);
+                    throw exceeded(file, "inflated size (at least)", total, key, max);
                 }
                 if (total > ratioMax) {
-                    throw ReadLimits.exceeded(
+                    throw exceeded(
                             file,
                             "gzip expansion (at least " + total + " bytes from " + stored + ")",
                             total / Math.max(1, stored),

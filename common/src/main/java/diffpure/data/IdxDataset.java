@@ -1,5 +1,6 @@
 package diffpure.data;
 
+import diffpure.config.ReadLimits;
 import java.nio.ByteBuffer;
 import org.apache.hadoop.conf.Configuration;
 
@@ -96,11 +97,11 @@ public final class IdxDataset implements ImageDataset {
         int h = img.getInt(8);
         int w = img.getInt(12);
         if (n > limits.samples()) {
-            throw ReadLimits.exceeded(
+            throw DataFiles.exceeded(
                     imageLoc, "image count", n, "limits.samples", limits.samples());
         }
         if ((long) h * w > limits.idxImagePixels()) {
-            throw ReadLimits.exceeded(
+            throw DataFiles.exceeded(
                     imageLoc,
                     "image size " + h + "x" + w + " =",
                     (long) h * w,

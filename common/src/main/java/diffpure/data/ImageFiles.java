@@ -1,5 +1,6 @@
 package diffpure.data;
 
+import diffpure.config.ReadLimits;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -47,7 +48,7 @@ final class ImageFiles {
                 int width = reader.getWidth(0);
                 int height = reader.getHeight(0);
                 if ((long) width * height > limits.imagePixels()) {
-                    throw ReadLimits.exceeded(
+                    throw DataFiles.exceeded(
                             where,
                             "image of " + width + "x" + height + " pixels:",
                             (long) width * height,

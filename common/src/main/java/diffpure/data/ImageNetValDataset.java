@@ -1,5 +1,6 @@
 package diffpure.data;
 
+import diffpure.config.ReadLimits;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -110,7 +111,7 @@ public final class ImageNetValDataset implements ImageDataset {
                 throw new DataException(where + ": file " + parts[0] + " is listed twice");
             }
             if (entries.size() == limits.samples()) {
-                throw ReadLimits.exceeded(
+                throw DataFiles.exceeded(
                         where,
                         "more image lines than",
                         entries.size(),
@@ -177,7 +178,7 @@ public final class ImageNetValDataset implements ImageDataset {
         // A long thin image is small, but resizing its shorter side to 256 is not.
         int[] size = resizedSize(image.width(), image.height());
         if ((long) size[0] * size[1] > limits.imagePixels()) {
-            throw ReadLimits.exceeded(
+            throw DataFiles.exceeded(
                     where,
                     "image of "
                             + image.width()

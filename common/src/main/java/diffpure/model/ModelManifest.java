@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import diffpure.config.ManifestLimits;
 import diffpure.sde.VpSchedule;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package diffpure.jobs.eval;
 
 import ai.djl.Device;
 import diffpure.config.ConfigLoader;
-import diffpure.model.ManifestLimits;
+import diffpure.config.ManifestLimits;
 import diffpure.model.ModelException;
 import diffpure.model.ModelManifest;
 import diffpure.model.PtClassifier;

@@ -1,4 +1,4 @@
-package diffpure.model;
+package diffpure.config;
 
 import java.io.Serializable;
 

@@ -1,13 +1,13 @@
-package diffpure.data;
+package diffpure.config;
 
 import java.io.Serializable;
 
 /**
  * Sizes the readers refuse before they allocate memory for them, so that a small hostile file (a
- * gzip bomb, a header claiming billions of pixels) fails with a {@link DataException} naming the
- * file, the value and the limit instead of exhausting an executor. The config keys are {@code
- * limits.*} (reference.conf); {@link #DEFAULTS} holds the same values for code that reads without
- * an experiment config, and a test keeps the two equal.
+ * gzip bomb, a header claiming billions of pixels) fails with a {@code diffpure.data.DataException}
+ * naming the file, the value and the limit instead of exhausting an executor. The config keys are
+ * {@code limits.*} (reference.conf); {@link #DEFAULTS} holds the same values for code that reads
+ * without an experiment config, and a test keeps the two equal.
  *
  * @param fileBytes largest data file read whole, after decompression: IDX files, CIFAR-10 batches,
  *     image files ({@code limits.file-bytes})
@@ -34,9 +34,6 @@ public record ReadLimits(
     public static final ReadLimits DEFAULTS =
             new ReadLimits(512L << 20, 64L << 20, 512L << 20, 100, 10_000_000, 1L << 25, 1L << 20);
 
-    /** Inflated size below which the gzip ratio is not checked (headers dominate tiny files). */
-    static final long GUNZIP_RATIO_FLOOR = 1L << 20;
-
     public ReadLimits {
         if (fileBytes < 1
                 || textFileBytes < 1
@@ -47,20 +44,5 @@ public record ReadLimits(
                 || idxImagePixels < 1) {
             throw new IllegalArgumentException("every read limit must be >= 1");
         }
-    }
-
-    /** The error for a value over a limit: the file, the value and the limit key and value. */
-    static DataException exceeded(Object where, String what, long value, String key, long limit) {
-        return new DataException(
-                where
-                        + ": "
-                        + what
-                        + " "
-                        + value
-                        + " exceeds "
-                        + key
-                        + " = "
-                        + limit
-                        + "; raise the limit if the file is genuine");
     }
 }
