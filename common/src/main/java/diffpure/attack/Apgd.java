@@ -147,6 +147,17 @@ public record Apgd(
     }
 
     @Override
+    public boolean recordsCheckpoints() {
+        return true;
+    }
+
+    /** Iterations of every run one after another: restarts, and for APGD-T each target's. */
+    @Override
+    public long checkpointIterations() {
+        return (long) iterations * restarts * (loss == ApgdLoss.TARGETED_DLR ? targetClasses : 1);
+    }
+
+    @Override
     public AttackResult run(
             TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
         checkClasses(model.classes());
@@ -319,7 +330,7 @@ public record Apgd(
             }
             NDArray adv = HostTensors.create(run, out, x.getShape());
             double[] dist = threat.check(xHost, out, b, name());
-            return new AttackResult(run.ret(adv), tally.traces(), dist);
+            return new AttackResult(run.ret(adv), tally.traces(), dist, tally.checkpoints(out));
         }
     }
 
@@ -395,7 +406,9 @@ public record Apgd(
             tally.zeroGradients(idx, ev.gradient());
             tally.succeedWhere(idx, seen, 0);
             lossBest = Tensors.host(ev.loss());
-            boolean[] better = tally.improve(idx, seen, lossBest);
+            boolean[] better = tally.improve(idx, seen, lossBest, xAdv);
+            // Runs count one after another; a run's index is its random start's draw index.
+            tally.reached(idx, (long) rows.initDraw() * iterations);
             for (int r = 0; r < n; r++) {
                 improved[r] |= better[r];
             }
@@ -444,7 +457,8 @@ public record Apgd(
                 for (int r = 0; r < n; r++) {
                     lossImproved[r] = y1[r] > lossBest[r];
                 }
-                boolean[] better = tally.improve(idx, seen, y1);
+                boolean[] better = tally.improve(idx, seen, y1, xAdv);
+                tally.reached(idx, (long) rows.initDraw() * iterations + i + 1);
                 for (int r = 0; r < n; r++) {
                     improved[r] |= better[r];
                 }

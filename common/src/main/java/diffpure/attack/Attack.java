@@ -52,6 +52,22 @@ public interface Attack {
     /** The main budget: iterations (or queries for Square). */
     int iterations();
 
+    /**
+     * Iterations the attack counts towards budget checkpoints over a whole run: its main budget,
+     * times restarts and targets where it runs them one after another.
+     */
+    default long checkpointIterations() {
+        return iterations();
+    }
+
+    /**
+     * Whether the attack records budget checkpoints ({@link BudgetCheckpoints}); the others refuse
+     * a context that asks for them.
+     */
+    default boolean recordsCheckpoints() {
+        return false;
+    }
+
     /** The same attack with another radius. */
     Attack withEps(double eps);
 

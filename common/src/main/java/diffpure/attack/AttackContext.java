@@ -14,8 +14,11 @@ package diffpure.attack;
  * @param stage which attack of a composition (0 for a top-level attack), 0 .. 4095
  * @param successFraction fraction of an evaluation's EOT copies that must be fooled, in (0, 1]
  *     ({@code attack.success-fraction})
+ * @param checkpoints where the attack records its best iterate so far ({@code
+ *     attack.budget-checkpoints}); recording changes no other result
  */
-public record AttackContext(long runSeed, int stage, double successFraction) {
+public record AttackContext(
+        long runSeed, int stage, double successFraction, BudgetCheckpoints checkpoints) {
     /** Draw indices available to one stage. */
     public static final long DRAWS_PER_STAGE = 1L << 20;
 
@@ -31,6 +34,17 @@ public record AttackContext(long runSeed, int stage, double successFraction) {
             throw new IllegalArgumentException(
                     "attack.success-fraction must be in (0, 1], found " + successFraction);
         }
+        java.util.Objects.requireNonNull(checkpoints, "checkpoints");
+    }
+
+    /** A context without budget checkpoints. */
+    public AttackContext(long runSeed, int stage, double successFraction) {
+        this(runSeed, stage, successFraction, BudgetCheckpoints.NONE);
+    }
+
+    /** The same context recording the best iterate at these checkpoints. */
+    public AttackContext withCheckpoints(BudgetCheckpoints c) {
+        return new AttackContext(runSeed, stage, successFraction, c);
     }
 
     /** A top-level context where every copy must be fooled. */
@@ -54,12 +68,12 @@ public record AttackContext(long runSeed, int stage, double successFraction) {
             throw new IllegalArgumentException(
                     "a composition may have at most 8 members, member index " + j);
         }
-        return new AttackContext(runSeed, stage * 8 + 1 + j, successFraction);
+        return new AttackContext(runSeed, stage * 8 + 1 + j, successFraction, checkpoints);
     }
 
     /** The same seed and rule in another stage (sanity-check reruns). */
     public AttackContext withStage(int newStage) {
-        return new AttackContext(runSeed, newStage, successFraction);
+        return new AttackContext(runSeed, newStage, successFraction, checkpoints);
     }
 
     /** Whether {@code fooled} of {@code copies} copies make a success. */

@@ -11,11 +11,23 @@ import java.util.List;
  * @param traces one per row, in batch order
  * @param distances ||adversarial - x|| per row in the threat model's norm, recomputed in double
  *     precision
+ * @param checkpoints the attack's state at each budget checkpoint of its context, in order; empty
+ *     when none was set
  */
-public record AttackResult(NDArray adversarial, List<AttackTrace> traces, double[] distances) {
+public record AttackResult(
+        NDArray adversarial,
+        List<AttackTrace> traces,
+        double[] distances,
+        List<Checkpoint> checkpoints) {
     public AttackResult {
         traces = List.copyOf(traces);
         distances = distances.clone();
+        checkpoints = List.copyOf(checkpoints);
+    }
+
+    /** A result without checkpoints. */
+    public AttackResult(NDArray adversarial, List<AttackTrace> traces, double[] distances) {
+        this(adversarial, traces, distances, List.of());
     }
 
     /** The distances (a copy). */

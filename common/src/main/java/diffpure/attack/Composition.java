@@ -104,6 +104,17 @@ public record Composition(String name, List<Attack> members) implements Attack {
                         .toList());
     }
 
+    /** Checkpoints count the members' iterations one after another. */
+    @Override
+    public long checkpointIterations() {
+        return members.stream().mapToLong(Attack::checkpointIterations).sum();
+    }
+
+    @Override
+    public boolean recordsCheckpoints() {
+        return members.stream().allMatch(Attack::recordsCheckpoints);
+    }
+
     @Override
     public void requireCompatible(TargetModel model) {
         members.forEach(a -> a.requireCompatible(model));
@@ -124,8 +135,15 @@ public record Composition(String name, List<Attack> members) implements Attack {
         float[] xh = Tensors.host(x);
         float[] out = xh.clone();
         AttackTrace[] traces = new AttackTrace[b];
+        BudgetCheckpoints cps = context.checkpoints();
+        cps.requireRecordedBy(this);
+        // The composition's state at each checkpoint, once a member has reached it.
+        Checkpoint[] cpState = new Checkpoint[cps.at().size()];
+        long spent = 0;
         for (int j = 0; j < members.size(); j++) {
             Attack a = members.get(j);
+            long start = spent;
+            spent += a.checkpointIterations();
             // A sample is handed on only when a member broke it by the success rule, over all the
             // EOT copies of an evaluation; never on one fresh draw.
             boolean[] todo = new boolean[b];
@@ -136,7 +154,7 @@ public record Composition(String name, List<Attack> members) implements Attack {
             if (idx.length == 0) {
                 break;
             }
-            AttackContext child = context.child(j);
+            AttackContext child = context.child(j).withCheckpoints(cps.after(start));
             try (NDManager scope = NDManager.subManagerOf(x)) {
                 scope.tempAttachAll(x, labels);
                 NDArray xs = Tensors.rows(x, idx, scope);
@@ -144,6 +162,9 @@ public record Composition(String name, List<Attack> members) implements Attack {
                 long[] ids = Tensors.select(sampleIds, idx);
                 AttackResult r = a.run(model, xs, ls, ids, child);
                 float[] adv = Tensors.host(r.adversarial());
+                if (cps.active()) {
+                    mergeCheckpoints(r.checkpoints(), idx, out, traces, cpState, per);
+                }
                 for (int i = 0; i < idx.length; i++) {
                     int s = idx[i];
                     AttackTrace t = r.trace(i);
@@ -176,10 +197,81 @@ public record Composition(String name, List<Attack> members) implements Attack {
             list.add(t);
         }
         double[] dist = threat().check(xh, out, b, name);
+        List<Checkpoint> checkpoints = new ArrayList<>();
+        for (int c = 0; c < cpState.length; c++) {
+            if (cps.at().get(c) >= cps.offset()) {
+                checkpoints.add(cpState[c]);
+            }
+        }
         try (NDManager scope = NDManager.subManagerOf(x)) {
             NDArray adv = HostTensors.create(scope, out, x.getShape());
-            return new AttackResult(scope.ret(adv), list, dist);
+            return new AttackResult(scope.ret(adv), list, dist, checkpoints);
         }
+    }
+
+    /**
+     * Folds member j's checkpoints (its rows idx) into the composition's: at each checkpoint the
+     * member reached, a row takes the member's image by the same rule as the returned image (fewer
+     * copies missing the goal than the earlier members' returned image; ties to the earlier) and
+     * counts what every earlier member spent plus what this one had by then; rows the member did
+     * not run keep the earlier members' final state. Called before the member's own result is
+     * folded into {@code out} and {@code traces}, which still hold the earlier members' state.
+     */
+    private static void mergeCheckpoints(
+            List<Checkpoint> member,
+            int[] idx,
+            float[] out,
+            AttackTrace[] traces,
+            Checkpoint[] cpState,
+            int per) {
+        int b = traces.length;
+        for (Checkpoint m : member) {
+            int c = indexOf(cpState, m.iteration(), member);
+            float[] images = out.clone();
+            double[] miss = new double[b];
+            long[] g = new long[b];
+            long[] f = new long[b];
+            long[] e = new long[b];
+            long[] fo = new long[b];
+            for (int s = 0; s < b; s++) {
+                AttackTrace t = traces[s];
+                miss[s] = t == null ? Double.NaN : t.returnedMiss();
+                g[s] = t == null ? 0 : t.gradients();
+                f[s] = t == null ? 0 : t.forwards();
+                e[s] = t == null ? 0 : t.evaluations();
+                fo[s] = t == null ? 0 : t.fooledEvaluations();
+            }
+            for (int i = 0; i < idx.length; i++) {
+                int s = idx[i];
+                AttackTrace before = traces[s];
+                double mm = m.miss()[i];
+                boolean better =
+                        before == null
+                                || !Double.isNaN(mm)
+                                        && (Double.isNaN(before.returnedMiss())
+                                                || mm < before.returnedMiss());
+                if (better) {
+                    System.arraycopy(m.images(), i * per, images, s * per, per);
+                    miss[s] = mm;
+                }
+                g[s] += m.gradients()[i];
+                f[s] += m.forwards()[i];
+                e[s] += m.evaluations()[i];
+                fo[s] += m.fooled()[i];
+            }
+            cpState[c] = new Checkpoint(m.iteration(), images, miss, g, f, e, fo);
+        }
+    }
+
+    private static int indexOf(Checkpoint[] state, int iteration, List<Checkpoint> member) {
+        // Checkpoints come in the context's order; a member returns those at or after its start.
+        int first = state.length - member.size();
+        for (int c = 0; c < member.size(); c++) {
+            if (member.get(c).iteration() == iteration) {
+                return first + c;
+            }
+        }
+        throw new IllegalStateException("checkpoint " + iteration + " not in the member's list");
     }
 
     private static int firstIteration(AttackTrace t) {

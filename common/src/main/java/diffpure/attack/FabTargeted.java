@@ -100,6 +100,7 @@ public record FabTargeted(
                     name() + ": " + b + " images but " + sampleIds.length + " sample ids");
         }
         int per = (int) shape.slice(1).size();
+        context.checkpoints().requireRecordedBy(this);
         Tally tally = new Tally(name(), b, context);
         long[] lab = Tensors.hostLong(labels);
         float[] xh = Tensors.host(x);

@@ -6,6 +6,7 @@ import diffpure.gradient.DefendedModel;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
 import diffpure.torch.HostTensors;
+import java.util.List;
 
 /**
  * Projected gradient descent on the cross-entropy with EOT gradients (the EOT average happens
@@ -179,6 +180,11 @@ public record Pgd(
     }
 
     @Override
+    public boolean recordsCheckpoints() {
+        return true;
+    }
+
+    @Override
     public AttackResult run(
             TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
         requireCompatible(model);
@@ -187,6 +193,7 @@ public record Pgd(
             throw new IllegalArgumentException(
                     name + ": " + b + " images but " + sampleIds.length + " sample ids");
         }
+        context.checkpoints().requireRecordedBy(this);
         Tally tally = new Tally(name, b, context);
         long[] lab = Tensors.hostLong(labels);
         int[] all = Tensors.all(b);
@@ -212,7 +219,8 @@ public record Pgd(
                     Tally.Seen seen = tally.observe(all, ev.logits(), lab, true);
                     tally.zeroGradients(all, ev.gradient());
                     tally.succeedWhere(all, seen, i);
-                    boolean[] better = tally.improve(all, seen, Tensors.host(ev.loss()));
+                    boolean[] better = tally.improve(all, seen, Tensors.host(ev.loss()), xAdv);
+                    tally.reached(all, i);
                     newBest = it.ret(Tensors.select(better, xAdv, best, it));
                     NDArray g = ev.gradient();
                     NDArray dir = rule == StepRule.SIGN ? g.sign() : Norm.L2.normalize(g);
@@ -237,14 +245,17 @@ public record Pgd(
                 Tally.Seen seen = tally.observe(all, logits, lab, false);
                 tally.succeedWhere(all, seen, iterations);
                 float[] loss = Losses.meanOverCopies(Losses.crossEntropy(), logits, labels);
-                boolean[] better = tally.improve(all, seen, loss);
+                boolean[] better = tally.improve(all, seen, loss, xAdv);
+                tally.reached(all, iterations);
                 NDArray chosen = it.ret(Tensors.select(better, xAdv, best, it));
                 xAdv.close();
                 best.close();
                 best = chosen;
             }
             double[] dist = threat.check(x, best, name);
-            return new AttackResult(run.ret(best), tally.traces(), dist);
+            List<Checkpoint> checkpoints =
+                    tally.recording() ? tally.checkpoints(Tensors.host(best)) : List.of();
+            return new AttackResult(run.ret(best), tally.traces(), dist, checkpoints);
         }
     }
 

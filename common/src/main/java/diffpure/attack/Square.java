@@ -95,6 +95,7 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
         int h = (int) shape.get(2);
         int w = (int) shape.get(3);
         int per = c * h * w;
+        context.checkpoints().requireRecordedBy(this);
         Tally tally = new Tally(name(), b, context);
         long[] lab = Tensors.hostLong(labels);
         float[] xh = Tensors.host(x);

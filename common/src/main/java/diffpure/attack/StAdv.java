@@ -127,6 +127,7 @@ public record StAdv(ThreatModel threat, int iterations, double learningRate, dou
         FlowWarp warp = new FlowWarp((int) shape.get(1), (int) shape.get(2), (int) shape.get(3));
         int per = warp.flowSize();
         double weight = smoothnessWeight();
+        context.checkpoints().requireRecordedBy(this);
         Tally tally = new Tally(name(), b, context);
         long[] lab = Tensors.hostLong(labels);
         int[] all = Tensors.all(b);

@@ -30,6 +30,20 @@ final class Tally {
     /** Mean loss at the best iterate. */
     final float[] bestScore;
 
+    /** The best iterate of each row on the host, kept only when the context has checkpoints. */
+    private final float[][] bestImage;
+
+    /** Checkpoint c's state of row s, once taken: [c][s]. */
+    private final Snapshot[][] taken;
+
+    private record Snapshot(
+            float[] image,
+            double miss,
+            long gradients,
+            long forwards,
+            long evaluations,
+            long fooled) {}
+
     Tally(String attack, int batch, AttackContext ctx) {
         this.attack = attack;
         this.ctx = ctx;
@@ -45,6 +59,118 @@ final class Tally {
         Arrays.fill(firstSuccess, -1);
         Arrays.fill(bestMiss, Double.POSITIVE_INFINITY);
         Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
+        bestImage = ctx.checkpoints().active() ? new float[batch][] : null;
+        taken = new Snapshot[ctx.checkpoints().at().size()][batch];
+    }
+
+    /** Whether this run records checkpoints. */
+    boolean recording() {
+        return bestImage != null;
+    }
+
+    /**
+     * As {@link #improve(int[], Seen, float[])}, and keeps a host copy of each row of iterates
+     * (float32[b, ...], rows indexed like idx) that became the best, for the checkpoints.
+     */
+    boolean[] improve(int[] idx, Seen seen, float[] score, NDArray iterates) {
+        boolean[] better = improve(idx, seen, score);
+        if (recording()) {
+            float[] h = null;
+            int per = 0;
+            for (int r = 0; r < idx.length; r++) {
+                if (better[r]) {
+                    if (h == null) {
+                        h = Tensors.host(iterates);
+                        per = h.length / idx.length;
+                    }
+                    bestImage[idx[r]] = Arrays.copyOfRange(h, r * per, (r + 1) * per);
+                }
+            }
+        }
+        return better;
+    }
+
+    /**
+     * Marks that rows idx have evaluated every iterate up to local iteration count {@code local}
+     * (this attack's own count; the context's offset turns it into the cumulative one): each
+     * checkpoint at or below it not yet taken for a row takes the row's best so far.
+     */
+    void reached(int[] idx, long local) {
+        if (!recording()) {
+            return;
+        }
+        BudgetCheckpoints cp = ctx.checkpoints();
+        for (int c = 0; c < cp.at().size(); c++) {
+            long at = cp.at().get(c) - cp.offset();
+            if (at < 0 || at > local) {
+                continue;
+            }
+            for (int s : idx) {
+                if (taken[c][s] == null) {
+                    taken[c][s] = snapshot(s, bestImage[s]);
+                }
+            }
+        }
+    }
+
+    private Snapshot snapshot(int s, float[] image) {
+        return new Snapshot(
+                image,
+                Double.isInfinite(bestMiss[s]) ? Double.NaN : bestMiss[s],
+                gradients[s],
+                forwards[s],
+                evaluations[s],
+                fooled[s]);
+    }
+
+    /**
+     * The checkpoints at or after this attack's start (the composition holds the earlier ones),
+     * each row not taken during the run (the attack stopped on it earlier, or ran fewer iterations)
+     * filled with the row's final state: its returned image in {@code returned} float32 [B * per]
+     * on the host.
+     */
+    List<Checkpoint> checkpoints(float[] returned) {
+        List<Checkpoint> out = new ArrayList<>();
+        if (!recording()) {
+            return out;
+        }
+        int b = success.length;
+        int per = returned.length / b;
+        BudgetCheckpoints cp = ctx.checkpoints();
+        for (int c = 0; c < cp.at().size(); c++) {
+            if (cp.at().get(c) < cp.offset()) {
+                continue;
+            }
+            float[] images = new float[returned.length];
+            double[] miss = new double[b];
+            long[] g = new long[b];
+            long[] f = new long[b];
+            long[] e = new long[b];
+            long[] fo = new long[b];
+            for (int s = 0; s < b; s++) {
+                Snapshot t = taken[c][s];
+                if (t == null) {
+                    t = snapshot(s, Arrays.copyOfRange(returned, s * per, (s + 1) * per));
+                }
+                if (t.image() == null) {
+                    throw new IllegalStateException(
+                            attack
+                                    + ": checkpoint "
+                                    + cp.at().get(c)
+                                    + " taken before row "
+                                    + s
+                                    + " was evaluated");
+                }
+                System.arraycopy(t.image(), 0, images, s * per, per);
+                miss[s] = t.miss();
+                g[s] = t.gradients();
+                f[s] = t.forwards();
+                e[s] = t.evaluations();
+                fo[s] = t.fooled();
+            }
+            out.add(new Checkpoint(cp.at().get(c), images, miss, g, f, e, fo));
+        }
+        return out;
     }
 
     /**

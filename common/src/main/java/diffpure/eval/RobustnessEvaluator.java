@@ -7,10 +7,13 @@ import diffpure.attack.Attack;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
 import diffpure.attack.AttackTrace;
+import diffpure.attack.BudgetCheckpoints;
+import diffpure.attack.Checkpoint;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.FiniteLogits;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
+import diffpure.torch.HostTensors;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,6 +34,8 @@ import java.util.List;
  * @param chunk most copies per model call for the clean during-attack evaluations
  * @param successFraction the attack's success rule: fraction of an evaluation's EOT copies that
  *     must be fooled ({@link AttackContext})
+ * @param checkpoints budget checkpoints: at each, the attack's best iterate so far gets its own K
+ *     votes ({@link SampleOutcome#checkpoints()}); every other result is unchanged
  */
 public record RobustnessEvaluator(
         TargetModel model,
@@ -39,7 +44,8 @@ public record RobustnessEvaluator(
         long runSeed,
         long cleanDuringCap,
         int chunk,
-        double successFraction) {
+        double successFraction,
+        BudgetCheckpoints checkpoints) {
     /** K of the protocol. */
     public static final int DEFAULT_VOTES = 10;
 
@@ -56,6 +62,27 @@ public record RobustnessEvaluator(
         }
         GradientMaskingChecks.requireEot(model, attack);
         AttackContext.of(runSeed, successFraction);
+        checkpoints.requireRecordedBy(attack);
+    }
+
+    /** The protocol without budget checkpoints. */
+    public RobustnessEvaluator(
+            TargetModel model,
+            Attack attack,
+            int votes,
+            long runSeed,
+            long cleanDuringCap,
+            int chunk,
+            double successFraction) {
+        this(
+                model,
+                attack,
+                votes,
+                runSeed,
+                cleanDuringCap,
+                chunk,
+                successFraction,
+                BudgetCheckpoints.NONE);
     }
 
     /** The protocol where an attack's success needs every EOT copy fooled. */
@@ -97,12 +124,14 @@ public record RobustnessEvaluator(
                             x,
                             labels,
                             sampleIds,
-                            AttackContext.of(runSeed, successFraction));
+                            AttackContext.of(runSeed, successFraction)
+                                    .withCheckpoints(checkpoints));
             NDArray advLogits =
                     model.logits(r.adversarial(), sampleIds, Purpose.VOTE_ADVERSARIAL, 0, votes);
             FiniteLogits.require(advLogits, sampleIds, "the adversarial votes");
             int[][] adv = predictions(advLogits);
             int[] advMean = meanLogitPredictions(advLogits);
+            List<List<CheckpointOutcome>> atCheckpoints = checkpointVotes(r, sampleIds, x);
             long[] cleanEvals = new long[b];
             long[] cleanFooled = new long[b];
             long[] spent = cleanDuring(x, sampleIds, lab, r, cleanEvals, cleanFooled);
@@ -154,10 +183,44 @@ public record RobustnessEvaluator(
                                 mode,
                                 seconds,
                                 warnings,
-                                recorded == null ? Double.NaN : recorded.of(sampleIds[s])));
+                                recorded == null ? Double.NaN : recorded.of(sampleIds[s]),
+                                atCheckpoints.get(s)));
             }
             return out;
         }
+    }
+
+    /**
+     * K votes on each checkpoint's images, drawn exactly as the final adversarial votes (same
+     * purpose, draw and copies), so an image equal to the returned one gets the same votes; per
+     * sample, in checkpoint order.
+     */
+    private List<List<CheckpointOutcome>> checkpointVotes(AttackResult r, long[] ids, NDArray x) {
+        int b = ids.length;
+        List<List<CheckpointOutcome>> out = new ArrayList<>(b);
+        for (int s = 0; s < b; s++) {
+            out.add(new ArrayList<>());
+        }
+        for (Checkpoint c : r.checkpoints()) {
+            try (NDManager scope = NDManager.subManagerOf(x)) {
+                NDArray images = HostTensors.create(scope, c.images(), x.getShape());
+                NDArray logits = model.logits(images, ids, Purpose.VOTE_ADVERSARIAL, 0, votes);
+                FiniteLogits.require(logits, ids, "the checkpoint votes");
+                int[][] p = predictions(logits);
+                for (int s = 0; s < b; s++) {
+                    out.get(s)
+                            .add(
+                                    new CheckpointOutcome(
+                                            c.iteration(),
+                                            p[s],
+                                            c.gradients()[s],
+                                            c.forwards()[s],
+                                            c.evaluations()[s],
+                                            c.fooled()[s]));
+                }
+            }
+        }
+        return out;
     }
 
     /**

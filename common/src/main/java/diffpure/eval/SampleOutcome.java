@@ -33,6 +33,8 @@ import java.util.List;
  *     relative reconstruction error of y_0, ||y0_reconstructed - y0|| / ||y0||, over the attack's
  *     gradient evaluations of this sample (every EOT copy); NaN otherwise (other modes, or no
  *     gradient evaluation)
+ * @param checkpoints the attack's best iterate so far at each budget checkpoint, with its K votes
+ *     (empty when {@code attack.budget-checkpoints} is off)
  */
 public record SampleOutcome(
         long sampleId,
@@ -56,13 +58,65 @@ public record SampleOutcome(
         String gradientMode,
         double seconds,
         List<String> warnings,
-        double adjointReconstructionError) {
+        double adjointReconstructionError,
+        List<CheckpointOutcome> checkpoints) {
 
     public SampleOutcome {
         cleanVotes = cleanVotes.clone();
         adversarialVotes = adversarialVotes.clone();
         perturbation = perturbation.clone();
         warnings = List.copyOf(warnings);
+        checkpoints = List.copyOf(checkpoints);
+    }
+
+    /** An outcome without budget checkpoints. */
+    public SampleOutcome(
+            long sampleId,
+            int label,
+            int[] cleanVotes,
+            int[] adversarialVotes,
+            int cleanLogitPrediction,
+            int adversarialLogitPrediction,
+            long duringAttackEvaluations,
+            long duringAttackFooled,
+            long cleanDuringEvaluations,
+            long cleanDuringFooled,
+            double linf,
+            double l2,
+            float[] perturbation,
+            int firstSuccessIteration,
+            String brokenBy,
+            long gradients,
+            long forwards,
+            long voteEvaluations,
+            String gradientMode,
+            double seconds,
+            List<String> warnings,
+            double adjointReconstructionError) {
+        this(
+                sampleId,
+                label,
+                cleanVotes,
+                adversarialVotes,
+                cleanLogitPrediction,
+                adversarialLogitPrediction,
+                duringAttackEvaluations,
+                duringAttackFooled,
+                cleanDuringEvaluations,
+                cleanDuringFooled,
+                linf,
+                l2,
+                perturbation,
+                firstSuccessIteration,
+                brokenBy,
+                gradients,
+                forwards,
+                voteEvaluations,
+                gradientMode,
+                seconds,
+                warnings,
+                adjointReconstructionError,
+                List.of());
     }
 
     @Override
@@ -151,6 +205,7 @@ public record SampleOutcome(
                 gradientMode,
                 seconds,
                 all,
-                adjointReconstructionError);
+                adjointReconstructionError,
+                checkpoints);
     }
 }

@@ -1,0 +1,54 @@
+package diffpure.eval;
+
+/**
+ * One sample at one budget checkpoint of its attack ({@code attack.budget-checkpoints}): K fresh
+ * votes on the attack's best iterate so far, and what the attack had spent by then. The votes use
+ * the same noise as the final adversarial votes, so a checkpoint whose image is the returned image
+ * (the last, or any after the attack stopped on the sample) has exactly the final votes.
+ *
+ * @param iteration the checkpoint: cumulative iterations ("iteration b of a run of N" where the
+ *     attack's schedule depends on N)
+ * @param votes predicted class of each of the K votes
+ * @param gradients input-gradient evaluations spent by then
+ * @param forwards gradient-free evaluations spent by then
+ * @param evaluations evaluations of attack iterates seen by then
+ * @param fooled how many of those misclassified the sample
+ */
+public record CheckpointOutcome(
+        int iteration, int[] votes, long gradients, long forwards, long evaluations, long fooled) {
+    public CheckpointOutcome {
+        votes = votes.clone();
+    }
+
+    @Override
+    public int[] votes() {
+        return votes.clone();
+    }
+
+    /** Whether any evaluation during the attack had misclassified the sample by then. */
+    public boolean duringAttackFlag() {
+        return fooled > 0;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CheckpointOutcome c
+                && iteration == c.iteration
+                && java.util.Arrays.equals(votes, c.votes)
+                && gradients == c.gradients
+                && forwards == c.forwards
+                && evaluations == c.evaluations
+                && fooled == c.fooled;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(
+                iteration,
+                java.util.Arrays.hashCode(votes),
+                gradients,
+                forwards,
+                evaluations,
+                fooled);
+    }
+}
