@@ -223,6 +223,41 @@ class SurrogateGradientTest {
     }
 
     @Test
+    void onTheOdeAndDdpmPurifiersItIsExactAtFullStepsAndBackpropOfTheCoarseChainBelow() {
+        PurifierSpec ode =
+                new PurifierSpec(
+                        PurifierSpec.Kind.PF_ODE, T_STAR, 1e-5, DT, 0, ForwardAlphaBar.DISCRETE);
+        PurifierSpec ddpm =
+                new PurifierSpec(PurifierSpec.Kind.DDPM, 0, 0, 0, 20, ForwardAlphaBar.DISCRETE);
+        for (PurifierSpec spec : new PurifierSpec[] {ode, ddpm}) {
+            Case c = make(spec.build(mlp, SCHEDULE), linear, 3);
+            RowGradient exact = run(StoredStatesGradient.exact(), c.defence(), c, c.noise());
+            RowGradient full =
+                    run(
+                            new SurrogateGradient(20, SurrogateGradient.Noise.SUMMED),
+                            c.defence(),
+                            c,
+                            c.noise());
+            String what = c.defence().describe();
+            assertTrue(maxRelativeDifference(full.gradient(), exact.gradient()) < 1e-6, what);
+            SurrogateGradient half = new SurrogateGradient(10, SurrogateGradient.Noise.SUMMED);
+            CoarseChain coarse = half.surrogateFor(c.defence());
+            DiffusionPurifier coarseDefence = c.defence().withChain(coarse.chain());
+            RowGradient backprop =
+                    run(
+                            new BackpropGradient(),
+                            coarseDefence,
+                            c,
+                            new CoarseNoise(c.noise(), coarse));
+            RowGradient sur = run(half, c.defence(), c, c.noise());
+            assertTrue(
+                    maxRelativeDifference(sur.gradient(), backprop.gradient()) < 1e-5,
+                    what + ": backprop of the coarse chain");
+            assertTrue(maxRelativeDifference(sur.gradient(), exact.gradient()) > 1e-4, what);
+        }
+    }
+
+    @Test
     void probabilityFlowOdeCoarsensToTheOdeOnTheCoarserGrid() {
         double abar = ForwardAlphaBar.DISCRETE.at(SCHEDULE, T_STAR);
         ProbabilityFlowOde ode = new ProbabilityFlowOde(SCHEDULE);
