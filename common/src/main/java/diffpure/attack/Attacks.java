@@ -156,7 +156,18 @@ public final class Attacks {
                             + s.step());
         }
         Attack a = p.build().apply(threat(s), s);
-        return s.iterations() > 0 ? a.withIterations(s.iterations()) : a;
+        a = s.iterations() > 0 ? a.withIterations(s.iterations()) : a;
+        try {
+            checkpoints(s).requireRecordedBy(a);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(e.getMessage(), e);
+        }
+        return a;
+    }
+
+    /** The budget checkpoints of attack.budget-checkpoints. */
+    public static BudgetCheckpoints checkpoints(AttackSettings s) {
+        return BudgetCheckpoints.at(s.budgetCheckpoints());
     }
 
     private static Preset preset(String name) {

@@ -1,6 +1,7 @@
 package diffpure.config;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The attack setting of a run: a named preset of {@code diffpure.attack} with the run's radius and
@@ -17,6 +18,9 @@ import java.io.Serializable;
  * @param successFraction fraction of an evaluation's EOT copies that must be fooled for the attack
  *     to count the sample as broken, in (0, 1] (1: every copy; {@link
  *     diffpure.attack.AttackContext})
+ * @param budgetCheckpoints cumulative iteration counts at which the attack's best iterate so far
+ *     gets its own K votes, strictly increasing; empty = off ({@code
+ *     diffpure.attack.BudgetCheckpoints})
  */
 public record AttackSettings(
         String name,
@@ -27,5 +31,10 @@ public record AttackSettings(
         int restarts,
         double step,
         String gradientMode,
-        double successFraction)
-        implements Serializable {}
+        double successFraction,
+        List<Integer> budgetCheckpoints)
+        implements Serializable {
+    public AttackSettings {
+        budgetCheckpoints = List.copyOf(budgetCheckpoints);
+    }
+}

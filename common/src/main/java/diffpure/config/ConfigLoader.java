@@ -210,6 +210,10 @@ public final class ConfigLoader {
         hashed =
                 hashed.withoutPath("model.score-model")
                         .withValue("model.eps", hashed.getValue("model.score-model"));
+        if (isEmptyList(hashed, "attack.budget-checkpoints")) {
+            // A run without checkpoints keeps the hash (and run id) it had before they existed.
+            hashed = hashed.withoutPath("attack.budget-checkpoints");
+        }
         if (isEmptyList(hashed, "sweep.eps") && isEmptyList(hashed, "sweep.t-star")) {
             // A run without a sweep keeps the hash (and run id) it had before sweeps existed.
             hashed = hashed.withoutPath("sweep");
@@ -551,7 +555,8 @@ public final class ConfigLoader {
                             atLeast("attack.restarts", 1),
                             fraction("attack.step"),
                             choice("attack.gradient-mode"),
-                            successFraction);
+                            successFraction,
+                            checkpoints("attack.budget-checkpoints"));
             EvalSettings eval =
                     new EvalSettings(
                             atLeast("eval.votes", 1),
@@ -559,9 +564,7 @@ public final class ConfigLoader {
                             atLeast("eval.chunk", 1),
                             oneOf(
                                     "eval.stop-metric",
-                                    java.util.Arrays.stream(diffpure.eval.Metric.values())
-                                            .map(diffpure.eval.Metric::key)
-                                            .toArray(String[]::new)),
+                                    EvalSettings.STOP_METRICS.toArray(new String[0])),
                             number("eval.target-half-width"));
             if (!(eval.targetHalfWidth() >= 0 && eval.targetHalfWidth() < 0.5)) {
                 throw bad("eval.target-half-width", "must be in [0, 0.5) (0: no target)");
@@ -756,6 +759,17 @@ public final class ConfigLoader {
                 throw bad(key, "must not be empty");
             }
             return s;
+        }
+
+        /** Strictly increasing iteration counts >= 0. */
+        List<Integer> checkpoints(String key) {
+            List<Integer> v = get(key, c::getIntList, "a list of integers");
+            for (int i = 0; i < v.size(); i++) {
+                if (v.get(i) < 0 || i > 0 && v.get(i) <= v.get(i - 1)) {
+                    throw bad(key, "must be strictly increasing iteration counts >= 0");
+                }
+            }
+            return v;
         }
 
         List<String> strings(String key) {

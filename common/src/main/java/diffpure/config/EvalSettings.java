@@ -1,6 +1,7 @@
 package diffpure.config;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The voting protocol ({@link diffpure.eval.RobustnessEvaluator}).
@@ -14,4 +15,15 @@ import java.io.Serializable;
  */
 public record EvalSettings(
         int votes, long cleanDuringCap, int chunk, String stopMetric, double targetHalfWidth)
-        implements Serializable {}
+        implements Serializable {
+    /** The accuracies a stopping rule may watch ({@code diffpure.eval.Metric} keys). */
+    public static final List<String> STOP_METRICS =
+            List.of(
+                    "single",
+                    "majority",
+                    "mean",
+                    "worst",
+                    "any",
+                    "during-attack",
+                    "averaged-logit");
+}

@@ -34,12 +34,6 @@ public record ExperimentConfig(
         String configHash)
         implements Serializable {
 
-    /** The stopping rule of eval.stop-metric, eval.target-half-width and run.budget. */
-    public diffpure.eval.StoppingRule stoppingRule() {
-        return new diffpure.eval.StoppingRule(
-                diffpure.eval.Metric.of(eval.stopMetric()), eval.targetHalfWidth(), run.budget());
-    }
-
     /**
      * The attack settings of the run, in a fixed order (setting index = position): for every eps of
      * the sweep (or attack.eps) and every t* of the sweep (or purify.t-star), this config with
@@ -79,7 +73,8 @@ public record ExperimentConfig(
                         a.restarts(),
                         a.step(),
                         a.gradientMode(),
-                        a.successFraction()),
+                        a.successFraction(),
+                        a.budgetCheckpoints()),
                 SweepSettings.NONE);
     }
 
@@ -123,7 +118,8 @@ public record ExperimentConfig(
                         a.restarts(),
                         a.step(),
                         mode,
-                        a.successFraction()),
+                        a.successFraction(),
+                        a.budgetCheckpoints()),
                 sweep);
     }
 

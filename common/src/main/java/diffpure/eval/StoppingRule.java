@@ -50,6 +50,12 @@ public record StoppingRule(Metric metric, double targetHalfWidth, long budget)
     public record Stop(int samples, Reason reason, Interval interval, long stepRows)
             implements Serializable {}
 
+    /** The rule of a run's eval.stop-metric, eval.target-half-width and run.budget. */
+    public static StoppingRule forRun(diffpure.config.ExperimentConfig c) {
+        return new StoppingRule(
+                Metric.of(c.eval().stopMetric()), c.eval().targetHalfWidth(), c.run().budget());
+    }
+
     /** Whether the rule can stop a run (a target or a budget is set). */
     public boolean active() {
         return targetHalfWidth > 0 || budget > 0;

@@ -33,13 +33,13 @@ class SweepAndReportSettingsTest {
     @Test
     void stoppingRuleKeysBuildTheRuleAndLeaveTheHashAsItWas() {
         ExperimentConfig base = load().config();
-        assertEquals(diffpure.eval.StoppingRule.NONE, base.stoppingRule());
+        assertEquals(diffpure.eval.StoppingRule.NONE, diffpure.eval.StoppingRule.forRun(base));
         ExperimentConfig c =
                 load("eval.stop-metric=worst", "eval.target-half-width=0.05", "run.budget=1000000")
                         .config();
         assertEquals(
                 new diffpure.eval.StoppingRule(diffpure.eval.Metric.WORST, 0.05, 1_000_000),
-                c.stoppingRule());
+                diffpure.eval.StoppingRule.forRun(c));
         assertEquals(base.configHash(), c.configHash());
         ConfigError e = assertThrows(ConfigError.class, () -> load("eval.stop-metric=median"));
         assertTrue(
@@ -54,6 +54,46 @@ class SweepAndReportSettingsTest {
                 e.getMessage());
         e = assertThrows(ConfigError.class, () -> load("run.budget=-1"));
         assertTrue(e.getMessage().startsWith("run.budget must be >= 0"), e.getMessage());
+    }
+
+    /** Checkpoints add columns to the rows: hashed when set, absent from the hash when empty. */
+    @Test
+    void budgetCheckpointsAreReadCheckedAndHashedOnlyWhenSet() {
+        ExperimentConfig base = load().config();
+        assertEquals(List.of(), base.attack().budgetCheckpoints());
+        ExperimentConfig c =
+                load("attack.name=autoattack-rand", "attack.budget-checkpoints=[5, 10, 200]")
+                        .config();
+        assertEquals(List.of(5, 10, 200), c.attack().budgetCheckpoints());
+        assertEquals(List.of(5, 10, 200), c.withEps(0.1).attack().budgetCheckpoints());
+        assertEquals(
+                load("attack.name=autoattack-rand").config().configHash(),
+                load("attack.name=autoattack-rand", "attack.budget-checkpoints=[]")
+                        .config()
+                        .configHash());
+        assertNotEquals(load("attack.name=autoattack-rand").config().configHash(), c.configHash());
+        ConfigError e =
+                assertThrows(ConfigError.class, () -> load("attack.budget-checkpoints=[10, 5]"));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "attack.budget-checkpoints must be strictly increasing iteration"
+                                        + " counts >= 0"),
+                e.getMessage());
+        e =
+                assertThrows(
+                        ConfigError.class,
+                        () -> load("attack.name=square", "attack.budget-checkpoints=[10]"));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "attack.budget-checkpoints: square does not record budget"
+                                        + " checkpoints"),
+                e.getMessage());
+        assertEquals(EvalSettings.STOP_METRICS.size(), diffpure.eval.Metric.values().length);
+        for (diffpure.eval.Metric m : diffpure.eval.Metric.values()) {
+            assertEquals(m.key(), EvalSettings.STOP_METRICS.get(m.ordinal()));
+        }
     }
 
     @Test

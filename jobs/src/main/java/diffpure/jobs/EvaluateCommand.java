@@ -76,10 +76,37 @@ public final class EvaluateCommand implements Callable<Integer> {
                             + " 0, 3 regression, 4 input missing)")
     boolean report;
 
+    /**
+     * Refuses keys that common/ reads but this job does not act on yet, rather than ignoring them:
+     * the stopping rule (the chunk engine that evaluates it on the committed prefix) and budget
+     * checkpoints (the samples-table columns that store their votes).
+     *
+     * @throws IllegalArgumentException naming the keys
+     */
+    static void refuseUnwired(ExperimentConfig c) {
+        if (diffpure.eval.StoppingRule.forRun(c).active()) {
+            throw new IllegalArgumentException(
+                    "eval.target-half-width and run.budget: the evaluation job does not stop on a"
+                            + " rule yet; leave both 0 (found "
+                            + c.eval().targetHalfWidth()
+                            + " and "
+                            + c.run().budget()
+                            + ")");
+        }
+        if (!c.attack().budgetCheckpoints().isEmpty()) {
+            throw new IllegalArgumentException(
+                    "attack.budget-checkpoints: the samples table does not store checkpoint votes"
+                            + " yet; leave it [] (found "
+                            + c.attack().budgetCheckpoints()
+                            + ")");
+        }
+    }
+
     @Override
     public Integer call() {
         ConfigLoader.Loaded loaded = Experiments.load(experiment, sets);
         ExperimentConfig c = loaded.config();
+        refuseUnwired(c);
         if (dryRun) {
             DryRun.print(
                     c,

@@ -1,0 +1,40 @@
+package diffpure.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import diffpure.experiment.Experiments;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** Keys common/ reads but the evaluation job does not act on yet are refused, not ignored. */
+class UnwiredKeysTest {
+    private static diffpure.config.ExperimentConfig load(String... sets) {
+        return Experiments.load(null, List.of(sets), Map.of(), new Properties()).config();
+    }
+
+    @Test
+    void stoppingRulesAndBudgetCheckpointsAreRefusedByName() {
+        EvaluateCommand.refuseUnwired(load());
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> EvaluateCommand.refuseUnwired(load("eval.target-half-width=0.05")));
+        assertEquals(
+                "eval.target-half-width and run.budget: the evaluation job does not stop on a rule"
+                        + " yet; leave both 0 (found 0.05 and 0)",
+                e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                EvaluateCommand.refuseUnwired(
+                                        load("attack.budget-checkpoints=[5, 10]")));
+        assertEquals(
+                "attack.budget-checkpoints: the samples table does not store checkpoint votes yet;"
+                        + " leave it [] (found [5, 10])",
+                e.getMessage());
+    }
+}
