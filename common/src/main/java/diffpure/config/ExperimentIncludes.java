@@ -12,7 +12,9 @@ import java.io.File;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 
 /**
@@ -25,7 +27,13 @@ import java.util.List;
  */
 final class ExperimentIncludes
         implements ConfigIncluder, ConfigIncluderFile, ConfigIncluderURL, ConfigIncluderClasspath {
+    /** Deepest chain of includes; deeper is refused (HOCON itself would overflow the stack). */
+    static final int MAX_DEPTH = 16;
+
     private final List<Path> roots;
+
+    /** The files being parsed, the experiment file first: an include of one of them is a cycle. */
+    private final Deque<Path> including = new ArrayDeque<>();
 
     private ExperimentIncludes(List<Path> roots) {
         this.roots = List.copyOf(roots);
@@ -41,7 +49,9 @@ final class ExperimentIncludes
                 break;
             }
         }
-        return new ExperimentIncludes(roots);
+        ExperimentIncludes includes = new ExperimentIncludes(roots);
+        includes.including.push(canonical(experimentFile));
+        return includes;
     }
 
     /** No includes at all (stored configs, command-line values). */
@@ -104,8 +114,20 @@ final class ExperimentIncludes
         if (!f.toFile().isFile()) {
             throw refused(statement, "no such file " + f);
         }
-        return ConfigFactory.parseFile(f.toFile(), context.parseOptions().setAllowMissing(false))
-                .root();
+        if (including.contains(f)) {
+            throw refused(statement, "it includes itself (through " + including + ")");
+        }
+        if (including.size() > MAX_DEPTH) {
+            throw refused(statement, "more than " + MAX_DEPTH + " nested includes");
+        }
+        including.push(f);
+        try {
+            return ConfigFactory.parseFile(
+                            f.toFile(), context.parseOptions().setAllowMissing(false))
+                    .root();
+        } finally {
+            including.pop();
+        }
     }
 
     private static ConfigError refused(String statement, String why) {

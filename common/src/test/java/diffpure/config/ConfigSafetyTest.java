@@ -72,6 +72,21 @@ class ConfigSafetyTest {
         assertTrue(m.contains("include \"nope.conf\" is refused"), m);
     }
 
+    /** Found by ConfigFuzzTest: HOCON follows an include cycle until the stack overflows. */
+    @Test
+    void anIncludeCycleIsRefusedNamingTheInclude() throws IOException {
+        Path a = write(tmp.resolve("cycle/a.conf"), "include \"b.conf\"\n");
+        write(tmp.resolve("cycle/b.conf"), "attack.eot = 2\ninclude \"a.conf\"\n");
+        String m = refused(a);
+        assertTrue(m.contains("include \"a.conf\" is refused: it includes itself"), m);
+        for (int i = 0; i < 40; i++) {
+            write(tmp.resolve("deep/d" + i + ".conf"), "include \"d" + (i + 1) + ".conf\"\n");
+        }
+        write(tmp.resolve("deep/d40.conf"), "attack.eot = 2\n");
+        m = refused(tmp.resolve("deep/d0.conf"));
+        assertTrue(m.contains("more than " + ExperimentIncludes.MAX_DEPTH + " nested includes"), m);
+    }
+
     @Test
     void includeUrlAndClasspathAreRefusedWithoutFetching() throws IOException {
         Path url =

@@ -19,12 +19,20 @@ import org.junit.jupiter.api.Test;
  * "bad file" message and hide it from the fuzz tests.
  */
 class NoCatchAllInReadersTest {
-    /** The reader and parser sources: the data package and the manifest parsers. */
+    /**
+     * The reader and parser sources: the data package, the manifest parsers and the config parsers
+     * (config, experiment).
+     */
     static List<Path> readerSources() throws IOException {
         Path main = Path.of("src/main/java/diffpure");
         List<Path> out = new ArrayList<>();
         try (Stream<Path> data = Files.list(main.resolve("data"))) {
             data.filter(p -> p.toString().endsWith(".java")).forEach(out::add);
+        }
+        for (String parsers : List.of("config", "experiment")) {
+            try (Stream<Path> config = Files.list(main.resolve(parsers))) {
+                config.filter(p -> p.toString().endsWith(".java")).forEach(out::add);
+            }
         }
         out.add(main.resolve("model/ModelManifest.java"));
         out.add(main.resolve("model/ModelManifests.java"));
