@@ -7,6 +7,8 @@ import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
 import diffpure.attack.AttackContext;
 import diffpure.attack.AttackResult;
+import diffpure.attack.BudgetCheckpoints;
+import diffpure.attack.Checkpoint;
 import diffpure.attack.Composition;
 import diffpure.attack.FabTargeted;
 import diffpure.attack.Pgd;
@@ -33,6 +35,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -117,6 +121,15 @@ public final class AttackCommand implements Callable<Integer> {
                     "with --gradient-mode surrogate: summed (the defence's Brownian increments"
                             + " summed per coarse step) or independent (fresh noise, Lee & Kim)")
     String surrogateNoise;
+
+    @Option(
+            names = "--checkpoints",
+            split = ",",
+            description =
+                    "budget checkpoints (cumulative iterations, e.g. 5,10,20,50; PGD and APGD): the"
+                            + " best iterate at each gets the same vote as the final image, written"
+                            + " to --per-sample as adv_pred_at_<b> and gradients_at_<b>")
+    List<Integer> checkpoints = List.of();
 
     @Option(
             names = "--per-sample",
@@ -218,7 +231,13 @@ public final class AttackCommand implements Callable<Integer> {
             int robust = 0;
             long gradients = 0;
             long attackNanos = 0;
-            StringBuilder rows = new StringBuilder("id,label,clean_pred,adv_pred\n");
+            StringBuilder rows = new StringBuilder("id,label,clean_pred,adv_pred");
+            for (int at : checkpoints) {
+                rows.append(",adv_pred_at_").append(at).append(",gradients_at_").append(at);
+            }
+            rows.append('\n');
+            AttackContext context =
+                    AttackContext.of(seed).withCheckpoints(BudgetCheckpoints.at(checkpoints));
             LoopProfile.Breakdown attackProfile = null;
             long t0 = System.nanoTime();
             for (int from = 0; from < count; from += batch) {
@@ -232,11 +251,11 @@ public final class AttackCommand implements Callable<Integer> {
                     AttackResult result;
                     if (profile && attackProfile == null) { // the first batch, the JVM warm
                         try (LoopProfile p = LoopProfile.start()) {
-                            result = a.run(target, b.images(), labels, ids, AttackContext.of(seed));
+                            result = a.run(target, b.images(), labels, ids, context);
                             attackProfile = p.finish();
                         }
                     } else {
-                        result = a.run(target, b.images(), labels, ids, AttackContext.of(seed));
+                        result = a.run(target, b.images(), labels, ids, context);
                     }
                     attackNanos += System.nanoTime() - attackStart;
                     for (int i = 0; i < y.length; i++) {
@@ -244,6 +263,15 @@ public final class AttackCommand implements Callable<Integer> {
                     }
                     NDArray adv = result.adversarial();
                     long[] advPred = predict(target, adv, ids);
+                    // each checkpoint's image gets the final image's vote (same noise keys)
+                    List<long[]> atPred = new ArrayList<>();
+                    for (Checkpoint cp : result.checkpoints()) {
+                        atPred.add(
+                                predict(
+                                        target,
+                                        scope.create(cp.images(), b.images().getShape()),
+                                        ids));
+                    }
                     for (int i = 0; i < y.length; i++) {
                         rows.append(ids[i])
                                 .append(',')
@@ -251,8 +279,14 @@ public final class AttackCommand implements Callable<Integer> {
                                 .append(',')
                                 .append(cleanPred[i])
                                 .append(',')
-                                .append(advPred[i])
-                                .append('\n');
+                                .append(advPred[i]);
+                        for (int c = 0; c < atPred.size(); c++) {
+                            rows.append(',')
+                                    .append(atPred.get(c)[i])
+                                    .append(',')
+                                    .append(result.checkpoints().get(c).gradients()[i]);
+                        }
+                        rows.append('\n');
                         clean += cleanPred[i] == y[i] ? 1 : 0;
                         robust += cleanPred[i] == y[i] && advPred[i] == y[i] ? 1 : 0;
                     }
