@@ -38,6 +38,11 @@ public record BudgetCheckpoints(List<Integer> at, long offset) implements Serial
         return new BudgetCheckpoints(at, 0);
     }
 
+    /** The extra votes per sample the checkpoints cost: K at each (the dry run counts them). */
+    public long extraVotes(int votes) {
+        return (long) votes * at.size();
+    }
+
     /** Whether any checkpoint is set. */
     public boolean active() {
         return !at.isEmpty();

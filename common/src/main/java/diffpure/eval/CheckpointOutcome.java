@@ -6,8 +6,10 @@ package diffpure.eval;
  * the same noise as the final adversarial votes, so a checkpoint whose image is the returned image
  * (the last, or any after the attack stopped on the sample) has exactly the final votes.
  *
- * @param iteration the checkpoint: cumulative iterations ("iteration b of a run of N" where the
- *     attack's schedule depends on N)
+ * @param iteration the checkpoint b: cumulative iterations
+ * @param ofIterations N, the iterations of the whole run the checkpoint was taken in ({@code
+ *     Attack#checkpointIterations}): where the attack's schedule depends on N (APGD), b's figures
+ *     are "iteration b of a run of N", not those of a run with budget b
  * @param votes predicted class of each of the K votes
  * @param gradients input-gradient evaluations spent by then
  * @param forwards gradient-free evaluations spent by then
@@ -15,7 +17,13 @@ package diffpure.eval;
  * @param fooled how many of those misclassified the sample
  */
 public record CheckpointOutcome(
-        int iteration, int[] votes, long gradients, long forwards, long evaluations, long fooled) {
+        int iteration,
+        long ofIterations,
+        int[] votes,
+        long gradients,
+        long forwards,
+        long evaluations,
+        long fooled) {
     public CheckpointOutcome {
         votes = votes.clone();
     }
@@ -23,6 +31,11 @@ public record CheckpointOutcome(
     @Override
     public int[] votes() {
         return votes.clone();
+    }
+
+    /** "iteration b of a run of N", the label every checkpoint figure carries. */
+    public String label() {
+        return "iteration " + iteration + " of a run of " + ofIterations;
     }
 
     /** Whether any evaluation during the attack had misclassified the sample by then. */
@@ -34,6 +47,7 @@ public record CheckpointOutcome(
     public boolean equals(Object o) {
         return o instanceof CheckpointOutcome c
                 && iteration == c.iteration
+                && ofIterations == c.ofIterations
                 && java.util.Arrays.equals(votes, c.votes)
                 && gradients == c.gradients
                 && forwards == c.forwards
@@ -45,6 +59,7 @@ public record CheckpointOutcome(
     public int hashCode() {
         return java.util.Objects.hash(
                 iteration,
+                ofIterations,
                 java.util.Arrays.hashCode(votes),
                 gradients,
                 forwards,

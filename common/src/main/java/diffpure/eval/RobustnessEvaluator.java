@@ -212,6 +212,7 @@ public record RobustnessEvaluator(
                             .add(
                                     new CheckpointOutcome(
                                             c.iteration(),
+                                            attack.checkpointIterations(),
                                             p[s],
                                             c.gradients()[s],
                                             c.forwards()[s],

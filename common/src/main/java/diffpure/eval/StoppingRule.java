@@ -176,6 +176,34 @@ public record StoppingRule(Metric metric, double targetHalfWidth, long budget)
         return (o.gradients() + o.forwards() + o.voteEvaluations()) * (long) chainSteps;
     }
 
+    /** The accuracies at which {@link #plan} states what the target costs. */
+    public static final double[] PLAN_ACCURACIES = {0.1, 0.3, 0.5};
+
+    /**
+     * The dry run's line: what the target costs in samples at a few accuracies (0/1 metric, the
+     * sequence's half-width on a stream at that accuracy; the data set's size caps it), and the
+     * budget; "no stopping rule" without one.
+     */
+    public String plan(long population, int maxSamples) {
+        if (!active()) {
+            return "no stopping rule: every planned sample, Wilson intervals";
+        }
+        StringBuilder s = new StringBuilder("stopping rule on " + metric.key() + ":");
+        if (targetHalfWidth > 0) {
+            s.append(String.format(" half-width %.3f needs", targetHalfWidth));
+            for (int i = 0; i < PLAN_ACCURACIES.length; i++) {
+                double p = PLAN_ACCURACIES[i];
+                int n = samplesAt(p, population, maxSamples);
+                s.append(i == 0 ? " " : ", ")
+                        .append(n > maxSamples ? "more than " + maxSamples : String.valueOf(n))
+                        .append(String.format(" samples at accuracy %.1f", p));
+            }
+            s.append(";");
+        }
+        s.append(budget > 0 ? " budget " + budget + " step-rows" : " no budget");
+        return s.toString();
+    }
+
     /**
      * The samples this rule's target needs at accuracy p (0/1 metric, {@link
      * ConfidenceSequence#samplesFor}): the dry run's planning figure; maxSamples + 1 when the

@@ -89,6 +89,10 @@ class BudgetCheckpointsTest {
             List<CheckpointOutcome> c = o.checkpoints();
             assertEquals(at, c.stream().map(CheckpointOutcome::iteration).toList(), a.name());
             CheckpointOutcome last = c.get(c.size() - 1);
+            assertEquals(a.checkpointIterations(), last.ofIterations());
+            assertEquals(
+                    "iteration " + at.get(0) + " of a run of " + a.checkpointIterations(),
+                    c.get(0).label());
             // The last checkpoint is at or past the attack's budget: the returned image, the
             // final votes and the final counts.
             assertArrayEquals(o.adversarialVotes(), last.votes(), a.name() + " sample " + s);

@@ -167,5 +167,20 @@ class StoppingRuleTest {
                 ConfidenceSequence.samplesFor(0.08, 0.5, 0.05, 0, 5000),
                 rule.samplesAt(0.5, 0, 5000));
         assertEquals(0, StoppingRule.NONE.samplesAt(0.5, 0, 5000));
+        assertEquals(
+                "no stopping rule: every planned sample, Wilson intervals",
+                StoppingRule.NONE.plan(0, 5000));
+        assertEquals(
+                "stopping rule on majority: half-width 0.080 needs "
+                        + rule.samplesAt(0.1, 0, 5000)
+                        + " samples at accuracy 0.1, "
+                        + rule.samplesAt(0.3, 0, 5000)
+                        + " samples at accuracy 0.3, "
+                        + rule.samplesAt(0.5, 0, 5000)
+                        + " samples at accuracy 0.5; no budget",
+                rule.plan(0, 5000));
+        assertEquals(
+                "stopping rule on worst: budget 1000 step-rows",
+                new StoppingRule(Metric.WORST, 0, 1000).plan(0, 5000));
     }
 }
