@@ -79,4 +79,22 @@ public final class Subsets {
         Arrays.sort(out);
         return out;
     }
+
+    /**
+     * The first count positions of the permutation in permutation order: the same indices as {@link
+     * #select}, in the uniformly random order a run that may stop early must evaluate them (an
+     * anytime-valid interval reads its samples in this order, {@code
+     * diffpure.eval.ConfidenceSequence}); a larger count extends a smaller one.
+     */
+    public static int[] inOrder(int size, int count, long seed) {
+        if (count < 0 || count > size) {
+            throw new IllegalArgumentException(
+                    "subset: "
+                            + count
+                            + " samples do not fit a data set of "
+                            + size
+                            + " samples; lower the subset size");
+        }
+        return Arrays.copyOf(permutation(size, seed), count);
+    }
 }

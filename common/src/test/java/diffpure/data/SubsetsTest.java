@@ -25,6 +25,21 @@ class SubsetsTest {
     }
 
     @Test
+    void inOrderHoldsTheSelectedIndicesInPermutationOrderAndExtends() {
+        assertArrayEquals(new int[] {5, 7, 4, 6}, Subsets.inOrder(10, 4, 42));
+        int[] a = Subsets.inOrder(10_000, 512, 7);
+        int[] sorted = a.clone();
+        Arrays.sort(sorted);
+        assertArrayEquals(Subsets.select(10_000, 512, 7), sorted);
+        assertArrayEquals(a, Arrays.copyOf(Subsets.inOrder(10_000, 2048, 7), 512));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Subsets.inOrder(10, 11, 1));
+        assertEquals(
+                "subset: 11 samples do not fit a data set of 10 samples; lower the subset size",
+                e.getMessage());
+    }
+
+    @Test
     void paperSizedSubsetIsSortedDistinctAndDeterministic() {
         int[] a = Subsets.select(10_000, Subsets.PAPER_COUNT, 7);
         assertEquals(512, a.length);
