@@ -423,9 +423,15 @@ public final class ConfigLoader {
         }
     }
 
-    /** {@code scheme://user:password@host} in text: credentials inside a URI. */
+    /**
+     * {@code scheme://user:password@host} in text: credentials inside a URI. A secret may hold
+     * {@code /} (AWS secret keys do), so after a {@code :} the user information runs to the next
+     * {@code @}; without one it stops at the first {@code /} ({@code s3a://bucket/a@2x.png} is a
+     * path).
+     */
     private static final Pattern URI_CREDENTIALS =
-            Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s\"']*@");
+            Pattern.compile(
+                    "([A-Za-z][A-Za-z0-9+.-]*://)(?:[^/@\\s\"':]*:[^@\\s\"']*|[^/@\\s\"']*)@");
 
     /**
      * Text with the user information of every URI in it replaced by {@code ***}, e.g. {@code

@@ -35,7 +35,7 @@ class ConfigFuzzTest {
     static final long INPUT_SECONDS = 10;
 
     /** A credential the seeds use; no message may show it. */
-    static final String SECRET = "fuzzSecretKx9mQ2";
+    static final String SECRET = "fuzz/Secret/Kx9mQ2";
 
     /**
      * conf/experiments/fuzz/ in a temporary project: the experiment is written there, beside a

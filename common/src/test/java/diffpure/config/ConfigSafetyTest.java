@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * message or the stored config.
  */
 class ConfigSafetyTest {
-    private static final String SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY";
+    private static final String SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
     @TempDir Path tmp;
 
@@ -92,9 +92,17 @@ class ConfigSafetyTest {
         Path url =
                 write(
                         tmp.resolve("u/exp.conf"),
-                        "include url(\"http://user:" + SECRET + "@127.0.0.1:9/x.conf\")\n");
+                        "include url(\"http://user:pw123@127.0.0.1:9/x.conf\")\n");
         String m = refused(url);
         assertTrue(m.contains("include url(\"http://***@127.0.0.1:9/x.conf\") is refused"), m);
+        assertFalse(m.contains("pw123"), m);
+        // a secret with '/' makes the URL invalid: HOCON's own error shows it without the secret
+        Path invalid =
+                write(
+                        tmp.resolve("u/invalid.conf"),
+                        "include url(\"http://user:" + SECRET + "@127.0.0.1:9/x.conf\")\n");
+        m = refused(invalid);
+        assertTrue(m.contains("http://***@127.0.0.1:9/x.conf"), m);
         assertFalse(m.contains(SECRET), m);
         Path cp = write(tmp.resolve("u/cp.conf"), "include classpath(\"reference.conf\")\n");
         m = refused(cp);
@@ -174,8 +182,9 @@ class ConfigSafetyTest {
     @Test
     void withoutCredentialsHidesOnlyTheUserInformation() {
         assertEquals(
-                "s3a://***@b/k and hdfs://***@nn:8020/p, s3a://b/k@2x.png",
+                "s3a://***@b/k and hdfs://***@nn:8020/p, s3a://b/k@2x.png, s3a://***@b/k",
                 ConfigLoader.withoutCredentials(
-                        "s3a://ak:sk@b/k and hdfs://u@nn:8020/p, s3a://b/k@2x.png"));
+                        "s3a://ak:sk@b/k and hdfs://u@nn:8020/p, s3a://b/k@2x.png,"
+                                + " s3a://ak:s/k+x@b/k"));
     }
 }

@@ -1,6 +1,9 @@
 package diffpure.jobs;
 
+import diffpure.config.ConfigLoader;
 import diffpure.jobs.bench.BenchCommand;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,18 +28,49 @@ import picocli.CommandLine.Command;
         })
 public final class Main implements Runnable {
     public static void main(String[] args) {
-        int code =
-                new CommandLine(new Main())
-                        .setExecutionExceptionHandler(
-                                (e, cmd, parsed) -> {
-                                    cmd.getErr().println("error: " + e.getMessage());
-                                    if (Boolean.getBoolean("diffpure.stacktrace")) {
-                                        e.printStackTrace(cmd.getErr());
-                                    }
-                                    return 2;
-                                })
-                        .execute(args);
-        System.exit(code);
+        System.exit(
+                execute(
+                        args,
+                        new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                        new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Runs a command. No command sees an argument holding a URI with credentials ({@code
+     * s3a://key:secret@bucket/...}): it would reach logs, tables and reports; credentials go in the
+     * Hadoop configuration. An error's message is printed without URI credentials.
+     *
+     * @return the exit code: 2 for a refused argument or a failed command
+     */
+    static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        for (String a : args) {
+            String shown = ConfigLoader.withoutCredentials(a);
+            if (!shown.equals(a)) {
+                err.println(
+                        "error: "
+                                + shown
+                                + ": credentials in a URI are refused; give them through the"
+                                + " Hadoop configuration (spark.hadoop.fs.s3a.access.key and"
+                                + " .secret.key, or a credentials provider)");
+                return 2;
+            }
+        }
+        return new CommandLine(new Main())
+                .setOut(out)
+                .setErr(err)
+                .setExecutionExceptionHandler(
+                        (e, cmd, parsed) -> {
+                            cmd.getErr()
+                                    .println(
+                                            "error: "
+                                                    + ConfigLoader.withoutCredentials(
+                                                            e.getMessage()));
+                            if (Boolean.getBoolean("diffpure.stacktrace")) {
+                                e.printStackTrace(cmd.getErr());
+                            }
+                            return 2;
+                        })
+                .execute(args);
     }
 
     @Override
