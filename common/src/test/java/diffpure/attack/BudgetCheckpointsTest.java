@@ -135,6 +135,36 @@ class BudgetCheckpointsTest {
     }
 
     @Test
+    void theCurveEndsAtTheRunsOwnAccuracies() {
+        Composition c =
+                new Composition(
+                        "rand",
+                        List.of(
+                                Apgd.ce(ThreatModel.linf(0.06)).withIterations(5),
+                                Apgd.dlr(ThreatModel.linf(0.06)).withIterations(5)));
+        List<SampleOutcome> o = evaluate(c, BudgetCheckpoints.at(List.of(0, 5, 10)));
+        diffpure.eval.BudgetCurve curve = diffpure.eval.BudgetCurve.of(o, 7);
+        assertEquals(3, curve.points().size());
+        diffpure.eval.BudgetCurve.Point last = curve.points().get(2);
+        diffpure.eval.ProtocolSummary s = diffpure.eval.ProtocolSummary.of(o);
+        assertEquals(s.single(), last.single());
+        assertEquals(s.majority(), last.majority());
+        assertEquals(s.mean(), last.mean());
+        assertEquals(s.worst(), last.worst());
+        assertEquals(s.any(), last.any());
+        assertEquals(s.duringAttack(), last.duringAttack());
+        double rows = 0;
+        for (SampleOutcome x : o) {
+            rows += 7.0 * (x.gradients() + x.forwards());
+        }
+        assertEquals(rows / o.size(), last.stepRows(), 1e-9);
+        assertEquals("iteration 5 of a run of 10", curve.points().get(1).label());
+        // Step-rows spent grow with the budget.
+        assertTrue(curve.points().get(0).stepRows() <= curve.points().get(1).stepRows());
+        assertTrue(curve.points().get(1).stepRows() <= last.stepRows());
+    }
+
+    @Test
     void pgdCheckpointsHoldTheBestIterateAfterBIterations() {
         // PGD attacks every row for its whole budget: iterate i is evaluated with its gradient, so
         // checkpoint b has spent (b + 1) EOT gradient rows; the budget's end adds the last
