@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
@@ -145,6 +146,67 @@ class PurifyCommandTest {
         assertTrue(
                 run(2, commandArgs("attack", "--epsilon", "x"))
                         .contains("--epsilon must be a number"));
+    }
+
+    @Test
+    void analyticDefenceRunsSurrogateGradientsWithBudgetCheckpoints(@TempDir Path dir)
+            throws Exception {
+        Path csv = dir.resolve("analytic.csv");
+        String[] args = {
+            "attack",
+            "--defence",
+            "analytic",
+            "--attack",
+            "pgd-eot",
+            "--epsilon",
+            "0.1",
+            "--iterations",
+            "3",
+            "--eot",
+            "2",
+            "--dt",
+            "1e-2",
+            "--n",
+            "8",
+            "--batch",
+            "4",
+            "--threads",
+            "1",
+            "--gradient-mode",
+            "surrogate",
+            "--surrogate-steps",
+            "5",
+            "--checkpoints",
+            "1,3",
+            "--per-sample",
+            csv.toString()
+        };
+        String out = run(0, args);
+        assertTrue(out.contains("mixture-bayes("), out);
+        assertTrue(
+                out.contains("surrogate gradient per row: 5 x (F + V) through vp-sde-euler")
+                        && out.contains("+ 10 x F for the defence's evaluation"),
+                out);
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(
+                "id,label,clean_pred,adv_pred,adv_pred_at_1,gradients_at_1,adv_pred_at_3,"
+                        + "gradients_at_3",
+                lines.get(0));
+        assertEquals(9, lines.size());
+        for (String line : lines.subList(1, 9)) {
+            String[] f = line.split(",");
+            // the last checkpoint is the returned image, voted with the same noise
+            assertEquals(f[3], f[6], line);
+            assertEquals("6", f[7], line); // 3 iterations x EOT 2
+        }
+        String[] tooMany = args.clone();
+        tooMany[Arrays.asList(args).indexOf("--surrogate-steps") + 1] = "11";
+        assertTrue(
+                run(2, tooMany).contains("attack.surrogate-steps must be in [1, 10]"),
+                "more surrogate steps than the defence's 10 are refused");
+        String[] unknown = args.clone();
+        unknown[2] = "other";
+        assertTrue(run(2, unknown).contains("--defence must be models or analytic"));
     }
 
     @Test
