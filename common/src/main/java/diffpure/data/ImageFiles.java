@@ -45,8 +45,9 @@ final class ImageFiles {
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 reader.setInput(in, true, true);
-                int width = reader.getWidth(0);
-                int height = reader.getHeight(0);
+                int[] size = headerSize(reader, where);
+                int width = size[0];
+                int height = size[1];
                 if ((long) width * height > limits.imagePixels()) {
                     throw DataFiles.exceeded(
                             where,
@@ -74,6 +75,19 @@ final class ImageFiles {
                             + e.getMessage()
                             + "); the file is corrupt or truncated",
                     e);
+        }
+    }
+
+    /**
+     * Width and height of the first image, from the header. The GIF reader throws
+     * IndexOutOfBoundsException here for a file with no image (found by fuzzing).
+     */
+    private static int[] headerSize(ImageReader reader, String where) throws IOException {
+        try {
+            return new int[] {reader.getWidth(0), reader.getHeight(0)};
+        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+            throw new DataException(
+                    where + ": cannot read the image header (" + e + "); the file is corrupt", e);
         }
     }
 

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Timeout;
  * <p>{@code mvn -B test} replays the committed corpus (src/test/resources/diffpure/data/
  * ReadersFuzzTestInputs/&lt;method&gt;/): seeds and one regression input per finding. Fuzzing one
  * target for a given time: {@code JAZZER_FUZZ=1 mvn -B -pl common test -Dtest='ReadersFuzzTest#idx'
- * -Djazzer.max_duration=10m} (README, bad input). Jazzer instruments this project's classes, not
- * java.*: ImageIO's and java.util.zip's decoders run under the fuzzer but give no coverage
- * feedback, so the image and gzip targets mutate blindly inside them and with guidance around them.
+ * -Djunit.jupiter.execution.timeout.mode=disabled}, for MAX_DURATION (README, bad input). Jazzer
+ * instruments this project's classes, not java.*: ImageIO's and java.util.zip's decoders run under
+ * the fuzzer but give no coverage feedback, so the image and gzip targets mutate blindly inside
+ * them and with guidance around them.
  */
 class ReadersFuzzTest {
     /** How long {@code JAZZER_FUZZ=1} fuzzes one target (README, bad input). */

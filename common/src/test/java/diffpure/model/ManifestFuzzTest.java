@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * never another exception or a hang, allocating at most {@link #ALLOCATION_BOUND} bytes; a manifest
  * that reads is within the limits. Corpus:
  * src/test/resources/diffpure/model/ManifestFuzzTestInputs/. Fuzzing: {@code JAZZER_FUZZ=1 mvn -B
- * -pl common test -Dtest='ManifestFuzzTest#json' -Djazzer.max_duration=10m}.
+ * -pl common test -Dtest='ManifestFuzzTest#json' -Djunit.jupiter.execution.timeout.mode=disabled},
+ * for MAX_DURATION.
  */
 class ManifestFuzzTest {
     /** How long {@code JAZZER_FUZZ=1} fuzzes one target (README, bad input). */
