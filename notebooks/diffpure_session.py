@@ -1,8 +1,14 @@
 """A Spark session for the diffpure-spark notebooks, with the result tables as views.
 
     from diffpure_session import get_spark, wilson
-    spark = get_spark()            # views: samples, runs (and rescores when present)
+    spark = get_spark()            # views: samples, runs (and rescores when present), and the
+                                   # metrics: sample_outcomes, accuracy (metric_views.sql)
     spark.sql("SELECT ...").toPandas()
+
+The metric views are the ones `diffpure sql` and the report use, generated from the metrics' one
+definition (diffpure.eval.Metric) into metric_views.sql beside this file: accuracy has, per run,
+setting, side (clean, robust) and metric (single, majority, mean, worst, during-attack, any,
+averaged-logit), successes, samples and accuracy; wilson(successes, samples) is its interval.
 
 Tables: DIFFPURE_TABLES (a run.output: local path, hdfs://, s3a://), default target/demo-results of
 this checkout. With PySpark installed (pip install pyspark==4.2.0, or a cluster's Jupyter) the real
@@ -15,6 +21,7 @@ run) and the few calls the notebooks use are wrapped: spark.sql(...), spark.read
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,8 +58,23 @@ def get_spark(tables=None):
     return spark
 
 
+def metric_view_statements(columns):
+    """The statements of metric_views.sql for a samples table with these columns: a later column
+    the table lacks (older schemas) is read as a typed NULL, as diffpure.jobs.report.MetricViews
+    does."""
+    text = (Path(__file__).resolve().parent / "metric_views.sql").read_text()
+    later = re.findall(r"^-- later-column: (\w+) (\w+)$", text, flags=re.M)
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    statements = [s.strip() for s in body.split(";") if s.strip()]
+    for name, kind in later:
+        if name not in columns:
+            statements = [re.sub(r"\b%s\b" % name, "CAST(NULL AS %s)" % kind, s) for s in statements]
+    return statements
+
+
 def register_views(spark, tables):
-    """Views samples and runs (required) and rescores (when the table exists)."""
+    """Views samples and runs (required), rescores (when the table exists), and the metric views
+    sample_outcomes and accuracy over samples."""
     base = str(tables).rstrip("/")
     for name in ("samples", "runs", "rescores"):
         path = base + "/" + name
@@ -62,6 +84,9 @@ def register_views(spark, tables):
             spark.read.parquet(path).createOrReplaceTempView(name)
         except Exception as e:  # noqa: BLE001 - Py4J and JPype raise their own types
             raise RuntimeError("cannot read the %s table under %s: %s" % (name, base, e)) from e
+    columns = spark.table("samples").columns
+    for statement in metric_view_statements(columns):
+        spark.sql(statement)
 
 
 def _exists(spark, path):

@@ -7,7 +7,10 @@ import java.util.stream.Collectors;
  * The per-sample accuracies the protocol reports, each a value in [0, 1] per sample whose mean over
  * samples is the accuracy: single, majority, mean, worst and any of the K votes, during-attack (no
  * evaluation was fooled) and averaged-logit (the paper's BPDA metric). Names as in the report and
- * the config ({@code eval.stop-metric}).
+ * the config ({@code eval.stop-metric}). Each is defined here once, in Java ({@link
+ * #clean(SampleOutcome)}, {@link #robust(SampleOutcome)}) and as Spark SQL ({@link #cleanSql},
+ * {@link #robustSql}) for the report, {@code diffpure sql} and the notebooks
+ * (diffpure.jobs.report.MetricViews); MetricViewsTest checks they agree.
  */
 public enum Metric {
     SINGLE("single"),
@@ -82,6 +85,44 @@ public enum Metric {
             case ANY -> Votes.any(votes, label) ? 1 : 0;
             default ->
                     throw new IllegalArgumentException(key + " is not a criterion on votes alone");
+        };
+    }
+
+    /**
+     * This sample's value on its clean image in Spark SQL over a samples (or rescores) table row: a
+     * DOUBLE, NULL where undefined; the same value as {@link #clean(SampleOutcome)} (tested).
+     *
+     * @param k the column holding K (votes; rescore_votes in the rescores table)
+     */
+    public String cleanSql(String k) {
+        return sql("clean_votes", "clean_correct", "clean_during_fooled", CLEAN_LOGIT_COLUMN, k);
+    }
+
+    /** This sample's value on its adversarial image in Spark SQL, as {@link #cleanSql}. */
+    public String robustSql(String k) {
+        return sql(
+                "adversarial_votes",
+                "adversarial_correct",
+                "during_attack_fooled",
+                ROBUST_LOGIT_COLUMN,
+                k);
+    }
+
+    /** The samples column of the clean averaged-logit outcome (schema 2 on). */
+    public static final String CLEAN_LOGIT_COLUMN = "clean_logit_correct";
+
+    /** The samples column of the adversarial averaged-logit outcome (schema 2 on). */
+    public static final String ROBUST_LOGIT_COLUMN = "adversarial_logit_correct";
+
+    private String sql(String votes, String correct, String duringFooled, String logit, String k) {
+        return switch (this) {
+            case SINGLE -> "CAST(" + votes + "[0] = label AS DOUBLE)";
+            case MAJORITY -> "CAST(" + correct + " * 2 > " + k + " AS DOUBLE)";
+            case MEAN -> "CAST(" + correct + " AS DOUBLE) / " + k;
+            case WORST -> "CAST(" + correct + " = " + k + " AS DOUBLE)";
+            case ANY -> "CAST(" + correct + " > 0 AS DOUBLE)";
+            case DURING_ATTACK -> "CAST(" + duringFooled + " = 0 AS DOUBLE)";
+            case AVERAGED_LOGIT -> "CAST(" + logit + " AS DOUBLE)";
         };
     }
 }

@@ -1,6 +1,7 @@
 package diffpure.jobs;
 
 import diffpure.jobs.eval.ResultTables;
+import diffpure.jobs.report.MetricViews;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -11,7 +12,10 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "sql",
         mixinStandardHelpOptions = true,
-        description = "Run Spark SQL over the result tables (views `samples` and `runs`).")
+        description =
+                "Run Spark SQL over the result tables (views `samples` and `runs`) and the accuracy"
+                        + " metrics (views `sample_outcomes` and `accuracy`, as in the report and"
+                        + " the notebooks).")
 public final class SqlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "QUERY", description = "the SQL query")
     String query;
@@ -29,11 +33,17 @@ public final class SqlCommand implements Callable<Integer> {
     public Integer call() {
         SparkSession spark = SparkSession.builder().appName("diffpure sql").getOrCreate();
         try {
-            ResultTables.registerViews(spark, output);
+            registerViews(spark, output);
             spark.sql(query).show(rows, 80);
         } finally {
             spark.stop();
         }
         return 0;
+    }
+
+    /** The views a query sees: samples, runs, and the metric views over samples. */
+    public static void registerViews(SparkSession spark, String output) {
+        ResultTables.registerViews(spark, output);
+        MetricViews.register(spark);
     }
 }

@@ -1,6 +1,7 @@
 package diffpure.jobs.report;
 
 import diffpure.eval.Interval;
+import diffpure.eval.Metric;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -102,38 +103,35 @@ public final class Rescores {
                         + String.join(", ", Setting.COLUMNS)
                         + ", rescore_purifier, rescore_t_star, rescore_steps, rescore_classifier,"
                         + " rescore_score_model, rescore_votes";
-        String q =
-                "SELECT "
-                        + group
-                        + ", sum(IF(ok, 1, 0)) AS n, sum(IF(ok, 0, 1)) AS errors"
-                        + ", sum(IF(ok AND clean_votes[0] = label, 1, 0)) AS clean_single"
-                        + ", sum(IF(ok AND clean_correct * 2 > rescore_votes, 1, 0)) AS clean_majority"
-                        + ", sum(IF(ok, clean_correct / rescore_votes, 0D)) AS clean_mean"
-                        + ", sum(IF(ok AND clean_correct = rescore_votes, 1, 0)) AS clean_worst"
-                        + ", sum(IF(ok AND clean_logit_correct, 1, 0)) AS clean_logit"
-                        + ", sum(IF(ok AND adversarial_votes[0] = label, 1, 0)) AS robust_single"
-                        + ", sum(IF(ok AND adversarial_correct * 2 > rescore_votes, 1, 0))"
-                        + " AS robust_majority"
-                        + ", sum(IF(ok, adversarial_correct / rescore_votes, 0D)) AS robust_mean"
-                        + ", sum(IF(ok AND adversarial_correct = rescore_votes, 1, 0)) AS robust_worst"
-                        + ", sum(IF(ok AND adversarial_correct > 0, 1, 0)) AS robust_any"
-                        + ", sum(IF(ok AND adversarial_logit_correct, 1, 0)) AS robust_logit"
-                        + " FROM (SELECT *, error IS NULL AS ok FROM diffpure_report_rescores)"
-                        + " GROUP BY "
-                        + group
-                        + " ORDER BY rescore_id, source_run_id";
+        StringBuilder q =
+                new StringBuilder("SELECT ")
+                        .append(group)
+                        .append(", sum(IF(ok, 1, 0)) AS n, sum(IF(ok, 0, 1)) AS errors");
+        // The metrics (diffpure.eval.Metric) with the rescore's K; the rescores table has no
+        // during-attack counts.
+        for (MetricViews.Side side : MetricViews.Side.values()) {
+            for (Metric x : rescored(side)) {
+                q.append(", coalesce(sum(IF(ok, ")
+                        .append(side.sql(x, "rescore_votes"))
+                        .append(", NULL)), 0D) AS ")
+                        .append(side.column(x));
+            }
+        }
+        q.append(" FROM (SELECT *, error IS NULL AS ok FROM diffpure_report_rescores)")
+                .append(" GROUP BY ")
+                .append(group)
+                .append(" ORDER BY rescore_id, source_run_id");
         List<RescoreFigures> out = new ArrayList<>();
-        for (Row r : spark.sql(q).collectAsList()) {
+        for (Row r : spark.sql(q.toString()).collectAsList()) {
             long n = r.<Long>getAs("n");
             Map<String, Interval> clean = new LinkedHashMap<>();
             Map<String, Interval> robust = new LinkedHashMap<>();
-            for (String k : List.of("single", "majority", "mean", "worst")) {
-                clean.put(k, w(r, "clean_" + k, n));
-                robust.put(k, w(r, "robust_" + k, n));
+            for (Metric x : rescored(MetricViews.Side.CLEAN)) {
+                clean.put(x.key(), w(r, MetricViews.Side.CLEAN.column(x), n));
             }
-            robust.put("any", w(r, "robust_any", n));
-            clean.put("averaged-logit", w(r, "clean_logit", n));
-            robust.put("averaged-logit", w(r, "robust_logit", n));
+            for (Metric x : rescored(MetricViews.Side.ROBUST)) {
+                robust.put(x.key(), w(r, MetricViews.Side.ROBUST.column(x), n));
+            }
             String as =
                     String.format(
                             Locale.ROOT,
@@ -155,6 +153,10 @@ public final class Rescores {
                             robust));
         }
         return out;
+    }
+
+    private static List<Metric> rescored(MetricViews.Side side) {
+        return side.metrics().stream().filter(p -> p != Metric.DURING_ATTACK).toList();
     }
 
     private static Interval w(Row r, String column, long n) {
