@@ -117,11 +117,17 @@ public final class SanityJson {
         for (int i = 0; i < sampleIds.length; i++) {
             sampleIds[i] = asNumber("adjoint.sample_ids", ids.get(i)).longValue();
         }
-        return new AdjointAgreement(
-                sampleIds,
-                string(o, "compared_with"),
-                doubles(o, "cosine"),
-                doubles(o, "reconstruction_error"));
+        try {
+            return new AdjointAgreement(
+                    sampleIds,
+                    string(o, "compared_with"),
+                    doubles(o, "cosine"),
+                    doubles(o, "reconstruction_error"));
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith("sanity JSON")
+                    ? e
+                    : new IllegalArgumentException("sanity JSON: adjoint: " + e.getMessage(), e);
+        }
     }
 
     private static JsonArray numbers(double[] v) {

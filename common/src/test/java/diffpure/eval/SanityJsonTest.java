@@ -89,7 +89,7 @@ class SanityJsonTest {
         bad.put(
                 "{\"subset\": 1, \"checks\": [], \"adjoint\": {\"compared_with\": \"exact\","
                         + " \"sample_ids\": [1, 2], \"cosine\": [1], \"reconstruction_error\": [1]}}",
-                "2 samples but 1 cosines and 1 reconstruction errors");
+                "sanity JSON: adjoint: 2 samples but 1 cosines and 1 reconstruction errors");
         for (Map.Entry<String, String> e : bad.entrySet()) {
             IllegalArgumentException x =
                     assertThrows(
