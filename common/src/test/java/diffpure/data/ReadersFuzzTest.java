@@ -60,6 +60,21 @@ class ReadersFuzzTest {
         }
     }
 
+    static {
+        // Loading (and, while fuzzing, instrumenting) classes allocates on first use; the bound is
+        // about what an input makes the readers allocate, so load them first.
+        Path img =
+                write(
+                        "warm-images-idx3-ubyte.gz",
+                        DataFixtures.gzip(DataFixtures.idxImages(1, 2, 2)));
+        Path lab = write("warm-labels-idx1-ubyte", DataFixtures.idxLabels(1));
+        IdxDataset.open(img.toString(), lab.toString(), 10, CONF, LIMITS).get(0);
+        Path images = dir("warm");
+        write("warm/a.jpg", DataFixtures.jpeg(DataFixtures.smoothRgb(8, 8, 1)));
+        Path labels = write("warm-val.txt", "a.jpg 1\n".getBytes());
+        ImageNetValDataset.open(images.toString(), labels.toString(), 1000, CONF, LIMITS).get(0);
+    }
+
     private static Path write(String name, byte[] bytes) {
         try {
             return Files.write(DIR.resolve(name), bytes);
