@@ -289,7 +289,16 @@ public final class ConfigLoader {
                 m.put(key, e.getValue());
             }
         }
-        return ConfigFactory.parseMap(m, "environment variable " + ENV_PREFIX + "*");
+        try {
+            return ConfigFactory.parseMap(m, "environment variable " + ENV_PREFIX + "*");
+        } catch (ConfigException.BadPath e) {
+            throw new ConfigError(
+                    "an environment variable "
+                            + ENV_PREFIX
+                            + "* names no config key: "
+                            + withoutCredentials(e.getMessage()),
+                    e);
+        }
     }
 
     private static Config fromProperties(Properties props) {
@@ -300,8 +309,13 @@ public final class ConfigLoader {
                 p.setProperty(name, props.getProperty(name));
             }
         }
-        return ConfigFactory.parseProperties(
-                p, ConfigParseOptions.defaults().setOriginDescription("command line -D"));
+        try {
+            return ConfigFactory.parseProperties(
+                    p, ConfigParseOptions.defaults().setOriginDescription("command line -D"));
+        } catch (ConfigException.BadPath e) {
+            throw new ConfigError(
+                    "a -D property names no config key: " + withoutCredentials(e.getMessage()), e);
+        }
     }
 
     private static Config fromCommandLine(List<String> overrides) {
@@ -340,7 +354,17 @@ public final class ConfigLoader {
                 // they cannot.
                 v = ConfigValueFactory.fromAnyRef(value, "command line --set " + key);
             }
-            c = v.atPath(key).withFallback(c);
+            try {
+                c = v.atPath(key).withFallback(c);
+            } catch (ConfigException.BadPath e) {
+                // found by ConfigFuzzTest: "--set sweep.t-star,0[ =..." reached HOCON's path parser
+                throw new ConfigError(
+                        "--set "
+                                + withoutCredentials(key)
+                                + ": not a config key (keys are words joined by '.', e.g."
+                                + " attack.eps)",
+                        e);
+            }
         }
         return c;
     }

@@ -128,6 +128,19 @@ class ConfigLoaderTest {
                 e.getMessage().contains("attack.eps must be a finite number >= 0"), e.getMessage());
     }
 
+    /** Found by ConfigFuzzTest: a --set key HOCON cannot parse as a path escaped as BadPath. */
+    @Test
+    void aSetKeyThatIsNoPathIsAConfigError() {
+        for (String set : List.of("sweep.t-star,0[ =.10.1]", " =1", "a..b=2", "\"x=3")) {
+            ConfigError e =
+                    assertThrows(
+                            ConfigError.class,
+                            () -> load(null, List.of(set), Map.of(), new Properties()),
+                            set);
+            assertTrue(e.getMessage().startsWith("--set "), e.getMessage());
+        }
+    }
+
     @Test
     void theHashIgnoresWhereRowsGoButNotWhatDecidesThem() {
         Properties p = new Properties();
