@@ -21,6 +21,10 @@ import java.util.List;
  * @param budgetCheckpoints cumulative iteration counts at which the attack's best iterate so far
  *     gets its own K votes, strictly increasing; empty = off ({@code
  *     diffpure.attack.BudgetCheckpoints})
+ * @param surrogateSteps with gradient mode surrogate: N_s, the steps of the coarser chain the
+ *     gradient goes through (attack.surrogate-steps); 0 otherwise
+ * @param surrogateNoise with gradient mode surrogate: summed or independent
+ *     (attack.surrogate-noise)
  */
 public record AttackSettings(
         String name,
@@ -32,7 +36,9 @@ public record AttackSettings(
         double step,
         String gradientMode,
         double successFraction,
-        List<Integer> budgetCheckpoints)
+        List<Integer> budgetCheckpoints,
+        int surrogateSteps,
+        String surrogateNoise)
         implements Serializable {
     public AttackSettings {
         budgetCheckpoints = List.copyOf(budgetCheckpoints);

@@ -214,6 +214,14 @@ public final class ConfigLoader {
             // A run without checkpoints keeps the hash (and run id) it had before they existed.
             hashed = hashed.withoutPath("attack.budget-checkpoints");
         }
+        if (String.valueOf(hashed.getValue("attack.surrogate-steps").unwrapped()).equals("0")
+                && String.valueOf(hashed.getValue("attack.surrogate-noise").unwrapped())
+                        .equals("summed")) {
+            // A run without a surrogate keeps the hash (and run id) it had before surrogates.
+            hashed =
+                    hashed.withoutPath("attack.surrogate-steps")
+                            .withoutPath("attack.surrogate-noise");
+        }
         if (isEmptyList(hashed, "sweep.eps") && isEmptyList(hashed, "sweep.t-star")) {
             // A run without a sweep keeps the hash (and run id) it had before sweeps existed.
             hashed = hashed.withoutPath("sweep");
@@ -586,7 +594,9 @@ public final class ConfigLoader {
                             fraction("attack.step"),
                             choice("attack.gradient-mode"),
                             successFraction,
-                            checkpoints("attack.budget-checkpoints"));
+                            checkpoints("attack.budget-checkpoints"),
+                            atLeast("attack.surrogate-steps", 0),
+                            oneOf("attack.surrogate-noise", "summed", "independent"));
             EvalSettings eval =
                     new EvalSettings(
                             atLeast("eval.votes", 1),

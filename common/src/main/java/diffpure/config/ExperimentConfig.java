@@ -74,7 +74,9 @@ public record ExperimentConfig(
                         a.step(),
                         a.gradientMode(),
                         a.successFraction(),
-                        a.budgetCheckpoints()),
+                        a.budgetCheckpoints(),
+                        a.surrogateSteps(),
+                        a.surrogateNoise()),
                 SweepSettings.NONE);
     }
 
@@ -119,7 +121,9 @@ public record ExperimentConfig(
                         a.step(),
                         mode,
                         a.successFraction(),
-                        a.budgetCheckpoints()),
+                        a.budgetCheckpoints(),
+                        a.surrogateSteps(),
+                        a.surrogateNoise()),
                 sweep);
     }
 

@@ -2,9 +2,12 @@ package diffpure.experiment;
 
 import diffpure.attack.Attacks;
 import diffpure.config.ConfigLoader;
+import diffpure.config.ExperimentConfig;
 import diffpure.data.Datasets;
 import diffpure.gradient.GradientModes;
+import diffpure.gradient.GradientPlan;
 import diffpure.purify.Purifiers;
+import diffpure.sde.VpSchedule;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -29,7 +32,29 @@ public final class Experiments {
                     c -> {
                         Purifiers.spec(c.purify());
                         Attacks.build(c.attack());
+                        checkSurrogate(c);
                     });
+
+    /**
+     * attack.surrogate-steps goes with gradient mode surrogate only, and within the defence chain's
+     * steps.
+     */
+    private static void checkSurrogate(ExperimentConfig c) {
+        boolean surrogate = c.attack().gradientMode().equals("surrogate");
+        if (!surrogate && c.attack().surrogateSteps() != 0) {
+            throw new IllegalArgumentException(
+                    "attack.surrogate-steps is for attack.gradient-mode = surrogate, found"
+                            + " gradient-mode "
+                            + c.attack().gradientMode());
+        }
+        if (surrogate) {
+            GradientModes.byName("surrogate", GradientPlan.options(c.attack()));
+            // N_s within the defence's steps (the chain's length does not depend on the schedule)
+            Purifiers.spec(c.purify())
+                    .chain(VpSchedule.DEFAULT)
+                    .coarsened(c.attack().surrogateSteps());
+        }
+    }
 
     private Experiments() {}
 

@@ -124,7 +124,7 @@ public final class DefendedModel implements TargetModel {
         return new DefendedModel(
                         purifier,
                         classifier,
-                        GradientModes.byName(plan.mode()),
+                        GradientModes.byName(plan.mode(), plan.options()),
                         eot,
                         plan.gradientRows(),
                         runSeed)

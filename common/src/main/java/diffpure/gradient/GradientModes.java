@@ -3,7 +3,7 @@ package diffpure.gradient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
@@ -16,12 +16,15 @@ public final class GradientModes {
      * One mode.
      *
      * @param name the name in config and result rows (also {@link GradientMode#name()})
-     * @param create builds the mode (modes hold no state between calls; a new one is cheap)
+     * @param create builds the mode from its options (modes hold no state between calls; a new one
+     *     is cheap)
      * @param bytesPerRow bytes one row (one image × one EOT copy) of one call needs: what the mode
      *     keeps across the chain plus the model graph alive at its peak plus one step's temporaries
      */
     public record Registered(
-            String name, Supplier<GradientMode> create, ToLongFunction<MemoryModel> bytesPerRow) {}
+            String name,
+            Function<GradientOptions, GradientMode> create,
+            ToLongFunction<MemoryModel> bytesPerRow) {}
 
     /**
      * The modes, in documentation order. With S the bytes of one state, G_score and G_clf the
@@ -40,31 +43,42 @@ public final class GradientModes {
      *       input state stay alive until the loss is back-propagated, which then holds one model's
      *       gradients at a time);
      *   <li>{@code bpda}: max(G_score, 2 G_clf) + T (a purification without a graph, then the
-     *       classifier's gradient).
+     *       classifier's gradient);
+     *   <li>{@code surrogate}: as {@code exact}, an upper bound (it stores N_s &lt;= N states; the
+     *       defence chain's forward after it keeps no graph).
      * </ul>
+     *
+     * <p>{@code auto} ({@link GradientPlan}) never picks {@code surrogate}: it is not the defence's
+     * gradient.
      */
     private static final List<Registered> MODES =
             List.of(
                     new Registered(
                             "exact",
-                            StoredStatesGradient::exact,
+                            o -> StoredStatesGradient.exact(),
                             m -> (long) m.steps() * m.stateBytes() + backPropagated(m)),
                     new Registered(
                             "checkpointed",
-                            StoredStatesGradient::checkpointed,
+                            o -> StoredStatesGradient.checkpointed(),
                             m -> {
                                 int k = StoredStatesGradient.checkpointed().intervalFor(m.steps());
                                 long kept = (m.steps() + k - 1) / k + k;
                                 return kept * m.stateBytes() + backPropagated(m);
                             }),
-                    new Registered("adjoint", AdjointGradient::new, GradientModes::backPropagated),
+                    new Registered(
+                            "adjoint", o -> new AdjointGradient(), GradientModes::backPropagated),
                     new Registered(
                             "backprop",
-                            BackpropGradient::new,
+                            o -> new BackpropGradient(),
                             m ->
                                     (long) m.steps() * (m.scoreModelGraphBytes() + m.stateBytes())
                                             + classifierGradient(m)),
-                    new Registered("bpda", BpdaGradient::new, GradientModes::classifierGradient));
+                    new Registered(
+                            "bpda", o -> new BpdaGradient(), GradientModes::classifierGradient),
+                    new Registered(
+                            "surrogate",
+                            o -> new SurrogateGradient(o.surrogateSteps(), o.surrogateNoise()),
+                            m -> (long) m.steps() * m.stateBytes() + backPropagated(m)));
 
     /** Every mode name, in documentation order. */
     public static final List<String> NAMES = MODES.stream().map(Registered::name).toList();
@@ -103,7 +117,17 @@ public final class GradientModes {
      * @throws IllegalArgumentException listing the valid names
      */
     public static GradientMode byName(String name) {
-        return registered(name).create().get();
+        return byName(name, GradientOptions.NONE);
+    }
+
+    /**
+     * A new instance of the mode with the given name and options.
+     *
+     * @throws IllegalArgumentException listing the valid names, or naming the option a mode refuses
+     *     (surrogate without attack.surrogate-steps)
+     */
+    public static GradientMode byName(String name, GradientOptions options) {
+        return registered(name).create().apply(options);
     }
 
     /**

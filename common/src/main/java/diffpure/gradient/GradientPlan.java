@@ -1,5 +1,6 @@
 package diffpure.gradient;
 
+import diffpure.config.AttackSettings;
 import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
 import diffpure.config.RuntimeSettings;
@@ -22,8 +23,24 @@ import diffpure.purify.Purifiers;
  * @param mode the mode used
  * @param gradientRows most rows per gradient call (0: no limit)
  * @param forwardRows most rows per forward call without a graph (0: no limit)
+ * @param options the mode's settings beyond its name (surrogate's steps and noise)
  */
-public record GradientPlan(String configuredMode, String mode, int gradientRows, int forwardRows) {
+public record GradientPlan(
+        String configuredMode,
+        String mode,
+        int gradientRows,
+        int forwardRows,
+        GradientOptions options) {
+    /** A plan without mode options. */
+    public GradientPlan(String configuredMode, String mode, int gradientRows, int forwardRows) {
+        this(configuredMode, mode, gradientRows, forwardRows, GradientOptions.NONE);
+    }
+
+    /** The same plan with the mode's options. */
+    public GradientPlan withOptions(GradientOptions newOptions) {
+        return new GradientPlan(configuredMode, mode, gradientRows, forwardRows, newOptions);
+    }
+
     /** The configured mode that resolves through the budget. */
     public static final String AUTO = "auto";
 
@@ -93,13 +110,22 @@ public record GradientPlan(String configuredMode, String mode, int gradientRows,
         }
         try {
             return resolve(
-                    c.attack().gradientMode(),
-                    new Limits(budget, runtime.microBatchRows(), runtime.backpropMinRows()),
-                    callRows,
-                    memory);
+                            c.attack().gradientMode(),
+                            new Limits(budget, runtime.microBatchRows(), runtime.backpropMinRows()),
+                            callRows,
+                            memory)
+                    .withOptions(options(c.attack()));
         } catch (IllegalArgumentException e) {
             throw new ConfigError(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The mode options of an attack's settings (attack.surrogate-steps, attack.surrogate-noise).
+     */
+    public static GradientOptions options(AttackSettings attack) {
+        return new GradientOptions(
+                attack.surrogateSteps(), SurrogateGradient.Noise.parse(attack.surrogateNoise()));
     }
 
     /**

@@ -97,6 +97,56 @@ class SweepAndReportSettingsTest {
     }
 
     @Test
+    void surrogateSettingsAreReadCheckedAndHashedOnlyWhenSet() {
+        ExperimentConfig c =
+                load(
+                                "attack.gradient-mode=surrogate",
+                                "attack.surrogate-steps=10",
+                                "attack.surrogate-noise=independent")
+                        .config();
+        assertEquals(10, c.attack().surrogateSteps());
+        assertEquals("independent", c.withEps(0.1).attack().surrogateNoise());
+        diffpure.gradient.GradientMode mode =
+                diffpure.gradient.GradientModes.byName(
+                        c.attack().gradientMode(),
+                        diffpure.gradient.GradientPlan.options(c.attack()));
+        assertEquals(10, ((diffpure.gradient.SurrogateGradient) mode).steps());
+        assertEquals(
+                load().config().configHash(),
+                load("attack.surrogate-steps=0", "attack.surrogate-noise=summed")
+                        .config()
+                        .configHash());
+        assertNotEquals(
+                load("attack.gradient-mode=surrogate", "attack.surrogate-steps=10")
+                        .config()
+                        .configHash(),
+                load("attack.gradient-mode=surrogate", "attack.surrogate-steps=20")
+                        .config()
+                        .configHash());
+        String[][] refused = {
+            {"attack.surrogate-steps=10"},
+            {"attack.gradient-mode=surrogate"},
+            {"attack.gradient-mode=surrogate", "attack.surrogate-steps=101"},
+            {
+                "attack.gradient-mode=surrogate",
+                "attack.surrogate-steps=10",
+                "attack.surrogate-noise=x"
+            }
+        };
+        String[] messages = {
+            "attack.surrogate-steps is for attack.gradient-mode = surrogate",
+            "attack.surrogate-steps must be >= 1",
+            "attack.surrogate-steps must be in [1, 100]",
+            "attack.surrogate-noise"
+        };
+        for (int i = 0; i < refused.length; i++) {
+            String[] sets = refused[i];
+            ConfigError e = assertThrows(ConfigError.class, () -> load(sets));
+            assertTrue(e.getMessage().contains(messages[i]), e.getMessage());
+        }
+    }
+
+    @Test
     void aSweepExpandsIntoSettingsWithTheRunsHash() {
         ExperimentConfig c =
                 load("sweep.eps=[\"4/255\", \"8/255\"]", "sweep.t-star=[0.05, 0.1]").config();

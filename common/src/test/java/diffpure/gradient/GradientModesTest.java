@@ -11,8 +11,10 @@ class GradientModesTest {
     void everyRegisteredModeBuildsUnderItsNameAndHasAMemoryFigure() {
         MemoryModel m = new MemoryModel(10, 784, 1 << 20, 1 << 18);
         for (String name : GradientModes.NAMES) {
-            assertEquals(name, GradientModes.byName(name).name());
-            assertEquals(name, GradientModes.byName(" " + name.toUpperCase() + " ").name());
+            // surrogate needs its steps; the other modes ignore the options
+            GradientOptions o = new GradientOptions(5, SurrogateGradient.Noise.SUMMED);
+            assertEquals(name, GradientModes.byName(name, o).name());
+            assertEquals(name, GradientModes.byName(" " + name.toUpperCase() + " ", o).name());
             long bytes = m.bytesPerRow(name);
             assertEquals(bytes, GradientModes.registered(name).bytesPerRow().applyAsLong(m), name);
         }
@@ -28,9 +30,11 @@ class GradientModesTest {
                 assertThrows(IllegalArgumentException.class, () -> GradientModes.byName("fast"));
         assertEquals(
                 "attack.gradient-mode must be one of [exact, checkpointed, adjoint, backprop,"
-                        + " bpda], found 'fast'",
+                        + " bpda, surrogate], found 'fast'",
                 e.getMessage());
         assertThrows(
                 IllegalArgumentException.class, () -> new MemoryModel(1, 1, 0, 0).bytesPerRow("x"));
+        e = assertThrows(IllegalArgumentException.class, () -> GradientModes.byName("surrogate"));
+        assertEquals("attack.surrogate-steps must be >= 1, found 0", e.getMessage());
     }
 }

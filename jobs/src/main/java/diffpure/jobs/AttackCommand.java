@@ -19,6 +19,7 @@ import diffpure.data.ImageDataset;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientMode;
 import diffpure.gradient.GradientModes;
+import diffpure.gradient.GradientOptions;
 import diffpure.gradient.SurrogateGradient;
 import diffpure.gradient.TargetModel;
 import diffpure.gradient.UndefendedModel;
@@ -332,11 +333,9 @@ public final class AttackCommand implements Callable<Integer> {
 
     /** --gradient-mode, with surrogate's settings. */
     private GradientMode gradientMode() {
-        if (gradientMode.trim().equalsIgnoreCase("surrogate")) {
-            return new SurrogateGradient(
-                    surrogateSteps, SurrogateGradient.Noise.parse(surrogateNoise));
-        }
-        return GradientModes.byName(gradientMode);
+        return GradientModes.byName(
+                gradientMode,
+                new GradientOptions(surrogateSteps, SurrogateGradient.Noise.parse(surrogateNoise)));
     }
 
     /** One evaluation (vote 1 of the scoring purpose) per image. */
