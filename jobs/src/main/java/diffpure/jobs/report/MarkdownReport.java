@@ -4,6 +4,9 @@ import static diffpure.jobs.report.ReportText.interval;
 import static diffpure.jobs.report.UntrustedText.markdown;
 import static diffpure.jobs.report.UntrustedText.markdownCode;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * {@code report.md}: a short summary for chat or e-mail. Every string from the tables is escaped
  * ({@link UntrustedText#markdown}), so it renders as itself: no markup, link, image or raw HTML.
@@ -35,6 +38,7 @@ final class MarkdownReport {
             settingRow(b, s);
         }
         b.append('\n');
+        maskingWarnings(b, d);
         for (ReportData.SettingReport s : d.settings()) {
             for (RescoreFigures r : d.rescoresOf(s.newest())) {
                 b.append("- rescore ")
@@ -51,6 +55,36 @@ final class MarkdownReport {
             }
         }
         return b.toString();
+    }
+
+    /** The newest runs' gradient-masking checks that fired, in words; nothing when none did. */
+    private static void maskingWarnings(StringBuilder b, ReportData d) {
+        List<String> lines = new ArrayList<>();
+        for (ReportData.SettingReport s : d.settings()) {
+            RunFigures f = s.newest();
+            if (f.sanity() == null) {
+                continue;
+            }
+            for (SanityFindings.Finding x : SanityFindings.of(f.sanity())) {
+                if (x.warning() != null) {
+                    lines.add(
+                            "- "
+                                    + markdown(s.setting().label())
+                                    + ", run "
+                                    + markdownCode(f.runId())
+                                    + ": "
+                                    + markdown(x.check())
+                                    + ": "
+                                    + markdown(x.warning())
+                                    + "\n");
+                }
+            }
+        }
+        if (!lines.isEmpty()) {
+            b.append("Gradient-masking checks that fired:\n\n");
+            lines.forEach(b::append);
+            b.append('\n');
+        }
     }
 
     private static void settingRow(StringBuilder b, ReportData.SettingReport s) {

@@ -342,6 +342,11 @@ class ReportJobTest {
                         spark.sparkContext().hadoopConfiguration());
         String html = read(Path.of(w.html()));
         assertTrue(html.contains("Square beats the gradient attack"), "sanity warning shown");
+        assertTrue(
+                html.contains("<td>Square (no gradients)</td>"),
+                "the checks as a table in words: " + html);
+        String md = read(Path.of(w.markdown()));
+        assertTrue(md.contains("Square (no gradients): Square beats the gradient attack"), md);
         assertTrue(html.contains("averaged-logit"));
         JsonObject json = JsonParser.parseString(read(Path.of(w.json()))).getAsJsonObject();
         JsonObject run =
