@@ -12,8 +12,16 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
-/** Image files decoded with javax.imageio (JPEG, PNG, BMP, GIF), strictly: damage is an error. */
+/**
+ * Image files decoded with javax.imageio, strictly: damage is an error. Only JPEG, PNG and GIF are
+ * read: the data sets are JPEG and PNG, and the JDK's other decoders (BMP, TIFF, WBMP) size buffers
+ * from header fields while reading the header, before any limit can be checked (fuzzing found a BMP
+ * palette size that reached {@code new byte[-134217728]}).
+ */
 final class ImageFiles {
+    /** ImageIO format names read (see the class comment). */
+    private static final java.util.Set<String> FORMATS = java.util.Set.of("jpeg", "png", "gif");
+
     private ImageFiles() {}
 
     /** Reads and decodes file within limits; where names the file and sample in errors. */
@@ -37,11 +45,19 @@ final class ImageFiles {
             if (!readers.hasNext()) {
                 throw new DataException(
                         where
-                                + ": not an image in a supported format (JPEG, PNG, BMP, GIF); the"
+                                + ": not an image in a supported format (JPEG, PNG, GIF); the"
                                 + " file is corrupt or of another type");
             }
             ImageReader reader = readers.next();
             try {
+                String format = reader.getFormatName().toLowerCase(java.util.Locale.ROOT);
+                if (!FORMATS.contains(format)) {
+                    throw new DataException(
+                            where
+                                    + ": a "
+                                    + format.toUpperCase(java.util.Locale.ROOT)
+                                    + " image; only JPEG, PNG and GIF are read, convert the file");
+                }
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 reader.setInput(in, true, true);
@@ -85,7 +101,10 @@ final class ImageFiles {
     private static int[] headerSize(ImageReader reader, String where) throws IOException {
         try {
             return new int[] {reader.getWidth(0), reader.getHeight(0)};
-        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+        } catch (IllegalArgumentException
+                | IllegalStateException
+                | IndexOutOfBoundsException
+                | NegativeArraySizeException e) {
             throw new DataException(
                     where + ": cannot read the image header (" + e + "); the file is corrupt", e);
         }
@@ -94,7 +113,10 @@ final class ImageFiles {
     private static BufferedImage decodeFirst(ImageReader reader, String where) throws IOException {
         try {
             return reader.read(0);
-        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+        } catch (IllegalArgumentException
+                | IllegalStateException
+                | IndexOutOfBoundsException
+                | NegativeArraySizeException e) {
             // The JDK decoders throw these on some malformed streams; they mean bad bytes, not a
             // bug here.
             throw new DataException(

@@ -143,6 +143,29 @@ class ImageNetValDatasetTest {
     }
 
     @Test
+    void bmpTiffAndEmptyGifAreRefusedNamingFileAndSample() throws IOException {
+        for (String format : new String[] {"bmp", "tiff"}) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(DataFixtures.smoothRgb(8, 8, 1), format, out);
+            write("a." + format, out.toByteArray());
+        }
+        // A GIF header and screen descriptor with no image: GIFImageReader.getWidth threw
+        // IndexOutOfBoundsException (fuzzing finding).
+        write("c.gif", DataFixtures.text("GIF89a\u0001\u0000\u0001\u0000\u0000\u0000\u0000;"));
+        Path labels = write("val.txt", DataFixtures.text("a.bmp 1\na.tiff 2\nc.gif 3\n"));
+        ImageNetValDataset data = ImageNetValDataset.open(dir.toString(), labels.toString(), CONF);
+        assertNames(
+                assertThrows(DataException.class, () -> data.get(0)),
+                "a.bmp (sample 0)",
+                "a BMP image; only JPEG, PNG and GIF are read");
+        assertNames(
+                assertThrows(DataException.class, () -> data.get(1)),
+                "a.tiff (sample 1)",
+                "only JPEG, PNG and GIF are read");
+        assertNames(assertThrows(DataException.class, () -> data.get(2)), "c.gif (sample 2)");
+    }
+
+    @Test
     void outOfRangeLabelNamesLabelsFileLineAndSample() throws IOException {
         write("a.JPEG", DataFixtures.jpeg(DataFixtures.smoothRgb(64, 64, 4)));
         write("b.JPEG", DataFixtures.jpeg(DataFixtures.smoothRgb(64, 64, 5)));
