@@ -99,6 +99,7 @@ public final class ConfigLoader {
             if (!f.isFile()) {
                 throw new ConfigError("experiment file not found: " + f.getAbsolutePath());
             }
+            ConfigText.read(f.toPath());
             try {
                 file =
                         ConfigFactory.parseFile(
@@ -135,6 +136,7 @@ public final class ConfigLoader {
             Properties props,
             Strategies strategies) {
         Config stored;
+        ConfigText.checked(rendered, "the " + description);
         try {
             stored =
                     ConfigFactory.parseString(
@@ -254,6 +256,7 @@ public final class ConfigLoader {
     public static String withRenamedKeys(String rendered) {
         Config c;
         try {
+            ConfigText.checked(rendered, "stored config");
             c =
                     ConfigFactory.parseString(
                             rendered,
@@ -338,6 +341,7 @@ public final class ConfigLoader {
             ConfigValue v;
             if (value.startsWith("[")) {
                 // A list (data.paths=["a", "b"]), in HOCON syntax.
+                ConfigText.checked(value, "--set " + withoutCredentials(key));
                 try {
                     v =
                             ConfigFactory.parseString(

@@ -120,6 +120,7 @@ final class ExperimentIncludes
         if (including.size() > MAX_DEPTH) {
             throw refused(statement, "more than " + MAX_DEPTH + " nested includes");
         }
+        ConfigText.read(f);
         including.push(f);
         try {
             return ConfigFactory.parseFile(

@@ -155,6 +155,35 @@ class ConfigSafetyTest {
         assertFalse(m.contains(SECRET), m);
     }
 
+    /** HOCON's parser recurses per level: 20,000 brackets overflowed its stack. */
+    @Test
+    void deepNestingAndOversizeTextAreRefusedBeforeParsing() throws IOException {
+        String deep = "attack.eps = " + "[".repeat(20_000) + "]".repeat(20_000) + "\n";
+        Path f = write(tmp.resolve("n/deep.conf"), deep);
+        String m = refused(f);
+        assertTrue(m.contains("deep.conf: objects and arrays nested more than 32 deep"), m);
+        m =
+                assertThrows(
+                                ConfigError.class,
+                                () -> Experiments.loadStored(deep, "config of run r", List.of()))
+                        .getMessage();
+        assertTrue(m.contains("nested more than 32 deep"), m);
+        m = refused(null, "data.paths=" + "[".repeat(20_000));
+        assertTrue(m.startsWith("--set data.paths: objects and arrays nested more than 32"), m);
+        Path big = write(tmp.resolve("n/big.conf"), "#".repeat((1 << 20) + 1));
+        m = refused(big);
+        assertTrue(m.contains("big.conf: 1048577 bytes, more than a config may have"), m);
+        Path includesDeep = write(tmp.resolve("n/inc.conf"), "include \"deep.conf\"\n");
+        m = refused(includesDeep);
+        assertTrue(m.contains("nested more than 32 deep"), m);
+        // nesting inside a quoted string is text, not structure
+        Path quoted =
+                write(
+                        tmp.resolve("n/quoted.conf"),
+                        "experiment.name = ok\nrun.output = \"" + "[".repeat(100) + "\"\n");
+        assertEquals("[".repeat(100), load(quoted).config().run().output());
+    }
+
     @Test
     void aStoredConfigIncludesNothing() {
         String m =
