@@ -106,29 +106,38 @@ final class RunAggregates {
             kinds.put("data", r.<Long>getAs("errors_data"));
             kinds.put("compute", r.<Long>getAs("errors_compute"));
         }
+        RunFigures.Provenance provenance =
+                new RunFigures.Provenance(
+                        r.getAs("config_hash"),
+                        r.getAs("git_sha"),
+                        r.<Integer>getAs("schema_version"));
+        RunFigures.Run which =
+                new RunFigures.Run(
+                        r.getAs("run_id"),
+                        r.getAs("experiment"),
+                        run == null ? null : run.<Timestamp>getAs("started"),
+                        run == null ? "no runs row" : run.<String>getAs("status"),
+                        provenance);
+        RunFigures.Checks checks =
+                new RunFigures.Checks(
+                        nan(r, "max_linf"),
+                        nan(r, "max_l2"),
+                        r.getAs("modes"),
+                        new RunFigures.Warnings(r.<Long>getAs("with_warnings"), warnings),
+                        adjoint(r, run, runCols),
+                        run != null && runCols.contains("sanity")
+                                ? run.<String>getAs("sanity")
+                                : null);
         return new RunFigures(
                 Setting.of(r),
-                r.getAs("run_id"),
-                r.getAs("experiment"),
-                run == null ? null : run.<Timestamp>getAs("started"),
-                run == null ? "no runs row" : run.<String>getAs("status"),
-                r.getAs("config_hash"),
-                r.getAs("git_sha"),
-                r.<Integer>getAs("schema_version"),
-                r.<Long>getAs("rows"),
-                r.<Long>getAs("n"),
-                r.<Long>getAs("errors"),
-                kinds,
-                accuracy.get(MetricViews.Side.CLEAN),
-                accuracy.get(MetricViews.Side.ROBUST),
+                which,
+                new RunFigures.Counts(
+                        r.<Long>getAs("rows"), r.<Long>getAs("n"), r.<Long>getAs("errors"), kinds),
+                new RunFigures.Accuracy(
+                        accuracy.get(MetricViews.Side.CLEAN),
+                        accuracy.get(MetricViews.Side.ROBUST)),
                 cost(r),
-                nan(r, "max_linf"),
-                nan(r, "max_l2"),
-                r.getAs("modes"),
-                r.<Long>getAs("with_warnings"),
-                warnings,
-                adjoint(r, run, runCols),
-                run != null && runCols.contains("sanity") ? run.<String>getAs("sanity") : null);
+                checks);
     }
 
     private static RunFigures.Cost cost(Row r) {

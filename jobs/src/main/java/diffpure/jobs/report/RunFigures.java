@@ -5,55 +5,88 @@ import java.sql.Timestamp;
 import java.util.Map;
 
 /**
- * The figures of one setting in one run.
+ * The figures of one setting in one run, in small groups; the accessors below read through them.
  *
  * @param setting the setting
- * @param runId run id
- * @param experiment experiment name
- * @param started when the run started (runs table; null when the run has no runs row)
- * @param status running, incomplete or done
- * @param configHash config hash
- * @param gitSha commit of the code
- * @param schemaVersion samples schema version of these rows (the largest, if mixed)
- * @param rows rows of the setting in the run
- * @param samples rows without error (the denominator of every accuracy)
- * @param errors rows with an error
- * @param errorKinds error rows per error_kind (schema 2; empty on schema 1)
- * @param clean clean accuracies by protocol (single, majority, mean, worst, during-attack and,
- *     where recorded, averaged-logit)
- * @param robust robust accuracies by protocol (the same plus any)
+ * @param run which run: id, experiment, start, status, provenance
+ * @param counts rows, rows without error and error rows
+ * @param accuracy clean and robust accuracies by protocol (single, majority, mean, worst,
+ *     during-attack and, where recorded, averaged-logit; robust also any)
  * @param cost cost figures
- * @param maxLinf largest stored Linf perturbation
- * @param maxL2 largest stored L2 perturbation
- * @param gradientModes gradient modes used, comma-separated
- * @param samplesWithWarnings rows with at least one warning
- * @param warnings warning kinds (numbers replaced by N) and how many rows carry each
- * @param adjoint adjoint error figures (null when the run has none)
- * @param sanity the run's sanity checks as JSON (runs table, schema 2; null when absent)
+ * @param checks perturbation sizes, gradient modes, warnings, adjoint figures and sanity checks
  */
 public record RunFigures(
-        Setting setting,
-        String runId,
-        String experiment,
-        Timestamp started,
-        String status,
-        String configHash,
-        String gitSha,
-        int schemaVersion,
-        long rows,
-        long samples,
-        long errors,
-        Map<String, Long> errorKinds,
-        Map<String, Interval> clean,
-        Map<String, Interval> robust,
-        Cost cost,
-        double maxLinf,
-        double maxL2,
-        String gradientModes,
-        long samplesWithWarnings,
-        Map<String, Long> warnings,
-        Adjoint adjoint,
-        String sanity) {
+        Setting setting, Run run, Counts counts, Accuracy accuracy, Cost cost, Checks checks) {
+
+    /**
+     * Which run.
+     *
+     * @param runId run id
+     * @param experiment experiment name
+     * @param started when the run started (runs table; null when the run has no runs row)
+     * @param status running, incomplete or done
+     * @param provenance config hash, commit and schema version
+     */
+    public record Run(
+            String runId,
+            String experiment,
+            Timestamp started,
+            String status,
+            Provenance provenance) {}
+
+    /**
+     * Where the rows came from.
+     *
+     * @param configHash config hash
+     * @param gitSha commit of the code
+     * @param schemaVersion samples schema version of these rows (the largest, if mixed)
+     */
+    public record Provenance(String configHash, String gitSha, int schemaVersion) {}
+
+    /**
+     * How many rows.
+     *
+     * @param rows rows of the setting in the run
+     * @param samples rows without error (the denominator of every accuracy)
+     * @param errors rows with an error
+     * @param errorKinds error rows per error_kind (schema 2; empty on schema 1)
+     */
+    public record Counts(long rows, long samples, long errors, Map<String, Long> errorKinds) {}
+
+    /**
+     * Accuracies by protocol.
+     *
+     * @param clean on clean images
+     * @param robust on adversarial images
+     */
+    public record Accuracy(Map<String, Interval> clean, Map<String, Interval> robust) {}
+
+    /**
+     * What the rows say about the attack and the gradients.
+     *
+     * @param maxLinf largest stored Linf perturbation
+     * @param maxL2 largest stored L2 perturbation
+     * @param gradientModes gradient modes used, comma-separated
+     * @param warnings rows with at least one warning, and the warning kinds (numbers replaced by N)
+     *     with how many rows carry each
+     * @param adjoint adjoint error figures (null when the run has none)
+     * @param sanity the run's sanity checks as JSON (runs table, schema 2; null when absent)
+     */
+    public record Checks(
+            double maxLinf,
+            double maxL2,
+            String gradientModes,
+            Warnings warnings,
+            Adjoint adjoint,
+            String sanity) {}
+
+    /**
+     * Warnings on rows.
+     *
+     * @param rows rows with at least one warning
+     * @param kinds warning kinds (numbers replaced by N) and how many rows carry each
+     */
+    public record Warnings(long rows, Map<String, Long> kinds) {}
 
     /**
      * Cost of the run's rows of this setting.
@@ -92,6 +125,106 @@ public record RunFigures(
 
     /** The headline robust accuracy (majority of K). */
     public Interval robustMajority() {
-        return robust.get("majority");
+        return accuracy.robust().get("majority");
+    }
+
+    /** The run id. */
+    public String runId() {
+        return run.runId();
+    }
+
+    /** The experiment name. */
+    public String experiment() {
+        return run.experiment();
+    }
+
+    /** When the run started (null without a runs row). */
+    public Timestamp started() {
+        return run.started();
+    }
+
+    /** The run's status. */
+    public String status() {
+        return run.status();
+    }
+
+    /** The config hash. */
+    public String configHash() {
+        return run.provenance().configHash();
+    }
+
+    /** The commit of the code. */
+    public String gitSha() {
+        return run.provenance().gitSha();
+    }
+
+    /** The samples schema version of these rows. */
+    public int schemaVersion() {
+        return run.provenance().schemaVersion();
+    }
+
+    /** Rows of the setting in the run. */
+    public long rows() {
+        return counts.rows();
+    }
+
+    /** Rows without error. */
+    public long samples() {
+        return counts.samples();
+    }
+
+    /** Rows with an error. */
+    public long errors() {
+        return counts.errors();
+    }
+
+    /** Error rows per error_kind. */
+    public Map<String, Long> errorKinds() {
+        return counts.errorKinds();
+    }
+
+    /** Clean accuracies by protocol. */
+    public Map<String, Interval> clean() {
+        return accuracy.clean();
+    }
+
+    /** Robust accuracies by protocol. */
+    public Map<String, Interval> robust() {
+        return accuracy.robust();
+    }
+
+    /** Largest stored Linf perturbation. */
+    public double maxLinf() {
+        return checks.maxLinf();
+    }
+
+    /** Largest stored L2 perturbation. */
+    public double maxL2() {
+        return checks.maxL2();
+    }
+
+    /** Gradient modes used, comma-separated. */
+    public String gradientModes() {
+        return checks.gradientModes();
+    }
+
+    /** Rows with at least one warning. */
+    public long samplesWithWarnings() {
+        return checks.warnings().rows();
+    }
+
+    /** Warning kinds and how many rows carry each. */
+    public Map<String, Long> warnings() {
+        return checks.warnings().kinds();
+    }
+
+    /** Adjoint error figures, null when none. */
+    public Adjoint adjoint() {
+        return checks.adjoint();
+    }
+
+    /** The sanity checks' JSON, null when absent. */
+    public String sanity() {
+        return checks.sanity();
     }
 }
