@@ -11,17 +11,34 @@ import java.util.Map;
  * @param sourceRunId the run whose perturbations were rescored
  * @param source the source run's setting
  * @param rescoredAs what changed, e.g. "vp-sde t*=0.02 (20 steps), classifier, K=20"
- * @param samples rows without error
- * @param errors rows with an error
- * @param clean clean accuracies by protocol
- * @param robust robust accuracies by protocol
+ * @param counts rows, rows without error and error rows
+ * @param accuracy clean and robust accuracies by protocol
  */
 public record RescoreFigures(
         String rescoreId,
         String sourceRunId,
         Setting source,
         String rescoredAs,
-        long samples,
-        long errors,
-        Map<String, Interval> clean,
-        Map<String, Interval> robust) {}
+        RunFigures.Counts counts,
+        RunFigures.Accuracy accuracy) {
+
+    /** Rows without error. */
+    public long samples() {
+        return counts.samples();
+    }
+
+    /** Rows with an error. */
+    public long errors() {
+        return counts.errors();
+    }
+
+    /** Clean accuracies by protocol. */
+    public Map<String, Interval> clean() {
+        return accuracy.clean();
+    }
+
+    /** Robust accuracies by protocol. */
+    public Map<String, Interval> robust() {
+        return accuracy.robust();
+    }
+}

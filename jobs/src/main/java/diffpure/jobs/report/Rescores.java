@@ -147,10 +147,12 @@ public final class Rescores {
                             r.getAs("source_run_id"),
                             Setting.of(r),
                             as,
-                            n,
-                            r.<Long>getAs("errors"),
-                            clean,
-                            robust));
+                            new RunFigures.Counts(
+                                    n + r.<Long>getAs("errors"),
+                                    n,
+                                    r.<Long>getAs("errors"),
+                                    Map.of()),
+                            new RunFigures.Accuracy(clean, robust)));
         }
         return out;
     }
