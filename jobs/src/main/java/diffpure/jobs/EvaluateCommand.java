@@ -6,7 +6,7 @@ import diffpure.experiment.Experiments;
 import diffpure.jobs.eval.DryRun;
 import diffpure.jobs.eval.EvaluationJob;
 import diffpure.jobs.eval.InProcessShard;
-import diffpure.jobs.eval.ResultTables;
+import diffpure.jobs.store.ResultTables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

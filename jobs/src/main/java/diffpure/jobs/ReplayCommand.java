@@ -2,9 +2,9 @@ package diffpure.jobs;
 
 import diffpure.config.ConfigLoader;
 import diffpure.eval.SampleOutcome;
-import diffpure.jobs.eval.EvaluationJob;
 import diffpure.jobs.eval.Replay;
-import diffpure.jobs.eval.RunConfigs;
+import diffpure.jobs.store.RunConfigs;
+import diffpure.jobs.store.TablePaths;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -54,7 +54,7 @@ public final class ReplayCommand implements Callable<Integer> {
         ConfigLoader.Loaded loaded = RunConfigs.load(spark, output, runId, List.of());
         List<Row> rows =
                 spark.read()
-                        .parquet(EvaluationJob.samplesPath(output))
+                        .parquet(TablePaths.samples(output))
                         .where(functions.col("run_id").equalTo(runId))
                         .where(functions.col("sample_id").equalTo(sampleId))
                         .collectAsList();
@@ -65,7 +65,7 @@ public final class ReplayCommand implements Callable<Integer> {
                             + " has no row for sample "
                             + sampleId
                             + " in "
-                            + EvaluationJob.samplesPath(output));
+                            + TablePaths.samples(output));
         }
         if (rows.size() > 1) {
             throw new IllegalArgumentException(

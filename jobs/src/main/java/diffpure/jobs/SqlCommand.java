@@ -1,7 +1,7 @@
 package diffpure.jobs;
 
-import diffpure.jobs.eval.ResultTables;
 import diffpure.jobs.report.MetricViews;
+import diffpure.jobs.store.ResultTables;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;

@@ -13,6 +13,7 @@ import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientPlan;
+import diffpure.jobs.store.SamplesTable;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.NoiseWorkers;
@@ -33,12 +34,6 @@ import java.util.List;
 public final class BatchRunner {
     private BatchRunner() {}
 
-    /** The {@code error_kind} of a sample that could not be read or is invalid. */
-    public static final String DATA = "data";
-
-    /** The {@code error_kind} of a compute failure that survived every task attempt. */
-    public static final String COMPUTE = "compute";
-
     /** What a compute failure does in continue mode. */
     public enum ComputeFailure {
         /** Rethrow, so the task fails and Spark retries it (every attempt but the last). */
@@ -53,7 +48,8 @@ public final class BatchRunner {
      * @param ref the planned sample
      * @param outcome the protocol's record, null on error
      * @param error what went wrong (naming file or sample), null when fine
-     * @param errorKind {@link #DATA} or {@link #COMPUTE} when there is an error, else null
+     * @param errorKind {@link SamplesTable#DATA} or {@link SamplesTable#COMPUTE} when there is an
+     *     error, else null
      */
     public record Result(SampleRef ref, SampleOutcome outcome, String error, String errorKind) {
         /** A fine result. */
@@ -63,7 +59,7 @@ public final class BatchRunner {
 
         /** A data error. */
         static Result data(SampleRef ref, String error) {
-            return new Result(ref, null, error, DATA);
+            return new Result(ref, null, error, SamplesTable.DATA);
         }
     }
 
@@ -165,7 +161,10 @@ public final class BatchRunner {
                 for (SampleRef r : good) {
                     out.add(
                             new Result(
-                                    r, null, what + " (" + e.getClass().getName() + ")", COMPUTE));
+                                    r,
+                                    null,
+                                    what + " (" + e.getClass().getName() + ")",
+                                    SamplesTable.COMPUTE));
                 }
             }
         }

@@ -1,13 +1,17 @@
 package diffpure.jobs.eval;
 
+import diffpure.gradient.GradientPlan;
+import diffpure.purify.Purifiers;
+import diffpure.data.Datasets;
 import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
-import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
-import diffpure.gradient.GradientPlan;
+import diffpure.eval.SampleOutcome;
+import diffpure.jobs.store.Provenance;
+import diffpure.jobs.store.SampleFacts;
+import diffpure.jobs.store.SamplesTable;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
-import diffpure.purify.Purifiers;
 import diffpure.torch.Devices;
 import diffpure.torch.TorchThreads;
 import java.util.ArrayList;
@@ -85,14 +89,14 @@ public record EvalTask(
                             + " "
                             + ModelCache.loads(config.models().classifier(), device));
         }
-        ImageDataset data =
-                DATA.computeIfAbsent(config.data(), k -> Datasets.open(config.data(), conf));
-        int steps =
-                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
+        ImageDataset data = DATA.computeIfAbsent(config.data(), k -> Datasets.open(config.data(), conf));
+        int steps = Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
         String mode = GradientPlan.forRun(config, scoreModel.manifest(), clf.manifest()).mode();
         SparkEnv env = SparkEnv.get();
-        SampleRows.Place place =
-                new SampleRows.Place(
+        SampleFacts.Setting setting =
+                new SampleFacts.Setting(config, steps, mode, SamplesTable.iterations(config));
+        SampleFacts.Place place =
+                new SampleFacts.Place(
                         env == null ? "in-process" : env.executorId(),
                         deviceName(device),
                         attempt,
@@ -113,13 +117,36 @@ public record EvalTask(
                             onCompute(attempt),
                             hook == null ? PartitionHook.NONE : hook,
                             attempt)) {
-                rows.add(SampleRows.toRow(config, provenance, w, r, steps, mode, place, sanity));
+                rows.add(SamplesTable.row(facts(setting, place, w, r)));
             }
             if (done != null) {
                 done.add(refs.size());
             }
         }
         return rows;
+    }
+
+    /** What the samples table reads of one sample's result. */
+    private SampleFacts facts(
+            SampleFacts.Setting setting,
+            SampleFacts.Place place,
+            PartitionWork w,
+            BatchRunner.Result r) {
+        SampleOutcome o = r.outcome();
+        SampleRef ref = r.ref();
+        boolean inSubset = sanity.ids().contains(ref.id());
+        List<String> warnings = new ArrayList<>(o == null ? List.of() : o.warnings());
+        if (inSubset) {
+            sanity.warnings().forEach(x -> warnings.add("gradient-masking check: " + x));
+        }
+        return new SampleFacts(
+                provenance,
+                setting,
+                new SampleFacts.Position(
+                        w.chunk(), w.partition(), ref.batch(), ref.index(), ref.id(), ref.label()),
+                place,
+                new SampleFacts.Result(o, r.error(), r.errorKind()),
+                new SampleFacts.Checks(inSubset, warnings, sanity.adjointCosine().get(ref.id())));
     }
 
     /**

@@ -1,41 +1,38 @@
 package diffpure.jobs.eval;
 
+import diffpure.gradient.GradientPlan;
+import diffpure.data.Datasets;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
-import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
-import diffpure.gradient.GradientPlan;
+import diffpure.jobs.run.ChunkEngine;
+import diffpure.jobs.run.StopRule;
+import diffpure.jobs.store.AdjointSummary;
+import diffpure.jobs.store.ChunkMarkers;
+import diffpure.jobs.store.Provenance;
+import diffpure.jobs.store.RunsTable;
+import diffpure.jobs.store.SamplesTable;
+import diffpure.jobs.store.TableCommitter;
+import diffpure.jobs.store.TablePaths;
 import diffpure.model.ModelManifest;
-import diffpure.torch.Devices;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.sql.Timestamp;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CompletionService;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorCompletionService;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
@@ -48,40 +45,6 @@ import org.apache.spark.util.LongAccumulator;
  * another config hash or another model is refused.
  */
 public final class EvaluationJob {
-    /** The runs table's schema; run_id is its partition column. */
-    public static final StructType RUNS_SCHEMA =
-            new StructType()
-                    .add("run_id", DataTypes.StringType)
-                    .add("experiment", DataTypes.StringType)
-                    .add("status", DataTypes.StringType)
-                    .add("config", DataTypes.StringType)
-                    .add("config_hash", DataTypes.StringType)
-                    .add("git_sha", DataTypes.StringType)
-                    .add("versions", DataTypes.StringType)
-                    .add("hardware", DataTypes.StringType)
-                    .add("score_model", DataTypes.StringType)
-                    .add("score_model_sha256", DataTypes.StringType)
-                    .add("classifier", DataTypes.StringType)
-                    .add("classifier_sha256", DataTypes.StringType)
-                    .add("dataset_source", DataTypes.StringType)
-                    .add("samples", DataTypes.IntegerType)
-                    .add("chunks", DataTypes.IntegerType)
-                    .add("chunks_done", DataTypes.IntegerType)
-                    .add("started", DataTypes.TimestampType)
-                    .add("ended", DataTypes.TimestampType)
-                    .add("schema_version", DataTypes.IntegerType)
-                    .add("sanity", DataTypes.StringType)
-                    .add("adjoint_reconstruction_error_max", DataTypes.DoubleType)
-                    .add("adjoint_cosine_min", DataTypes.DoubleType);
-
-    /**
-     * The runs-table columns schema version 2 added (version 1 tables lack them): the sanity
-     * checks' JSON, and over the run's rows the largest {@code adjoint_reconstruction_error} and
-     * the smallest {@code adjoint_cosine} (null when no row has one).
-     */
-    public static final List<String> RUNS_SCHEMA_2_COLUMNS =
-            List.of("sanity", "adjoint_reconstruction_error_max", "adjoint_cosine_min");
-
     private EvaluationJob() {}
 
     /**
@@ -152,16 +115,6 @@ public final class EvaluationJob {
      */
     public record ExecutorLoads(String executor, long pid, int scoreModel, int classifier) {}
 
-    /** The samples table under an output directory. */
-    public static String samplesPath(String output) {
-        return output.replaceAll("/+$", "") + "/samples";
-    }
-
-    /** The runs table under an output directory. */
-    public static String runsPath(String output) {
-        return output.replaceAll("/+$", "") + "/runs";
-    }
-
     /** Plans the run on the driver: reads ids and labels, not pixels. */
     public static RunPlan plan(SparkSession spark, ExperimentConfig c) {
         ImageDataset data = Datasets.open(c.data(), spark.sparkContext().hadoopConfiguration());
@@ -207,30 +160,35 @@ public final class EvaluationJob {
                         clf[0],
                         clf[1],
                         data.source());
-        String samples = samplesPath(c.run().output());
-        String runs = runsPath(c.run().output());
-        TableCommitter tables = TableCommitter.of(spark, samples, runs);
-        ChunkMarkers markers = new ChunkMarkers(c.run().output(), runId, conf);
+        String samples = TablePaths.samples(c.run().output());
+        String runs = TablePaths.runs(c.run().output());
+        TableCommitter tables = TableCommitter.of(spark, samples, "run_id");
+        TableCommitter runsTable = TableCommitter.of(spark, runs, "run_id");
+        ChunkMarkers markers =
+                new ChunkMarkers(TablePaths.runProgress(c.run().output(), runId), conf);
         Timestamp started = new Timestamp(System.currentTimeMillis());
-        Row previous = previousRun(spark, runs, runId);
+        Row previous = RunsTable.previous(spark, runs, runId);
         if (previous != null) {
-            refuseChanged(previous, prov);
+            RunsTable.refuseChanged(previous, prov);
             started = previous.getAs("started");
         }
         int total = plan.chunks().size();
-        List<Integer> todo = new ArrayList<>();
-        long samplesBefore = 0;
-        for (int k = 0; k < total; k++) {
-            if (markers.isDone(k)) {
-                samplesBefore += chunkSamples(plan, k);
-            } else {
-                todo.add(k);
-            }
-        }
+        String group = "diffpure-" + runId + "-" + UUID.randomUUID();
+        ChunkEngine engine =
+                new ChunkEngine(
+                        spark,
+                        new ChunkEngine.Target(
+                                "run " + runId, runId, tables, SamplesTable.CHUNK_SCHEMA, markers),
+                        group);
+        List<Integer> all = IntStream.range(0, total).boxed().toList();
+        List<Integer> todo = engine.notDone(all);
+        List<Integer> doneEarlier = all.stream().filter(k -> !todo.contains(k)).toList();
+        long samplesBefore = doneEarlier.stream().mapToLong(k -> chunkSamples(plan, k)).sum();
         int doneBefore = total - todo.size();
-        if (o.stopAfterChunks() >= 0 && todo.size() > o.stopAfterChunks()) {
-            todo = todo.subList(0, o.stopAfterChunks());
-        }
+        List<Integer> toRun =
+                o.stopAfterChunks() >= 0 && todo.size() > o.stopAfterChunks()
+                        ? todo.subList(0, o.stopAfterChunks())
+                        : todo;
         o.log()
                 .printf(
                         Locale.ROOT,
@@ -241,22 +199,17 @@ public final class EvaluationJob {
                         doneBefore,
                         previous == null ? "new run" : "resuming");
         SanityTask.Result sanity = sanity(spark, c, plan, previous, o);
-        writeRun(
+        RunsTable.Run run =
+                new RunsTable.Run(
+                        loaded, prov, plan.samples(), plan.chunks().size(), sanity.json());
+        RunsTable.write(
                 spark,
-                tables,
-                loaded,
-                prov,
-                plan,
-                doneBefore,
-                "running",
-                started,
-                null,
-                sanity.json(),
-                AdjointSummary.NONE);
+                runsTable,
+                run,
+                new RunsTable.State("running", doneBefore, started, null, AdjointSummary.NONE));
         LongAccumulator done = sc.longAccumulator("diffpure samples done");
         CollectionAccumulator<String> loads = sc.collectionAccumulator("diffpure model loads");
         EvalTask task = new EvalTask(c, prov, done, loads, o.hook(), sanity);
-        String group = "diffpure-" + runId + "-" + UUID.randomUUID();
         RunMonitor monitor =
                 new RunMonitor(sc, group, done, plan.samples(), samplesBefore, o.log());
         sc.addSparkListener(monitor);
@@ -264,40 +217,34 @@ public final class EvaluationJob {
                 Executors.newSingleThreadScheduledExecutor(daemon("diffpure-progress"));
         ticker.scheduleAtFixedRate(
                 monitor::print, o.progressSeconds(), o.progressSeconds(), TimeUnit.SECONDS);
-        int ran;
-        ChunkRunner runner =
-                new ChunkRunner(
-                        spark,
-                        plan,
-                        task,
-                        tables,
-                        markers,
-                        runId,
-                        group,
-                        new java.util.concurrent.atomic.AtomicInteger(),
-                        o.log());
+        ChunkEngine.Result result;
         try {
-            ran = runChunks(spark, runner, todo, inFlight(spark, plan), group, monitor);
+            result =
+                    engine.run(
+                            toRun,
+                            doneEarlier,
+                            new ChunkEngine.Schedule(inFlight(spark, plan), StopRule.NEVER),
+                            new EvalChunks(spark, plan, task, runId, o.log()),
+                            monitor::print);
         } finally {
             ticker.shutdownNow();
             sc.removeSparkListener(monitor);
         }
+        int ran = result.committed();
         // Chunks holding compute-error rows were written but not marked: a resume recomputes them.
-        int doneNow = doneBefore + ran - runner.unmarked().get();
+        int doneNow = doneBefore + ran - result.unmarked();
         boolean complete = doneNow == total;
         try {
-            writeRun(
+            RunsTable.write(
                     spark,
-                    tables,
-                    loaded,
-                    prov,
-                    plan,
-                    doneNow,
-                    complete ? "done" : "incomplete",
-                    started,
-                    new Timestamp(System.currentTimeMillis()),
-                    sanity.json(),
-                    AdjointSummary.of(spark, samples, runId));
+                    runsTable,
+                    run,
+                    new RunsTable.State(
+                            complete ? "done" : "incomplete",
+                            doneNow,
+                            started,
+                            new Timestamp(System.currentTimeMillis()),
+                            AdjointSummary.of(spark, samples, runId)));
         } catch (
                 Exception
                         e) { // Spark's write errors are checked SparkExceptions, thrown undeclared
@@ -440,147 +387,51 @@ public final class EvaluationJob {
         return (2 * slots + perChunk - 1) / perChunk + 1;
     }
 
-    /** Runs the chunks with at most inFlight chunk jobs at once; returns how many committed. */
-    private static int runChunks(
-            SparkSession spark,
-            ChunkRunner runner,
-            List<Integer> todo,
-            int inFlight,
-            String group,
-            RunMonitor monitor) {
-        if (todo.isEmpty()) {
-            return 0;
-        }
-        ExecutorService pool =
-                Executors.newFixedThreadPool(
-                        Math.min(inFlight, todo.size()), daemon("diffpure-chunks"));
-        CompletionService<Integer> cs = new ExecutorCompletionService<>(pool);
-        for (int k : todo) {
-            cs.submit(
-                    () -> {
-                        runner.run(k);
-                        return k;
-                    });
-        }
-        int ran = 0;
-        try {
-            for (int i = 0; i < todo.size(); i++) {
-                try {
-                    cs.take().get();
-                    ran++;
-                    monitor.print();
-                } catch (ExecutionException e) {
-                    // Fail fast: the other chunks' jobs stop; their chunks stay unmarked.
-                    spark.sparkContext().cancelJobGroup(group);
-                    if (e.getCause() instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException(
-                            "run "
-                                    + runner.runId()
-                                    + " stopped: "
-                                    + e.getCause().getMessage()
-                                    + "; "
-                                    + ran
-                                    + " chunks were committed by this call, the others are"
-                                    + " not marked done ("
-                                    + runner.markers().dir()
-                                    + "); run the same command again to resume",
-                            e.getCause());
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            spark.sparkContext().cancelJobGroup(group);
-            throw new IllegalStateException("interrupted while chunks ran", e);
-        } finally {
-            pool.shutdownNow();
-            try {
-                pool.awaitTermination(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return ran;
-    }
-
     /**
-     * One chunk's job and its commit: write, count, mark. A chunk with compute-error rows (failures
-     * that survived every task attempt) is written but not marked, so a resume recomputes it;
-     * unmarked counts those.
+     * An evaluation's chunks: the planned partitions of a chunk through {@link EvalTask}. A chunk
+     * with compute-error rows (failures that survived every task attempt) is written but not
+     * marked, so a resume recomputes it.
      */
-    private record ChunkRunner(
-            SparkSession spark,
-            RunPlan plan,
-            EvalTask task,
-            TableCommitter tables,
-            ChunkMarkers markers,
-            String runId,
-            String group,
-            java.util.concurrent.atomic.AtomicInteger unmarked,
-            PrintStream log) {
-        void run(int k) {
-            try {
-                commit(k);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("chunk " + k + " failed: " + e.getMessage(), e);
-            }
-        }
-
-        private void commit(int k) {
-            SparkContext sc = spark.sparkContext();
-            sc.setJobGroup(
-                    group, "diffpure " + runId + " chunk " + k + "/" + plan.chunks().size(), true);
+    private record EvalChunks(
+            SparkSession spark, RunPlan plan, EvalTask task, String runId, PrintStream log)
+            implements ChunkEngine.ChunkWork {
+        @Override
+        public Dataset<Row> rows(int k) {
             List<PartitionWork> parts = plan.chunks().get(k);
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             // One element per slice: partition p of the RDD is planned partition p.
             JavaRDD<Row> rows = jsc.parallelize(parts, parts.size()).mapPartitions(task);
-            tables.writeChunk(spark.createDataFrame(rows, SampleRows.SCHEMA), runId, k);
-            long planned = chunkSamples(plan, k);
-            // Count the chunk's own directory: other chunks may be committing beside it.
-            String dir = tables.chunkPath(runId, k);
-            long written = spark.read().schema(chunkSchema()).parquet(dir).count();
-            if (written != planned) {
-                throw new IllegalStateException(
-                        "chunk "
-                                + k
-                                + " of run "
-                                + runId
-                                + ": "
-                                + written
-                                + " rows in "
-                                + dir
-                                + " but "
-                                + planned
-                                + " planned");
-            }
+            return spark.createDataFrame(rows, SamplesTable.SCHEMA);
+        }
+
+        @Override
+        public long planned(int k) {
+            return chunkSamples(plan, k);
+        }
+
+        @Override
+        public String describe(int k) {
+            return "diffpure " + runId + " chunk " + k + "/" + plan.chunks().size();
+        }
+
+        @Override
+        public boolean markable(int k, String dir) {
             long computeErrors =
                     spark.read()
-                            .schema(chunkSchema())
+                            .schema(SamplesTable.CHUNK_SCHEMA)
                             .parquet(dir)
-                            .where("error_kind = '" + BatchRunner.COMPUTE + "'")
+                            .where("error_kind = '" + SamplesTable.COMPUTE + "'")
                             .count();
             if (computeErrors > 0) {
-                unmarked.incrementAndGet();
                 log.printf(
                         Locale.ROOT,
                         "chunk %d: %d compute-error rows; not marked done, a resume recomputes it%n",
                         k,
                         computeErrors);
-                return;
+                return false;
             }
-            markers.markDone(k, written);
+            return true;
         }
-    }
-
-    private static StructType chunkSchema() {
-        StructType s = new StructType();
-        for (var f : SampleRows.SCHEMA.fields()) {
-            if (!f.name().equals("run_id") && !f.name().equals("chunk")) {
-                s = s.add(f);
-            }
-        }
-        return s;
     }
 
     private static long chunkSamples(RunPlan plan, int k) {
@@ -627,175 +478,5 @@ public final class EvaluationJob {
         return once
                 ? "once in each of " + perJvm.size() + " executor JVMs"
                 : "more than once in an executor JVM: " + perJvm;
-    }
-
-    private static Row previousRun(SparkSession spark, String runs, String runId) {
-        Path p = new Path(runs);
-        if (!exists(fileSystem(p, spark.sparkContext().hadoopConfiguration()), p)) {
-            return null;
-        }
-        List<Row> rows =
-                spark.read()
-                        .schema(RUNS_SCHEMA)
-                        .parquet(runs)
-                        .where("run_id = '" + runId.replace("'", "''") + "'")
-                        .collectAsList();
-        return rows.isEmpty() ? null : rows.get(0);
-    }
-
-    /** Refuses to resume a run whose config or models changed since it started. */
-    private static void refuseChanged(Row previous, Provenance now) {
-        String id = now.runId();
-        String hash = previous.getAs("config_hash");
-        if (!now.configHash().equals(hash)) {
-            throw new IllegalStateException(
-                    "run "
-                            + id
-                            + " was started with config hash "
-                            + hash
-                            + ", this config has "
-                            + now.configHash()
-                            + "; resuming needs the same config (see its"
-                            + " `config` column in the runs table), or set a new run.id");
-        }
-        String[][] models = {
-            {"score model", previous.getAs("score_model_sha256"), now.scoreModelSha256()},
-            {"classifier", previous.getAs("classifier_sha256"), now.classifierSha256()}
-        };
-        for (String[] m : models) {
-            if (!m[2].equals(m[1])) {
-                throw new IllegalStateException(
-                        "run "
-                                + id
-                                + " was started with "
-                                + m[0]
-                                + " sha256 "
-                                + m[1]
-                                + ", the model now has "
-                                + m[2]
-                                + "; resuming would mix models, set a new run.id");
-            }
-        }
-    }
-
-    private static void writeRun(
-            SparkSession spark,
-            TableCommitter tables,
-            ConfigLoader.Loaded loaded,
-            Provenance p,
-            RunPlan plan,
-            int chunksDone,
-            String status,
-            Timestamp started,
-            Timestamp ended,
-            String sanity,
-            AdjointSummary adjoint) {
-        ExperimentConfig c = loaded.config();
-        Row row =
-                RowFactory.create(
-                        p.runId(),
-                        c.experiment(),
-                        status,
-                        loaded.rendered(),
-                        c.configHash(),
-                        p.gitSha(),
-                        versions(spark),
-                        hardware(spark),
-                        p.scoreModelName(),
-                        p.scoreModelSha256(),
-                        p.classifierName(),
-                        p.classifierSha256(),
-                        p.datasetSource(),
-                        plan.samples(),
-                        plan.chunks().size(),
-                        chunksDone,
-                        started,
-                        ended,
-                        SampleRows.SCHEMA_VERSION,
-                        sanity,
-                        adjoint.reconstructionErrorMax(),
-                        adjoint.cosineMin());
-        tables.writeRun(spark.createDataFrame(List.of(row), RUNS_SCHEMA).coalesce(1), p.runId());
-    }
-
-    /**
-     * The adjoint error figures of a run's rows, as the runs table summarises them.
-     *
-     * @param reconstructionErrorMax largest {@code adjoint_reconstruction_error}, null when none
-     * @param cosineMin smallest {@code adjoint_cosine}, null when none
-     */
-    public record AdjointSummary(Double reconstructionErrorMax, Double cosineMin) {
-        /** No adjoint figures (other gradient modes, or before any chunk ran). */
-        public static final AdjointSummary NONE = new AdjointSummary(null, null);
-
-        /** Whether any row had an adjoint figure. */
-        public boolean isPresent() {
-            return reconstructionErrorMax != null || cosineMin != null;
-        }
-
-        /**
-         * Reads the figures from a run's rows in the samples table (schema 2; tables without the
-         * columns give {@link #NONE}).
-         */
-        public static AdjointSummary of(SparkSession spark, String samplesPath, String runId) {
-            Path p = new Path(samplesPath);
-            if (!exists(fileSystem(p, spark.sparkContext().hadoopConfiguration()), p)) {
-                return NONE;
-            }
-            Row r =
-                    spark.read()
-                            .schema(SampleRows.SCHEMA)
-                            .parquet(samplesPath)
-                            .where(functions.col("run_id").equalTo(runId))
-                            .agg(
-                                    functions.max("adjoint_reconstruction_error"),
-                                    functions.min("adjoint_cosine"))
-                            .first();
-            return new AdjointSummary(
-                    r.isNullAt(0) ? null : r.getDouble(0), r.isNullAt(1) ? null : r.getDouble(1));
-        }
-    }
-
-    private static String versions(SparkSession spark) {
-        String engine;
-        try {
-            engine = Devices.engineDescription();
-        } catch (RuntimeException e) {
-            // A CUDA-only build may have no libtorch on the driver; the executors' rows name their
-            // device.
-            engine = "engine not loaded on the driver: " + e.getMessage();
-        }
-        return engine
-                + ", Spark "
-                + spark.version()
-                + ", Java "
-                + System.getProperty("java.version");
-    }
-
-    private static String hardware(SparkSession spark) {
-        return "master "
-                + spark.sparkContext().master()
-                + ", driver "
-                + System.getProperty("os.arch")
-                + " x "
-                + Runtime.getRuntime().availableProcessors()
-                + " cores, default parallelism "
-                + spark.sparkContext().defaultParallelism();
-    }
-
-    private static FileSystem fileSystem(Path p, Configuration conf) {
-        try {
-            return p.getFileSystem(conf);
-        } catch (IOException e) {
-            throw new UncheckedIOException("no file system for " + p + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean exists(FileSystem fs, Path p) {
-        try {
-            return fs.exists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("checking " + p + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -1,29 +1,34 @@
 package diffpure.jobs.eval;
 
+import diffpure.data.Datasets;
 import diffpure.config.ConfigError;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
-import diffpure.data.Datasets;
-import diffpure.jobs.report.Rescores;
 import diffpure.jobs.report.Setting;
-import java.io.IOException;
+import diffpure.jobs.run.ChunkEngine;
+import diffpure.jobs.run.StopRule;
+import diffpure.jobs.store.ChunkMarkers;
+import diffpure.jobs.store.RescoresTable;
+import diffpure.jobs.store.RunConfigs;
+import diffpure.jobs.store.SamplesTable;
+import diffpure.jobs.store.TableCommitter;
+import diffpure.jobs.store.TablePaths;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 
@@ -102,7 +107,7 @@ public final class RescoreJob {
         String[] scoreModel = ModelCache.manifestOf(c.models().scoreModel(), conf);
         Dataset<Row> samples =
                 spark.read()
-                        .parquet(EvaluationJob.samplesPath(output))
+                        .parquet(TablePaths.samples(output))
                         .where(functions.col("run_id").equalTo(sourceRunId));
         List<Setting> settings =
                 samples
@@ -118,19 +123,9 @@ public final class RescoreJob {
                         .toList();
         if (settings.isEmpty()) {
             throw new IllegalArgumentException(
-                    "run " + sourceRunId + " has no rows in " + EvaluationJob.samplesPath(output));
+                    "run " + sourceRunId + " has no rows in " + TablePaths.samples(output));
         }
-        String table = Rescores.path(output);
-        Path progress = new Path(output.replaceAll("/+$", "") + "/_progress/rescore-" + id);
-        FileSystem fs;
-        try {
-            fs = progress.getFileSystem(conf);
-        } catch (IOException e) {
-            throw new UncheckedIOException("no file system for " + progress + ": " + e, e);
-        }
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        int ran = 0;
-        int skipped = 0;
+        String table = TablePaths.rescores(output);
         boolean tStarChanged =
                 overrides.stream().anyMatch(o -> o.trim().startsWith("purify.t-star"));
         log.printf(
@@ -144,24 +139,12 @@ public final class RescoreJob {
                 c.purify().kind(),
                 tStarChanged ? " t*=" + c.purify().tStar() : " at each setting's t*",
                 clf[0]);
-        List<ExperimentConfig> sourceSettings = source.config().settings();
+        // Per chunk, the task of its setting: the setting's eps, and its t* unless the rescore
+        // sets one. Chunks of settings without rows are not rescored.
+        Map<Integer, RescoreTask> tasks = new TreeMap<>();
+        List<Integer> chunks = new ArrayList<>();
         for (Setting s : settings) {
-            int index = -1;
-            for (int i = 0; i < sourceSettings.size(); i++) {
-                if (sourceSettings.get(i).attack().eps() == s.eps()
-                        && sourceSettings.get(i).purify().tStar() == s.tStar()) {
-                    index = i;
-                }
-            }
-            if (index < 0) {
-                throw new IllegalStateException(
-                        "rows of run "
-                                + sourceRunId
-                                + " with setting "
-                                + s.label()
-                                + " are not in its config's settings");
-            }
-            // The rescore of this setting: its eps, and its t* unless the rescore sets one.
+            int index = settingIndex(source.config().settings(), s, sourceRunId);
             ExperimentConfig sc = c.withEps(s.eps());
             if (!tStarChanged) {
                 sc = sc.withTStar(s.tStar());
@@ -179,95 +162,128 @@ public final class RescoreJob {
                                     scoreModel[0],
                                     gitSha));
             for (int chunk = 0; chunk < plan.chunks().size(); chunk++) {
-                List<PartitionWork> parts = plan.chunks().get(chunk);
-                if (parts.get(0).setting() != index) {
-                    continue;
+                if (plan.chunks().get(chunk).get(0).setting() == index) {
+                    tasks.put(chunk, task);
+                    chunks.add(chunk);
                 }
-                Path marker =
-                        new Path(progress, String.format(Locale.ROOT, "chunk-%05d.done", chunk));
-                if (exists(fs, marker)) {
-                    skipped++;
-                    continue;
-                }
-                if (stopAfterChunks >= 0 && ran >= stopAfterChunks) {
-                    return new Outcome(id, table, ran, skipped);
-                }
-                Map<Long, float[]> perturbations = new HashMap<>();
-                for (Row r :
-                        samples.where(s.filter())
-                                .where(functions.col("chunk").equalTo(chunk))
-                                .where("error IS NULL")
-                                .select("sample_id", "perturbation")
-                                .collectAsList()) {
-                    List<Float> p = r.getList(1);
-                    float[] a = new float[p.size()];
-                    for (int i = 0; i < a.length; i++) {
-                        a[i] = p.get(i);
-                    }
-                    perturbations.put(r.getLong(0), a);
-                }
-                List<RescoreTask.Work> work = new ArrayList<>();
-                long planned = 0;
-                for (PartitionWork p : parts) {
-                    work.add(new RescoreTask.Work(chunk, p.samples(), perturbations));
-                    planned +=
-                            p.samples().stream()
-                                    .filter(r -> perturbations.containsKey(r.id()))
-                                    .count();
-                }
-                spark.sparkContext()
-                        .setJobDescription("diffpure rescore " + id + " chunk " + chunk);
-                JavaRDD<Row> rows = jsc.parallelize(work, work.size()).mapPartitions(task);
-                spark.createDataFrame(rows, Rescores.SCHEMA)
-                        .write()
-                        .mode(SaveMode.Overwrite)
-                        .option("partitionOverwriteMode", "dynamic")
-                        .partitionBy("rescore_id", "chunk")
-                        .parquet(table);
-                long written =
-                        spark.read()
-                                .parquet(table)
-                                .where(functions.col("rescore_id").equalTo(id))
-                                .where(functions.col("chunk").equalTo(chunk))
-                                .count();
-                if (written != planned) {
-                    throw new IllegalStateException(
-                            "rescore "
-                                    + id
-                                    + " chunk "
-                                    + chunk
-                                    + ": "
-                                    + written
-                                    + " rows in "
-                                    + table
-                                    + " but "
-                                    + planned
-                                    + " planned");
-                }
-                try (FSDataOutputStream out = fs.create(marker, true)) {
-                    out.write((written + " rows\n").getBytes(StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    throw new UncheckedIOException("marking " + marker + " done: " + e, e);
-                }
-                ran++;
             }
         }
+        ChunkEngine engine =
+                new ChunkEngine(
+                        spark,
+                        new ChunkEngine.Target(
+                                "rescore " + id,
+                                id,
+                                TableCommitter.of(spark, table, "rescore_id"),
+                                SamplesTable.without(RescoresTable.SCHEMA, "rescore_id", "chunk"),
+                                new ChunkMarkers(TablePaths.rescoreProgress(output, id), conf)),
+                        "diffpure-rescore-" + id + "-" + UUID.randomUUID());
+        List<Integer> todo = engine.notDone(chunks);
+        List<Integer> doneEarlier = chunks.stream().filter(k -> !todo.contains(k)).toList();
+        List<Integer> toRun =
+                stopAfterChunks >= 0 && todo.size() > stopAfterChunks
+                        ? todo.subList(0, stopAfterChunks)
+                        : todo;
+        ChunkEngine.Result r =
+                engine.run(
+                        toRun,
+                        doneEarlier,
+                        new ChunkEngine.Schedule(
+                                EvaluationJob.inFlight(spark, plan), StopRule.NEVER),
+                        new RescoreChunks(spark, plan, tasks, samples, id),
+                        () -> {});
         spark.sparkContext().setJobDescription(null);
         log.printf(
                 Locale.ROOT,
                 "rescore %s: %d chunks computed now, %d before; table %s%n",
                 id,
-                ran,
-                skipped,
+                r.committed(),
+                doneEarlier.size(),
                 table);
-        return new Outcome(id, table, ran, skipped);
+        return new Outcome(id, table, r.committed(), doneEarlier.size());
     }
 
-    private static boolean exists(FileSystem fs, Path p) {
-        try {
-            return fs.exists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("checking " + p + ": " + e, e);
+    /** The index of a setting of the rows among the source config's settings. */
+    private static int settingIndex(
+            List<ExperimentConfig> sourceSettings, Setting s, String sourceRunId) {
+        int index = -1;
+        for (int i = 0; i < sourceSettings.size(); i++) {
+            if (sourceSettings.get(i).attack().eps() == s.eps()
+                    && sourceSettings.get(i).purify().tStar() == s.tStar()) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            throw new IllegalStateException(
+                    "rows of run "
+                            + sourceRunId
+                            + " with setting "
+                            + s.label()
+                            + " are not in its config's settings");
+        }
+        return index;
+    }
+
+    /**
+     * A rescore's chunks: the source chunk's planned partitions with the stored perturbations of
+     * its rows without error, re-voted by the chunk's setting's {@link RescoreTask}.
+     */
+    private record RescoreChunks(
+            SparkSession spark,
+            RunPlan plan,
+            Map<Integer, RescoreTask> tasks,
+            Dataset<Row> samples,
+            String id)
+            implements ChunkEngine.ChunkWork {
+        @Override
+        public Dataset<Row> rows(int chunk) {
+            Map<Long, float[]> perturbations = perturbations(chunk);
+            List<RescoreTask.Work> work = new ArrayList<>();
+            for (PartitionWork p : plan.chunks().get(chunk)) {
+                work.add(new RescoreTask.Work(chunk, p.samples(), perturbations));
+            }
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            JavaRDD<Row> rows = jsc.parallelize(work, work.size()).mapPartitions(tasks.get(chunk));
+            return spark.createDataFrame(rows, RescoresTable.SCHEMA);
+        }
+
+        /** Planned samples whose source row has a perturbation (no error). */
+        @Override
+        public long planned(int chunk) {
+            Set<Long> stored =
+                    new HashSet<>(
+                            sourceRows(chunk)
+                                    .select("sample_id")
+                                    .as(Encoders.LONG())
+                                    .collectAsList());
+            return plan.chunks().get(chunk).stream()
+                    .flatMap(p -> p.samples().stream())
+                    .filter(r -> stored.contains(r.id()))
+                    .count();
+        }
+
+        private Dataset<Row> sourceRows(int chunk) {
+            return samples.where(tasks.get(chunk).meta().source().filter())
+                    .where(functions.col("chunk").equalTo(chunk))
+                    .where("error IS NULL");
+        }
+
+        @Override
+        public String describe(int chunk) {
+            return "diffpure rescore " + id + " chunk " + chunk;
+        }
+
+        private Map<Long, float[]> perturbations(int chunk) {
+            Map<Long, float[]> perturbations = new HashMap<>();
+            for (Row r : sourceRows(chunk).select("sample_id", "perturbation").collectAsList()) {
+                List<Float> p = r.getList(1);
+                float[] a = new float[p.size()];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = p.get(i);
+                }
+                perturbations.put(r.getLong(0), a);
+            }
+            return perturbations;
         }
     }
 }

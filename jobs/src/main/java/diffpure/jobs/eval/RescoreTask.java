@@ -1,23 +1,23 @@
 package diffpure.jobs.eval;
 
+import diffpure.gradient.GradientPlan;
+import diffpure.purify.Purifiers;
+import diffpure.data.Datasets;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import diffpure.config.ExperimentConfig;
-import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
-import diffpure.gradient.GradientPlan;
-import diffpure.jobs.report.Rescores;
 import diffpure.jobs.report.Setting;
+import diffpure.jobs.store.RescoresTable;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
-import diffpure.purify.Purifiers;
 import diffpure.torch.TorchThreads;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -98,10 +98,8 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
         PtScoreModel scoreModel =
                 ModelCache.scoreModel(config.models().scoreModel(), device, cache, conf);
         PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
-        ImageDataset data =
-                DATA.computeIfAbsent(config.data(), k -> Datasets.open(config.data(), conf));
-        int steps =
-                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
+        ImageDataset data = DATA.computeIfAbsent(config.data(), k -> Datasets.open(config.data(), conf));
+        int steps = Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
         SparkEnv env = SparkEnv.get();
         String executor = env == null ? "in-process" : env.executorId();
         List<Row> rows = new ArrayList<>();
@@ -236,7 +234,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
         int k = config.eval().votes();
         int label = r.label();
         Object[] o = {
-            Rescores.SCHEMA_VERSION,
+            RescoresTable.SCHEMA_VERSION,
             meta.rescoreId(),
             chunk,
             meta.sourceRunId(),

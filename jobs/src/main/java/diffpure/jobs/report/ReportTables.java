@@ -1,6 +1,6 @@
 package diffpure.jobs.report;
 
-import diffpure.jobs.eval.EvaluationJob;
+import diffpure.jobs.store.TablePaths;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -66,8 +66,8 @@ record ReportTables(Set<String> samplesColumns, Set<String> runsColumns) {
 
     /** Opens both tables and registers the views. */
     static ReportTables open(SparkSession spark, String output) {
-        String samplesPath = EvaluationJob.samplesPath(output);
-        String runsPath = EvaluationJob.runsPath(output);
+        String samplesPath = TablePaths.samples(output);
+        String runsPath = TablePaths.runs(output);
         requireTable(spark, samplesPath, "samples");
         requireTable(spark, runsPath, "runs");
         Dataset<Row> samples = reading(output, () -> spark.read().parquet(samplesPath));

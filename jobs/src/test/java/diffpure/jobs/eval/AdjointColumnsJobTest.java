@@ -11,6 +11,7 @@ import diffpure.config.ConfigLoader;
 import diffpure.data.IdxDataset;
 import diffpure.data.Sample;
 import diffpure.eval.SampleOutcome;
+import diffpure.jobs.store.ResultTables;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.torch.TorchThreads;

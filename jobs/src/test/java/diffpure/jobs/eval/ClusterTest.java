@@ -1,12 +1,14 @@
 package diffpure.jobs.eval;
 
+import diffpure.experiment.Experiments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
-import diffpure.experiment.Experiments;
+import diffpure.jobs.store.SamplesTable;
+import diffpure.jobs.store.TablePaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,8 +113,8 @@ class ClusterTest {
 
     private static Dataset<Row> deterministic(Dataset<Row> d) {
         List<Column> cols = new ArrayList<>();
-        for (String f : SampleRows.SCHEMA.fieldNames()) {
-            if (!SampleRows.NONDETERMINISTIC.contains(f) && !f.equals("run_id")) {
+        for (String f : SamplesTable.SCHEMA.fieldNames()) {
+            if (!SamplesTable.NONDETERMINISTIC.contains(f) && !f.equals("run_id")) {
                 cols.add(functions.col(f));
             }
         }
@@ -239,11 +241,11 @@ class ClusterTest {
                                     + " chunks computed now, "
                                     + doneAtKill),
                     "computed only the chunks not committed:\n" + resumed);
-            assertSameAsReference(EvaluationJob.samplesPath(out.toUri().toString()));
+            assertSameAsReference(TablePaths.samples(out.toUri().toString()));
             assertEquals(
                     "done",
                     spark.read()
-                            .parquet(EvaluationJob.runsPath(out.toUri().toString()))
+                            .parquet(TablePaths.runs(out.toUri().toString()))
                             .where(functions.col("run_id").equalTo(runId))
                             .first()
                             .getAs("status"));

@@ -20,6 +20,8 @@ import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
+import diffpure.jobs.store.ResultTables;
+import diffpure.jobs.store.SamplesTable;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.purify.Purifiers;
@@ -83,8 +85,8 @@ class EvaluationJobTest {
     /** The columns a rerun must reproduce exactly. */
     private static Dataset<Row> deterministic(Dataset<Row> d) {
         List<Column> cols = new ArrayList<>();
-        for (String f : SampleRows.SCHEMA.fieldNames()) {
-            if (!SampleRows.NONDETERMINISTIC.contains(f) && !f.equals("run_id")) {
+        for (String f : SamplesTable.SCHEMA.fieldNames()) {
+            if (!SamplesTable.NONDETERMINISTIC.contains(f) && !f.equals("run_id")) {
                 cols.add(functions.col(f));
             }
         }
@@ -113,7 +115,7 @@ class EvaluationJobTest {
             assertEquals("test", r.getAs("git_sha"));
             assertEquals(7L, r.<Long>getAs("seed"));
             assertEquals(64, r.<String>getAs("score_model_sha256").length());
-            assertEquals(SampleRows.SCHEMA_VERSION, r.<Integer>getAs("schema_version"));
+            assertEquals(SamplesTable.SCHEMA_VERSION, r.<Integer>getAs("schema_version"));
             assertEquals(784, r.getList(r.fieldIndex("perturbation")).size());
             assertTrue(r.<Double>getAs("linf") <= 8.0 / 255 + 1e-6);
         }
@@ -160,15 +162,15 @@ class EvaluationJobTest {
                     SampleOutcome o = out.get(i);
                     assertEquals(o.sampleId(), r.<Long>getAs("sample_id"));
                     assertEquals(o.label(), r.<Integer>getAs("label"));
-                    assertArrayEquals(o.cleanVotes(), SampleRows.toOutcome(r).cleanVotes());
+                    assertArrayEquals(o.cleanVotes(), SamplesTable.toOutcome(r).cleanVotes());
                     assertArrayEquals(
-                            o.adversarialVotes(), SampleRows.toOutcome(r).adversarialVotes());
+                            o.adversarialVotes(), SamplesTable.toOutcome(r).adversarialVotes());
                     assertEquals(o.cleanPrediction(), r.<Integer>getAs("clean_prediction"));
                     assertEquals(
                             o.adversarialPrediction(), r.<Integer>getAs("adversarial_prediction"));
                     assertEquals(o.linf(), r.<Double>getAs("linf"));
                     assertEquals(o.l2(), r.<Double>getAs("l2"));
-                    assertArrayEquals(o.perturbation(), SampleRows.toOutcome(r).perturbation());
+                    assertArrayEquals(o.perturbation(), SamplesTable.toOutcome(r).perturbation());
                     assertEquals(o.gradients(), r.<Long>getAs("gradient_evaluations"));
                     assertEquals(
                             o.duringAttackEvaluations(),
@@ -208,7 +210,7 @@ class EvaluationJobTest {
         var full =
                 diffpure.eval.ProtocolSummary.of(
                         spark.read().parquet(path).orderBy("sample_id").collectAsList().stream()
-                                .map(SampleRows::toOutcome)
+                                .map(SamplesTable::toOutcome)
                                 .toList());
         var pruned = ResultTables.summarize(spark, path, "synthetic").summary();
         assertEquals(full.toString(), pruned.toString());
@@ -384,7 +386,7 @@ class EvaluationJobTest {
                 assertTrue(
                         r.<String>getAs("error").contains("sample 2 has label 200"), r.toString());
                 assertTrue(r.<String>getAs("error").contains("labels.idx"), r.toString());
-                assertEquals(BatchRunner.DATA, r.getAs("error_kind"));
+                assertEquals(SamplesTable.DATA, r.getAs("error_kind"));
                 assertNull(r.getAs("clean_votes"));
             } else {
                 assertNull(r.getAs("error"));
@@ -417,7 +419,7 @@ class EvaluationJobTest {
                 rows(o.samplesPath(), o.runId()).where("error IS NOT NULL").collectAsList();
         assertEquals(2, errors.size(), errors.toString());
         for (Row r : errors) {
-            assertEquals(BatchRunner.COMPUTE, r.getAs("error_kind"));
+            assertEquals(SamplesTable.COMPUTE, r.getAs("error_kind"));
             assertEquals(1, r.<Integer>getAs("task_attempt"));
             assertTrue(r.<String>getAs("error").contains("injected compute failure"), r.toString());
             assertNull(r.getAs("clean_votes"));
@@ -503,7 +505,7 @@ class EvaluationJobTest {
     void oneRowReplaysInProcess() {
         Row row = baselineRows.orderBy(functions.col("sample_id").desc()).first();
         SampleOutcome o = Replay.sample(baseline.config(), row, new Configuration());
-        SampleOutcome stored = SampleRows.toOutcome(row);
+        SampleOutcome stored = SamplesTable.toOutcome(row);
         assertArrayEquals(stored.cleanVotes(), o.cleanVotes());
         assertArrayEquals(stored.adversarialVotes(), o.adversarialVotes());
         assertArrayEquals(stored.perturbation(), o.perturbation());

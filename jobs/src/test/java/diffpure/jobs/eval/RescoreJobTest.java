@@ -12,7 +12,7 @@ import diffpure.jobs.report.ReportData;
 import diffpure.jobs.report.ReportJob;
 import diffpure.jobs.report.ReportWriter;
 import diffpure.jobs.report.RescoreFigures;
-import diffpure.jobs.report.Rescores;
+import diffpure.jobs.store.TablePaths;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +54,7 @@ class RescoreJobTest {
 
     private static Dataset<Row> rescored(String id) {
         return spark.read()
-                .parquet(Rescores.path(output))
+                .parquet(TablePaths.rescores(output))
                 .where(functions.col("rescore_id").equalTo(id));
     }
 
@@ -65,7 +65,7 @@ class RescoreJobTest {
         assertEquals(2, r.chunksRun());
         Dataset<Row> src =
                 spark.read()
-                        .parquet(EvaluationJob.samplesPath(output))
+                        .parquet(TablePaths.samples(output))
                         .where(functions.col("run_id").equalTo(runId));
         List<Row> joined =
                 src.selectExpr("sample_id", "clean_votes AS sc", "adversarial_votes AS sa")
@@ -175,7 +175,7 @@ class RescoreJobTest {
     void replayCommandRerunsOneSampleFromItsRow() {
         long sample =
                 spark.read()
-                        .parquet(EvaluationJob.samplesPath(output))
+                        .parquet(TablePaths.samples(output))
                         .where(functions.col("run_id").equalTo(runId))
                         .agg(functions.max("sample_id"))
                         .first()

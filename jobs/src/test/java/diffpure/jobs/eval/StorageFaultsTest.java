@@ -1,11 +1,15 @@
 package diffpure.jobs.eval;
 
+import diffpure.experiment.Experiments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
-import diffpure.experiment.Experiments;
+import diffpure.jobs.store.ChunkMarkers;
+import diffpure.jobs.store.ResultTables;
+import diffpure.jobs.store.SamplesTable;
+import diffpure.jobs.store.TablePaths;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -216,8 +220,8 @@ class StorageFaultsTest {
         try {
             ChunkMarkers markers =
                     new ChunkMarkers(
-                            cfg.config().run().output(),
-                            cfg.config().runId(),
+                            TablePaths.runProgress(
+                                    cfg.config().run().output(), cfg.config().runId()),
                             spark.sparkContext().hadoopConfiguration());
             CompletableFuture<EvaluationJob.Outcome> run =
                     CompletableFuture.supplyAsync(
@@ -289,8 +293,8 @@ class StorageFaultsTest {
 
     private static Dataset<Row> deterministic(Dataset<Row> d) {
         List<Column> cols = new ArrayList<>();
-        for (String f : SampleRows.SCHEMA.fieldNames()) {
-            if (!SampleRows.NONDETERMINISTIC.contains(f) && !f.equals("run_id")) {
+        for (String f : SamplesTable.SCHEMA.fieldNames()) {
+            if (!SamplesTable.NONDETERMINISTIC.contains(f) && !f.equals("run_id")) {
                 cols.add(functions.col(f));
             }
         }
@@ -356,7 +360,7 @@ class StorageFaultsTest {
         for (var f :
                 fs.listStatus(
                         new org.apache.hadoop.fs.Path(
-                                EvaluationJob.samplesPath("s3a://" + BUCKET + "/results")))) {
+                                TablePaths.samples("s3a://" + BUCKET + "/results")))) {
             String name = f.getPath().getName();
             assertTrue(
                     name.startsWith("run_id=") || name.startsWith(".") || name.startsWith("_"),

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import diffpure.eval.ProtocolSummary;
 import diffpure.eval.SampleOutcome;
+import diffpure.jobs.store.ResultTables;
+import diffpure.jobs.store.SamplesTable;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -74,7 +76,7 @@ class SummaryHeapBench {
                         .orderBy("sample_id")
                         .collectAsList()
                         .stream()
-                        .map(SampleRows::toOutcome)
+                        .map(SamplesTable::toOutcome)
                         .toList();
         assertEquals(5000, ok.size());
         return List.of(ok, ProtocolSummary.of(ok));
@@ -111,7 +113,7 @@ class SummaryHeapBench {
     /** A samples table of n rows with every column of the schema filled, perturbations random. */
     static Dataset<Row> synthetic(SparkSession spark, int n, int pixels) {
         List<Column> cols = new ArrayList<>();
-        for (StructField f : SampleRows.SCHEMA.fields()) {
+        for (StructField f : SamplesTable.SCHEMA.fields()) {
             // Arrays keep their own element nullability (a cast may not tighten it).
             Column v = value(f, pixels);
             cols.add((f.dataType() instanceof ArrayType ? v : v.cast(f.dataType())).as(f.name()));

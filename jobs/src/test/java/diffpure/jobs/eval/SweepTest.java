@@ -10,7 +10,7 @@ import diffpure.eval.SampleOutcome;
 import diffpure.jobs.report.Charts;
 import diffpure.jobs.report.ReportData;
 import diffpure.jobs.report.ReportJob;
-import diffpure.jobs.report.Rescores;
+import diffpure.jobs.store.TablePaths;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -99,7 +99,7 @@ class SweepTest {
         RescoreJob.run(spark, output, outcome.runId(), List.of(), "same", "test", -1, System.out);
         Dataset<Row> r =
                 spark.read()
-                        .parquet(Rescores.path(output))
+                        .parquet(TablePaths.rescores(output))
                         .where(functions.col("rescore_id").equalTo("same"));
         assertEquals(12, r.count());
         Dataset<Row> joined =

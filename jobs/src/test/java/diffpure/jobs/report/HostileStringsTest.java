@@ -8,7 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import diffpure.config.ReportSettings;
-import diffpure.jobs.eval.EvaluationJob;
+import diffpure.jobs.store.TablePaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -114,13 +114,13 @@ class HostileStringsTest {
                         + json(END_SCRIPT)
                         + "}]}";
         spark.read()
-                .parquet(EvaluationJob.runsPath(staging))
+                .parquet(TablePaths.runs(staging))
                 .withColumn("status", functions.lit(IMG + CONTROL))
                 .withColumn("sanity", functions.lit(sanity))
                 .write()
                 .mode(SaveMode.Overwrite)
                 .partitionBy("run_id")
-                .parquet(EvaluationJob.runsPath(out));
+                .parquet(TablePaths.runs(out));
         ReportData d = ReportJob.build(spark, out, new ReportSettings("", 0.05, "majority"));
         return ReportWriter.write(
                 d, root.resolve("report").toString(), spark.sparkContext().hadoopConfiguration());

@@ -11,8 +11,8 @@ import diffpure.eval.Interval;
 import diffpure.eval.Metric;
 import diffpure.eval.ProtocolSummary;
 import diffpure.jobs.SqlCommand;
-import diffpure.jobs.eval.EvaluationJob;
-import diffpure.jobs.eval.ResultTables;
+import diffpure.jobs.store.ResultTables;
+import diffpure.jobs.store.TablePaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,7 +74,7 @@ class MetricViewsTest {
         }
         SyntheticTables.writeSamples(spark, staging, rows);
         spark.read()
-                .parquet(EvaluationJob.samplesPath(staging))
+                .parquet(TablePaths.samples(staging))
                 .selectExpr(
                         "*",
                         "IF(error IS NULL, IF(sample_id % 3 = 0, (label + 1) % 10, label), NULL)"
@@ -87,7 +87,7 @@ class MetricViewsTest {
                 .write()
                 .mode(SaveMode.Overwrite)
                 .partitionBy("run_id", "chunk")
-                .parquet(EvaluationJob.samplesPath(out));
+                .parquet(TablePaths.samples(out));
         SyntheticTables.writeRun(spark, out, "a", 1000);
         SyntheticTables.writeRun(spark, out, "b", 2000);
         agree(out, true);
@@ -111,8 +111,7 @@ class MetricViewsTest {
         for (ReportData.SettingReport s : report.settings()) {
             RunFigures f = s.newest();
             ProtocolSummary java =
-                    ResultTables.summarize(spark, EvaluationJob.samplesPath(out), f.runId())
-                            .summary();
+                    ResultTables.summarize(spark, TablePaths.samples(out), f.runId()).summary();
             Map<String, Interval> javaBy = byColumn(java);
             for (MetricViews.Side side : MetricViews.Side.values()) {
                 for (Metric p : side.metrics()) {

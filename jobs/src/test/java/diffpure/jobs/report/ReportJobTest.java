@@ -18,7 +18,7 @@ import diffpure.config.ReportSettings;
 import diffpure.eval.Interval;
 import diffpure.experiment.Experiments;
 import diffpure.jobs.ReportCommand;
-import diffpure.jobs.eval.EvaluationJob;
+import diffpure.jobs.store.TablePaths;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -100,7 +100,7 @@ class ReportJobTest {
         ReportData d = ReportJob.build(spark, out, DEFAULTS);
         assertEquals(2, d.settings().size());
         assertEquals(java.util.Set.of(1), d.samplesSchemaVersions());
-        spark.read().parquet(EvaluationJob.samplesPath(out)).createOrReplaceTempView("samples");
+        spark.read().parquet(TablePaths.samples(out)).createOrReplaceTempView("samples");
         for (ReportData.SettingReport s : d.settings()) {
             RunFigures f = s.newest();
             // Independent formulations: counts from the vote arrays, not from the *_correct
@@ -256,7 +256,7 @@ class ReportJobTest {
                 org.junit.jupiter.api.Assertions.assertThrows(
                         ReportInputException.class, () -> ReportJob.build(spark, none, DEFAULTS));
         assertTrue(
-                e.getMessage().startsWith("no samples table at " + EvaluationJob.samplesPath(none)),
+                e.getMessage().startsWith("no samples table at " + TablePaths.samples(none)),
                 e.getMessage());
 
         Path broken = tmp.resolve("broken");
@@ -289,7 +289,7 @@ class ReportJobTest {
         String tmpTable = tmp.resolve("v2-staging").toUri().toString();
         SyntheticTables.writeSamples(spark, tmpTable, rows);
         spark.read()
-                .parquet(EvaluationJob.samplesPath(tmpTable))
+                .parquet(TablePaths.samples(tmpTable))
                 .selectExpr(
                         "*",
                         "IF(error IS NULL, label, NULL) AS clean_logit_prediction",
@@ -303,10 +303,10 @@ class ReportJobTest {
                 .write()
                 .mode(SaveMode.Overwrite)
                 .partitionBy("run_id", "chunk")
-                .parquet(EvaluationJob.samplesPath(out));
+                .parquet(TablePaths.samples(out));
         SyntheticTables.writeRun(spark, tmpTable, "v2run", DAY);
         spark.read()
-                .parquet(EvaluationJob.runsPath(tmpTable))
+                .parquet(TablePaths.runs(tmpTable))
                 .selectExpr(
                         "*",
                         "'{\"subset\": 32, \"checks\": [{\"name\": \"more-iterations\", \"measured\": {\"robust\": 0.5}, \"warning\": null}, {\"name\": \"square\", \"measured\": {\"robust\": 0.2}, \"warning\": \"Square beats the gradient attack\"}]}' AS sanity",
@@ -316,12 +316,12 @@ class ReportJobTest {
                 .write()
                 .mode(SaveMode.Overwrite)
                 .partitionBy("run_id")
-                .parquet(EvaluationJob.runsPath(out));
+                .parquet(TablePaths.runs(out));
         ReportData d = ReportJob.build(spark, out, DEFAULTS);
         assertEquals(java.util.Set.of(2), d.samplesSchemaVersions());
         assertEquals(java.util.Set.of(2), d.runsSchemaVersions());
         RunFigures f = d.settings().get(0).newest();
-        spark.read().parquet(EvaluationJob.samplesPath(out)).createOrReplaceTempView("samples2");
+        spark.read().parquet(TablePaths.samples(out)).createOrReplaceTempView("samples2");
         Row q =
                 spark.sql(
                                 "SELECT count(*), sum(CAST(clean_logit_correct AS INT)), sum(CAST(adversarial_logit_correct AS INT)),"

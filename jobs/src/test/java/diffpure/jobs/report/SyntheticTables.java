@@ -1,7 +1,8 @@
 package diffpure.jobs.report;
 
-import diffpure.jobs.eval.EvaluationJob;
-import diffpure.jobs.eval.SampleRows;
+import diffpure.jobs.store.RunsTable;
+import diffpure.jobs.store.SamplesTable;
+import diffpure.jobs.store.TablePaths;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -138,8 +139,8 @@ final class SyntheticTables {
     static void writeSamples(SparkSession spark, String output, List<Map<String, Object>> rows) {
         // Version 1 tables: the schema without the columns version 2 added.
         org.apache.spark.sql.types.StructType v1 = new org.apache.spark.sql.types.StructType();
-        for (StructField f : SampleRows.SCHEMA.fields()) {
-            if (!SampleRows.SCHEMA_2_COLUMNS.contains(f.name())) {
+        for (StructField f : SamplesTable.SCHEMA.fields()) {
+            if (!SamplesTable.SCHEMA_2_COLUMNS.contains(f.name())) {
                 v1 = v1.add(f);
             }
         }
@@ -156,7 +157,7 @@ final class SyntheticTables {
         df.write()
                 .mode(SaveMode.Append)
                 .partitionBy("run_id", "chunk")
-                .parquet(EvaluationJob.samplesPath(output));
+                .parquet(TablePaths.samples(output));
     }
 
     /** Appends a runs row. */
@@ -184,8 +185,8 @@ final class SyntheticTables {
                         1);
         // Version 1 runs rows: without the columns version 2 added.
         org.apache.spark.sql.types.StructType v1 = new org.apache.spark.sql.types.StructType();
-        for (StructField f : EvaluationJob.RUNS_SCHEMA.fields()) {
-            if (!EvaluationJob.RUNS_SCHEMA_2_COLUMNS.contains(f.name())) {
+        for (StructField f : RunsTable.SCHEMA.fields()) {
+            if (!RunsTable.SCHEMA_2_COLUMNS.contains(f.name())) {
                 v1 = v1.add(f);
             }
         }
@@ -193,6 +194,6 @@ final class SyntheticTables {
                 .write()
                 .mode(SaveMode.Append)
                 .partitionBy("run_id")
-                .parquet(EvaluationJob.runsPath(output));
+                .parquet(TablePaths.runs(output));
     }
 }

@@ -1,4 +1,4 @@
-package diffpure.jobs.eval;
+package diffpure.jobs.store;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,35 +10,37 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The done-markers of a run, {@code <output>/_progress/<run id>/chunk-NNNNN.done}: a chunk counts
- * as done only once its rows were written and counted, so a chunk written but not marked is
- * rewritten by a resume.
+ * The done-markers of a run or rescore, {@code <dir>/chunk-NNNNN.done} (dir: {@link
+ * TablePaths#runProgress}, {@link TablePaths#rescoreProgress}): a chunk counts as done only once
+ * its rows were written and counted, so a chunk written but not marked is rewritten by a resume.
  */
-final class ChunkMarkers {
+public final class ChunkMarkers {
     private final Path dir;
     private final FileSystem fs;
 
-    ChunkMarkers(String output, String runId, Configuration conf) {
-        this.dir = new Path(output.replaceAll("/+$", "") + "/_progress/" + runId);
+    /** The markers in a directory. */
+    public ChunkMarkers(String dir, Configuration conf) {
+        this.dir = new Path(dir);
         try {
-            this.fs = dir.getFileSystem(conf);
+            this.fs = this.dir.getFileSystem(conf);
         } catch (IOException e) {
-            throw new UncheckedIOException("no file system for " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "no file system for " + this.dir + ": " + e.getMessage(), e);
         }
     }
 
     /** The directory of the markers. */
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
     /** The marker of a chunk. */
-    Path marker(int chunk) {
+    public Path marker(int chunk) {
         return new Path(dir, String.format(Locale.ROOT, "chunk-%05d.done", chunk));
     }
 
     /** Whether a chunk is marked done. */
-    boolean isDone(int chunk) {
+    public boolean isDone(int chunk) {
         Path p = marker(chunk);
         try {
             return fs.exists(p);
@@ -48,7 +50,7 @@ final class ChunkMarkers {
     }
 
     /** Marks a chunk done with its row count (after the rows were counted in the table). */
-    void markDone(int chunk, long rows) {
+    public void markDone(int chunk, long rows) {
         Path p = marker(chunk);
         try (FSDataOutputStream out = fs.create(p, true)) {
             out.write((rows + " rows\n").getBytes(StandardCharsets.UTF_8));

@@ -1,4 +1,4 @@
-package diffpure.jobs.eval;
+package diffpure.jobs.store;
 
 import java.io.Serializable;
 

@@ -1,4 +1,4 @@
-package diffpure.jobs.eval;
+package diffpure.jobs.store;
 
 import diffpure.eval.Interval;
 import diffpure.eval.ProtocolSummary;
@@ -27,13 +27,10 @@ public final class ResultTables {
      *     run used gradient mode adjoint)
      */
     public record RunSummary(
-            ProtocolSummary summary,
-            long errors,
-            long computeErrors,
-            EvaluationJob.AdjointSummary adjoint) {
+            ProtocolSummary summary, long errors, long computeErrors, AdjointSummary adjoint) {
         /** A summary without adjoint figures. */
         public RunSummary(ProtocolSummary summary, long errors, long computeErrors) {
-            this(summary, errors, computeErrors, EvaluationJob.AdjointSummary.NONE);
+            this(summary, errors, computeErrors, AdjointSummary.NONE);
         }
 
         /** Planned samples: rows with and without error. */
@@ -54,15 +51,15 @@ public final class ResultTables {
 
     /** Registers the temporary views {@code samples} and {@code runs} over an output directory. */
     public static void registerViews(SparkSession spark, String output) {
-        spark.read().parquet(EvaluationJob.samplesPath(output)).createOrReplaceTempView("samples");
-        spark.read().parquet(EvaluationJob.runsPath(output)).createOrReplaceTempView("runs");
+        spark.read().parquet(TablePaths.samples(output)).createOrReplaceTempView("samples");
+        spark.read().parquet(TablePaths.runs(output)).createOrReplaceTempView("runs");
     }
 
     /**
      * The columns the summary reads: ids, labels, votes and the during-attack counts, never the
      * perturbations (at ImageNet size those are gigabytes on the driver).
      */
-    static final List<String> SUMMARY_COLUMNS =
+    public static final List<String> SUMMARY_COLUMNS =
             List.of(
                     "sample_id",
                     "label",
@@ -83,20 +80,18 @@ public final class ResultTables {
         long errors = all.where("error IS NOT NULL").count();
         long compute =
                 Arrays.asList(all.columns()).contains("error_kind")
-                        ? all.where("error_kind = '" + BatchRunner.COMPUTE + "'").count()
+                        ? all.where("error_kind = '" + SamplesTable.COMPUTE + "'").count()
                         : 0;
         boolean adjoint = Arrays.asList(all.columns()).contains("adjoint_reconstruction_error");
         return new RunSummary(
                 ProtocolSummary.of(ok),
                 errors,
                 compute,
-                adjoint
-                        ? EvaluationJob.AdjointSummary.of(spark, samplesPath, runId)
-                        : EvaluationJob.AdjointSummary.NONE);
+                adjoint ? AdjointSummary.of(spark, samplesPath, runId) : AdjointSummary.NONE);
     }
 
     /** The rows the summary collects: {@link #SUMMARY_COLUMNS} of the rows without error. */
-    static Dataset<Row> summaryRows(SparkSession spark, String samplesPath, String runId) {
+    public static Dataset<Row> summaryRows(SparkSession spark, String samplesPath, String runId) {
         Dataset<Row> rows = runRows(spark, samplesPath, runId);
         List<String> cols = new java.util.ArrayList<>(SUMMARY_COLUMNS);
         // Schema 2: the averaged-logit predictions (version 1 tables lack them).
@@ -111,7 +106,7 @@ public final class ResultTables {
     }
 
     /** The averaged-logit columns of schema version 2. */
-    static final List<String> LOGIT_COLUMNS =
+    public static final List<String> LOGIT_COLUMNS =
             List.of("clean_logit_prediction", "adversarial_logit_prediction");
 
     private static Dataset<Row> runRows(SparkSession spark, String samplesPath, String runId) {
@@ -176,7 +171,7 @@ public final class ResultTables {
         row(out, r, "averaged logits", s.cleanLogit(), s.logit());
         row(out, r, "during attack", s.cleanDuring(), s.duringAttack());
         row(out, r, "any of K", null, s.any());
-        EvaluationJob.AdjointSummary a = r.adjoint();
+        AdjointSummary a = r.adjoint();
         if (a.isPresent()) {
             out.printf(
                     Locale.ROOT,

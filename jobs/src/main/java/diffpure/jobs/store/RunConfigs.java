@@ -1,4 +1,4 @@
-package diffpure.jobs.eval;
+package diffpure.jobs.store;
 
 import diffpure.config.ConfigLoader;
 import diffpure.experiment.Experiments;
@@ -25,7 +25,7 @@ public final class RunConfigs {
      */
     public static ConfigLoader.Loaded load(
             SparkSession spark, String output, String runId, List<String> overrides) {
-        String runs = EvaluationJob.runsPath(output);
+        String runs = TablePaths.runs(output);
         List<Row> rows =
                 spark.read()
                         .parquet(runs)
