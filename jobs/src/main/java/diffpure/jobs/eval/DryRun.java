@@ -14,18 +14,17 @@ import diffpure.attack.Pgd;
 import diffpure.attack.Square;
 import diffpure.config.ExperimentConfig;
 import diffpure.config.SanitySettings;
-import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientPlan;
 import diffpure.gradient.Objective;
+import diffpure.jobs.run.ExecutorContext;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
 import diffpure.purify.Purifiers;
 import diffpure.torch.Devices;
-import diffpure.torch.TorchThreads;
 import java.io.PrintStream;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
@@ -176,14 +175,14 @@ public final class DryRun {
     /** Measures on this JVM (the driver) and estimates. */
     public static Estimate measure(ExperimentConfig c, Configuration conf) {
         Preflight.check(c, conf);
-        TorchThreads.ensure(c.runtime().torchThreads());
-        Device device = Devices.parse(c.runtime().device());
-        ImageDataset data = Datasets.open(c.data(), conf);
+        ExecutorContext ctx =
+                ExecutorContext.of(
+                        c, Devices.parse(c.runtime().device()), c.runtime().torchThreads(), conf);
+        Device device = ctx.device();
+        ImageDataset data = ctx.data();
         RunPlan plan = RunPlan.of(c, data);
-        String cache = c.runtime().modelCacheDir();
-        PtScoreModel scoreModel =
-                ModelCache.scoreModel(c.models().scoreModel(), device, cache, conf);
-        PtClassifier clf = ModelCache.classifier(c.models().classifier(), device, cache, conf);
+        PtScoreModel scoreModel = ctx.scoreModel();
+        PtClassifier clf = ctx.classifier();
         Attack attack = Attacks.build(c.attack());
         int eot = c.attack().eot();
         long grad = gradientRows(attack, eot);

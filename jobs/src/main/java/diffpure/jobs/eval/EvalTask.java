@@ -1,25 +1,23 @@
 package diffpure.jobs.eval;
 
-import diffpure.gradient.GradientPlan;
-import diffpure.purify.Purifiers;
-import diffpure.data.Datasets;
 import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.eval.SampleOutcome;
+import diffpure.gradient.GradientPlan;
+import diffpure.jobs.run.ExecutorContext;
+import diffpure.jobs.run.HadoopConfs;
+import diffpure.jobs.run.ModelCache;
 import diffpure.jobs.store.Provenance;
 import diffpure.jobs.store.SampleFacts;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
+import diffpure.purify.Purifiers;
 import diffpure.torch.Devices;
-import diffpure.torch.TorchThreads;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -50,7 +48,6 @@ public record EvalTask(
         SanityTask.Result sanity)
         implements FlatMapFunction<Iterator<PartitionWork>, Row> {
     private static final long serialVersionUID = 1L;
-    private static final ConcurrentMap<Object, ImageDataset> DATA = new ConcurrentHashMap<>();
 
     @Override
     public Iterator<Row> call(Iterator<PartitionWork> it) {
@@ -71,17 +68,14 @@ public record EvalTask(
         // A sweep's setting (its eps or t*); the run's config otherwise.
         ExperimentConfig config = this.config.settings().get(w.setting());
         int threads = config.runtime().torchThreads();
-        TorchThreads.ensure(threads);
-        Device device = device();
-        Configuration conf = HadoopConfs.fromSparkEnv();
-        String cache = config.runtime().modelCacheDir();
-        PtScoreModel scoreModel =
-                ModelCache.scoreModel(config.models().scoreModel(), device, cache, conf);
-        PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
+        ExecutorContext ctx =
+                ExecutorContext.of(config, device(), threads, HadoopConfs.fromSparkEnv());
+        Device device = ctx.device();
+        PtScoreModel scoreModel = ctx.scoreModel();
+        PtClassifier clf = ctx.classifier();
         if (modelLoads != null) {
-            String executor = SparkEnv.get() == null ? "in-process" : SparkEnv.get().executorId();
             modelLoads.add(
-                    executor
+                    ExecutorContext.executorId()
                             + " "
                             + ProcessHandle.current().pid()
                             + " "
@@ -89,18 +83,15 @@ public record EvalTask(
                             + " "
                             + ModelCache.loads(config.models().classifier(), device));
         }
-        ImageDataset data = DATA.computeIfAbsent(config.data(), k -> Datasets.open(config.data(), conf));
-        int steps = Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
+        ImageDataset data = ctx.data();
+        int steps =
+                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
         String mode = GradientPlan.forRun(config, scoreModel.manifest(), clf.manifest()).mode();
-        SparkEnv env = SparkEnv.get();
         SampleFacts.Setting setting =
                 new SampleFacts.Setting(config, steps, mode, SamplesTable.iterations(config));
         SampleFacts.Place place =
                 new SampleFacts.Place(
-                        env == null ? "in-process" : env.executorId(),
-                        deviceName(device),
-                        attempt,
-                        threads);
+                        ExecutorContext.executorId(), deviceName(device), attempt, threads);
         List<Row> rows = new ArrayList<>();
         int batches = w.samples().stream().mapToInt(SampleRef::batch).max().orElse(-1) + 1;
         for (int b = 0; b < batches; b++) {

@@ -1,11 +1,12 @@
 package diffpure.jobs.eval;
 
-import diffpure.gradient.GradientPlan;
-import diffpure.data.Datasets;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
+import diffpure.gradient.GradientPlan;
 import diffpure.jobs.run.ChunkEngine;
+import diffpure.jobs.run.ModelCache;
 import diffpure.jobs.run.StopRule;
 import diffpure.jobs.store.AdjointSummary;
 import diffpure.jobs.store.ChunkMarkers;

@@ -2,12 +2,11 @@ package diffpure.jobs.eval;
 
 import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
-import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
+import diffpure.jobs.run.ExecutorContext;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.torch.Devices;
-import diffpure.torch.TorchThreads;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,15 +33,17 @@ public final class InProcessShard {
                             + shards);
         }
         long t0 = System.nanoTime();
-        TorchThreads.ensure(c.runtime().torchThreads());
-        Device device = Devices.parse(c.runtime().device());
-        Configuration conf = new Configuration();
-        ImageDataset data = Datasets.open(c.data(), conf);
+        ExecutorContext ctx =
+                ExecutorContext.of(
+                        c,
+                        Devices.parse(c.runtime().device()),
+                        c.runtime().torchThreads(),
+                        new Configuration());
+        Device device = ctx.device();
+        ImageDataset data = ctx.data();
         RunPlan plan = RunPlan.of(c, data);
-        String cache = c.runtime().modelCacheDir();
-        PtScoreModel scoreModel =
-                ModelCache.scoreModel(c.models().scoreModel(), device, cache, conf);
-        PtClassifier clf = ModelCache.classifier(c.models().classifier(), device, cache, conf);
+        PtScoreModel scoreModel = ctx.scoreModel();
+        PtClassifier clf = ctx.classifier();
         List<PartitionWork> mine = new ArrayList<>();
         int k = 0;
         for (List<PartitionWork> chunk : plan.chunks()) {

@@ -7,6 +7,7 @@ import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
 import diffpure.config.ManifestLimits;
 import diffpure.eval.GradientMaskingChecks;
+import diffpure.jobs.run.ModelCache;
 import diffpure.model.ModelKind;
 import diffpure.model.ModelManifest;
 import diffpure.purify.DiffusionPurifier;

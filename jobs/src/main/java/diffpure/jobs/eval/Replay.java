@@ -1,12 +1,11 @@
 package diffpure.jobs.eval;
 
-import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.eval.SampleOutcome;
+import diffpure.jobs.run.ExecutorContext;
 import diffpure.torch.Devices;
-import diffpure.torch.TorchThreads;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
@@ -54,17 +53,14 @@ public final class Replay {
             throw new IllegalArgumentException(
                     "sample " + id + " is not in the plan of this config");
         }
-        TorchThreads.ensure(row.<Integer>getAs("torch_threads"));
-        Device device = Devices.parse(row.<String>getAs("device"));
-        String cache = c.runtime().modelCacheDir();
-        List<BatchRunner.Result> results =
-                BatchRunner.run(
+        ExecutorContext ctx =
+                ExecutorContext.of(
                         c,
-                        data,
-                        ModelCache.scoreModel(c.models().scoreModel(), device, cache, conf),
-                        ModelCache.classifier(c.models().classifier(), device, cache, conf),
-                        device,
-                        batch);
+                        Devices.parse(row.<String>getAs("device")),
+                        row.<Integer>getAs("torch_threads"),
+                        conf);
+        List<BatchRunner.Result> results =
+                BatchRunner.run(c, data, ctx.scoreModel(), ctx.classifier(), ctx.device(), batch);
         for (BatchRunner.Result r : results) {
             if (r.ref().id() == id) {
                 if (r.error() != null) {

@@ -1,11 +1,12 @@
 package diffpure.jobs.eval;
 
-import diffpure.data.Datasets;
 import diffpure.config.ConfigError;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
 import diffpure.jobs.report.Setting;
 import diffpure.jobs.run.ChunkEngine;
+import diffpure.jobs.run.ModelCache;
 import diffpure.jobs.run.StopRule;
 import diffpure.jobs.store.ChunkMarkers;
 import diffpure.jobs.store.RescoresTable;

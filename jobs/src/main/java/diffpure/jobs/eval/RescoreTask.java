@@ -1,8 +1,5 @@
 package diffpure.jobs.eval;
 
-import diffpure.gradient.GradientPlan;
-import diffpure.purify.Purifiers;
-import diffpure.data.Datasets;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,22 +9,21 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
+import diffpure.gradient.GradientPlan;
 import diffpure.jobs.report.Setting;
+import diffpure.jobs.run.ExecutorContext;
+import diffpure.jobs.run.HadoopConfs;
 import diffpure.jobs.store.RescoresTable;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
-import diffpure.torch.TorchThreads;
+import diffpure.purify.Purifiers;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -44,7 +40,6 @@ import org.apache.spark.sql.RowFactory;
 public record RescoreTask(ExperimentConfig config, Meta meta)
         implements FlatMapFunction<Iterator<RescoreTask.Work>, Row> {
     private static final long serialVersionUID = 1L;
-    private static final ConcurrentMap<Object, ImageDataset> DATA = new ConcurrentHashMap<>();
 
     /**
      * Fixed on the driver.
@@ -91,17 +86,19 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
 
     private List<Row> run(Work w) {
         int threads = config.runtime().torchThreads();
-        TorchThreads.ensure(threads);
-        Device device = diffpure.torch.Devices.parse(config.runtime().device());
-        Configuration conf = HadoopConfs.fromSparkEnv();
-        String cache = config.runtime().modelCacheDir();
-        PtScoreModel scoreModel =
-                ModelCache.scoreModel(config.models().scoreModel(), device, cache, conf);
-        PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
-        ImageDataset data = DATA.computeIfAbsent(config.data(), k -> Datasets.open(config.data(), conf));
-        int steps = Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
-        SparkEnv env = SparkEnv.get();
-        String executor = env == null ? "in-process" : env.executorId();
+        ExecutorContext ctx =
+                ExecutorContext.of(
+                        config,
+                        diffpure.torch.Devices.parse(config.runtime().device()),
+                        threads,
+                        HadoopConfs.fromSparkEnv());
+        Device device = ctx.device();
+        PtScoreModel scoreModel = ctx.scoreModel();
+        PtClassifier clf = ctx.classifier();
+        ImageDataset data = ctx.data();
+        int steps =
+                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
+        String executor = ExecutorContext.executorId();
         List<Row> rows = new ArrayList<>();
         int batches = w.samples().stream().mapToInt(SampleRef::batch).max().orElse(-1) + 1;
         for (int b = 0; b < batches; b++) {

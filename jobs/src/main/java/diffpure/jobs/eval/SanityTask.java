@@ -7,17 +7,17 @@ import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Attacks;
 import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
-import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.data.SampleResult;
 import diffpure.eval.AdjointAgreement;
 import diffpure.eval.GradientMaskingChecks;
 import diffpure.gradient.DefendedModel;
+import diffpure.jobs.run.ExecutorContext;
+import diffpure.jobs.run.HadoopConfs;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.torch.Devices;
-import diffpure.torch.TorchThreads;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 
@@ -128,14 +127,16 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
     /** Task {@code index} of {@link #taskCount}. */
     @Override
     public Part call(Integer index) {
-        TorchThreads.ensure(config.runtime().torchThreads());
-        Device device = Devices.parse(config.runtime().device());
-        Configuration conf = HadoopConfs.fromSparkEnv();
-        String cache = config.runtime().modelCacheDir();
-        PtScoreModel scoreModel =
-                ModelCache.scoreModel(config.models().scoreModel(), device, cache, conf);
-        PtClassifier clf = ModelCache.classifier(config.models().classifier(), device, cache, conf);
-        ImageDataset data = Datasets.open(config.data(), conf);
+        ExecutorContext ctx =
+                ExecutorContext.of(
+                        config,
+                        Devices.parse(config.runtime().device()),
+                        config.runtime().torchThreads(),
+                        HadoopConfs.fromSparkEnv());
+        Device device = ctx.device();
+        PtScoreModel scoreModel = ctx.scoreModel();
+        PtClassifier clf = ctx.classifier();
+        ImageDataset data = ctx.data();
         int per = (int) clf.imageShape().size();
         List<Sample> samples = new ArrayList<>();
         for (SampleRef r : subset) {

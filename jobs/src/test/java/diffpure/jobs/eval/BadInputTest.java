@@ -12,6 +12,7 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.experiment.Experiments;
+import diffpure.jobs.run.ModelCache;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import java.io.IOException;

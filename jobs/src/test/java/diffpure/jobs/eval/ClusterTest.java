@@ -1,12 +1,12 @@
 package diffpure.jobs.eval;
 
-import diffpure.experiment.Experiments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TablePaths;
 import java.io.IOException;

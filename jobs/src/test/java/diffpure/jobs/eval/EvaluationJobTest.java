@@ -20,6 +20,7 @@ import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
+import diffpure.jobs.run.ModelCache;
 import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.model.PtClassifier;

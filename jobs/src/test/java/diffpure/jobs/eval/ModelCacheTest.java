@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import diffpure.jobs.run.ModelCache;
 import diffpure.model.ModelException;
 import diffpure.model.PtTorchScript;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package diffpure.jobs.eval;
 
-import diffpure.experiment.Experiments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import diffpure.jobs.store.ResultTables;
 import java.net.URI;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package diffpure.jobs.eval;
 
-import diffpure.experiment.Experiments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
+import diffpure.experiment.Experiments;
 import diffpure.jobs.store.ChunkMarkers;
 import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.SamplesTable;

@@ -1,4 +1,4 @@
-package diffpure.jobs.eval;
+package diffpure.jobs.run;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
@@ -6,14 +6,14 @@ import org.apache.spark.SparkEnv;
 import scala.Tuple2;
 
 /** Hadoop configurations on executors, where Spark's own is not handed to user code. */
-final class HadoopConfs {
+public final class HadoopConfs {
     private HadoopConfs() {}
 
     /**
      * A configuration with this JVM's {@code spark.hadoop.*} settings (s3a endpoint and credentials
      * passed with --conf), as Spark builds its own; a plain one outside Spark.
      */
-    static Configuration fromSparkEnv() {
+    public static Configuration fromSparkEnv() {
         Configuration conf = new Configuration();
         SparkEnv env = SparkEnv.get();
         if (env != null) {

@@ -1,4 +1,4 @@
-package diffpure.jobs.eval;
+package diffpure.jobs.run;
 
 import ai.djl.Device;
 import diffpure.config.ConfigLoader;

@@ -1,0 +1,57 @@
+package diffpure.jobs.run;
+
+import ai.djl.Device;
+import diffpure.config.ExperimentConfig;
+import diffpure.data.Datasets;
+import diffpure.data.ImageDataset;
+import diffpure.model.PtClassifier;
+import diffpure.model.PtScoreModel;
+import diffpure.torch.TorchThreads;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkEnv;
+
+/**
+ * What a task of this JVM computes with: the libtorch threads set, both models and the data set,
+ * loaded once per JVM (an executor runs many tasks; loading a model costs seconds) and shared by
+ * every task that asks for the same ones. Every kind of task (evaluation, rescore, sanity checks,
+ * in-process shard, dry run, replay) takes its resources here.
+ *
+ * @param device the device the models are on
+ * @param threads libtorch intra-op threads
+ * @param scoreModel the score model
+ * @param classifier the classifier
+ * @param data the data set
+ */
+public record ExecutorContext(
+        Device device,
+        int threads,
+        PtScoreModel scoreModel,
+        PtClassifier classifier,
+        ImageDataset data) {
+    /** Data sets opened by this JVM, by their config (read-only once open). */
+    private static final ConcurrentMap<Object, ImageDataset> DATA = new ConcurrentHashMap<>();
+
+    /**
+     * This JVM's resources for a config on a device, with this many libtorch threads.
+     *
+     * @param conf Hadoop settings for remote models and data
+     */
+    public static ExecutorContext of(
+            ExperimentConfig c, Device device, int threads, Configuration conf) {
+        TorchThreads.ensure(threads);
+        String cache = c.runtime().modelCacheDir();
+        PtScoreModel scoreModel =
+                ModelCache.scoreModel(c.models().scoreModel(), device, cache, conf);
+        PtClassifier clf = ModelCache.classifier(c.models().classifier(), device, cache, conf);
+        ImageDataset data = DATA.computeIfAbsent(c.data(), k -> Datasets.open(c.data(), conf));
+        return new ExecutorContext(device, threads, scoreModel, clf, data);
+    }
+
+    /** The Spark executor id of this JVM ("in-process" outside Spark). */
+    public static String executorId() {
+        SparkEnv env = SparkEnv.get();
+        return env == null ? "in-process" : env.executorId();
+    }
+}
