@@ -54,7 +54,10 @@ public final class RescoreCommand implements Callable<Integer> {
         SparkSession spark =
                 SparkSession.builder().appName("diffpure rescore " + run).getOrCreate();
         try {
-            RescoreJob.run(spark, output, run, sets, id, EvaluateCommand.gitSha(), -1, System.out);
+            RescoreJob.run(
+                    spark,
+                    new RescoreJob.Request(output, run, sets, id, EvaluateCommand.gitSha()),
+                    System.out);
         } finally {
             spark.stop();
         }

@@ -58,77 +58,56 @@ public final class RescoreJob {
     public record Outcome(String rescoreId, String path, int chunksRun, int chunksSkipped) {}
 
     /**
-     * Rescores a run.
+     * What to rescore.
      *
      * @param output run.output holding the source run's tables (the rescores table goes there)
      * @param sourceRunId the run
      * @param overrides {@code key=value} changes ({@link #ALLOWED} keys only)
      * @param rescoreId the id, or null for the source run id + a hash of the rescore config
+     * @param gitSha commit recorded in every row
      * @param stopAfterChunks stop after this many chunks (-1: all), as a killed rescore would
-     * @throws ConfigError naming a key a rescore may not change (the attack, the data, the seed)
      */
-    public static Outcome run(
-            SparkSession spark,
+    public record Request(
             String output,
             String sourceRunId,
             List<String> overrides,
             String rescoreId,
             String gitSha,
-            int stopAfterChunks,
-            PrintStream log) {
-        for (String o : overrides) {
-            String key = o.contains("=") ? o.substring(0, o.indexOf('=')).trim() : o;
-            if (ALLOWED.stream()
-                    .noneMatch(a -> a.endsWith(".") ? key.startsWith(a) : key.equals(a))) {
-                throw new ConfigError(
-                        "a rescore re-votes stored perturbations; it cannot change '"
-                                + key
-                                + "' (allowed: eval.votes, purify.*, model.*, runtime.*)");
-            }
+            int stopAfterChunks) {
+        /** A whole rescore. */
+        public Request(
+                String output,
+                String sourceRunId,
+                List<String> overrides,
+                String rescoreId,
+                String gitSha) {
+            this(output, sourceRunId, overrides, rescoreId, gitSha, -1);
         }
+    }
+
+    /**
+     * Rescores a run.
+     *
+     * @throws ConfigError naming a key a rescore may not change (the attack, the data, the seed)
+     */
+    public static Outcome run(SparkSession spark, Request req, PrintStream log) {
+        checkAllowed(req.overrides());
+        String output = req.output();
+        String sourceRunId = req.sourceRunId();
         ConfigLoader.Loaded source = RunConfigs.load(spark, output, sourceRunId, List.of());
-        ConfigLoader.Loaded rescore = RunConfigs.load(spark, output, sourceRunId, overrides);
-        ExperimentConfig c = rescore.config();
-        String id =
-                rescoreId != null
-                        ? rescoreId
-                        : sourceRunId
-                                + "-rescore-"
-                                + ConfigLoader.sha256(sourceRunId + "|" + c.configHash())
-                                        .substring(0, 12);
-        if (!id.matches("[A-Za-z0-9._-]+")) {
-            throw new ConfigError(
-                    "rescore id may contain only letters, digits, '.', '_' and '-', found '"
-                            + id
-                            + "'");
-        }
+        ExperimentConfig c = RunConfigs.load(spark, output, sourceRunId, req.overrides()).config();
+        String id = rescoreId(req, c);
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         RunPlan plan = RunPlan.of(source.config(), Datasets.open(source.config().data(), conf));
         String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
-        String[] scoreModel = ModelCache.manifestOf(c.models().scoreModel(), conf);
+        String scoreModel = ModelCache.manifestOf(c.models().scoreModel(), conf)[0];
         Dataset<Row> samples =
                 spark.read()
                         .parquet(TablePaths.samples(output))
                         .where(functions.col("run_id").equalTo(sourceRunId));
-        List<Setting> settings =
-                samples
-                        .select(
-                                Setting.COLUMNS.stream()
-                                        .map(functions::col)
-                                        .toArray(org.apache.spark.sql.Column[]::new))
-                        .distinct()
-                        .collectAsList()
-                        .stream()
-                        .map(Setting::of)
-                        .sorted(java.util.Comparator.comparing(Setting::slug))
-                        .toList();
-        if (settings.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "run " + sourceRunId + " has no rows in " + TablePaths.samples(output));
-        }
-        String table = TablePaths.rescores(output);
+        List<Setting> settings = settingsOf(samples, sourceRunId, output);
         boolean tStarChanged =
-                overrides.stream().anyMatch(o -> o.trim().startsWith("purify.t-star"));
+                req.overrides().stream().anyMatch(o -> o.trim().startsWith("purify.t-star"));
         log.printf(
                 Locale.ROOT,
                 "rescore %s of run %s: %d setting(s) in %d chunks, K=%d, %s%s, classifier %s%n",
@@ -145,14 +124,10 @@ public final class RescoreJob {
         Map<Integer, RescoreTask> tasks = new TreeMap<>();
         List<Integer> chunks = new ArrayList<>();
         for (Setting s : settings) {
-            int index = settingIndex(source.config().settings(), s, sourceRunId);
             ExperimentConfig sc = c.withEps(s.eps());
-            if (!tStarChanged) {
-                sc = sc.withTStar(s.tStar());
-            }
             RescoreTask task =
                     new RescoreTask(
-                            sc,
+                            tStarChanged ? sc : sc.withTStar(s.tStar()),
                             new RescoreTask.Meta(
                                     id,
                                     sourceRunId,
@@ -160,8 +135,9 @@ public final class RescoreJob {
                                     s,
                                     clf[0],
                                     clf[1],
-                                    scoreModel[0],
-                                    gitSha));
+                                    scoreModel,
+                                    req.gitSha()));
+            int index = settingIndex(source.config().settings(), s, sourceRunId);
             for (int chunk = 0; chunk < plan.chunks().size(); chunk++) {
                 if (plan.chunks().get(chunk).get(0).setting() == index) {
                     tasks.put(chunk, task);
@@ -169,6 +145,20 @@ public final class RescoreJob {
                 }
             }
         }
+        return runChunks(
+                spark, req, id, new RescoreChunks(spark, plan, tasks, samples, id), chunks, log);
+    }
+
+    /** Runs the rescore's chunks on the chunk engine. */
+    private static Outcome runChunks(
+            SparkSession spark,
+            Request req,
+            String id,
+            RescoreChunks work,
+            List<Integer> chunks,
+            PrintStream log) {
+        String table = TablePaths.rescores(req.output());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
         ChunkEngine engine =
                 new ChunkEngine(
                         spark,
@@ -177,21 +167,22 @@ public final class RescoreJob {
                                 id,
                                 TableCommitter.of(spark, table, "rescore_id"),
                                 SamplesTable.without(RescoresTable.SCHEMA, "rescore_id", "chunk"),
-                                new ChunkMarkers(TablePaths.rescoreProgress(output, id), conf)),
+                                new ChunkMarkers(
+                                        TablePaths.rescoreProgress(req.output(), id), conf)),
                         "diffpure-rescore-" + id + "-" + UUID.randomUUID());
         List<Integer> todo = engine.notDone(chunks);
         List<Integer> doneEarlier = chunks.stream().filter(k -> !todo.contains(k)).toList();
+        int stopAfter = req.stopAfterChunks();
         List<Integer> toRun =
-                stopAfterChunks >= 0 && todo.size() > stopAfterChunks
-                        ? todo.subList(0, stopAfterChunks)
-                        : todo;
+                stopAfter >= 0 && todo.size() > stopAfter ? todo.subList(0, stopAfter) : todo;
+        int perChunk = work.plan().chunks().stream().mapToInt(List::size).max().orElse(1);
         ChunkEngine.Result r =
                 engine.run(
                         toRun,
                         doneEarlier,
                         new ChunkEngine.Schedule(
-                                EvaluationJob.inFlight(spark, plan), StopRule.NEVER),
-                        new RescoreChunks(spark, plan, tasks, samples, id),
+                                ChunkEngine.inFlight(spark, perChunk), StopRule.NEVER),
+                        work,
                         () -> {});
         spark.sparkContext().setJobDescription(null);
         log.printf(
@@ -202,6 +193,60 @@ public final class RescoreJob {
                 doneEarlier.size(),
                 table);
         return new Outcome(id, table, r.committed(), doneEarlier.size());
+    }
+
+    /** Refuses a change a rescore cannot make. */
+    private static void checkAllowed(List<String> overrides) {
+        for (String o : overrides) {
+            String key = o.contains("=") ? o.substring(0, o.indexOf('=')).trim() : o;
+            if (ALLOWED.stream()
+                    .noneMatch(a -> a.endsWith(".") ? key.startsWith(a) : key.equals(a))) {
+                throw new ConfigError(
+                        "a rescore re-votes stored perturbations; it cannot change '"
+                                + key
+                                + "' (allowed: eval.votes, purify.*, model.*, runtime.*)");
+            }
+        }
+    }
+
+    /** The id asked for, else the source run id + a hash of the rescore config. */
+    private static String rescoreId(Request req, ExperimentConfig c) {
+        String id =
+                req.rescoreId() != null
+                        ? req.rescoreId()
+                        : req.sourceRunId()
+                                + "-rescore-"
+                                + ConfigLoader.sha256(req.sourceRunId() + "|" + c.configHash())
+                                        .substring(0, 12);
+        if (!id.matches("[A-Za-z0-9._-]+")) {
+            throw new ConfigError(
+                    "rescore id may contain only letters, digits, '.', '_' and '-', found '"
+                            + id
+                            + "'");
+        }
+        return id;
+    }
+
+    /** The attack settings of the source run's rows, by slug. */
+    private static List<Setting> settingsOf(
+            Dataset<Row> samples, String sourceRunId, String output) {
+        List<Setting> settings =
+                samples
+                        .select(
+                                Setting.COLUMNS.stream()
+                                        .map(functions::col)
+                                        .toArray(org.apache.spark.sql.Column[]::new))
+                        .distinct()
+                        .collectAsList()
+                        .stream()
+                        .map(Setting::of)
+                        .sorted(java.util.Comparator.comparing(Setting::slug))
+                        .toList();
+        if (settings.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "run " + sourceRunId + " has no rows in " + TablePaths.samples(output));
+        }
+        return settings;
     }
 
     /** The index of a setting of the rows among the source config's settings. */

@@ -89,6 +89,41 @@ public final class ChunkEngine {
         this.group = group;
     }
 
+    /** Spark setting: chunk jobs in flight at once (default: enough to fill every slot). */
+    public static final String CHUNKS_IN_FLIGHT = "spark.diffpure.chunksInFlight";
+
+    /**
+     * Chunk jobs to keep in flight: {@link #CHUNKS_IN_FLIGHT} when set (1 runs chunks one after
+     * another, as before), else enough that their tasks cover every slot twice over, so that slots
+     * stay busy while chunks commit, plus one.
+     *
+     * @param chunkPartitions partitions (Spark tasks) of the largest chunk
+     */
+    public static int inFlight(SparkSession spark, int chunkPartitions) {
+        String set = spark.conf().get(CHUNKS_IN_FLIGHT, "");
+        if (!set.isBlank()) {
+            try {
+                int n = Integer.parseInt(set.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(
+                    CHUNKS_IN_FLIGHT + " must be an integer >= 1, found '" + set + "'");
+        }
+        int slots =
+                Math.max(
+                        1,
+                        spark.sparkContext().defaultParallelism()
+                                / spark.sparkContext().conf().getInt("spark.task.cpus", 1));
+        int perChunk = Math.max(1, chunkPartitions);
+        // Twice the slots: a chunk's commit (write, count, mark) leaves its slots to the next
+        // chunks' queued tasks instead of idle.
+        return (2 * slots + perChunk - 1) / perChunk + 1;
+    }
+
     /** The chunks among these not marked done, in the given order. */
     public List<Integer> notDone(List<Integer> chunks) {
         return chunks.stream().filter(k -> !target.markers().isDone(k)).toList();

@@ -108,12 +108,8 @@ class BehaviourDigest {
             masks.add(
                     RescoreJob.run(
                                     spark,
-                                    output,
-                                    runId,
-                                    List.of("eval.votes=5"),
-                                    null,
-                                    "test",
-                                    -1,
+                                    new RescoreJob.Request(
+                                            output, runId, List.of("eval.votes=5"), null, "test"),
                                     log)
                             .rescoreId());
         }

@@ -61,7 +61,10 @@ class RescoreJobTest {
     @Test
     void rescoringWithTheSameSettingsReproducesTheVotesExactly() {
         RescoreJob.Outcome r =
-                RescoreJob.run(spark, output, runId, List.of(), "same", "test", -1, System.out);
+                RescoreJob.run(
+                        spark,
+                        new RescoreJob.Request(output, runId, List.of(), "same", "test"),
+                        System.out);
         assertEquals(2, r.chunksRun());
         Dataset<Row> src =
                 spark.read()
@@ -107,23 +110,24 @@ class RescoreJobTest {
     void moreVotesResumeAfterAKillAndEqualAnUninterruptedRescore() {
         RescoreJob.Outcome first =
                 RescoreJob.run(
-                        spark, output, runId, List.of("eval.votes=5"), "k5", "test", 1, System.out);
+                        spark,
+                        new RescoreJob.Request(
+                                output, runId, List.of("eval.votes=5"), "k5", "test", 1),
+                        System.out);
         assertEquals(1, first.chunksRun());
         assertEquals(4, rescored("k5").count(), "one chunk of 4 samples");
         RescoreJob.Outcome resumed =
                 RescoreJob.run(
                         spark,
-                        output,
-                        runId,
-                        List.of("eval.votes=5"),
-                        "k5",
-                        "test",
-                        -1,
+                        new RescoreJob.Request(
+                                output, runId, List.of("eval.votes=5"), "k5", "test"),
                         System.out);
         assertEquals(1, resumed.chunksRun());
         assertEquals(1, resumed.chunksSkipped());
         RescoreJob.run(
-                spark, output, runId, List.of("eval.votes=5"), "k5-whole", "test", -1, System.out);
+                spark,
+                new RescoreJob.Request(output, runId, List.of("eval.votes=5"), "k5-whole", "test"),
+                System.out);
         Dataset<Row> a =
                 rescored("k5")
                         .select(
@@ -161,12 +165,12 @@ class RescoreJobTest {
                         () ->
                                 RescoreJob.run(
                                         spark,
-                                        output,
-                                        runId,
-                                        List.of("attack.eps=0.1"),
-                                        null,
-                                        "test",
-                                        -1,
+                                        new RescoreJob.Request(
+                                                output,
+                                                runId,
+                                                List.of("attack.eps=0.1"),
+                                                null,
+                                                "test"),
                                         System.out));
         assertTrue(e.getMessage().contains("cannot change 'attack.eps'"), e.getMessage());
     }

@@ -68,7 +68,7 @@ class SlotUtilisationBench {
 
     private void measure(SparkSession spark, String where, List<String> lines) {
         for (String inFlight : List.of("1", "")) {
-            spark.conf().set(EvaluationJob.CHUNKS_IN_FLIGHT, inFlight);
+            spark.conf().set(diffpure.jobs.run.ChunkEngine.CHUNKS_IN_FLIGHT, inFlight);
             long t0 = System.nanoTime();
             EvaluationJob.Outcome o =
                     EvaluationJob.run(
@@ -85,6 +85,6 @@ class SlotUtilisationBench {
                             o.slotUtilisation(),
                             (System.nanoTime() - t0) / 1e9));
         }
-        spark.conf().unset(EvaluationJob.CHUNKS_IN_FLIGHT);
+        spark.conf().unset(diffpure.jobs.run.ChunkEngine.CHUNKS_IN_FLIGHT);
     }
 }

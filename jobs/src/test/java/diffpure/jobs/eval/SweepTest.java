@@ -96,7 +96,10 @@ class SweepTest {
                         .toArray(),
                 o.adversarialVotes());
         String output = loaded.config().run().output();
-        RescoreJob.run(spark, output, outcome.runId(), List.of(), "same", "test", -1, System.out);
+        RescoreJob.run(
+                spark,
+                new RescoreJob.Request(output, outcome.runId(), List.of(), "same", "test"),
+                System.out);
         Dataset<Row> r =
                 spark.read()
                         .parquet(TablePaths.rescores(output))

@@ -1,0 +1,47 @@
+package diffpure.jobs.eval;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The model loads the tasks report ("executor pid score-model-loads classifier-loads"), per
+ * executor JVM: the evidence that each JVM loaded each model once.
+ */
+final class ModelLoads {
+    private ModelLoads() {}
+
+    /** The last report of each JVM (highest counts: loads only grow within a JVM). */
+    static List<EvaluationJob.ExecutorLoads> loadsPerJvm(List<String> reports) {
+        Map<Long, EvaluationJob.ExecutorLoads> byPid = new TreeMap<>();
+        for (String r : reports) {
+            String[] f = r.split(" ");
+            EvaluationJob.ExecutorLoads l =
+                    new EvaluationJob.ExecutorLoads(
+                            f[0],
+                            Long.parseLong(f[1]),
+                            Integer.parseInt(f[2]),
+                            Integer.parseInt(f[3]));
+            byPid.merge(
+                    l.pid(),
+                    l,
+                    (a, b) ->
+                            new EvaluationJob.ExecutorLoads(
+                                    a.executor(),
+                                    a.pid(),
+                                    Math.max(a.scoreModel(), b.scoreModel()),
+                                    Math.max(a.classifier(), b.classifier())));
+        }
+        return List.copyOf(byPid.values());
+    }
+
+    static String describe(List<EvaluationJob.ExecutorLoads> perJvm) {
+        if (perJvm.isEmpty()) {
+            return "by no task";
+        }
+        boolean once = perJvm.stream().allMatch(l -> l.scoreModel() == 1 && l.classifier() == 1);
+        return once
+                ? "once in each of " + perJvm.size() + " executor JVMs"
+                : "more than once in an executor JVM: " + perJvm;
+    }
+}

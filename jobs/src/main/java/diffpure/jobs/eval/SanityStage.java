@@ -1,0 +1,64 @@
+package diffpure.jobs.eval;
+
+import diffpure.config.ExperimentConfig;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** The gradient-masking stage of an evaluation, before its chunks. */
+final class SanityStage {
+    private SanityStage() {}
+
+    /**
+     * The gradient-masking checks of a run: those a previous call recorded, else one Spark task
+     * runs them now (before the chunks, so that every row of the subset carries their warnings).
+     */
+    static SanityTask.Result run(
+            SparkSession spark, ExperimentConfig c, RunPlan plan, Row previous, PrintStream log) {
+        if (c.sanity().subset() == 0) {
+            return SanityTask.Result.NONE;
+        }
+        List<SampleRef> subset = SanityTask.subsetOf(plan, c.sanity().subset());
+        if (previous != null && previous.getAs("sanity") != null) {
+            return SanityTask.Result.parse(previous.getAs("sanity"), subset);
+        }
+        // One task that reruns the attack several times: say so, or the run looks stalled.
+        log.printf(
+                Locale.ROOT,
+                "gradient-masking checks on %d samples first (sanity.subset; %d tasks: the"
+                        + " attack, at %sx its budget, at %sx eps, unbounded, and Square with"
+                        + " %d queries) ...%n",
+                subset.size(),
+                SanityTask.taskCount(c),
+                fmt(c.sanity().iterationFactor()),
+                fmt(c.sanity().epsFactor()),
+                c.sanity().squareQueries());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("diffpure " + c.runId() + " gradient-masking checks");
+        String json = SanityTask.run(jsc, c, subset);
+        jsc.setJobDescription(null);
+        SanityTask.Result r = SanityTask.Result.parse(json, subset);
+        log.printf(
+                Locale.ROOT,
+                "gradient-masking checks on %d samples: %s%s%n",
+                subset.size(),
+                r.warnings().isEmpty() ? "no warning" : String.join("; ", r.warnings()),
+                r.adjointCosine().isEmpty()
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                "; adjoint gradients against exact: smallest cosine %.4f",
+                                r.adjointCosine().values().stream()
+                                        .mapToDouble(Double::doubleValue)
+                                        .min()
+                                        .getAsDouble()));
+        return r;
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+}
