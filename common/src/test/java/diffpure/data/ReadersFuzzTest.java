@@ -49,12 +49,24 @@ class ReadersFuzzTest {
     private static final Configuration CONF = new Configuration();
     private static final Path DIR = tempDir();
 
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Best effort at JVM exit: a leftover temporary folder is harmless.
+        }
+    }
+
     private static Path tempDir() {
         try {
             Path shm = Path.of("/dev/shm");
-            return Files.isDirectory(shm) && Files.isWritable(shm)
-                    ? Files.createTempDirectory(shm, "diffpure-fuzz")
-                    : Files.createTempDirectory("diffpure-fuzz");
+            Path dir =
+                    Files.isDirectory(shm) && Files.isWritable(shm)
+                            ? Files.createTempDirectory(shm, "diffpure-fuzz")
+                            : Files.createTempDirectory("diffpure-fuzz");
+            // /dev/shm is memory: leave nothing behind when the JVM ends.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -35,9 +35,19 @@ class ManifestFuzzTest {
 
     private static final Path DIR = tempDir();
 
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Best effort at JVM exit: a leftover temporary folder is harmless.
+        }
+    }
+
     private static Path tempDir() {
         try {
-            return Files.createTempDirectory("diffpure-manifest-fuzz");
+            Path dir = Files.createTempDirectory("diffpure-manifest-fuzz");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
