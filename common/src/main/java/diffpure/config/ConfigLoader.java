@@ -535,6 +535,10 @@ public final class ConfigLoader {
                 if (!string(key).matches("[A-Za-z0-9._-]*")) {
                     throw bad(key, "may contain only letters, digits, '.', '_' and '-'");
                 }
+                // "." and ".." would name the output directory itself or its parent.
+                if (string(key).startsWith(".")) {
+                    throw bad(key, "may not start with '.'");
+                }
             }
             RunSettings run =
                     new RunSettings(

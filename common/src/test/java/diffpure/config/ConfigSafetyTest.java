@@ -155,6 +155,18 @@ class ConfigSafetyTest {
         assertFalse(m.contains(SECRET), m);
     }
 
+    /** Ids become directory names under run.output: "..", "." or a hidden name are refused. */
+    @Test
+    void idsThatWouldLeaveOrHideInTheOutputAreRefused() {
+        for (String id : List.of("..", ".", ".hidden")) {
+            String m = refused(null, "run.id=" + id);
+            assertTrue(m.contains("run.id") && m.contains("may not start with '.'"), m);
+            m = refused(null, "experiment.name=" + id);
+            assertTrue(m.contains("experiment.name") && m.contains("may not start with '.'"), m);
+        }
+        assertEquals("a..b", load(null, "run.id=a..b").config().runId());
+    }
+
     /** HOCON's parser recurses per level: 20,000 brackets overflowed its stack. */
     @Test
     void deepNestingAndOversizeTextAreRefusedBeforeParsing() throws IOException {
