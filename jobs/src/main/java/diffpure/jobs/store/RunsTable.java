@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -101,7 +102,7 @@ public final class RunsTable {
                 spark.read()
                         .schema(SCHEMA)
                         .parquet(runs)
-                        .where("run_id = '" + runId.replace("'", "''") + "'")
+                        .where(functions.col("run_id").equalTo(functions.lit(runId)))
                         .collectAsList();
         return rows.isEmpty() ? null : rows.get(0);
     }
