@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * parser recurses once per level: 40 kB of brackets in an experiment file overflowed its stack, as
  * they did in a model manifest).
  */
-final class ConfigText {
+public final class ConfigText {
     /** Largest experiment file, included file or stored config (the shipped ones are ~2 KiB). */
     static final long MAX_BYTES = 1 << 20;
 
@@ -54,6 +54,26 @@ final class ConfigText {
             throw new ConfigError(
                     where + ": " + text.length() + " characters, more than a config may have");
         }
+        int at = nestingBreach(text, MAX_NESTING);
+        if (at >= 0) {
+            throw new ConfigError(
+                    where
+                            + ": objects and arrays nested more than "
+                            + MAX_NESTING
+                            + " deep (at character "
+                            + at
+                            + ")");
+        }
+        return text;
+    }
+
+    /**
+     * Where HOCON or JSON text first nests objects and arrays deeper than {@code max}, or -1: the
+     * config parser recurses per level, so 20,000 brackets overflow its stack. Brackets inside
+     * quoted strings do not count; inside comments they do, which can only refuse text no tool
+     * writes.
+     */
+    public static int nestingBreach(String text, int max) {
         int depth = 0;
         boolean quoted = false;
         for (int i = 0; i < text.length(); i++) {
@@ -67,19 +87,13 @@ final class ConfigText {
             } else if (ch == '"') {
                 quoted = true;
             } else if (ch == '{' || ch == '[') {
-                if (++depth > MAX_NESTING) {
-                    throw new ConfigError(
-                            where
-                                    + ": objects and arrays nested more than "
-                                    + MAX_NESTING
-                                    + " deep (at character "
-                                    + i
-                                    + ")");
+                if (++depth > max) {
+                    return i;
                 }
             } else if (ch == '}' || ch == ']') {
                 depth--;
             }
         }
-        return text;
+        return -1;
     }
 }

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import diffpure.config.ConfigText;
 import diffpure.config.ManifestLimits;
 import diffpure.sde.VpSchedule;
 import java.io.IOException;
@@ -154,31 +155,15 @@ public record ModelManifest(
      * count; inside comments they do, which can only refuse a manifest no tool writes.
      */
     private static void checkNesting(String text, Path file) {
-        int depth = 0;
-        boolean quoted = false;
-        for (int i = 0; i < text.length(); i++) {
-            char ch = text.charAt(i);
-            if (quoted) {
-                if (ch == '\\') {
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == '{' || ch == '[') {
-                if (++depth > MAX_NESTING) {
-                    throw new ModelException(
-                            file,
-                            "objects and arrays nested more than "
-                                    + MAX_NESTING
-                                    + " deep (at character "
-                                    + i
-                                    + "); not a manifest");
-                }
-            } else if (ch == '}' || ch == ']') {
-                depth--;
-            }
+        int at = ConfigText.nestingBreach(text, MAX_NESTING);
+        if (at >= 0) {
+            throw new ModelException(
+                    file,
+                    "objects and arrays nested more than "
+                            + MAX_NESTING
+                            + " deep (at character "
+                            + at
+                            + "); not a manifest");
         }
     }
 
