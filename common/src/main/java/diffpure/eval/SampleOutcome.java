@@ -69,56 +69,6 @@ public record SampleOutcome(
         checkpoints = List.copyOf(checkpoints);
     }
 
-    /** An outcome without budget checkpoints. */
-    public SampleOutcome(
-            long sampleId,
-            int label,
-            int[] cleanVotes,
-            int[] adversarialVotes,
-            int cleanLogitPrediction,
-            int adversarialLogitPrediction,
-            long duringAttackEvaluations,
-            long duringAttackFooled,
-            long cleanDuringEvaluations,
-            long cleanDuringFooled,
-            double linf,
-            double l2,
-            float[] perturbation,
-            int firstSuccessIteration,
-            String brokenBy,
-            long gradients,
-            long forwards,
-            long voteEvaluations,
-            String gradientMode,
-            double seconds,
-            List<String> warnings,
-            double adjointReconstructionError) {
-        this(
-                sampleId,
-                label,
-                cleanVotes,
-                adversarialVotes,
-                cleanLogitPrediction,
-                adversarialLogitPrediction,
-                duringAttackEvaluations,
-                duringAttackFooled,
-                cleanDuringEvaluations,
-                cleanDuringFooled,
-                linf,
-                l2,
-                perturbation,
-                firstSuccessIteration,
-                brokenBy,
-                gradients,
-                forwards,
-                voteEvaluations,
-                gradientMode,
-                seconds,
-                warnings,
-                adjointReconstructionError,
-                List.of());
-    }
-
     @Override
     public int[] cleanVotes() {
         return cleanVotes.clone();

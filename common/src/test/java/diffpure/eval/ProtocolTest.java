@@ -35,7 +35,8 @@ class ProtocolTest {
                 "exact",
                 0.5,
                 List.of(),
-                Double.NaN);
+                Double.NaN,
+                List.of());
     }
 
     @Test

@@ -125,7 +125,8 @@ class StoppingRuleTest {
                         "exact",
                         0,
                         List.of(),
-                        Double.NaN);
+                        Double.NaN,
+                        List.of());
         assertEquals((40 + 3 + 21) * 100L, StoppingRule.stepRows(o, 100));
         StoppingRule.Prefix p = StoppingRule.Prefix.of(List.of(o), Metric.MAJORITY, 100);
         assertEquals(0.0, p.values()[0]);

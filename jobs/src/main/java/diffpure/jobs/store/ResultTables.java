@@ -137,7 +137,8 @@ public final class ResultTables {
                 null,
                 0,
                 List.of(),
-                Double.NaN);
+                Double.NaN,
+                List.of());
     }
 
     private static int[] ints(List<Integer> l) {

@@ -217,7 +217,8 @@ public final class SamplesTable {
                 r.getAs("gradient_mode"),
                 r.<Double>getAs("seconds"),
                 r.getList(r.fieldIndex("warnings")),
-                doubleOr(r, "adjoint_reconstruction_error"));
+                doubleOr(r, "adjoint_reconstruction_error"),
+                List.of());
     }
 
     /** A column of schema version 1 read from the row's facts. */
