@@ -14,12 +14,12 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The {@code samples} table (DESIGN.md 8): one row per (run, sample, attack setting), with its
- * provenance. Each column is declared once in {@link #COLUMNS} (name, type, the schema version that
- * added it, how a row's value is read from its {@link SampleFacts}); the schema, the writer and the
- * version lists are derived from them. Columns {@link #NONDETERMINISTIC} differ between two runs of
- * the same plan (timing, where it ran); every other column is reproduced exactly by a retry, a
- * resume or a replay.
+ * The {@code samples} table (README, "Result tables"): one row per (run, sample, attack setting),
+ * with its provenance. Each column is declared once in {@link #COLUMNS} (name, type, the schema
+ * version that added it, how a row's value is read from its {@link SampleFacts}); the schema, the
+ * writer and the version lists are derived from them. Columns {@link #NONDETERMINISTIC} differ
+ * between two runs of the same plan (timing, where it ran); every other column is reproduced
+ * exactly by a retry, a resume or a replay.
  */
 public final class SamplesTable {
     /**
