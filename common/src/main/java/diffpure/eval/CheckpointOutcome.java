@@ -15,6 +15,9 @@ package diffpure.eval;
  * @param forwards gradient-free evaluations spent by then
  * @param evaluations evaluations of attack iterates seen by then
  * @param fooled how many of those misclassified the sample
+ * @param miss fraction of EOT copies that missed the attack's goal in the evaluation of the best
+ *     iterate so far (NaN when none was evaluated); the returned-image rule keeps the best, so it
+ *     never grows from one checkpoint to the next
  */
 public record CheckpointOutcome(
         int iteration,
@@ -23,7 +26,8 @@ public record CheckpointOutcome(
         long gradients,
         long forwards,
         long evaluations,
-        long fooled) {
+        long fooled,
+        double miss) {
     public CheckpointOutcome {
         votes = votes.clone();
     }
@@ -52,7 +56,8 @@ public record CheckpointOutcome(
                 && gradients == c.gradients
                 && forwards == c.forwards
                 && evaluations == c.evaluations
-                && fooled == c.fooled;
+                && fooled == c.fooled
+                && Double.compare(miss, c.miss) == 0;
     }
 
     @Override
@@ -64,6 +69,7 @@ public record CheckpointOutcome(
                 gradients,
                 forwards,
                 evaluations,
-                fooled);
+                fooled,
+                miss);
     }
 }

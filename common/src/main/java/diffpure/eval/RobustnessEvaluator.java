@@ -217,7 +217,8 @@ public record RobustnessEvaluator(
                                             c.gradients()[s],
                                             c.forwards()[s],
                                             c.evaluations()[s],
-                                            c.fooled()[s]));
+                                            c.fooled()[s],
+                                            c.miss()[s]));
                 }
             }
         }

@@ -78,8 +78,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     /**
      * Refuses keys that common/ reads but this job does not act on yet, rather than ignoring them:
-     * the stopping rule (the chunk engine that evaluates it on the committed prefix) and budget
-     * checkpoints (the samples-table columns that store their votes).
+     * the stopping rule (the chunk engine that evaluates it on the committed prefix).
      *
      * @throws IllegalArgumentException naming the keys
      */
@@ -91,13 +90,6 @@ public final class EvaluateCommand implements Callable<Integer> {
                             + c.eval().targetHalfWidth()
                             + " and "
                             + c.run().budget()
-                            + ")");
-        }
-        if (!c.attack().budgetCheckpoints().isEmpty()) {
-            throw new IllegalArgumentException(
-                    "attack.budget-checkpoints: the samples table does not store checkpoint votes"
-                            + " yet; leave it [] (found "
-                            + c.attack().budgetCheckpoints()
                             + ")");
         }
     }

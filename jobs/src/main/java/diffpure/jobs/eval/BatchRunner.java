@@ -229,7 +229,8 @@ public final class BatchRunner {
                         seed,
                         c.eval().cleanDuringCap(),
                         c.eval().chunk(),
-                        c.attack().successFraction());
+                        c.attack().successFraction(),
+                        Attacks.checkpoints(c.attack()));
         Shape shape = clf.imageShape();
         int per = (int) shape.size();
         int b = samples.size();

@@ -2,7 +2,9 @@ package diffpure.jobs.store;
 
 import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
+import diffpure.eval.CheckpointOutcome;
 import diffpure.eval.SampleOutcome;
+import diffpure.eval.Votes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
@@ -26,10 +28,11 @@ public final class SamplesTable {
      * Bumped whenever a column changes meaning or type. 2 added the averaged-logit columns ({@code
      * clean_logit_prediction}, {@code adversarial_logit_prediction}, {@code clean_logit_correct},
      * {@code adversarial_logit_correct}), {@code error_kind}, {@code sanity_subset} and the adjoint
-     * error columns ({@code adjoint_reconstruction_error}, {@code adjoint_cosine}); readers of
-     * version 1 tables must do without them.
+     * error columns ({@code adjoint_reconstruction_error}, {@code adjoint_cosine}); 3 added {@code
+     * budget_checkpoints}. Readers of older tables must do without the newer columns ({@link
+     * #schemaOf}).
      */
-    public static final int SCHEMA_VERSION = 2;
+    public static final int SCHEMA_VERSION = 3;
 
     /** error_kind of a row whose input could not be read: a resume keeps it. */
     public static final String DATA = "data";
@@ -54,6 +57,24 @@ public final class SamplesTable {
     private static final DataType STRING = DataTypes.StringType;
     private static final DataType BOOLEAN = DataTypes.BooleanType;
     private static final DataType INTS = DataTypes.createArrayType(INT, false);
+
+    /**
+     * One element of {@code budget_checkpoints} (schema 3), a {@link CheckpointOutcome}: the
+     * checkpoint b and the run's N ("iteration b of a run of N"), the K votes on the best iterate
+     * so far and how many are correct, the attack's spending by then, and the fraction of EOT
+     * copies that missed the goal at that iterate (null when none was evaluated).
+     */
+    public static final StructType CHECKPOINT =
+            new StructType()
+                    .add("iteration", INT)
+                    .add("of_iterations", LONG)
+                    .add("votes", INTS)
+                    .add("correct", INT)
+                    .add("gradient_evaluations", LONG)
+                    .add("forward_evaluations", LONG)
+                    .add("during_attack_evaluations", LONG)
+                    .add("during_attack_fooled", LONG)
+                    .add("miss", DOUBLE);
 
     /** The columns in table order; run_id and chunk are the partition columns. */
     public static final List<Column> COLUMNS =
@@ -145,6 +166,11 @@ public final class SamplesTable {
                                             ? null
                                             : o.adjointReconstructionError()),
                     new Column("adjoint_cosine", DOUBLE, 2, f -> f.checks().adjointCosine()),
+                    out(
+                            "budget_checkpoints",
+                            DataTypes.createArrayType(CHECKPOINT, false),
+                            3,
+                            SamplesTable::checkpointRows),
                     col("git_sha", STRING, f -> f.provenance().gitSha()),
                     col("config_hash", STRING, f -> f.provenance().configHash()));
 
@@ -155,10 +181,6 @@ public final class SamplesTable {
                             .map(c -> DataTypes.createStructField(c.name(), c.type(), true))
                             .toArray(StructField[]::new));
 
-    /** The columns schema version 2 added (version 1 tables lack them). */
-    public static final List<String> SCHEMA_2_COLUMNS =
-            COLUMNS.stream().filter(c -> c.since() == 2).map(Column::name).toList();
-
     /** Columns that depend on when and where a row was computed, not on what. */
     public static final List<String> NONDETERMINISTIC =
             List.of("seconds", "executor", "device", "task_attempt");
@@ -167,6 +189,21 @@ public final class SamplesTable {
     public static final StructType CHUNK_SCHEMA = without(SCHEMA, "run_id", "chunk");
 
     private SamplesTable() {}
+
+    /** The schema of tables written by an older version (the columns it had). */
+    public static StructType schemaOf(int version) {
+        if (version < 1 || version > SCHEMA_VERSION) {
+            throw new IllegalArgumentException(
+                    "samples schema version must be 1.." + SCHEMA_VERSION + ", found " + version);
+        }
+        StructType s = new StructType();
+        for (Column c : COLUMNS) {
+            if (c.since() <= version) {
+                s = s.add(c.name(), c.type(), true);
+            }
+        }
+        return s;
+    }
 
     /** The row of one sample. */
     public static Row row(SampleFacts f) {
@@ -218,7 +255,51 @@ public final class SamplesTable {
                 r.<Double>getAs("seconds"),
                 r.getList(r.fieldIndex("warnings")),
                 doubleOr(r, "adjoint_reconstruction_error"),
-                List.of());
+                checkpoints(r));
+    }
+
+    /**
+     * The budget checkpoints of a row, in order; empty when the row's schema lacks the column
+     * (versions 1 and 2) or none were recorded.
+     */
+    public static List<CheckpointOutcome> checkpoints(Row r) {
+        if (!Arrays.asList(r.schema().fieldNames()).contains("budget_checkpoints")
+                || r.isNullAt(r.fieldIndex("budget_checkpoints"))) {
+            return List.of();
+        }
+        List<Row> rows = r.getList(r.fieldIndex("budget_checkpoints"));
+        return rows.stream()
+                .map(
+                        c ->
+                                new CheckpointOutcome(
+                                        c.<Integer>getAs("iteration"),
+                                        c.<Long>getAs("of_iterations"),
+                                        intArray(c.getList(c.fieldIndex("votes"))),
+                                        c.<Long>getAs("gradient_evaluations"),
+                                        c.<Long>getAs("forward_evaluations"),
+                                        c.<Long>getAs("during_attack_evaluations"),
+                                        c.<Long>getAs("during_attack_fooled"),
+                                        c.isNullAt(c.fieldIndex("miss"))
+                                                ? Double.NaN
+                                                : c.<Double>getAs("miss")))
+                .toList();
+    }
+
+    private static Row[] checkpointRows(SampleOutcome o) {
+        return o.checkpoints().stream()
+                .map(
+                        c ->
+                                RowFactory.create(
+                                        c.iteration(),
+                                        c.ofIterations(),
+                                        boxed(c.votes()),
+                                        Votes.correct(c.votes(), o.label()),
+                                        c.gradients(),
+                                        c.forwards(),
+                                        c.evaluations(),
+                                        c.fooled(),
+                                        Double.isNaN(c.miss()) ? null : c.miss()))
+                .toArray(Row[]::new);
     }
 
     /** A column of schema version 1 read from the row's facts. */

@@ -137,13 +137,8 @@ final class SyntheticTables {
 
     /** Appends rows to the samples table under an output (partitioned like the job's). */
     static void writeSamples(SparkSession spark, String output, List<Map<String, Object>> rows) {
-        // Version 1 tables: the schema without the columns version 2 added.
-        org.apache.spark.sql.types.StructType v1 = new org.apache.spark.sql.types.StructType();
-        for (StructField f : SamplesTable.SCHEMA.fields()) {
-            if (!SamplesTable.SCHEMA_2_COLUMNS.contains(f.name())) {
-                v1 = v1.add(f);
-            }
-        }
+        // Version 1 tables: the columns version 1 had.
+        org.apache.spark.sql.types.StructType v1 = SamplesTable.schemaOf(1);
         List<Row> out = new ArrayList<>();
         for (Map<String, Object> m : rows) {
             Object[] v = new Object[v1.fields().length];

@@ -1,0 +1,158 @@
+package diffpure.jobs.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diffpure.eval.BudgetCurve;
+import diffpure.eval.CheckpointOutcome;
+import diffpure.eval.ProtocolSummary;
+import diffpure.eval.SampleOutcome;
+import diffpure.jobs.store.SamplesTable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Budget checkpoints through the evaluation job (samples column {@code budget_checkpoints}, schema
+ * 3): the checkpoint at the attack's last iteration is the run's own final verdict, the best
+ * iterate so far never gets worse, and turning checkpoints on changes no other column. Demo models,
+ * tiny budgets (TinyRuns: PGD-EOT 2 iterations x EOT 2, 3 votes).
+ */
+class CheckpointColumnsJobTest {
+    @TempDir static Path tmp;
+    private static SparkSession spark;
+    private static Dataset<Row> off;
+    private static Dataset<Row> on;
+
+    private static Dataset<Row> run(String name, String... sets) {
+        EvaluationJob.Outcome o =
+                EvaluationJob.run(
+                        spark,
+                        TinyRuns.config(tmp.resolve(name), sets),
+                        new EvaluationJob.Options("test", -1, 60, System.out));
+        assertTrue(o.complete());
+        return spark.read()
+                .parquet(o.samplesPath())
+                .where(functions.col("run_id").equalTo(o.runId()))
+                .orderBy("sample_index")
+                .cache();
+    }
+
+    @BeforeAll
+    static void runBoth() {
+        spark = TinyRuns.session("CheckpointColumnsJobTest");
+        off = run("off", "data.count=4");
+        on = run("on", "data.count=4", "attack.budget-checkpoints=[0, 1, 2]");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+    }
+
+    @Test
+    void theLastCheckpointIsTheFinalVerdictAndTheBestNeverGetsWorse() {
+        List<Row> rows = on.collectAsList();
+        assertEquals(4, rows.size());
+        for (Row r : rows) {
+            assertEquals(3, r.<Integer>getAs("schema_version"));
+            List<Row> cps = r.getList(r.fieldIndex("budget_checkpoints"));
+            assertEquals(
+                    List.of(0, 1, 2),
+                    cps.stream().map(c -> c.<Integer>getAs("iteration")).toList());
+            for (Row c : cps) {
+                assertEquals(2L, c.<Long>getAs("of_iterations"));
+                assertEquals(3, c.getList(c.fieldIndex("votes")).size());
+            }
+            // Iteration 2 of PGD with 2 iterations is the returned image: the final columns.
+            Row last = cps.get(2);
+            assertEquals(
+                    r.getList(r.fieldIndex("adversarial_votes")),
+                    last.getList(last.fieldIndex("votes")));
+            assertEquals(r.<Integer>getAs("adversarial_correct"), last.<Integer>getAs("correct"));
+            assertEquals(
+                    r.<Long>getAs("gradient_evaluations"),
+                    last.<Long>getAs("gradient_evaluations"));
+            assertEquals(
+                    r.<Long>getAs("forward_evaluations"), last.<Long>getAs("forward_evaluations"));
+            assertEquals(
+                    r.<Long>getAs("during_attack_evaluations"),
+                    last.<Long>getAs("during_attack_evaluations"));
+            assertEquals(
+                    r.<Long>getAs("during_attack_fooled"),
+                    last.<Long>getAs("during_attack_fooled"));
+            // PGD keeps the best iterate so far: its miss never grows, spending never shrinks,
+            // and a sample once fooled during the attack stays fooled.
+            for (int k = 1; k < cps.size(); k++) {
+                Row a = cps.get(k - 1);
+                Row b = cps.get(k);
+                assertTrue(b.<Double>getAs("miss") <= a.<Double>getAs("miss"), "miss " + k);
+                for (String n :
+                        List.of(
+                                "gradient_evaluations",
+                                "forward_evaluations",
+                                "during_attack_evaluations",
+                                "during_attack_fooled")) {
+                    assertTrue(b.<Long>getAs(n) >= a.<Long>getAs(n), n + " at " + k);
+                }
+            }
+            // Each iterate before the last is evaluated with its gradient (EOT 2 copies).
+            assertEquals(2L, cps.get(0).<Long>getAs("gradient_evaluations"));
+            assertEquals(4L, cps.get(1).<Long>getAs("gradient_evaluations"));
+        }
+        // Read back through the protocol record: the curve's last point is the run's summary.
+        List<SampleOutcome> outcomes = rows.stream().map(SamplesTable::toOutcome).toList();
+        for (SampleOutcome o : outcomes) {
+            List<CheckpointOutcome> c = o.checkpoints();
+            assertEquals(3, c.size());
+            assertEquals("iteration 1 of a run of 2", c.get(1).label());
+        }
+        BudgetCurve curve = BudgetCurve.of(outcomes, 5);
+        ProtocolSummary s = ProtocolSummary.of(outcomes);
+        BudgetCurve.Point last = curve.points().get(2);
+        assertEquals(s.single(), last.single());
+        assertEquals(s.majority(), last.majority());
+        assertEquals(s.worst(), last.worst());
+        assertEquals(s.any(), last.any());
+        assertEquals(s.duringAttack(), last.duringAttack());
+    }
+
+    @Test
+    void checkpointsChangeNoOtherColumn() {
+        List<Column> cols = new ArrayList<>();
+        for (String f : SamplesTable.SCHEMA.fieldNames()) {
+            // The config (and so its hash) differs by the checkpoints key.
+            if (!SamplesTable.NONDETERMINISTIC.contains(f)
+                    && !List.of("run_id", "config_hash", "budget_checkpoints").contains(f)) {
+                cols.add(functions.col(f));
+            }
+        }
+        Dataset<Row> a = off.select(cols.toArray(new Column[0]));
+        Dataset<Row> b = on.select(cols.toArray(new Column[0]));
+        assertEquals(4, a.count());
+        assertEquals(0, a.exceptAll(b).count(), "rows differ with checkpoints on");
+        assertEquals(0, b.exceptAll(a).count(), "rows differ with checkpoints on");
+        // Off stores an empty list, not a missing one: the run recorded no checkpoint.
+        for (Row r : off.collectAsList()) {
+            assertTrue(r.getList(r.fieldIndex("budget_checkpoints")).isEmpty());
+            assertTrue(SamplesTable.toOutcome(r).checkpoints().isEmpty());
+        }
+        assertFalse(
+                on.collectAsList()
+                        .get(0)
+                        .getList(on.schema().fieldIndex("budget_checkpoints"))
+                        .isEmpty());
+    }
+}
