@@ -12,6 +12,7 @@ import diffpure.jobs.store.SamplesTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -127,6 +128,46 @@ class CheckpointColumnsJobTest {
         assertEquals(s.worst(), last.worst());
         assertEquals(s.any(), last.any());
         assertEquals(s.duringAttack(), last.duringAttack());
+    }
+
+    @Test
+    void theDryRunCountsTheCheckpointVotesAndSaysWhatSurrogateGradientsCost() {
+        var plain = TinyRuns.config(tmp.resolve("dry"));
+        var checked = TinyRuns.config(tmp.resolve("dry"), "attack.budget-checkpoints=[0, 1, 2]");
+        DryRun.Estimate a = DryRun.measure(plain.config(), new Configuration());
+        DryRun.Estimate b = DryRun.measure(checked.config(), new Configuration());
+        assertEquals(3 * 3, b.forwardRows() - a.forwardRows(), "K = 3 votes at 3 checkpoints");
+        assertEquals(a.gradientRows(), b.gradientRows());
+        assertEquals(List.of(), DryRun.budgetLines(plain.config()));
+        assertEquals(
+                List.of(
+                        "  budget checkpoints [0, 1, 2]: + 9 forward rows per sample (K = 3 votes"
+                                + " at each of 3; in the forward rows above), each figure"
+                                + " 'iteration b of a run of 2'"),
+                DryRun.budgetLines(checked.config()));
+        // t* 0.01 at dt 0.002: a 5-step chain.
+        assertEquals(
+                List.of(
+                        "  surrogate gradients (summed noise): a gradient row costs N_s (F + V) +"
+                                + " N_d F = 2 x (F + V) + 5 x F, a defence evaluation N_d F = 5 x F"
+                                + " (F a score-model forward, V its vector-Jacobian product; the"
+                                + " seconds above were measured in this mode)"),
+                DryRun.budgetLines(
+                        TinyRuns.config(
+                                        tmp.resolve("dry"),
+                                        "attack.gradient-mode=surrogate",
+                                        "attack.surrogate-steps=2")
+                                .config()));
+        assertEquals(
+                List.of(
+                        "  surrogate gradients: N_s = N_d = 5, the defence chain itself: a"
+                                + " gradient row costs 5 x (F + V), as exact"),
+                DryRun.budgetLines(
+                        TinyRuns.config(
+                                        tmp.resolve("dry"),
+                                        "attack.gradient-mode=surrogate",
+                                        "attack.surrogate-steps=5")
+                                .config()));
     }
 
     @Test
