@@ -178,6 +178,38 @@ public final class DryRun {
         return 0;
     }
 
+    /**
+     * Purify-and-classify rows one sample costs at most.
+     *
+     * @param gradient rows with input gradients (each EOT copy one)
+     * @param forward rows without: the attack's gradient-free queries, 2K votes and the clean count
+     *     during the attack
+     */
+    public record Rows(long gradient, long forward) {
+        /** Model step-rows, as {@link diffpure.eval.StoppingRule} counts a sample's spending. */
+        public long stepRows(int chainSteps) {
+            return (gradient + forward) * chainSteps;
+        }
+    }
+
+    /** The rows of one sample under this config's attack and protocol (an upper bound). */
+    public static Rows perSample(ExperimentConfig c) {
+        Attack attack = Attacks.build(c.attack());
+        int eot = c.attack().eot();
+        long grad = gradientRows(attack, eot);
+        long attackFwd = forwardRows(attack, eot);
+        long during =
+                c.eval().cleanDuringCap() > 0
+                        ? Math.min(c.eval().cleanDuringCap(), grad + attackFwd)
+                        : grad + attackFwd;
+        return new Rows(
+                grad,
+                attackFwd
+                        + 2L * c.eval().votes()
+                        + during
+                        + Attacks.checkpoints(c.attack()).extraVotes(c.eval().votes()));
+    }
+
     /** Measures on this JVM (the driver) and estimates. */
     public static Estimate measure(ExperimentConfig c, Configuration conf) {
         Preflight.check(c, conf);
@@ -191,17 +223,7 @@ public final class DryRun {
         PtClassifier clf = ctx.classifier();
         Attack attack = Attacks.build(c.attack());
         int eot = c.attack().eot();
-        long grad = gradientRows(attack, eot);
-        long attackFwd = forwardRows(attack, eot);
-        long during =
-                c.eval().cleanDuringCap() > 0
-                        ? Math.min(c.eval().cleanDuringCap(), grad + attackFwd)
-                        : grad + attackFwd;
-        long fwd =
-                attackFwd
-                        + 2L * c.eval().votes()
-                        + during
-                        + Attacks.checkpoints(c.attack()).extraVotes(c.eval().votes());
+        Rows rows = perSample(c);
         int b = Math.min(c.run().batchSamples(), data.size());
         Shape shape = clf.imageShape();
         int per = (int) shape.size();
@@ -252,8 +274,8 @@ public final class DryRun {
         long[] sanity = sanityRows(attack, eot, c.sanity(), gradientPlan.mode().equals("adjoint"));
         return new Estimate(
                 plan.samples(),
-                grad,
-                fwd,
+                rows.gradient(),
+                rows.forward(),
                 gradSec,
                 fwdSec,
                 EvalTask.deviceName(device)

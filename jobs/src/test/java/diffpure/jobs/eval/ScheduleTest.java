@@ -86,6 +86,16 @@ class ScheduleTest {
         assertEquals(
                 List.of("DIFFPURE_HOME", "EXPERIMENT", "LOG", "OUTPUT"),
                 vars.keySet().stream().sorted().toList());
+        // Both schedule a nightly preset (a stopping rule and a hard budget), one that exists.
+        String preset = vars.get("EXPERIMENT");
+        assertTrue(
+                preset.startsWith("conf/experiments/nightly/")
+                        && Files.isRegularFile(root.resolve(preset)),
+                preset);
+        assertTrue(
+                Files.readString(root.resolve("conf/schedule/nightly-cronjob.yaml"))
+                        .contains("value: " + preset),
+                "the CronJob runs the crontab's preset " + preset);
         Path output = tmp.resolve("nightly");
         Path log = tmp.resolve("nightly.log");
         Map<String, String> env = new HashMap<>();
