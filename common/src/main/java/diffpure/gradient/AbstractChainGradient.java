@@ -24,6 +24,10 @@ abstract class AbstractChainGradient implements GradientMode {
         final DiffusionPurifier purifier;
         final NDManager scope;
         final NoiseSource noise;
+
+        /** The deviation term of this call; null when off. */
+        DeviationTerm deviation;
+
         long peakLive;
         long forwards;
         long backwards;
@@ -80,10 +84,18 @@ abstract class AbstractChainGradient implements GradientMode {
             Sweep sweep = new Sweep(purifier, scope, noise);
             NDArray xs = x.duplicate();
             xs.attach(scope);
+            if (!deviation().isOff()) {
+                sweep.deviation = DeviationTerm.start(deviation(), purifier, xs, noise, scope);
+            }
             ForwardResult fwd = forward(sweep, xs);
             NDArray purified = purifier.output(fwd.last());
             ClassifierHead.Result head =
                     ClassifierHead.lossAndGradient(classifier, objective, purified, labels);
+            NDArray loss = head.loss();
+            if (sweep.deviation != null) {
+                loss = loss.add(sweep.deviation.sum());
+                head.loss().close();
+            }
             purified.close();
             NDArray aN = purifier.outputVjp(head.inputGradient());
             head.inputGradient().close();
@@ -98,13 +110,21 @@ abstract class AbstractChainGradient implements GradientMode {
                             sweep.rowReconstructionErrors);
             NDManager out = x.getManager();
             return new RowGradient(
-                    attach(head.loss(), out), attach(head.logits(), out), attach(g, out), diag);
+                    attach(loss, out), attach(head.logits(), out), attach(g, out), diag);
         }
     }
 
     /**
+     * DiffAttack's deviation term this mode adds to the loss; {@link DeviationLoss#OFF} unless the
+     * mode carries it ({@link #withDeviation}).
+     */
+    protected DeviationLoss deviation() {
+        return DeviationLoss.OFF;
+    }
+
+    /**
      * Runs the chain from the input without a graph, keeping what the backward sweep needs in
-     * sweep.scope.
+     * sweep.scope (and, with a deviation term, summing the term on the way).
      */
     protected abstract ForwardResult forward(Sweep sweep, NDArray x);
 
@@ -113,14 +133,17 @@ abstract class AbstractChainGradient implements GradientMode {
 
     /**
      * Runs y_0 = diffuse(x), y_{k+1} = step(k, y_k) over the whole chain without a graph, closing
-     * every intermediate state as soon as the next exists, with the sweep's model-call counter and
-     * {@code keep}, the mode's observer that copies what its backward sweep needs. Returns y_N.
+     * every intermediate state as soon as the next exists, with the sweep's model-call counter,
+     * {@code keep}, the mode's observer that copies what its backward sweep needs, and the
+     * deviation term when there is one. Returns y_N.
      */
     protected static NDArray forwardSweep(Sweep sweep, NDArray x, StepObserver keep) {
         DiffusionPurifier p = sweep.purifier;
-        return sweep.runner()
-                .observedBy(keep)
-                .run(0, p.chain().length(), p.diffuse(x, sweep.noise));
+        ChainRunner runner = sweep.runner().observedBy(keep);
+        if (sweep.deviation != null) {
+            runner = runner.observedBy(sweep.deviation);
+        }
+        return runner.run(0, p.chain().length(), p.diffuse(x, sweep.noise));
     }
 
     /** Moves an array to another manager and returns it, for fluent hand-over. */

@@ -13,6 +13,22 @@ import diffpure.torch.PtAutograd;
  * reference for {@code exact} and {@code checkpointed}.
  */
 public final class BackpropGradient implements GradientMode {
+    private final DeviationLoss deviation;
+
+    public BackpropGradient() {
+        this(DeviationLoss.OFF);
+    }
+
+    private BackpropGradient(DeviationLoss deviation) {
+        this.deviation = deviation;
+    }
+
+    /** The same mode with DiffAttack's deviation term in the loss autograd differentiates. */
+    @Override
+    public BackpropGradient withDeviation(DeviationLoss d) {
+        return new BackpropGradient(d);
+    }
+
     @Override
     public RowGradient compute(
             DiffusionPurifier purifier,
@@ -23,6 +39,10 @@ public final class BackpropGradient implements GradientMode {
             NoiseSource noise) {
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x, labels);
+            DeviationTerm term =
+                    deviation.isOff()
+                            ? null
+                            : DeviationTerm.start(deviation, purifier, x, noise, scope);
             NDArray leaf = PtAutograd.leaf(x);
             NDArray loss;
             NDArray logits;
@@ -31,14 +51,19 @@ public final class BackpropGradient implements GradientMode {
                 // every intermediate is kept: the graph needs it. The graph also saves the
                 // constants of the chain's arithmetic, which is why DiffusionPurifier makes them
                 // with Scalars (DJL's would be freed by the next GC before backward reads them).
+                ChainRunner runner = ChainRunner.over(purifier, noise);
+                if (term != null) {
+                    // the term's sum is built under autograd, so backward carries its gradient
+                    runner = runner.observedBy(term);
+                }
                 NDArray y =
-                        ChainRunner.over(purifier, noise)
-                                .runKeepingStates(
-                                        0,
-                                        purifier.chain().length(),
-                                        purifier.diffuse(leaf, noise));
+                        runner.runKeepingStates(
+                                0, purifier.chain().length(), purifier.diffuse(leaf, noise));
                 logits = classifier.logits(purifier.output(y));
                 loss = objective.perRow(logits, labels);
+                if (term != null) {
+                    loss = loss.add(term.sum());
+                }
                 live = GradientDiagnostics.elementsHeld(scope);
                 PtAutograd.backward(loss, loss.onesLike());
             }

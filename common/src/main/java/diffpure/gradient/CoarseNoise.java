@@ -28,7 +28,9 @@ final class CoarseNoise implements NoiseSource {
 
     @Override
     public NDArray draw(NDManager manager, long step, Shape imageShape) {
-        if (step < 0) {
+        if (step < 0 || step >= coarse.length()) {
+            // the forward diffusion's draw, and draws no chain step makes (a deviation term's
+            // sample of states), are the fine source's own
             return fine.draw(manager, step, imageShape);
         }
         int from = coarse.start((int) step);

@@ -114,6 +114,32 @@ public final class DefendedModel implements TargetModel {
                 purifier, classifier, mode, eot, microBatchRows, rows, runSeed, noiseWorkers);
     }
 
+    /**
+     * The same model with the deviation term in every gradient's loss ({@link
+     * GradientMode#withDeviation}); this model when the term is off.
+     *
+     * @throws IllegalArgumentException naming attack.deviation-weight when the gradient mode cannot
+     *     carry the term or the chain does not define the alpha-bar of its states
+     */
+    @Override
+    public DefendedModel withDeviation(DeviationLoss deviation) {
+        if (deviation.isOff()) {
+            return this;
+        }
+        if (purifier.chain().length() > 1) {
+            purifier.chain().stateAlphaBar(1); // refuses a chain without them, by name
+        }
+        return new DefendedModel(
+                purifier,
+                classifier,
+                mode.withDeviation(deviation),
+                eot,
+                microBatchRows,
+                forwardRows,
+                runSeed,
+                noiseWorkers);
+    }
+
     /** The model a plan describes: its mode, its rows per gradient call and per forward call. */
     public static DefendedModel of(
             DiffusionPurifier purifier,

@@ -28,6 +28,27 @@ public interface GradientMode {
             NDArray labels,
             NoiseSource noise);
 
+    /**
+     * The same mode with DiffAttack's deviation term added to every row's loss, its gradient
+     * entering the backward walk at the states it includes ({@link DeviationLoss}). With the term
+     * off, this mode itself.
+     *
+     * @throws IllegalArgumentException naming attack.deviation-weight and the mode when the mode
+     *     cannot carry the term's gradient (the default: adjoint, bpda)
+     */
+    default GradientMode withDeviation(DeviationLoss deviation) {
+        if (deviation.isOff()) {
+            return this;
+        }
+        throw new IllegalArgumentException(
+                "attack.deviation-weight = "
+                        + deviation.weight()
+                        + " needs a gradient mode that walks the chain's stored states back"
+                        + " (exact, checkpointed, backprop or surrogate); attack.gradient-mode = "
+                        + name()
+                        + " cannot carry the deviation term's gradient");
+    }
+
     /** The mode's name as used in config and result rows. */
     String name();
 }

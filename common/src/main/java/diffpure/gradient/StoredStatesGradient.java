@@ -13,14 +13,33 @@ import diffpure.purify.DiffusionPurifier;
  * vector-Jacobian product per step at y_k (never y_{k+1}): a_k = c_k a_{k+1} + d_k J_eps(y_k,
  * t_k)^T a_{k+1}. Interval 1 is the {@code exact} mode (N stored states, no recomputation);
  * interval about sqrt(N) is {@code checkpointed} (O(sqrt N) states for one extra forward sweep).
+ * With DiffAttack's deviation term ({@link #withDeviation}) the term's gradient at y_k is added to
+ * a_k as the sweep passes state k.
  */
 public final class StoredStatesGradient extends AbstractChainGradient {
     private final int interval;
     private final String name;
+    private final DeviationLoss deviation;
 
-    private StoredStatesGradient(int interval, String name) {
+    private StoredStatesGradient(int interval, String name, DeviationLoss deviation) {
         this.interval = interval;
         this.name = name;
+        this.deviation = deviation;
+    }
+
+    private StoredStatesGradient(int interval, String name) {
+        this(interval, name, DeviationLoss.OFF);
+    }
+
+    /** The same mode adding DiffAttack's deviation term at the states it walks back through. */
+    @Override
+    public StoredStatesGradient withDeviation(DeviationLoss d) {
+        return new StoredStatesGradient(interval, name, d);
+    }
+
+    @Override
+    protected DeviationLoss deviation() {
+        return deviation;
     }
 
     /** Every state stored. */
@@ -95,8 +114,14 @@ public final class StoredStatesGradient extends AbstractChainGradient {
                 NDArray prev = p.stepVjp(k, yk, a);
                 sweep.countBackward(k);
                 a.close();
-                yk.close();
                 a = prev;
+                if (sweep.deviation != null && sweep.deviation.selects(k)) {
+                    // the term's own gradient at y_k joins what flows back from y_{k+1}
+                    prev = sweep.deviation.addGradient(k, yk, a);
+                    a.close();
+                    a = prev;
+                }
+                yk.close();
             }
         }
         sweep.sampleLive();

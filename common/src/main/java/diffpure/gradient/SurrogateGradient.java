@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import diffpure.model.Classifier;
 import diffpure.noise.NoiseSource;
+import diffpure.purify.ChainRunner;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.sde.CoarseChain;
 import diffpure.torch.PtAutograd;
@@ -55,7 +56,8 @@ public final class SurrogateGradient implements GradientMode {
 
     private final int steps;
     private final Noise noise;
-    private final StoredStatesGradient exact = StoredStatesGradient.exact();
+    private final DeviationLoss deviation;
+    private final StoredStatesGradient exact;
 
     /**
      * @param steps N_s, the surrogate chain's steps (attack.surrogate-steps), 1 .. N_d
@@ -68,6 +70,25 @@ public final class SurrogateGradient implements GradientMode {
         }
         this.steps = steps;
         this.noise = noise;
+        this.deviation = DeviationLoss.OFF;
+        this.exact = StoredStatesGradient.exact();
+    }
+
+    private SurrogateGradient(SurrogateGradient s, DeviationLoss deviation) {
+        this.steps = s.steps;
+        this.noise = s.noise;
+        this.deviation = deviation;
+        this.exact = StoredStatesGradient.exact().withDeviation(deviation);
+    }
+
+    /**
+     * The same mode with DiffAttack's deviation term: its gradient is taken on the surrogate
+     * chain's states (with the surrogate's draws), the loss returned is the defence chain's term on
+     * the defence's states of the same draw.
+     */
+    @Override
+    public SurrogateGradient withDeviation(DeviationLoss d) {
+        return new SurrogateGradient(this, d);
     }
 
     /** N_s. */
@@ -129,8 +150,20 @@ public final class SurrogateGradient implements GradientMode {
         try (NDManager scope = NDManager.subManagerOf(x);
                 PtAutograd.Mode noGrad = PtAutograd.disabled()) {
             scope.tempAttachAll(x, labels);
-            NDArray logits = classifier.logits(purifier.purify(x, rowNoise));
-            NDArray loss = objective.perRow(logits, labels);
+            NDArray logits;
+            NDArray loss;
+            if (deviation.isOff()) {
+                logits = classifier.logits(purifier.purify(x, rowNoise));
+                loss = objective.perRow(logits, labels);
+            } else {
+                DeviationTerm term = DeviationTerm.start(deviation, purifier, x, rowNoise, scope);
+                NDArray y =
+                        ChainRunner.over(purifier, rowNoise)
+                                .observedBy(term)
+                                .run(0, purifier.chain().length(), purifier.diffuse(x, rowNoise));
+                logits = classifier.logits(purifier.output(y));
+                loss = objective.perRow(logits, labels).add(term.sum());
+            }
             g.loss().close();
             g.logits().close();
             GradientDiagnostics d = g.diagnostics();

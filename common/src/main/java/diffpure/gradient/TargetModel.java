@@ -44,6 +44,26 @@ public interface TargetModel {
      */
     NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies);
 
+    /**
+     * This model with DiffAttack's deviation term ({@link DeviationLoss}) added to the loss of
+     * every {@link #lossAndGradient}; this model itself when the term is off. Votes and {@link
+     * #logits} are unchanged.
+     *
+     * @throws IllegalArgumentException naming attack.deviation-weight when the model has no reverse
+     *     chain to measure the term on, or its gradient mode cannot carry it
+     */
+    default TargetModel withDeviation(DeviationLoss deviation) {
+        if (deviation.isOff()) {
+            return this;
+        }
+        throw new IllegalArgumentException(
+                "attack.deviation-weight = "
+                        + deviation.weight()
+                        + " is measured on a purifier's reverse chain, which "
+                        + describe()
+                        + " does not have (attack a defended model)");
+    }
+
     /** Number of classes. */
     int classes();
 

@@ -148,13 +148,19 @@ public final class DiffusionPurifier implements Purifier {
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x);
             NDArray z = noise.draw(scope, -1, imageShape);
-            NDArray u = up == null ? x : up.apply(x);
-            // constants through Scalars: under autograd the graph saves them (see Scalars)
-            NDArray signal =
-                    Scalars.mul(Scalars.sub(Scalars.mul(u, 2), 1), chain.forwardSignalScale());
+            NDArray signal = Scalars.mul(centred(x), chain.forwardSignalScale());
             NDArray y0 = signal.add(Scalars.mul(z, chain.forwardNoiseScale()));
             return scope.ret(y0);
         }
+    }
+
+    /**
+     * u = 2x - 1 at the score model's size (resized first when this purifier resizes): the image
+     * the forward diffusion scales; differentiable when the thread's grad mode is on.
+     */
+    public NDArray centred(NDArray x) {
+        // constants through Scalars: under autograd the graph saves them (see Scalars)
+        return Scalars.sub(Scalars.mul(up == null ? x : up.apply(x), 2), 1);
     }
 
     /** y_{k+1} = c y + d eps(y, t_k) + s z_k; differentiable when the thread's grad mode is on. */

@@ -15,6 +15,14 @@ public interface LinearEpsSde {
     /** Diffusion coefficient g(t); 0 for an ODE. */
     double diffusion(double t);
 
+    /**
+     * alpha-bar(t) of the forward process whose marginals this problem reverses; NaN when it has
+     * none (then its chains carry no state alpha-bars).
+     */
+    default double alphaBar(double t) {
+        return Double.NaN;
+    }
+
     /** Short name for logs. */
     String name();
 }

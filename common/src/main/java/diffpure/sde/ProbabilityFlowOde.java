@@ -21,6 +21,11 @@ public record ProbabilityFlowOde(VpSchedule schedule) implements LinearEpsSde {
     }
 
     @Override
+    public double alphaBar(double t) {
+        return schedule.alphaBar(t);
+    }
+
+    @Override
     public String name() {
         return "pf-ode";
     }

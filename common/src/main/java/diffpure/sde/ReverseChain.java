@@ -13,13 +13,17 @@ import java.util.List;
  * @param steps the reverse steps, in order
  * @param coarsening how the integrator rebuilds this chain on a coarser grid of its own points
  *     (surrogate gradients); null when it cannot
+ * @param stateAlphaBars alpha-bar_k of the forward process's marginal at the time of each state y_0
+ *     .. y_N (y_0's is alphaBarStar), what DiffAttack's deviation loss diffuses the input to; null
+ *     when the problem has no such marginal
  */
 public record ReverseChain(
         String name,
         double alphaBarStar,
         double startTime,
         List<ChainStep> steps,
-        Coarsening coarsening) {
+        Coarsening coarsening,
+        List<Double> stateAlphaBars) {
 
     /**
      * Rebuilds a chain over the same time interval with coarse step k spanning fine steps
@@ -31,9 +35,9 @@ public record ReverseChain(
         CoarseChain coarsen(int[] starts);
     }
 
-    /** A chain no integrator can coarsen. */
+    /** A chain no integrator can coarsen, without state alpha-bars. */
     public ReverseChain(String name, double alphaBarStar, double startTime, List<ChainStep> steps) {
-        this(name, alphaBarStar, startTime, steps, null);
+        this(name, alphaBarStar, startTime, steps, null, null);
     }
 
     public ReverseChain {
@@ -42,6 +46,35 @@ public record ReverseChain(
                     "alpha-bar* must be in (0, 1], found " + alphaBarStar);
         }
         steps = List.copyOf(steps);
+        if (stateAlphaBars != null) {
+            stateAlphaBars = List.copyOf(stateAlphaBars);
+            if (stateAlphaBars.size() != steps.size() + 1
+                    || stateAlphaBars.stream().anyMatch(a -> !(a > 0 && a <= 1))) {
+                throw new IllegalArgumentException(
+                        "a chain of "
+                                + steps.size()
+                                + " steps needs "
+                                + (steps.size() + 1)
+                                + " state alpha-bars in (0, 1], found "
+                                + stateAlphaBars);
+            }
+        }
+    }
+
+    /**
+     * alpha-bar_k of state y_k, 0 &lt;= k &lt;= N.
+     *
+     * @throws IllegalArgumentException naming attack.deviation-weight when the chain has none
+     */
+    public double stateAlphaBar(int k) {
+        if (stateAlphaBars == null) {
+            throw new IllegalArgumentException(
+                    "attack.deviation-weight needs the forward process's alpha-bar at each state of"
+                            + " the chain, which "
+                            + name
+                            + " does not define");
+        }
+        return stateAlphaBars.get(k);
     }
 
     /**

@@ -22,6 +22,11 @@ public record ReverseVpSde(VpSchedule schedule) implements LinearEpsSde {
     }
 
     @Override
+    public double alphaBar(double t) {
+        return schedule.alphaBar(t);
+    }
+
+    @Override
     public String name() {
         return "vp-sde";
     }

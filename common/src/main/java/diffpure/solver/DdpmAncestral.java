@@ -47,7 +47,21 @@ public final class DdpmAncestral {
                 alphaBar[startSteps - 1],
                 (double) startSteps / VpSchedule.DISCRETE_STEPS,
                 steps,
-                new Coarsening(schedule, startSteps));
+                new Coarsening(schedule, startSteps),
+                stateAlphaBars(
+                        alphaBar, startSteps, CoarseChain.evenStarts(startSteps, startSteps)));
+    }
+
+    /**
+     * The alpha-bar of each state of a chain whose step k starts at fine step starts[k]: fine state
+     * j is at discrete index n - 1 - j (alpha-bar_{n-1-j}), the output y_N at 1.
+     */
+    private static List<Double> stateAlphaBars(double[] alphaBar, int n, int[] starts) {
+        List<Double> out = new ArrayList<>(starts.length);
+        for (int j : starts) {
+            out.add(j == n ? 1.0 : alphaBar[n - 1 - j]);
+        }
+        return out;
     }
 
     /** alpha-bar_i = prod_{j <= i} (1 - beta_j) for i &lt; n. */
@@ -108,7 +122,9 @@ public final class DdpmAncestral {
                             "ddpm-ancestral steps=" + n + " respaced to " + m,
                             alphaBar[n - 1],
                             (double) n / VpSchedule.DISCRETE_STEPS,
-                            steps),
+                            steps,
+                            null,
+                            stateAlphaBars(alphaBar, n, starts)),
                     starts,
                     weights);
         }

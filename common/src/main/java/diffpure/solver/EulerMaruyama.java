@@ -39,7 +39,30 @@ public final class EulerMaruyama {
                         "%s-euler t*=%s t-end=%s steps=%d",
                         sde.name(), grid.time(0), grid.time(grid.steps()), grid.steps());
         return new ReverseChain(
-                name, alphaBarStar, grid.time(0), steps, new Coarsening(sde, grid, alphaBarStar));
+                name,
+                alphaBarStar,
+                grid.time(0),
+                steps,
+                new Coarsening(sde, grid, alphaBarStar),
+                stateAlphaBars(sde, grid, alphaBarStar));
+    }
+
+    /**
+     * alpha-bar* for y_0 (the forward diffusion's, discrete or continuous), the problem's
+     * alpha-bar(t_k) for y_k; null when the problem has none.
+     */
+    private static List<Double> stateAlphaBars(
+            LinearEpsSde sde, TimeGrid grid, double alphaBarStar) {
+        List<Double> out = new ArrayList<>(grid.steps() + 1);
+        out.add(alphaBarStar);
+        for (int k = 1; k <= grid.steps(); k++) {
+            double a = sde.alphaBar(grid.time(k));
+            if (Double.isNaN(a)) {
+                return null;
+            }
+            out.add(a);
+        }
+        return out;
     }
 
     /**
