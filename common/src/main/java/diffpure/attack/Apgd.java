@@ -3,6 +3,7 @@ package diffpure.attack;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import diffpure.gradient.DeviationLoss;
 import diffpure.gradient.Objective;
 import diffpure.gradient.TargetModel;
 import diffpure.noise.Purpose;
@@ -37,6 +38,8 @@ import java.util.Arrays;
  * @param targetClasses for the targeted loss, how many of the most likely wrong classes are tried
  *     (9)
  * @param rho the oscillation threshold of the step-size rule (0.75)
+ * @param deviation DiffAttack's deviated-reconstruction term added to the loss through the model
+ *     ({@link TargetModel#withDeviation}); {@link DeviationLoss#OFF} for APGD itself
  */
 public record Apgd(
         ApgdLoss loss,
@@ -44,7 +47,8 @@ public record Apgd(
         int iterations,
         int restarts,
         int targetClasses,
-        double rho)
+        double rho,
+        DeviationLoss deviation)
         implements Attack {
 
     /** The loss APGD maximises. */
@@ -82,6 +86,18 @@ public record Apgd(
                     loss.attackName() + ": target classes must be >= 1, found " + targetClasses);
         }
         threat.requireImageBall(loss.attackName());
+        java.util.Objects.requireNonNull(deviation, "deviation");
+    }
+
+    /** APGD without a deviation term. */
+    public Apgd(
+            ApgdLoss loss,
+            ThreatModel threat,
+            int iterations,
+            int restarts,
+            int targetClasses,
+            double rho) {
+        this(loss, threat, iterations, restarts, targetClasses, rho, DeviationLoss.OFF);
     }
 
     /** APGD-CE as in AutoAttack standard: 100 iterations, 1 restart. */
@@ -99,29 +115,51 @@ public record Apgd(
         return new Apgd(ApgdLoss.TARGETED_DLR, threat, 100, 1, 9, 0.75);
     }
 
+    /** apgd-ce, apgd-dlr, apgd-t; with a deviation term diffattack-ce, -dlr, -t. */
     @Override
     public String name() {
-        return loss.attackName();
+        return deviation.isOff()
+                ? loss.attackName()
+                : loss.attackName().replace("apgd-", "diffattack-");
     }
 
     @Override
     public Apgd withEps(double eps) {
-        return new Apgd(loss, threat.withEps(eps), iterations, restarts, targetClasses, rho);
+        return new Apgd(
+                loss, threat.withEps(eps), iterations, restarts, targetClasses, rho, deviation);
     }
 
     @Override
     public Apgd withIterations(int n) {
-        return new Apgd(loss, threat, n, restarts, targetClasses, rho);
+        return new Apgd(loss, threat, n, restarts, targetClasses, rho, deviation);
     }
 
     /** The same attack with another number of restarts. */
     public Apgd withRestarts(int n) {
-        return new Apgd(loss, threat, iterations, n, targetClasses, rho);
+        return new Apgd(loss, threat, iterations, n, targetClasses, rho, deviation);
     }
 
     /** The same attack with another number of target classes. */
     public Apgd withTargetClasses(int n) {
-        return new Apgd(loss, threat, iterations, restarts, n, rho);
+        return new Apgd(loss, threat, iterations, restarts, n, rho, deviation);
+    }
+
+    /**
+     * The same schedule maximising its loss plus DiffAttack's deviation term ({@link
+     * DeviationLoss}): DiffAttack's attack as DiffBreak runs it. With the term off, APGD itself.
+     */
+    public Apgd withDeviation(DeviationLoss d) {
+        return new Apgd(loss, threat, iterations, restarts, targetClasses, rho, d);
+    }
+
+    /**
+     * The class count, and with a deviation term a model that can carry it (a defended model whose
+     * gradient mode walks the chain back), each refused by name before any work.
+     */
+    @Override
+    public void requireCompatible(TargetModel model) {
+        checkClasses(model.classes());
+        model.withDeviation(deviation);
     }
 
     /**
@@ -161,6 +199,7 @@ public record Apgd(
     public AttackResult run(
             TargetModel model, NDArray x, NDArray labels, long[] sampleIds, AttackContext context) {
         checkClasses(model.classes());
+        model = model.withDeviation(deviation);
         int b = checkBatch(x, sampleIds);
         if (loss != ApgdLoss.TARGETED_DLR) {
             return runSchedule(
@@ -193,6 +232,7 @@ public record Apgd(
             throw new IllegalArgumentException(name() + " has no targets; use Apgd.targeted");
         }
         checkClasses(model.classes());
+        model = model.withDeviation(deviation);
         if (rank < 2 || rank > model.classes()) {
             throw new IllegalArgumentException(
                     name()

@@ -13,16 +13,43 @@ import java.util.List;
  *     precision
  * @param checkpoints the attack's state at each budget checkpoint of its context, in order; empty
  *     when none was set
+ * @param reEvaluatedShares per row, the share of correct classifications among the R re-evaluations
+ *     of the returned image that a re-evaluated composition selected it by ({@link
+ *     Composition#reEvaluations}); empty for every other attack
  */
 public record AttackResult(
         NDArray adversarial,
         List<AttackTrace> traces,
         double[] distances,
-        List<Checkpoint> checkpoints) {
+        List<Checkpoint> checkpoints,
+        double[] reEvaluatedShares) {
     public AttackResult {
         traces = List.copyOf(traces);
         distances = distances.clone();
         checkpoints = List.copyOf(checkpoints);
+        reEvaluatedShares = reEvaluatedShares.clone();
+        if (reEvaluatedShares.length != 0 && reEvaluatedShares.length != traces.size()) {
+            throw new IllegalArgumentException(
+                    reEvaluatedShares.length
+                            + " re-evaluated shares for "
+                            + traces.size()
+                            + " rows");
+        }
+    }
+
+    /** A result without re-evaluated shares. */
+    public AttackResult(
+            NDArray adversarial,
+            List<AttackTrace> traces,
+            double[] distances,
+            List<Checkpoint> checkpoints) {
+        this(adversarial, traces, distances, checkpoints, new double[0]);
+    }
+
+    /** The re-evaluated shares (a copy; empty unless a re-evaluated composition made them). */
+    @Override
+    public double[] reEvaluatedShares() {
+        return reEvaluatedShares.clone();
     }
 
     /** A result without checkpoints. */

@@ -2,6 +2,9 @@ package diffpure.attack;
 
 import diffpure.config.AttackSettings;
 import diffpure.config.ConfigError;
+import diffpure.gradient.DeviationLoss;
+import diffpure.gradient.GradientModes;
+import diffpure.gradient.GradientPlan;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -76,7 +79,9 @@ public final class Attacks {
                             null,
                             false,
                             false,
-                            (t, s) -> Composition.autoAttackRand(t)),
+                            (t, s) ->
+                                    Composition.autoAttackRand(t)
+                                            .withReEvaluations(s.reEvaluations())),
                     new Preset(
                             "autoattack-standard",
                             null,
@@ -84,6 +89,13 @@ public final class Attacks {
                             false,
                             false,
                             (t, s) -> Composition.autoAttackStandard(t)),
+                    new Preset(
+                            "diffattack",
+                            null,
+                            null,
+                            false,
+                            false,
+                            (t, s) -> Composition.diffAttack(t, deviation(s))),
                     new Preset("square", null, null, false, false, (t, s) -> Square.standard(t)),
                     new Preset(
                             "stadv",
@@ -92,6 +104,12 @@ public final class Attacks {
                             false,
                             false,
                             (t, s) -> StAdv.diffPure(s.eps())));
+
+    /** The preset that reads attack.deviation-weight and attack.deviation-steps. */
+    private static final String DIFFATTACK = "diffattack";
+
+    /** The preset attack.re-evaluations applies to. */
+    private static final String RE_EVALUATED = "autoattack-rand";
 
     /** The attack names accepted in attack.name, in documentation order. */
     public static final List<String> NAMES = PRESETS.stream().map(Preset::name).toList();
@@ -155,6 +173,36 @@ public final class Attacks {
                             + " sets its own, found attack.step = "
                             + s.step());
         }
+        if (!p.name().equals(DIFFATTACK)
+                && (s.deviationWeight() != AttackSettings.DEFAULT_DEVIATION_WEIGHT
+                        || s.deviationSteps() != 0)) {
+            throw new ConfigError(
+                    "attack.deviation-weight and attack.deviation-steps are read by attack.name ="
+                            + " diffattack only (leave them at 1 and 0 for "
+                            + p.name()
+                            + "), found "
+                            + s.deviationWeight()
+                            + " and "
+                            + s.deviationSteps());
+        }
+        if (s.reEvaluations() != 0 && !p.name().equals(RE_EVALUATED)) {
+            throw new ConfigError(
+                    "attack.re-evaluations is for attack.name = "
+                            + RE_EVALUATED
+                            + " only, found "
+                            + s.reEvaluations()
+                            + " for "
+                            + p.name());
+        }
+        if (p.name().equals(DIFFATTACK) && !s.gradientMode().equals(GradientPlan.AUTO)) {
+            // adjoint and bpda cannot carry the term's gradient: refused with the config
+            try {
+                GradientModes.byName(s.gradientMode(), GradientPlan.options(s))
+                        .withDeviation(deviation(s));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigError(e.getMessage(), e);
+            }
+        }
         Attack a = p.build().apply(threat(s), s);
         a = s.iterations() > 0 ? a.withIterations(s.iterations()) : a;
         try {
@@ -163,6 +211,15 @@ public final class Attacks {
             throw new ConfigError(e.getMessage(), e);
         }
         return a;
+    }
+
+    /** DiffAttack's deviation term of the settings (attack.deviation-weight, -steps). */
+    public static DeviationLoss deviation(AttackSettings s) {
+        try {
+            return new DeviationLoss(s.deviationWeight(), s.deviationSteps());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(e.getMessage(), e);
+        }
     }
 
     /** The budget checkpoints of attack.budget-checkpoints. */
@@ -194,7 +251,6 @@ public final class Attacks {
     }
 
     private static Apgd restarted(Apgd a, AttackSettings s) {
-        return new Apgd(
-                a.loss(), a.threat(), a.iterations(), s.restarts(), a.targetClasses(), a.rho());
+        return a.withRestarts(s.restarts());
     }
 }

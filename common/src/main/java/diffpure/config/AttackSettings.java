@@ -25,6 +25,12 @@ import java.util.List;
  *     gradient goes through (attack.surrogate-steps); 0 otherwise
  * @param surrogateNoise with gradient mode surrogate: summed or independent
  *     (attack.surrogate-noise)
+ * @param deviationWeight DiffAttack's lambda (attack.deviation-weight), read by attack.name =
+ *     diffattack only; every other attack refuses a value but the default 1
+ * @param deviationSteps DiffAttack's m (attack.deviation-steps), states sampled per row; 0 = all;
+ *     read by diffattack only
+ * @param reEvaluations R (attack.re-evaluations): autoattack-rand judges candidate images by R
+ *     classifications as ADDT's re-evaluated AutoAttack does; 0 = off
  */
 public record AttackSettings(
         String name,
@@ -38,8 +44,14 @@ public record AttackSettings(
         double successFraction,
         List<Integer> budgetCheckpoints,
         int surrogateSteps,
-        String surrogateNoise)
+        String surrogateNoise,
+        double deviationWeight,
+        int deviationSteps,
+        int reEvaluations)
         implements Serializable {
+    /** attack.deviation-weight's default: DiffBreak's weighting. */
+    public static final double DEFAULT_DEVIATION_WEIGHT = 1;
+
     public AttackSettings {
         budgetCheckpoints = List.copyOf(budgetCheckpoints);
     }

@@ -224,6 +224,18 @@ public final class ConfigLoader {
                     hashed.withoutPath("attack.surrogate-steps")
                             .withoutPath("attack.surrogate-noise");
         }
+        if (!String.valueOf(hashed.getValue("attack.name").unwrapped())
+                .equalsIgnoreCase("diffattack")) {
+            // Only diffattack reads the deviation keys (every other attack refuses a value but the
+            // default): a run of another attack keeps the hash it had before they existed.
+            hashed =
+                    hashed.withoutPath("attack.deviation-weight")
+                            .withoutPath("attack.deviation-steps");
+        }
+        if (String.valueOf(hashed.getValue("attack.re-evaluations").unwrapped()).equals("0")) {
+            // A run without re-evaluations keeps the hash (and run id) it had before they existed.
+            hashed = hashed.withoutPath("attack.re-evaluations");
+        }
         if (isEmptyList(hashed, "sweep.eps") && isEmptyList(hashed, "sweep.t-star")) {
             // A run without a sweep keeps the hash (and run id) it had before sweeps existed.
             hashed = hashed.withoutPath("sweep");
@@ -591,6 +603,10 @@ public final class ConfigLoader {
             if (!(successFraction > 0 && successFraction <= 1)) {
                 throw bad("attack.success-fraction", "must be in (0, 1]");
             }
+            double deviationWeight = number("attack.deviation-weight");
+            if (!(deviationWeight >= 0) || !Double.isFinite(deviationWeight)) {
+                throw bad("attack.deviation-weight", "must be a finite number >= 0 (0: off)");
+            }
             AttackSettings attack =
                     new AttackSettings(
                             choice("attack.name"),
@@ -604,7 +620,10 @@ public final class ConfigLoader {
                             successFraction,
                             checkpoints("attack.budget-checkpoints"),
                             atLeast("attack.surrogate-steps", 0),
-                            oneOf("attack.surrogate-noise", "summed", "independent"));
+                            oneOf("attack.surrogate-noise", "summed", "independent"),
+                            deviationWeight,
+                            atLeast("attack.deviation-steps", 0),
+                            atLeast("attack.re-evaluations", 0));
             EvalSettings eval =
                     new EvalSettings(
                             atLeast("eval.votes", 1),

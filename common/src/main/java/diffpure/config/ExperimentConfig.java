@@ -76,7 +76,10 @@ public record ExperimentConfig(
                         a.successFraction(),
                         a.budgetCheckpoints(),
                         a.surrogateSteps(),
-                        a.surrogateNoise()),
+                        a.surrogateNoise(),
+                        a.deviationWeight(),
+                        a.deviationSteps(),
+                        a.reEvaluations()),
                 SweepSettings.NONE);
     }
 
@@ -123,7 +126,10 @@ public record ExperimentConfig(
                         a.successFraction(),
                         a.budgetCheckpoints(),
                         a.surrogateSteps(),
-                        a.surrogateNoise()),
+                        a.surrogateNoise(),
+                        a.deviationWeight(),
+                        a.deviationSteps(),
+                        a.reEvaluations()),
                 sweep);
     }
 
