@@ -212,6 +212,10 @@ public final class ConfigLoader {
         hashed =
                 hashed.withoutPath("model.score-model")
                         .withValue("model.eps", hashed.getValue("model.score-model"));
+        if (String.valueOf(hashed.getValue("data.order").unwrapped()).equals("sorted")) {
+            // A run in ascending order keeps the hash (and run id) it had before data.order.
+            hashed = hashed.withoutPath("data.order");
+        }
         if (isEmptyList(hashed, "attack.budget-checkpoints")) {
             // A run without checkpoints keeps the hash (and run id) it had before they existed.
             hashed = hashed.withoutPath("attack.budget-checkpoints");
@@ -573,6 +577,7 @@ public final class ConfigLoader {
                             atLeast("data.classes", 1),
                             atLeast("data.count", 0),
                             longValue("data.subset-seed"),
+                            oneOf("data.order", "sorted", "seeded").equals("seeded"),
                             limits.data());
             ModelSettings models =
                     new ModelSettings(
@@ -635,6 +640,15 @@ public final class ConfigLoader {
                             number("eval.target-half-width"));
             if (!(eval.targetHalfWidth() >= 0 && eval.targetHalfWidth() < 0.5)) {
                 throw bad("eval.target-half-width", "must be in [0, 0.5) (0: no target)");
+            }
+            if ((eval.targetHalfWidth() > 0 || run.budget() > 0) && !data.seededOrder()) {
+                // The confidence sequence is valid for samples in random order; sorted indices
+                // are grouped by class wherever the data set is.
+                throw bad(
+                        "data.order",
+                        "must be seeded when eval.target-half-width or run.budget is set (a"
+                                + " stopping rule's confidence sequence needs the samples in random"
+                                + " order)");
             }
             SanitySettings sanity =
                     new SanitySettings(

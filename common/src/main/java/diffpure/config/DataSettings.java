@@ -14,6 +14,8 @@ import java.util.List;
  * @param classes number of classes
  * @param count samples evaluated (0: all), chosen by {@code diffpure.data.Subsets} with subsetSeed
  * @param subsetSeed seed of the subset rule
+ * @param seededOrder whether the samples are planned in the subset rule's permutation order ({@code
+ *     data.order = seeded}, which a stopping rule needs) rather than ascending
  * @param limits sizes the readers refuse before allocating them ({@code limits.*})
  */
 public record DataSettings(
@@ -25,6 +27,7 @@ public record DataSettings(
         int classes,
         int count,
         long subsetSeed,
+        boolean seededOrder,
         ReadLimits limits)
         implements Serializable {
     public DataSettings {

@@ -35,7 +35,14 @@ public record StoppingRule(Metric metric, double targetHalfWidth, long budget)
         /** The stop metric's sequence reached the target half-width. */
         TARGET_HALF_WIDTH,
         /** The prefix spent the step-row budget. */
-        BUDGET
+        BUDGET,
+        /** Every planned sample was evaluated before the target or the budget held. */
+        DATA_EXHAUSTED;
+
+        /** The runs table's and the report's name: target-half-width, budget, data-exhausted. */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
     }
 
     /**
@@ -104,6 +111,25 @@ public record StoppingRule(Metric metric, double targetHalfWidth, long budget)
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Where a run with this rule ends on a committed prefix: the first stop ({@link #firstStop}),
+     * else, once the prefix holds every planned sample, {@link Reason#DATA_EXHAUSTED} there; empty
+     * while the run goes on.
+     */
+    public Optional<Stop> end(Prefix prefix, Plan plan) {
+        Optional<Stop> stop = firstStop(prefix, plan);
+        int n = prefix.values().length;
+        if (stop.isPresent() || n < plan.samples() || !active()) {
+            return stop;
+        }
+        long spent = 0;
+        for (long r : prefix.stepRows()) {
+            spent += r;
+        }
+        ConfidenceSequence s = ProtocolSummary.sequence(prefix.values(), plan.population());
+        return Optional.of(new Stop(n, Reason.DATA_EXHAUSTED, s.interval(), spent));
     }
 
     /**

@@ -29,18 +29,35 @@ class SweepAndReportSettingsTest {
         assertNotEquals(base, load("sweep.eps=[0.01, 0.02]").config().configHash());
     }
 
-    /** The stopping rule decides how many rows a run has, not what they hold: not hashed. */
+    /**
+     * The stopping rule decides how many rows a run has, not what they hold: not hashed. The seeded
+     * order it needs changes the batches: hashed when set, absent from the hash when sorted.
+     */
     @Test
     void stoppingRuleKeysBuildTheRuleAndLeaveTheHashAsItWas() {
-        ExperimentConfig base = load().config();
+        ExperimentConfig sorted = load().config();
+        assertEquals(sorted.configHash(), load("data.order=sorted").config().configHash());
+        ExperimentConfig base = load("data.order=seeded").config();
+        assertNotEquals(sorted.configHash(), base.configHash());
         assertEquals(diffpure.eval.StoppingRule.NONE, diffpure.eval.StoppingRule.forRun(base));
         ExperimentConfig c =
-                load("eval.stop-metric=worst", "eval.target-half-width=0.05", "run.budget=1000000")
+                load(
+                                "data.order=seeded",
+                                "eval.stop-metric=worst",
+                                "eval.target-half-width=0.05",
+                                "run.budget=1000000")
                         .config();
         assertEquals(
                 new diffpure.eval.StoppingRule(diffpure.eval.Metric.WORST, 0.05, 1_000_000),
                 diffpure.eval.StoppingRule.forRun(c));
         assertEquals(base.configHash(), c.configHash());
+        ConfigError order = assertThrows(ConfigError.class, () -> load("run.budget=1000"));
+        assertTrue(
+                order.getMessage()
+                        .startsWith(
+                                "data.order must be seeded when eval.target-half-width or"
+                                        + " run.budget is set"),
+                order.getMessage());
         ConfigError e = assertThrows(ConfigError.class, () -> load("eval.stop-metric=median"));
         assertTrue(
                 e.getMessage()

@@ -76,35 +76,20 @@ public final class EvaluateCommand implements Callable<Integer> {
                             + " 0, 3 regression, 4 input missing)")
     boolean report;
 
-    /**
-     * Refuses keys that common/ reads but this job does not act on yet, rather than ignoring them:
-     * the stopping rule (the chunk engine that evaluates it on the committed prefix).
-     *
-     * @throws IllegalArgumentException naming the keys
-     */
-    static void refuseUnwired(ExperimentConfig c) {
-        if (diffpure.eval.StoppingRule.forRun(c).active()) {
-            throw new IllegalArgumentException(
-                    "eval.target-half-width and run.budget: the evaluation job does not stop on a"
-                            + " rule yet; leave both 0 (found "
-                            + c.eval().targetHalfWidth()
-                            + " and "
-                            + c.run().budget()
-                            + ")");
-        }
-    }
-
     @Override
     public Integer call() {
         ConfigLoader.Loaded loaded = Experiments.load(experiment, sets);
         ExperimentConfig c = loaded.config();
-        refuseUnwired(c);
         if (dryRun) {
-            DryRun.print(
-                    c,
-                    DryRun.measure(c, new org.apache.hadoop.conf.Configuration()),
-                    slots,
-                    System.out);
+            org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+            DryRun.Estimate e = DryRun.measure(c, conf);
+            DryRun.print(c, e, slots, System.out);
+            System.out.println(
+                    "  "
+                            + diffpure.eval.StoppingRule.forRun(c)
+                                    .plan(
+                                            diffpure.data.Datasets.open(c.data(), conf).size(),
+                                            (int) e.samples()));
             return 0;
         }
         if (shard != null) {
@@ -144,8 +129,16 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (banner != null) {
             options.log().println(banner);
         }
-        ResultTables.print(
-                ResultTables.summarize(spark, o.samplesPath(), o.runId()), options.log());
+        if (o.stop() != null) {
+            // The intervals of a stopped run are its confidence sequences over the prefix the
+            // rule decided on, in plan order; the tables may hold a few samples more.
+            options.log().println("run " + o.runId() + ": " + EvaluationJob.stopText(o.stop()));
+            ResultTables.print(
+                    new ResultTables.RunSummary(o.stop().summary(), 0, 0), options.log());
+        } else {
+            ResultTables.print(
+                    ResultTables.summarize(spark, o.samplesPath(), o.runId()), options.log());
+        }
         options.log()
                 .printf(
                         "tables: %s and %s (run_id = '%s'); query them with"

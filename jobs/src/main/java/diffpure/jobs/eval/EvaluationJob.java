@@ -4,6 +4,7 @@ import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
+import diffpure.eval.StoppingRule;
 import diffpure.gradient.GradientPlan;
 import diffpure.jobs.run.ChunkEngine;
 import diffpure.jobs.run.ModelCache;
@@ -13,6 +14,7 @@ import diffpure.jobs.store.ChunkMarkers;
 import diffpure.jobs.store.Provenance;
 import diffpure.jobs.store.RunsTable;
 import diffpure.jobs.store.SamplesTable;
+import diffpure.jobs.store.StopSequences;
 import diffpure.jobs.store.TableCommitter;
 import diffpure.jobs.store.TablePaths;
 import diffpure.model.ModelManifest;
@@ -87,6 +89,7 @@ public final class EvaluationJob {
      * @param slotUtilisation busy over available slot-seconds of this call's tasks (NaN: none ran)
      * @param failedTasks task attempts that failed (lost executors included)
      * @param retriedTasks task attempts after a first one
+     * @param stop where the stopping rule ended the run (null: no rule, or the run goes on)
      */
     public record Outcome(
             String runId,
@@ -98,7 +101,20 @@ public final class EvaluationJob {
             List<ExecutorLoads> modelLoads,
             double slotUtilisation,
             int failedTasks,
-            int retriedTasks) {}
+            int retriedTasks,
+            Stopped stop) {}
+
+    /**
+     * Where a run's stopping rule ended it.
+     *
+     * @param row what its runs row records
+     * @param summary every accuracy with its 95% confidence sequence over the first row.samples()
+     *     samples of the plan order
+     * @param evaluatedAfter samples committed beyond the stop (chunks that were already running):
+     *     in the tables, in no interval
+     */
+    public record Stopped(
+            RunsTable.Stop row, diffpure.eval.ProtocolSummary summary, long evaluatedAfter) {}
 
     /**
      * How often one executor JVM had loaded the models when it last reported (once each, when the
@@ -141,15 +157,22 @@ public final class EvaluationJob {
         ticker.scheduleAtFixedRate(
                 monitor::print, o.progressSeconds(), o.progressSeconds(), TimeUnit.SECONDS);
         int perChunk = plan.chunks().stream().mapToInt(List::size).max().orElse(1);
+        PrefixStop rule = call.rule();
+        List<Integer> toRun = call.toRun(o.stopAfterChunks());
+        if (rule != null && rule.ended(call.doneEarlier()) != null) {
+            // A rerun of a stopped run with the same rule: the committed prefix already holds it.
+            toRun = List.of();
+        }
         ChunkEngine.Result result;
         try {
             result =
                     call.engine()
                             .run(
-                                    call.toRun(o.stopAfterChunks()),
+                                    toRun,
                                     call.doneEarlier(),
                                     new ChunkEngine.Schedule(
-                                            ChunkEngine.inFlight(spark, perChunk), StopRule.NEVER),
+                                            ChunkEngine.inFlight(spark, perChunk),
+                                            rule == null ? StopRule.NEVER : rule),
                                     new EvalChunks(spark, plan, task, call.runId(), o.log()),
                                     monitor::print);
         } finally {
@@ -174,7 +197,8 @@ public final class EvaluationJob {
             Timestamp started,
             List<Integer> todo,
             List<Integer> doneEarlier,
-            SanityTask.Result sanity) {
+            SanityTask.Result sanity,
+            PrefixStop rule) {
         String runId() {
             return prov.runId();
         }
@@ -200,6 +224,7 @@ public final class EvaluationJob {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         // Everything the driver can check from the config and the manifests, before any task.
         Preflight.check(c, conf);
+        PrefixStop.refuseUnsupported(c);
         ImageDataset data = Datasets.open(c.data(), conf);
         RunPlan plan = RunPlan.of(c, data);
         Provenance prov = provenance(c, o.gitSha(), data.source(), conf);
@@ -212,16 +237,21 @@ public final class EvaluationJob {
             started = previous.getAs("started");
         }
         String group = "diffpure-" + runId + "-" + UUID.randomUUID();
+        TableCommitter samples = TableCommitter.of(spark, TablePaths.samples(output), "run_id");
         ChunkEngine engine =
                 new ChunkEngine(
                         spark,
                         new ChunkEngine.Target(
                                 "run " + runId,
                                 runId,
-                                TableCommitter.of(spark, TablePaths.samples(output), "run_id"),
+                                samples,
                                 SamplesTable.CHUNK_SCHEMA,
                                 new ChunkMarkers(TablePaths.runProgress(output, runId), conf)),
                         group);
+        PrefixStop rule =
+                StoppingRule.forRun(c).active()
+                        ? new PrefixStop(spark, samples, c, plan, data.size())
+                        : null;
         int total = plan.chunks().size();
         List<Integer> all = IntStream.range(0, total).boxed().toList();
         List<Integer> todo = engine.notDone(all);
@@ -242,9 +272,20 @@ public final class EvaluationJob {
                 runsTable,
                 run,
                 new RunsTable.State(
-                        "running", doneEarlier.size(), started, null, AdjointSummary.NONE));
+                        "running", doneEarlier.size(), started, null, AdjointSummary.NONE, null));
         return new Call(
-                c, plan, prov, group, engine, runsTable, run, started, todo, doneEarlier, sanity);
+                c,
+                plan,
+                prov,
+                group,
+                engine,
+                runsTable,
+                run,
+                started,
+                todo,
+                doneEarlier,
+                sanity,
+                rule);
     }
 
     /**
@@ -290,8 +331,14 @@ public final class EvaluationJob {
         int doneBefore = call.doneEarlier().size();
         // Chunks holding compute-error rows were written but not marked: a resume recomputes them.
         int doneNow = doneBefore + ran - result.unmarked();
-        boolean complete = doneNow == total;
-        writeFinalRow(spark, call, complete ? "done" : "incomplete", doneNow);
+        Stopped stop = call.rule() == null ? null : stopped(call);
+        boolean complete = doneNow == total || stop != null;
+        writeFinalRow(
+                spark,
+                call,
+                complete ? "done" : "incomplete",
+                doneNow,
+                stop == null ? null : stop.row());
         RunMonitor.Utilisation u = monitor.utilisation();
         String samples = TablePaths.samples(output);
         String runs = TablePaths.runs(output);
@@ -302,7 +349,7 @@ public final class EvaluationJob {
                                 + " %d failed and %d retried task attempts; models loaded %s;"
                                 + " tables %s and %s%n",
                         runId,
-                        complete ? "complete" : "incomplete",
+                        stop != null ? stopText(stop) : complete ? "complete" : "incomplete",
                         ran,
                         doneBefore,
                         u == null
@@ -329,10 +376,49 @@ public final class EvaluationJob {
                 perJvm,
                 u == null ? Double.NaN : u.ratio(),
                 monitor.failedTasks(),
-                monitor.retriedTasks());
+                monitor.retriedTasks(),
+                stop);
     }
 
-    private static void writeFinalRow(SparkSession spark, Call call, String status, int doneNow) {
+    /** Where the rule ended the run, from the chunks marked done now; null while it goes on. */
+    private static Stopped stopped(Call call) {
+        List<Integer> all = IntStream.range(0, call.plan().chunks().size()).boxed().toList();
+        List<Integer> notDone = call.engine().notDone(all);
+        List<Integer> done = all.stream().filter(k -> !notDone.contains(k)).toList();
+        PrefixStop.Ended e = call.rule().ended(done);
+        if (e == null) {
+            return null;
+        }
+        StoppingRule.Stop s = e.stop();
+        return new Stopped(
+                new RunsTable.Stop(
+                        s.samples(),
+                        s.reason().key(),
+                        s.stepRows(),
+                        e.metric(),
+                        StopSequences.json(e.summary(), e.population())),
+                e.summary(),
+                e.evaluatedAfter());
+    }
+
+    /** The summary line's words for a stopped run. */
+    public static String stopText(Stopped s) {
+        return String.format(
+                Locale.ROOT,
+                "stopped (%s) after %d samples of the plan order, %d model step-rows%s",
+                s.row().reason(),
+                s.row().samples(),
+                s.row().stepRows(),
+                s.evaluatedAfter() > 0
+                        ? "; "
+                                + s.evaluatedAfter()
+                                + " more samples of chunks already running are in the tables but"
+                                + " in no interval"
+                        : "");
+    }
+
+    private static void writeFinalRow(
+            SparkSession spark, Call call, String status, int doneNow, RunsTable.Stop stop) {
         String runId = call.runId();
         try {
             RunsTable.write(
@@ -345,9 +431,8 @@ public final class EvaluationJob {
                             call.started(),
                             new Timestamp(System.currentTimeMillis()),
                             AdjointSummary.of(
-                                    spark,
-                                    TablePaths.samples(call.config().run().output()),
-                                    runId)));
+                                    spark, TablePaths.samples(call.config().run().output()), runId),
+                            stop));
         } catch (
                 Exception
                         e) { // Spark's write errors are checked SparkExceptions, thrown undeclared

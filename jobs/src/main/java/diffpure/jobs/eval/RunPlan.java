@@ -23,9 +23,9 @@ public record RunPlan(List<List<PartitionWork>> chunks, int samples) {
     }
 
     /**
-     * Plans a run: the subset (data.count samples by the seeded rule, in ascending index order),
-     * cut into chunks of run.chunk-samples, partitions of run.partition-samples and batches of
-     * run.batch-samples.
+     * Plans a run: the subset (data.count samples by the seeded rule, in ascending index order, or
+     * with data.order = seeded in the rule's random order), cut into chunks of run.chunk-samples,
+     * partitions of run.partition-samples and batches of run.batch-samples.
      *
      * @throws ConfigError when data.count exceeds the data set
      * @throws DataException in fail-fast mode when a label cannot be read
@@ -43,9 +43,11 @@ public record RunPlan(List<List<PartitionWork>> chunks, int samples) {
                             + " samples");
         }
         int[] indices =
-                count == data.size()
-                        ? identity(count)
-                        : Subsets.select(data.size(), count, c.data().subsetSeed());
+                c.data().seededOrder()
+                        ? Subsets.inOrder(data.size(), count, c.data().subsetSeed())
+                        : count == data.size()
+                                ? identity(count)
+                                : Subsets.select(data.size(), count, c.data().subsetSeed());
         var run = c.run();
         List<List<PartitionWork>> chunks = new ArrayList<>();
         int settings = c.settings().size();

@@ -146,15 +146,19 @@ public final class ResultTables {
     }
 
     /**
-     * Prints the accuracy table (standard and robust accuracy, each with its 95% Wilson interval).
+     * Prints the accuracy table (standard and robust accuracy, each with its 95% interval: Wilson,
+     * or the confidence sequence of a run that stopped on its rule).
      */
     public static void print(RunSummary r, PrintStream out) {
         ProtocolSummary s = r.summary();
         out.printf(
                 Locale.ROOT,
-                "accuracy over %d samples without error, 95%% Wilson intervals; %d error rows"
+                "accuracy over %d samples without error, 95%% %s; %d error rows"
                         + " (%d compute, recomputed by a resume; %d data)%n",
                 s.samples(),
+                s.intervals() == diffpure.eval.IntervalKind.CONFIDENCE_SEQUENCE
+                        ? "confidence sequence intervals (valid at the stop)"
+                        : "Wilson intervals",
                 r.errors(),
                 r.computeErrors(),
                 r.errors() - r.computeErrors());

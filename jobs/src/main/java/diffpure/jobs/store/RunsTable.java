@@ -44,7 +44,12 @@ public final class RunsTable {
                     .add("schema_version", DataTypes.IntegerType)
                     .add("sanity", DataTypes.StringType)
                     .add("adjoint_reconstruction_error_max", DataTypes.DoubleType)
-                    .add("adjoint_cosine_min", DataTypes.DoubleType);
+                    .add("adjoint_cosine_min", DataTypes.DoubleType)
+                    .add("stop_samples", DataTypes.IntegerType)
+                    .add("stop_reason", DataTypes.StringType)
+                    .add("stop_step_rows", DataTypes.LongType)
+                    .add("stop_metric", DataTypes.StringType)
+                    .add("stop_sequences", DataTypes.StringType);
 
     /**
      * The columns schema version 2 added (version 1 tables lack them): the sanity checks' JSON, and
@@ -53,6 +58,45 @@ public final class RunsTable {
      */
     public static final List<String> SCHEMA_2_COLUMNS =
             List.of("sanity", "adjoint_reconstruction_error_max", "adjoint_cosine_min");
+
+    /**
+     * The columns of a run that ended on its stopping rule (null on every other run, and absent
+     * from runs tables written before stopping rules): see {@link Stop}.
+     */
+    public static final List<String> STOP_COLUMNS =
+            List.of(
+                    "stop_samples",
+                    "stop_reason",
+                    "stop_step_rows",
+                    "stop_metric",
+                    "stop_sequences");
+
+    /**
+     * Where a run with a stopping rule ended.
+     *
+     * @param samples the stop index: the first samples of the plan order that the decision and
+     *     every reported interval use
+     * @param reason target-half-width, budget or data-exhausted ({@code StoppingRule.Reason#key})
+     * @param stepRows model step-rows those samples spent
+     * @param metric the stop metric (eval.stop-metric)
+     * @param sequences every accuracy's 95% confidence sequence at the stop ({@link StopSequences}
+     *     JSON)
+     */
+    public record Stop(int samples, String reason, long stepRows, String metric, String sequences) {
+        /** A row's stop, or null when it has none (no rule, or a table older than the columns). */
+        public static Stop of(Row r) {
+            java.util.List<String> names = java.util.Arrays.asList(r.schema().fieldNames());
+            if (!names.contains("stop_samples") || r.getAs("stop_samples") == null) {
+                return null;
+            }
+            return new Stop(
+                    r.<Integer>getAs("stop_samples"),
+                    r.getAs("stop_reason"),
+                    r.<Long>getAs("stop_step_rows"),
+                    r.getAs("stop_metric"),
+                    r.getAs("stop_sequences"));
+        }
+    }
 
     /**
      * What stays the same in a run's row from start to end.
@@ -78,13 +122,15 @@ public final class RunsTable {
      * @param started when the run first started
      * @param ended when this call ended, null while running
      * @param adjoint the adjoint error figures of its rows
+     * @param stop where its stopping rule ended it, null otherwise
      */
     public record State(
             String status,
             int chunksDone,
             Timestamp started,
             Timestamp ended,
-            AdjointSummary adjoint) {}
+            AdjointSummary adjoint,
+            Stop stop) {}
 
     private RunsTable() {}
 
@@ -169,7 +215,12 @@ public final class RunsTable {
                         SamplesTable.SCHEMA_VERSION,
                         run.sanity(),
                         s.adjoint().reconstructionErrorMax(),
-                        s.adjoint().cosineMin());
+                        s.adjoint().cosineMin(),
+                        s.stop() == null ? null : s.stop().samples(),
+                        s.stop() == null ? null : s.stop().reason(),
+                        s.stop() == null ? null : s.stop().stepRows(),
+                        s.stop() == null ? null : s.stop().metric(),
+                        s.stop() == null ? null : s.stop().sequences());
         runs.writeId(spark.createDataFrame(List.of(row), SCHEMA).coalesce(1), p.runId());
     }
 

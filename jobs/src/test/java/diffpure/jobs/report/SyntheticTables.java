@@ -181,7 +181,8 @@ final class SyntheticTables {
         // Version 1 runs rows: without the columns version 2 added.
         org.apache.spark.sql.types.StructType v1 = new org.apache.spark.sql.types.StructType();
         for (StructField f : RunsTable.SCHEMA.fields()) {
-            if (!RunsTable.SCHEMA_2_COLUMNS.contains(f.name())) {
+            if (!RunsTable.SCHEMA_2_COLUMNS.contains(f.name())
+                    && !RunsTable.STOP_COLUMNS.contains(f.name())) {
                 v1 = v1.add(f);
             }
         }
