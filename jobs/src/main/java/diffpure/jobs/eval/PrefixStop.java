@@ -5,6 +5,7 @@ import diffpure.eval.ProtocolSummary;
 import diffpure.eval.SampleOutcome;
 import diffpure.eval.StoppingRule;
 import diffpure.jobs.run.StopRule;
+import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TableCommitter;
 import java.util.ArrayList;
@@ -217,48 +218,11 @@ final class PrefixStop implements StopRule {
                                     + " has no row in "
                                     + dir);
                 }
-                SampleOutcome o = outcome(r);
+                SampleOutcome o = ResultTables.votesOnly(r);
                 outcomes.add(o);
                 stepRows.add(StoppingRule.stepRows(o, Math.max(1, r.<Integer>getAs("steps"))));
             }
         }
         return new Chunk(outcomes, stepRows.stream().mapToLong(Long::longValue).toArray());
-    }
-
-    /** What the rule and the summary read of a row (no perturbation). */
-    private static SampleOutcome outcome(Row r) {
-        return new SampleOutcome(
-                r.<Long>getAs("sample_id"),
-                r.<Integer>getAs("label"),
-                ints(r.getList(r.fieldIndex("clean_votes"))),
-                ints(r.getList(r.fieldIndex("adversarial_votes"))),
-                intOr(r, "clean_logit_prediction"),
-                intOr(r, "adversarial_logit_prediction"),
-                r.<Long>getAs("during_attack_evaluations"),
-                r.<Long>getAs("during_attack_fooled"),
-                r.<Long>getAs("clean_during_evaluations"),
-                r.<Long>getAs("clean_during_fooled"),
-                Double.NaN,
-                Double.NaN,
-                new float[0],
-                -1,
-                null,
-                r.<Long>getAs("gradient_evaluations"),
-                r.<Long>getAs("forward_evaluations"),
-                r.<Long>getAs("vote_evaluations"),
-                null,
-                0,
-                List.of(),
-                Double.NaN,
-                List.of());
-    }
-
-    private static int[] ints(List<Integer> l) {
-        return l.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static int intOr(Row r, String column) {
-        Integer v = r.getAs(column);
-        return v == null ? -1 : v;
     }
 }

@@ -113,8 +113,11 @@ public final class ResultTables {
         return spark.read().parquet(samplesPath).where(functions.col("run_id").equalTo(runId));
     }
 
-    /** A summary row as an outcome that holds what the summary reads (no perturbation). */
-    private static SampleOutcome votesOnly(Row r) {
+    /**
+     * A summary row as an outcome that holds what the summary and a stopping rule read (no
+     * perturbation): the evaluation counts where the row has them, else 0.
+     */
+    public static SampleOutcome votesOnly(Row r) {
         return new SampleOutcome(
                 r.getAs("sample_id"),
                 r.<Integer>getAs("label"),
@@ -131,14 +134,22 @@ public final class ResultTables {
                 new float[0],
                 -1,
                 null,
-                0,
-                0,
-                0,
+                longOr(r, "gradient_evaluations"),
+                longOr(r, "forward_evaluations"),
+                longOr(r, "vote_evaluations"),
                 null,
                 0,
                 List.of(),
                 Double.NaN,
                 List.of());
+    }
+
+    private static long longOr(Row r, String column) {
+        if (!Arrays.asList(r.schema().fieldNames()).contains(column)) {
+            return 0;
+        }
+        Long v = r.getAs(column);
+        return v == null ? 0 : v;
     }
 
     private static int[] ints(List<Integer> l) {

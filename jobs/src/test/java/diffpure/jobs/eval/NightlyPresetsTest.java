@@ -40,6 +40,7 @@ class NightlyPresetsTest {
             Set.of(
                     "experiment.name",
                     "data.count",
+                    "data.order",
                     "attack.iterations",
                     "eval.votes",
                     "eval.stop-metric",
