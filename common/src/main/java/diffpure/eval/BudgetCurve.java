@@ -71,6 +71,33 @@ public record BudgetCurve(List<Point> points) {
      * @throws IllegalArgumentException when the outcomes' checkpoints differ
      */
     public static BudgetCurve of(List<SampleOutcome> outcomes, int chainSteps) {
+        return ofSamples(
+                outcomes.stream()
+                        .map(o -> new Sample(o.sampleId(), o.label(), o.checkpoints()))
+                        .toList(),
+                chainSteps);
+    }
+
+    /**
+     * What the curve reads of one sample (a result table's reader need not build a whole {@link
+     * SampleOutcome}).
+     *
+     * @param sampleId stable sample id
+     * @param label true label
+     * @param checkpoints its checkpoints, in order
+     */
+    public record Sample(long sampleId, int label, List<CheckpointOutcome> checkpoints) {
+        public Sample {
+            checkpoints = List.copyOf(checkpoints);
+        }
+    }
+
+    /**
+     * {@link #of} on what the curve reads of each sample.
+     *
+     * @throws IllegalArgumentException when the samples' checkpoints differ
+     */
+    public static BudgetCurve ofSamples(List<Sample> outcomes, int chainSteps) {
         if (outcomes.isEmpty()) {
             return new BudgetCurve(List.of());
         }
@@ -80,7 +107,7 @@ public record BudgetCurve(List<Point> points) {
         for (int c = 0; c < first.size(); c++) {
             double[] sums = new double[6];
             double rows = 0;
-            for (SampleOutcome o : outcomes) {
+            for (Sample o : outcomes) {
                 List<CheckpointOutcome> cs = o.checkpoints();
                 if (cs.size() != first.size()
                         || cs.get(c).iteration() != first.get(c).iteration()) {

@@ -108,6 +108,26 @@ public enum Metric {
                 k);
     }
 
+    /**
+     * This sample's value at one budget checkpoint in Spark SQL, as {@link #robustSql}: {@code
+     * element} is a struct of the samples column {@code budget_checkpoints} (schema 3; fields
+     * votes, correct, during_attack_fooled); the same value as {@link BudgetCurve} counts.
+     *
+     * @throws IllegalArgumentException for averaged-logit, which checkpoints do not record
+     */
+    public String checkpointSql(String element, String k) {
+        if (this == AVERAGED_LOGIT) {
+            throw new IllegalArgumentException(
+                    "averaged-logit is not recorded at budget checkpoints");
+        }
+        return sql(
+                element + ".votes",
+                element + ".correct",
+                element + ".during_attack_fooled",
+                null,
+                k);
+    }
+
     /** The samples column of the clean averaged-logit outcome (schema 2 on). */
     public static final String CLEAN_LOGIT_COLUMN = "clean_logit_correct";
 

@@ -177,10 +177,7 @@ public final class Charts {
         DeviationRenderer r = new DeviationRenderer(true, true);
         r.setAlpha(0.2f);
         XYPlot plot = new XYPlot(data, x, accuracyAxis(), r);
-        style(r, data.getSeriesCount());
-        for (int i = 0; i < data.getSeriesCount(); i++) {
-            r.setSeriesFillPaint(i, PALETTE[i % PALETTE.length]);
-        }
+        styleBands(r, data.getSeriesCount());
         return chart(
                 "trend",
                 "Robust accuracy over runs (majority of K)",
@@ -234,10 +231,7 @@ public final class Charts {
         DeviationRenderer r = new DeviationRenderer(true, true);
         r.setAlpha(0.2f);
         XYPlot plot = new XYPlot(data, x, accuracyAxis(), r);
-        style(r, data.getSeriesCount());
-        for (int i = 0; i < data.getSeriesCount(); i++) {
-            r.setSeriesFillPaint(i, PALETTE[i % PALETTE.length]);
-        }
+        styleBands(r, data.getSeriesCount());
         return chart(
                 "sweep-" + id,
                 "Robust accuracy against " + axis,
@@ -297,7 +291,7 @@ public final class Charts {
                 plot);
     }
 
-    private static NumberAxis accuracyAxis() {
+    static NumberAxis accuracyAxis() {
         NumberAxis y = new NumberAxis("accuracy");
         y.setRange(0, 1.02);
         return y;
@@ -310,7 +304,15 @@ public final class Charts {
         }
     }
 
-    private static Chart chart(String id, String title, String caption, XYPlot plot) {
+    /** Line colours and strokes, with each band filled in its line's colour. */
+    static void styleBands(DeviationRenderer r, int n) {
+        style(r, n);
+        for (int i = 0; i < n; i++) {
+            r.setSeriesFillPaint(i, PALETTE[i % PALETTE.length]);
+        }
+    }
+
+    static Chart chart(String id, String title, String caption, XYPlot plot) {
         JFreeChart c = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         return chart(id, title, caption, c);
     }

@@ -38,6 +38,10 @@ final class HtmlReport {
             Collections.reverse(newestFirst);
             for (RunFigures f : newestFirst) {
                 HtmlRunSection.append(b, f, d.rescoresOf(f));
+                BudgetCurves.RunCurve curve = d.budgetCurveOf(f);
+                if (curve != null) {
+                    BudgetCurves.appendHtml(b, curve, d.budgetCurves().indexOf(curve));
+                }
             }
             if (s.comparison() != null) {
                 comparison(b, s.comparison());
@@ -120,7 +124,7 @@ final class HtmlReport {
         b.append("</table>\n");
     }
 
-    private static void chart(StringBuilder b, Charts.Chart c) {
+    static void chart(StringBuilder b, Charts.Chart c) {
         b.append("<figure id=\"chart-")
                 .append(c.id())
                 .append("\"><img class=\"chart\" alt=\"")

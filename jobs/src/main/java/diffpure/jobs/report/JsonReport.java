@@ -119,6 +119,10 @@ final class JsonReport {
         o.addProperty("gradient_modes", f.gradientModes());
         o.addProperty("samples_with_warnings", f.samplesWithWarnings());
         o.add("warnings", GSON.toJsonTree(f.warnings()));
+        BudgetCurves.RunCurve curve = d.budgetCurveOf(f);
+        if (curve != null) {
+            o.add("budget_curve", BudgetCurves.json(curve.curve()));
+        }
         if (f.adjoint() != null) {
             JsonObject a = new JsonObject();
             num(a, "reconstruction_error_max", f.adjoint().reconstructionErrorMax());
@@ -196,7 +200,7 @@ final class JsonReport {
                 : String.format(Locale.ROOT, "%.2f", 100 * i.estimate());
     }
 
-    private static JsonObject intervals(Map<String, Interval> m) {
+    static JsonObject intervals(Map<String, Interval> m) {
         JsonObject o = new JsonObject();
         for (Map.Entry<String, Interval> e : m.entrySet()) {
             JsonObject i = new JsonObject();

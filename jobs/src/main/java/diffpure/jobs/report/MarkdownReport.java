@@ -39,6 +39,7 @@ final class MarkdownReport {
         }
         b.append('\n');
         maskingWarnings(b, d);
+        BudgetCurves.appendMarkdown(b, d);
         for (ReportData.SettingReport s : d.settings()) {
             for (RescoreFigures r : d.rescoresOf(s.newest())) {
                 b.append("- rescore ")

@@ -12,6 +12,7 @@ import java.util.Set;
  * @param runsSchemaVersions schema versions found in the runs table
  * @param settings per setting, its runs and comparison, in a stable order
  * @param rescores rescored figures (empty when there is no rescores table)
+ * @param budgetCurves the budget curves of the runs that recorded checkpoints (schema 3)
  */
 public record ReportData(
         String output,
@@ -19,7 +20,8 @@ public record ReportData(
         Set<Integer> samplesSchemaVersions,
         Set<Integer> runsSchemaVersions,
         List<SettingReport> settings,
-        List<RescoreFigures> rescores) {
+        List<RescoreFigures> rescores,
+        List<BudgetCurves.RunCurve> budgetCurves) {
 
     /**
      * One setting.
@@ -44,6 +46,14 @@ public record ReportData(
     public boolean regression() {
         return settings.stream()
                 .anyMatch(s -> s.comparison() != null && s.comparison().regression());
+    }
+
+    /** The budget curve of one run and setting, null when it recorded no checkpoints. */
+    public BudgetCurves.RunCurve budgetCurveOf(RunFigures r) {
+        return budgetCurves.stream()
+                .filter(c -> c.runId().equals(r.runId()) && c.setting().equals(r.setting()))
+                .findFirst()
+                .orElse(null);
     }
 
     /** The rescores of one run and setting. */

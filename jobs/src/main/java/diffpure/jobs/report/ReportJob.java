@@ -23,8 +23,9 @@ import org.apache.spark.sql.functions;
  * protocol's accuracies from the metric views ({@link MetricViews}, the one definition of the
  * metrics) with Wilson intervals, the run's counts and cost in one aggregation ({@link
  * RunAggregates}), and per setting the paired comparison of its newest run with the previous one.
- * Schema-1 tables (no averaged-logit, error_kind or adjoint columns) and schema-2 tables are both
- * read. Strings from the tables reach SQL only as Column literals (parameters), never as text.
+ * Schema-1 tables (no averaged-logit, error_kind or adjoint columns), schema-2 tables (no budget
+ * checkpoints) and schema-3 tables are all read, mixed too. Strings from the tables reach SQL only
+ * as Column literals (parameters), never as text.
  */
 public final class ReportJob {
     private ReportJob() {}
@@ -66,7 +67,8 @@ public final class ReportJob {
                 samplesSchemaVersions(spark),
                 runsSchemaVersions(runRows.values()),
                 settingReports(spark, bySetting, settings),
-                Rescores.figures(spark, output));
+                Rescores.figures(spark, output),
+                BudgetCurves.of(spark, tables.samplesColumns()));
     }
 
     /**

@@ -70,7 +70,12 @@ record ReportTables(Set<String> samplesColumns, Set<String> runsColumns) {
         String runsPath = TablePaths.runs(output);
         requireTable(spark, samplesPath, "samples");
         requireTable(spark, runsPath, "runs");
-        Dataset<Row> samples = reading(output, () -> spark.read().parquet(samplesPath));
+        // Files of several schema versions: the union of their columns, older rows NULL in the
+        // newer ones (without merging, Spark takes one file's schema, whichever it reads first).
+        Dataset<Row> samples =
+                reading(
+                        output,
+                        () -> spark.read().option("mergeSchema", "true").parquet(samplesPath));
         Dataset<Row> runs = reading(output, () -> spark.read().parquet(runsPath));
         Set<String> cols = requireColumns(samples, "samples", samplesPath, REQUIRED);
         requireColumns(samples, "samples", samplesPath, Setting.COLUMNS);

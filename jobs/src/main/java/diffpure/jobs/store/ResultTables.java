@@ -51,7 +51,11 @@ public final class ResultTables {
 
     /** Registers the temporary views {@code samples} and {@code runs} over an output directory. */
     public static void registerViews(SparkSession spark, String output) {
-        spark.read().parquet(TablePaths.samples(output)).createOrReplaceTempView("samples");
+        // Files of several schema versions: the union of their columns (older rows NULL).
+        spark.read()
+                .option("mergeSchema", "true")
+                .parquet(TablePaths.samples(output))
+                .createOrReplaceTempView("samples");
         spark.read().parquet(TablePaths.runs(output)).createOrReplaceTempView("runs");
     }
 

@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import diffpure.config.ReportSettings;
+import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TablePaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -80,6 +81,7 @@ class HostileStringsTest {
         String out = root.resolve("tables").toUri().toString();
         String newer = "night-2" + IMG;
         List<Map<String, Object>> rows = new ArrayList<>();
+        java.util.Random rnd = new java.util.Random(5);
         for (String run : List.of(SQL, newer)) {
             rows.addAll(
                     SyntheticTables.run(
@@ -95,13 +97,18 @@ class HostileStringsTest {
                                 m.put("purifier", CONTROL);
                                 m.put("score_model", JS_URL);
                                 m.put("warnings", new String[] {END_SCRIPT, ATTR, MARKDOWN});
+                                if (run.equals(newer)) {
+                                    // A budget curve under the hostile run id and setting.
+                                    SyntheticTables.setCheckpoints(
+                                            m, new int[] {0, 4}, new int[] {5, 0}, 1, rnd);
+                                }
                             }));
             rows.get(rows.size() - 1).put("warnings", new String[] {LONG});
         }
         for (String attack : List.of("a/b", "a-b", SCRIPT + LONG)) {
             rows.addAll(SyntheticTables.run(newer, 4, 5, 3, m -> m.put("attack", attack)));
         }
-        SyntheticTables.writeSamples(spark, out, rows);
+        SyntheticTables.writeSamples(spark, out, rows, SamplesTable.SCHEMA_VERSION);
         String staging = root.resolve("staging").toUri().toString();
         SyntheticTables.writeRun(spark, staging, SQL, DAY);
         SyntheticTables.writeRun(spark, staging, newer, 2 * DAY);
@@ -197,16 +204,24 @@ class HostileStringsTest {
         while (strong.find()) {
             assertTrue(strong.group(1).startsWith("REGRESSION"), strong.group(1));
         }
-        // One body row per setting, each with the header's 8 cells: '|' in data splits nothing.
+        // One body row per setting, each with the header's 8 cells, and one per budget checkpoint
+        // of the hostile run with its header's 7: '|' in data splits nothing.
         Matcher rows = Pattern.compile("<tr>(.*?)</tr>", Pattern.DOTALL).matcher(html);
         int body = 0;
+        int budget = 0;
         while (rows.find()) {
             if (rows.group(1).contains("<td")) {
-                body++;
-                assertEquals(8, count(rows.group(1), "<td"), cut(rows.group(1)));
+                if (rows.group(1).contains("of a run of 4")) {
+                    budget++;
+                    assertEquals(7, count(rows.group(1), "<td"), cut(rows.group(1)));
+                } else {
+                    body++;
+                    assertEquals(8, count(rows.group(1), "<td"), cut(rows.group(1)));
+                }
             }
         }
         assertEquals(4, body);
+        assertEquals(2, budget);
         String text = html.replaceAll("<[^>]+>", "").replace("&lt;", "<").replace("&gt;", ">");
         text = text.replace("&quot;", "\"").replace("&amp;", "&");
         assertTrue(text.contains(MARKDOWN), "the Markdown payload shows as itself:\n" + cut(text));

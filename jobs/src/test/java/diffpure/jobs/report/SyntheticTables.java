@@ -135,10 +135,53 @@ final class SyntheticTables {
         return rows;
     }
 
+    /**
+     * Sets a row's budget checkpoints (schema 3) at these iterations of a run of the last one: at
+     * checkpoint c, {@code correct[c]} of the K votes right, the last one the row's adversarial
+     * votes; spending grows by 8 gradient rows per checkpoint; fooled during the attack from
+     * checkpoint {@code fooledFrom} on.
+     */
+    static void setCheckpoints(
+            Map<String, Object> m, int[] at, int[] correct, int fooledFrom, Random rnd) {
+        int label = (Integer) m.get("label");
+        int votes = (Integer) m.get("votes");
+        Row[] cps = new Row[at.length];
+        for (int c = 0; c < at.length; c++) {
+            boolean last = c == at.length - 1;
+            Integer[] v =
+                    last
+                            ? (Integer[]) m.get("adversarial_votes")
+                            : votesArray(label, votes, correct[c], rnd);
+            int right = 0;
+            for (int x : v) {
+                right += x == label ? 1 : 0;
+            }
+            cps[c] =
+                    RowFactory.create(
+                            at[c],
+                            (long) at[at.length - 1],
+                            v,
+                            right,
+                            8L * (c + 1),
+                            last ? 4L : 0L,
+                            8L * (c + 1),
+                            c >= fooledFrom ? 1L : 0L,
+                            1.0 / (c + 1));
+        }
+        m.put("budget_checkpoints", cps);
+        m.put("schema_version", 3);
+    }
+
     /** Appends rows to the samples table under an output (partitioned like the job's). */
     static void writeSamples(SparkSession spark, String output, List<Map<String, Object>> rows) {
         // Version 1 tables: the columns version 1 had.
-        org.apache.spark.sql.types.StructType v1 = SamplesTable.schemaOf(1);
+        writeSamples(spark, output, rows, 1);
+    }
+
+    /** Appends rows with the columns of a schema version (those a row lacks are NULL). */
+    static void writeSamples(
+            SparkSession spark, String output, List<Map<String, Object>> rows, int version) {
+        org.apache.spark.sql.types.StructType v1 = SamplesTable.schemaOf(version);
         List<Row> out = new ArrayList<>();
         for (Map<String, Object> m : rows) {
             Object[] v = new Object[v1.fields().length];
