@@ -575,7 +575,7 @@ public final class ConfigLoader {
                             strings("data.paths"),
                             string("data.attribute"),
                             atLeast("data.classes", 1),
-                            atLeast("data.count", 0),
+                            atMostLimit("data.count", 0, "limits.samples"),
                             longValue("data.subset-seed"),
                             oneOf("data.order", "sorted", "seeded").equals("seeded"),
                             limits.data());
@@ -617,9 +617,9 @@ public final class ConfigLoader {
                             choice("attack.name"),
                             choice("attack.norm"),
                             eps,
-                            atLeast("attack.iterations", 0),
-                            atLeast("attack.eot", 1),
-                            atLeast("attack.restarts", 1),
+                            atMostLimit("attack.iterations", 0, "limits.attack-iterations"),
+                            atMostLimit("attack.eot", 1, "limits.eot-samples"),
+                            atMostLimit("attack.restarts", 1, "limits.restarts"),
                             fraction("attack.step"),
                             choice("attack.gradient-mode"),
                             successFraction,
@@ -631,7 +631,7 @@ public final class ConfigLoader {
                             atLeast("attack.re-evaluations", 0));
             EvalSettings eval =
                     new EvalSettings(
-                            atLeast("eval.votes", 1),
+                            atMostLimit("eval.votes", 1, "limits.votes"),
                             atLeast("eval.clean-during-cap", 0),
                             atLeast("eval.chunk", 1),
                             oneOf(
@@ -652,10 +652,10 @@ public final class ConfigLoader {
             }
             SanitySettings sanity =
                     new SanitySettings(
-                            atLeast("sanity.subset", 0),
+                            atMostLimit("sanity.subset", 0, "limits.samples"),
                             positive("sanity.iteration-factor"),
                             positive("sanity.eps-factor"),
-                            atLeast("sanity.square-queries", 1),
+                            atMostLimit("sanity.square-queries", 1, "limits.attack-iterations"),
                             probability("sanity.alpha"),
                             probability("sanity.unbounded-max-robust"),
                             probability("sanity.square-margin"));
@@ -691,7 +691,49 @@ public final class ConfigLoader {
                                 + ")",
                         e);
             }
+            if (sanity.subset() > 0) {
+                checkSanityIterations(
+                        strategies.attackIterations().applyAsInt(attack), sanity.iterationFactor());
+            }
             return config;
+        }
+
+        /**
+         * An attack budget or sample count, checked against its limits.* key when the config is
+         * loaded, before anything is sized by it: a mistyped or hostile 2000000000 would otherwise
+         * hold executors for years or size buffers by it.
+         */
+        int atMostLimit(String key, int min, String limitKey) {
+            int v = atLeast(key, min);
+            int limit = atLeast(limitKey, 1);
+            if (v > limit) {
+                throw bad(
+                        key,
+                        "must be <= "
+                                + limitKey
+                                + " = "
+                                + limit
+                                + " (raise the limit if the budget is genuine)");
+            }
+            return v;
+        }
+
+        /**
+         * The sanity checks rerun the attack with iteration-factor x its iterations (its preset's
+         * when attack.iterations is 0): that budget is an attack budget too.
+         */
+        void checkSanityIterations(int iterations, double factor) {
+            int limit = atLeast("limits.attack-iterations", 1);
+            if (Math.ceil(iterations * factor) > limit) {
+                throw bad(
+                        "sanity.iteration-factor",
+                        "times the attack's "
+                                + iterations
+                                + " iterations"
+                                + " must be <= limits.attack-iterations = "
+                                + limit
+                                + " (the sanity checks rerun the attack with that budget)");
+            }
         }
 
         LimitsSettings limits() {

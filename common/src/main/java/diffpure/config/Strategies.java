@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 /**
  * What the packages that build a run's strategies (attacks, gradient modes, purifiers, data sets)
@@ -16,8 +17,14 @@ import java.util.function.Consumer;
  * @param check builds every strategy once from a loaded config; the {@link
  *     IllegalArgumentException} it throws for settings that do not go together becomes a {@link
  *     ConfigError} saying where attack.name was set
+ * @param attackIterations the iterations the configured attack runs (its preset's when {@code
+ *     attack.iterations} is 0), which the sanity checks multiply by {@code
+ *     sanity.iteration-factor}; checked against {@code limits.attack-iterations}
  */
-public record Strategies(Map<String, List<String>> choices, Consumer<ExperimentConfig> check) {
+public record Strategies(
+        Map<String, List<String>> choices,
+        Consumer<ExperimentConfig> check,
+        ToIntFunction<AttackSettings> attackIterations) {
     /** The keys whose values name a strategy. */
     public static final List<String> KEYS =
             List.of(

@@ -33,7 +33,8 @@ public final class Experiments {
                         Purifiers.spec(c.purify());
                         Attacks.build(c.attack());
                         checkSurrogate(c);
-                    });
+                    },
+                    a -> Attacks.build(a).iterations());
 
     /**
      * attack.surrogate-steps goes with gradient mode surrogate only, and within the defence chain's
