@@ -294,8 +294,10 @@ public final class EvaluationJob {
      */
     private static Provenance provenance(
             ExperimentConfig c, String gitSha, String dataSource, Configuration conf) {
-        String[] scoreModel = ModelCache.manifestOf(c.models().scoreModel(), conf);
-        String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
+        String[] scoreModel =
+                ModelCache.manifestOf(c.models().scoreModel(), conf, c.models().manifestLimits());
+        String[] clf =
+                ModelCache.manifestOf(c.models().classifier(), conf, c.models().manifestLimits());
         ModelManifest scoreModelManifest =
                 ModelCache.fullManifestOf(
                         c.models().scoreModel(), conf, c.models().manifestLimits());

@@ -115,7 +115,8 @@ public final class Preflight {
 
     /** A model's manifest, read through Hadoop (any file system) without moving the model. */
     static ModelManifest manifest(String uri, Configuration conf, ManifestLimits limits) {
-        ModelCache.manifestOf(uri, conf); // the model and a manifest exist, else a clear error
+        ModelCache.manifestOf(
+                uri, conf, limits); // the model and a manifest exist, else a clear error
         return ModelCache.fullManifestOf(uri, conf, limits);
     }
 }

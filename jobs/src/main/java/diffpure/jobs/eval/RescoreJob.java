@@ -99,8 +99,11 @@ public final class RescoreJob {
         String id = rescoreId(req, c);
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         RunPlan plan = RunPlan.of(source.config(), Datasets.open(source.config().data(), conf));
-        String[] clf = ModelCache.manifestOf(c.models().classifier(), conf);
-        String scoreModel = ModelCache.manifestOf(c.models().scoreModel(), conf)[0];
+        String[] clf =
+                ModelCache.manifestOf(c.models().classifier(), conf, c.models().manifestLimits());
+        String scoreModel =
+                ModelCache.manifestOf(c.models().scoreModel(), conf, c.models().manifestLimits())[
+                        0];
         Dataset<Row> samples =
                 spark.read()
                         .parquet(TablePaths.samples(output))

@@ -209,8 +209,10 @@ public final class ModelCache {
     /**
      * The (name, sha256) a model's manifest declares, read through Hadoop (no model bytes move):
      * what the runs table records and what a resume compares. Loading checks the file against it.
+     * The manifest is untrusted until then: it is read within the run's {@code limits.manifest-*}
+     * (at most one byte past {@code limits.manifest-bytes}, then refused).
      */
-    public static String[] manifestOf(String uri, Configuration conf) {
+    public static String[] manifestOf(String uri, Configuration conf, ManifestLimits limits) {
         org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(uri);
         String base = model.getName().replaceFirst("\\.pt$", "");
         try {
@@ -224,16 +226,24 @@ public final class ModelCache {
                 org.apache.hadoop.fs.Path m =
                         new org.apache.hadoop.fs.Path(model.getParent(), base + ext);
                 if (fs.exists(m)) {
-                    // One byte past the limit is enough to refuse the file.
-                    long max = ManifestLimits.DEFAULTS.bytes();
+                    // One byte past the limit is enough to refuse the file (a limit past what
+                    // one array holds reads at most that much, then the size check refuses it).
+                    int max = (int) Math.min(limits.bytes(), Integer.MAX_VALUE - 16);
                     byte[] bytes;
                     try (InputStream in = fs.open(m)) {
-                        bytes = in.readNBytes((int) max + 1);
+                        bytes = in.readNBytes(max + 1);
+                    }
+                    if (bytes.length > limits.bytes()) {
+                        throw new ModelException(
+                                Paths.get(m.toString()),
+                                "file larger than limits.manifest-bytes = "
+                                        + limits.bytes()
+                                        + "; raise the limit if the manifest is genuine");
                     }
                     return ModelManifest.nameAndSha256(
                             new String(bytes, java.nio.charset.StandardCharsets.UTF_8),
                             Paths.get(m.toString()),
-                            ManifestLimits.DEFAULTS);
+                            limits);
                 }
             }
             throw new ModelException(

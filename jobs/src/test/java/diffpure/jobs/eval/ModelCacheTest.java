@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import diffpure.config.ManifestLimits;
 import diffpure.jobs.run.ModelCache;
 import diffpure.model.ModelException;
+import diffpure.model.ModelManifest;
 import diffpure.model.PtTorchScript;
 import java.io.IOException;
 import java.net.URI;
@@ -96,6 +98,37 @@ class ModelCacheTest {
         ModelCache.localize(uri(remote), cache.toString(), conf());
         assertArrayEquals(changed, Files.readAllBytes(local));
         assertNoPartFiles(cache);
+    }
+
+    @Test
+    void manifestOfReadsWithinTheRunsManifestLimitsNotTheDefaults() throws IOException {
+        Path remote = remoteModel();
+        String json = Files.readString(remote.resolve("eps.json"));
+        String[] expected = {
+            ModelManifest.read(remote.resolve("eps.json")).name(),
+            PtTorchScript.sha256(remote.resolve("eps.pt"))
+        };
+        // 1.5 MiB of trailing whitespace: over the default limits.manifest-bytes (1 MiB)
+        Files.writeString(remote.resolve("eps.json"), json + " ".repeat(3 << 19));
+        long size = Files.size(remote.resolve("eps.json"));
+        assertTrue(size > ManifestLimits.DEFAULTS.bytes());
+        ManifestLimits raised = new ManifestLimits(2L << 20, 1L << 24, 100_000);
+        assertArrayEquals(expected, ModelCache.manifestOf(uri(remote), conf(), raised));
+        ModelException over =
+                assertThrows(
+                        ModelException.class,
+                        () -> ModelCache.manifestOf(uri(remote), conf(), ManifestLimits.DEFAULTS));
+        assertTrue(
+                over.getMessage().contains("eps.json")
+                        && over.getMessage()
+                                .contains("larger than limits.manifest-bytes = 1048576"),
+                over.getMessage());
+        // a limit below the original manifest's size refuses it too
+        Files.writeString(remote.resolve("eps.json"), json);
+        ManifestLimits tight = new ManifestLimits(json.length() - 1, 1L << 24, 100_000);
+        assertThrows(ModelException.class, () -> ModelCache.manifestOf(uri(remote), conf(), tight));
+        assertArrayEquals(
+                expected, ModelCache.manifestOf(uri(remote), conf(), ManifestLimits.DEFAULTS));
     }
 
     @Test
