@@ -16,8 +16,9 @@ import picocli.CommandLine;
  * No command runs with a URI holding credentials in its arguments, and none prints them: every
  * command of {@code bin/diffpure} (found from the command tree, so a new one is covered) is refused
  * before it starts, with the URI shown without its user information. Credentials in the Hadoop
- * configuration are checked through a whole run in StorageFaultsTest; in experiment files and
- * {@code --set} values in ConfigSafetyTest.
+ * configuration are checked through every command in CredentialsEveryCommandTest and through a
+ * whole run with storage faults in StorageFaultsTest; in experiment files and {@code --set} values
+ * in ConfigSafetyTest.
  */
 class CredentialsInArgumentsTest {
     private static final String SECRET = "argTestSecret/Zq8Wm3Lp6Rt1Yb4";
