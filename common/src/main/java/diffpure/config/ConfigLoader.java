@@ -628,7 +628,7 @@ public final class ConfigLoader {
                             oneOf("attack.surrogate-noise", "summed", "independent"),
                             deviationWeight,
                             atLeast("attack.deviation-steps", 0),
-                            atLeast("attack.re-evaluations", 0));
+                            atMostLimit("attack.re-evaluations", 0, "limits.votes"));
             EvalSettings eval =
                     new EvalSettings(
                             atMostLimit("eval.votes", 1, "limits.votes"),

@@ -87,6 +87,7 @@ class LimitsSettingsTest {
                     new String[] {"attack.eot", "limits.eot-samples"},
                     new String[] {"attack.restarts", "limits.restarts"},
                     new String[] {"eval.votes", "limits.votes"},
+                    new String[] {"attack.re-evaluations", "limits.votes"},
                     new String[] {"data.count", "limits.samples"},
                     new String[] {"sanity.subset", "limits.samples"});
 
@@ -97,10 +98,14 @@ class LimitsSettingsTest {
             List<String> base =
                     new java.util.ArrayList<>(
                             List.of(
-                                    "attack.name=apgd-ce",
+                                    // re-evaluations are autoattack-rand's alone
+                                    b[0].equals("attack.re-evaluations")
+                                            ? "attack.name=autoattack-rand"
+                                            : "attack.name=apgd-ce",
                                     "attack.iterations=5",
                                     b[1] + "=7",
                                     "data.count=5",
+                                    "eval.votes=5",
                                     "sanity.square-queries=5",
                                     b[0].equals("sanity.subset")
                                             ? "sanity.iteration-factor=1"
@@ -124,14 +129,18 @@ class LimitsSettingsTest {
             assertTrue(m.startsWith(b[0] + " must be <= " + b[1] + " = "), m);
             assertTrue(m.contains("found \"2000000000\""), m);
         }
-        java.io.File[] shipped =
-                java.nio.file.Paths.get(System.getProperty("diffpure.repo.root"))
-                        .resolve("conf/experiments")
-                        .toFile()
-                        .listFiles((d, n) -> n.endsWith(".conf"));
-        assertTrue(shipped != null && shipped.length >= 10, "conf/experiments not found");
-        for (java.io.File f : shipped) {
-            Experiments.load(f.getPath(), List.of(), Map.of(), new Properties());
+        List<java.nio.file.Path> shipped;
+        try (var files =
+                java.nio.file.Files.walk(
+                        java.nio.file.Paths.get(System.getProperty("diffpure.repo.root"))
+                                .resolve("conf/experiments"))) {
+            shipped = files.filter(f -> f.toString().endsWith(".conf")).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(shipped.size() >= 10, "conf/experiments not found: " + shipped);
+        for (java.nio.file.Path f : shipped) {
+            Experiments.load(f.toString(), List.of(), Map.of(), new Properties());
         }
     }
 
