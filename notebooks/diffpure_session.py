@@ -15,7 +15,7 @@ this checkout. With PySpark installed (pip install pyspark==4.2.0, or a cluster'
 SparkSession is used (SPARK_MASTER or the cluster's default). Without it, the JVM is started through
 JPype (Debian: python3-jpype) with the project's own Spark jars (DIFFPURE_CLASSPATH, else
 jobs/target/classpath.txt + jobs/target/classes after `mvn -B package -DskipTests` or a bin/diffpure
-run) and the few calls the notebooks use are wrapped: spark.sql(...), spark.read.parquet(...),
+run) and the few calls the notebooks use are wrapped: spark.sql(...), spark.read[.option(k, v)].parquet(...),
 .createOrReplaceTempView, .toPandas(), .count(), .columns.
 """
 import json
@@ -80,8 +80,10 @@ def register_views(spark, tables):
         path = base + "/" + name
         if name == "rescores" and not _exists(spark, path):
             continue
+        # samples: files of several schema versions keep every column (as the report reads it).
+        reader = spark.read.option("mergeSchema", "true") if name == "samples" else spark.read
         try:
-            spark.read.parquet(path).createOrReplaceTempView(name)
+            reader.parquet(path).createOrReplaceTempView(name)
         except Exception as e:  # noqa: BLE001 - Py4J and JPype raise their own types
             raise RuntimeError("cannot read the %s table under %s: %s" % (name, base, e)) from e
     columns = spark.table("samples").columns
@@ -161,11 +163,18 @@ class _JPypeSpark:
 
 
 class _Reader:
-    def __init__(self, s):
+    def __init__(self, s, options=None):
         self._s = s
+        self._options = dict(options or {})
+
+    def option(self, key, value):
+        return _Reader(self._s, {**self._options, key: str(value)})
 
     def parquet(self, path):
-        return _DataFrame(self._s.read().parquet(path))
+        reader = self._s.read()
+        for key, value in self._options.items():
+            reader = reader.option(key, value)
+        return _DataFrame(reader.parquet(path))
 
 
 class _DataFrame:

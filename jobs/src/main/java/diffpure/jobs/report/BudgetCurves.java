@@ -187,6 +187,10 @@ final class BudgetCurves {
         }
         LogAxis x = new LogAxis("attack model step-rows per sample (log)");
         x.setSmallestValue(1e-3);
+        // Ticks as plain numbers (398, not 10^2.6).
+        x.setNumberFormatOverride(
+                new java.text.DecimalFormat(
+                        "#,##0", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT)));
         DeviationRenderer r = new DeviationRenderer(true, true);
         r.setAlpha(0.15f);
         XYPlot plot = new XYPlot(data, x, Charts.accuracyAxis(), r);

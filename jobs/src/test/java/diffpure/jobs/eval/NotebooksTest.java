@@ -52,7 +52,9 @@ class NotebooksTest {
         assertEquals(4, all.size(), "notebooks: " + all);
 
         SparkSession spark = TinyRuns.session("NotebooksTest");
-        ConfigLoader.Loaded c = TinyRuns.config(tmp.resolve("tables"));
+        // With budget checkpoints, so that accuracy_by_setting draws a budget curve.
+        ConfigLoader.Loaded c =
+                TinyRuns.config(tmp.resolve("tables"), "attack.budget-checkpoints=[0, 1, 2]");
         try {
             assertTrue(
                     EvaluationJob.run(

@@ -12,6 +12,7 @@ import diffpure.jobs.report.ReportData;
 import diffpure.jobs.report.ReportJob;
 import diffpure.jobs.report.ReportWriter;
 import diffpure.jobs.report.RescoreFigures;
+import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TablePaths;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -104,6 +105,49 @@ class RescoreJobTest {
                         spark.sparkContext().hadoopConfiguration());
         String html = read(Path.of(w.html()));
         assertTrue(html.contains("rescored robust"), "rescore columns in the HTML");
+    }
+
+    @Test
+    void aTableOfAnOlderSchemaIsRescored() {
+        // The run's rows as a schema-2 table wrote them (no budget_checkpoints), beside its runs.
+        String older = tmp.resolve("schema-2").toUri().toString();
+        List<org.apache.spark.sql.Column> v2 = new java.util.ArrayList<>();
+        for (String f : SamplesTable.schemaOf(2).fieldNames()) {
+            v2.add(f.equals("schema_version") ? functions.lit(2).as(f) : functions.col(f));
+        }
+        spark.read()
+                .parquet(TablePaths.samples(output))
+                .where(functions.col("run_id").equalTo(runId))
+                .select(v2.toArray(new org.apache.spark.sql.Column[0]))
+                .write()
+                .partitionBy("run_id", "chunk")
+                .parquet(TablePaths.samples(older));
+        spark.read()
+                .parquet(TablePaths.runs(output))
+                .where(functions.col("run_id").equalTo(runId))
+                .write()
+                .partitionBy("run_id")
+                .parquet(TablePaths.runs(older));
+        RescoreJob.Outcome r =
+                RescoreJob.run(
+                        spark,
+                        new RescoreJob.Request(older, runId, List.of(), "of-v2", "test"),
+                        System.out);
+        assertEquals(2, r.chunksRun());
+        List<Row> joined =
+                spark.read()
+                        .parquet(TablePaths.samples(older))
+                        .selectExpr("sample_id", "adversarial_votes AS sa")
+                        .join(
+                                spark.read()
+                                        .parquet(TablePaths.rescores(older))
+                                        .selectExpr("sample_id", "adversarial_votes AS ra"),
+                                "sample_id")
+                        .collectAsList();
+        assertEquals(6, joined.size());
+        for (Row j : joined) {
+            assertEquals(j.getList(1), j.getList(2), "adversarial votes of sample " + j.get(0));
+        }
     }
 
     @Test
