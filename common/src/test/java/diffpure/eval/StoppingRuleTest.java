@@ -76,6 +76,27 @@ class StoppingRuleTest {
     }
 
     @Test
+    void aRuleThatNeverHoldsEndsWhenTheDataIsExhausted() {
+        StoppingRule rule = new StoppingRule(Metric.MAJORITY, 0.01, 0);
+        StoppingRule.Prefix all = stream(200, 0.5, 4, 3);
+        StoppingRule.Plan plan = new StoppingRule.Plan(CHUNK, 200, 1000);
+        assertFalse(rule.firstStop(all, plan).isPresent());
+        // Short of the plan the run goes on; at its end it stops with the data exhausted.
+        assertFalse(rule.end(head(all, 199), plan).isPresent());
+        StoppingRule.Stop end = rule.end(all, plan).orElseThrow();
+        assertEquals(StoppingRule.Reason.DATA_EXHAUSTED, end.reason());
+        assertEquals("data-exhausted", end.reason().key());
+        assertEquals(200, end.samples());
+        assertEquals(600L, end.stepRows());
+        assertEquals(ProtocolSummary.sequence(all.values(), 1000).interval(), end.interval());
+        // A rule that holds first keeps its own reason; without a rule nothing ends.
+        StoppingRule wide = new StoppingRule(Metric.MAJORITY, 0.45, 0);
+        assertEquals(
+                StoppingRule.Reason.TARGET_HALF_WIDTH, wide.end(all, plan).orElseThrow().reason());
+        assertFalse(StoppingRule.NONE.end(all, plan).isPresent());
+    }
+
+    @Test
     void withoutARuleNothingStops() {
         assertFalse(StoppingRule.NONE.active());
         StoppingRule.Prefix all = stream(512, 0.99, 3, 1_000_000);

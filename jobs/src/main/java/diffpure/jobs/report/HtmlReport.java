@@ -87,7 +87,9 @@ final class HtmlReport {
                 .append(". Generated ")
                 .append(html(d.generated()))
                 .append(
-                        ". Every accuracy has its 95% Wilson interval; runs of a setting are compared by")
+                        ". Every accuracy has its interval: "
+                                + ReportText.INTERVALS
+                                + "; runs of a setting are compared by")
                 .append(" McNemar's test on paired per-sample outcomes.</p>\n");
     }
 
@@ -113,6 +115,7 @@ final class HtmlReport {
                     .append(interval(f.clean().get("majority")))
                     .append("</td><td class=\"num\">")
                     .append(interval(f.robustMajority()))
+                    .append(html(ReportText.intervalNote(f)))
                     .append("</td><td class=\"num\">")
                     .append(interval(f.robust().get("worst")))
                     .append("</td><td")

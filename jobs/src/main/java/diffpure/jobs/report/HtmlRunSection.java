@@ -67,6 +67,20 @@ final class HtmlRunSection {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("samples without error / rows", f.samples() + " / " + f.rows());
         facts.put(
+                "intervals",
+                f.stop() == null
+                        ? "95% Wilson"
+                        : String.format(
+                                Locale.ROOT,
+                                "95%% confidence sequence at the stop: stopped by %s after %d"
+                                        + " samples of the plan order (%d model step-rows, stop"
+                                        + " metric %s); rows beyond it, from chunks already"
+                                        + " running, are in the tables but in no interval",
+                                f.stop().reason(),
+                                f.stop().samples(),
+                                f.stop().stepRows(),
+                                f.stop().metric()));
+        facts.put(
                 "error rows", f.errors() + (f.errorKinds().isEmpty() ? "" : " " + f.errorKinds()));
         facts.put("gradient modes", f.gradientModes());
         RunFigures.Cost cost = f.cost();

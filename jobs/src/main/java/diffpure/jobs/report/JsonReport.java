@@ -50,7 +50,7 @@ final class JsonReport {
         o.addProperty("samples", f.samples());
         o.addProperty("errors", f.errors());
         JsonObject iv = new JsonObject();
-        iv.addProperty("method", "wilson");
+        method(iv, f);
         iv.addProperty("confidence", 0.95);
         iv.add("clean", intervals(f.clean()));
         iv.add("robust", intervals(f.robust()));
@@ -111,6 +111,9 @@ final class JsonReport {
         o.addProperty("samples", f.samples());
         o.addProperty("errors", f.errors());
         o.add("error_kinds", GSON.toJsonTree(f.errorKinds()));
+        JsonObject iv = new JsonObject();
+        method(iv, f);
+        o.add("intervals", iv);
         o.add("clean", intervals(f.clean()));
         o.add("robust", intervals(f.robust()));
         o.add("cost", cost(f.cost()));
@@ -149,6 +152,22 @@ final class JsonReport {
             o.add("rescores", rs);
         }
         return o;
+    }
+
+    /**
+     * What the run's intervals are: "wilson", or "confidence-sequence" with where the run stopped
+     * (samples of the plan order the intervals cover, reason, step-rows, stop metric).
+     */
+    private static void method(JsonObject iv, RunFigures f) {
+        iv.addProperty("method", f.stop() == null ? "wilson" : "confidence-sequence");
+        if (f.stop() != null) {
+            JsonObject stop = new JsonObject();
+            stop.addProperty("samples", f.stop().samples());
+            stop.addProperty("reason", f.stop().reason());
+            stop.addProperty("step_rows", f.stop().stepRows());
+            stop.addProperty("metric", f.stop().metric());
+            iv.add("stop", stop);
+        }
     }
 
     private static JsonObject cost(RunFigures.Cost cost) {

@@ -30,7 +30,9 @@ final class MarkdownReport {
                 .append(d.runsSchemaVersions())
                 .append("); generated ")
                 .append(markdown(d.generated()))
-                .append(". Accuracies: majority of K votes, 95% Wilson intervals.\n\n");
+                .append(". Accuracies: majority of K votes, ")
+                .append(ReportText.INTERVALS)
+                .append(".\n\n");
         b.append(
                 "| setting | newest run | n | errors | clean | robust | worst of K | vs previous |\n");
         b.append("|---|---|---|---|---|---|---|---|\n");
@@ -104,6 +106,7 @@ final class MarkdownReport {
                 .append(interval(f.clean().get("majority")))
                 .append(" | ")
                 .append(interval(f.robustMajority()))
+                .append(ReportText.intervalNote(f))
                 .append(" | ")
                 .append(interval(f.robust().get("worst")))
                 .append(" | ")

@@ -72,11 +72,13 @@ record ReportTables(Set<String> samplesColumns, Set<String> runsColumns) {
         requireTable(spark, runsPath, "runs");
         // Files of several schema versions: the union of their columns, older rows NULL in the
         // newer ones (without merging, Spark takes one file's schema, whichever it reads first).
+        // The runs table likewise: rows without the stop columns beside newer ones.
         Dataset<Row> samples =
                 reading(
                         output,
                         () -> spark.read().option("mergeSchema", "true").parquet(samplesPath));
-        Dataset<Row> runs = reading(output, () -> spark.read().parquet(runsPath));
+        Dataset<Row> runs =
+                reading(output, () -> spark.read().option("mergeSchema", "true").parquet(runsPath));
         Set<String> cols = requireColumns(samples, "samples", samplesPath, REQUIRED);
         requireColumns(samples, "samples", samplesPath, Setting.COLUMNS);
         Set<String> runCols = requireColumns(runs, "runs", runsPath, REQUIRED_RUNS);

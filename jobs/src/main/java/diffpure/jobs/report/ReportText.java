@@ -16,6 +16,26 @@ final class ReportText {
         return String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", i.estimate(), i.lower(), i.upper());
     }
 
+    /** The header's words on intervals: Wilson, and confidence sequences for stopped runs. */
+    static final String INTERVALS =
+            "95% Wilson intervals; a run that stopped on its stopping rule shows its 95% confidence"
+                    + " sequence intervals at the stop instead, marked 'confidence sequence'";
+
+    /**
+     * What a run's intervals are, after its figures: "" for Wilson, else "confidence sequence" with
+     * where and why the run stopped.
+     */
+    static String intervalNote(RunFigures f) {
+        if (f.stop() == null) {
+            return "";
+        }
+        return String.format(
+                Locale.ROOT,
+                " (confidence sequence: stopped by %s after %d samples of the plan order)",
+                f.stop().reason(),
+                f.stop().samples());
+    }
+
     /**
      * The comparison with the previous run in one line.
      *

@@ -1,6 +1,8 @@
 package diffpure.jobs.report;
 
 import diffpure.eval.Interval;
+import diffpure.jobs.store.RunsTable;
+import diffpure.jobs.store.StopSequences;
 import java.sql.Timestamp;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -133,11 +135,42 @@ final class RunAggregates {
                 which,
                 new RunFigures.Counts(
                         r.<Long>getAs("rows"), r.<Long>getAs("n"), r.<Long>getAs("errors"), kinds),
-                new RunFigures.Accuracy(
-                        accuracy.get(MetricViews.Side.CLEAN),
-                        accuracy.get(MetricViews.Side.ROBUST)),
+                accuracy(run, accuracy),
                 cost(r),
                 checks);
+    }
+
+    /**
+     * A run's accuracies: Wilson over its rows, or for a run its stopping rule ended, the
+     * confidence sequences the driver recorded at the stop (over the prefix it decided on).
+     */
+    private static RunFigures.Accuracy accuracy(
+            Row run, Map<MetricViews.Side, Map<String, Interval>> wilson) {
+        RunsTable.Stop stop = run == null ? null : RunsTable.Stop.of(run);
+        if (stop == null) {
+            return new RunFigures.Accuracy(
+                    wilson.get(MetricViews.Side.CLEAN), wilson.get(MetricViews.Side.ROBUST));
+        }
+        return new RunFigures.Accuracy(
+                ordered(
+                        wilson.get(MetricViews.Side.CLEAN),
+                        StopSequences.side(stop.sequences(), "clean")),
+                ordered(
+                        wilson.get(MetricViews.Side.ROBUST),
+                        StopSequences.side(stop.sequences(), "robust")),
+                stop);
+    }
+
+    /** The sequences in the report's metric order (the Wilson map's keys). */
+    private static Map<String, Interval> ordered(
+            Map<String, Interval> order, Map<String, Interval> sequences) {
+        Map<String, Interval> out = new LinkedHashMap<>();
+        for (String k : order.keySet()) {
+            if (sequences.containsKey(k)) {
+                out.put(k, sequences.get(k));
+            }
+        }
+        return out;
     }
 
     private static RunFigures.Cost cost(Row r) {

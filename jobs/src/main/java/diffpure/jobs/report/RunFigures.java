@@ -1,6 +1,8 @@
 package diffpure.jobs.report;
 
 import diffpure.eval.Interval;
+import diffpure.eval.IntervalKind;
+import diffpure.jobs.store.RunsTable;
 import java.sql.Timestamp;
 import java.util.Map;
 
@@ -58,8 +60,22 @@ public record RunFigures(
      *
      * @param clean on clean images
      * @param robust on adversarial images
+     * @param stop where the run's stopping rule ended it (null: no rule); its accuracies are then
+     *     the 95% confidence sequences at the stop (the runs table's stop_sequences), over the
+     *     first stop.samples() samples of the plan order, else Wilson intervals over every row
      */
-    public record Accuracy(Map<String, Interval> clean, Map<String, Interval> robust) {}
+    public record Accuracy(
+            Map<String, Interval> clean, Map<String, Interval> robust, RunsTable.Stop stop) {
+        /** Wilson intervals over every row. */
+        public Accuracy(Map<String, Interval> clean, Map<String, Interval> robust) {
+            this(clean, robust, null);
+        }
+
+        /** What the intervals are: Wilson or confidence sequence. */
+        public IntervalKind intervals() {
+            return stop == null ? IntervalKind.WILSON : IntervalKind.CONFIDENCE_SEQUENCE;
+        }
+    }
 
     /**
      * What the rows say about the attack and the gradients.
@@ -191,6 +207,16 @@ public record RunFigures(
     /** Robust accuracies by protocol. */
     public Map<String, Interval> robust() {
         return accuracy.robust();
+    }
+
+    /** Where the run's stopping rule ended it, null without one. */
+    public RunsTable.Stop stop() {
+        return accuracy.stop();
+    }
+
+    /** What the run's intervals are. */
+    public IntervalKind intervals() {
+        return accuracy.intervals();
     }
 
     /** Largest stored Linf perturbation. */
