@@ -1,6 +1,7 @@
 package diffpure.eval;
 
 import ai.djl.ndarray.NDArray;
+import diffpure.gradient.DeviationLoss;
 import diffpure.gradient.GradientDiagnostics;
 import diffpure.gradient.Objective;
 import diffpure.gradient.TargetModel;
@@ -54,6 +55,21 @@ final class ReconstructionErrors implements TargetModel {
     @Override
     public NDArray logits(NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies) {
         return model.logits(x, sampleIds, purpose, draw, copies);
+    }
+
+    /**
+     * Refuses a deviation term: the modes that reconstruct the chain backwards cannot carry its
+     * gradient (the model's own refusal names the mode).
+     */
+    @Override
+    public TargetModel withDeviation(DeviationLoss deviation) {
+        if (deviation.isOff()) {
+            return this;
+        }
+        model.withDeviation(deviation);
+        throw new IllegalArgumentException(
+                "attack.deviation-weight: reconstruction errors are recorded for gradient modes"
+                        + " that cannot carry the deviation term");
     }
 
     @Override

@@ -17,6 +17,7 @@ import diffpure.attack.ThreatModel;
 import diffpure.data.Batch;
 import diffpure.data.ImageDataset;
 import diffpure.gradient.DefendedModel;
+import diffpure.gradient.DeviationLoss;
 import diffpure.gradient.GradientMode;
 import diffpure.gradient.GradientModes;
 import diffpure.gradient.GradientOptions;
@@ -60,7 +61,9 @@ public final class AttackCommand implements Callable<Integer> {
             names = "--attack",
             defaultValue = "apgd-ce",
             description =
-                    "apgd-ce, apgd-dlr, apgd-t, fab-t, square, standard, rand, pgd-eot (sign step eps/4)")
+                    "apgd-ce, apgd-dlr, apgd-t, fab-t, square, standard, rand, pgd-eot (sign step"
+                            + " eps/4), diffattack (APGD-CE then APGD-DLR with DiffAttack's"
+                            + " deviation term; needs a defence)")
     String attack;
 
     @Option(names = "--norm", defaultValue = "linf", description = "linf or l2")
@@ -124,6 +127,32 @@ public final class AttackCommand implements Callable<Integer> {
     String surrogateNoise;
 
     @Option(
+            names = "--deviation-weight",
+            defaultValue = "1",
+            description =
+                    "with --attack diffattack: lambda of the deviated-reconstruction term (1:"
+                            + " DiffBreak's weighting; 0: rand bit for bit)")
+    double deviationWeight;
+
+    @Option(
+            names = "--deviation-steps",
+            defaultValue = "0",
+            description =
+                    "with --attack diffattack: intermediate states sampled per row and draw (0:"
+                            + " all)")
+    int deviationSteps;
+
+    @Option(
+            names = "--re-evaluations",
+            defaultValue = "0",
+            description =
+                    "with --attack rand: R, ADDT's re-evaluated AutoAttack (each candidate image"
+                            + " classified R times, kept when its correct share is strictly"
+                            + " lower); prints the mean share beside R fresh votes of the chosen"
+                            + " images")
+    int reEvaluations;
+
+    @Option(
             names = "--checkpoints",
             split = ",",
             description =
@@ -180,12 +209,23 @@ public final class AttackCommand implements Callable<Integer> {
                     case "fab-t" -> FabTargeted.standard(threat);
                     case "square" -> Square.standard(threat);
                     case "standard" -> Composition.autoAttackStandard(threat);
-                    case "rand" -> Composition.autoAttackRand(threat);
+                    case "rand" ->
+                            Composition.autoAttackRand(threat).withReEvaluations(reEvaluations);
+                    case "diffattack" ->
+                            Composition.diffAttack(
+                                    threat, new DeviationLoss(deviationWeight, deviationSteps));
                     case "pgd-eot" -> Pgd.signEpsOver4(threat, 10);
                     default ->
                             throw new IllegalArgumentException(
                                     "--attack: unknown attack '" + attack + "'");
                 };
+        if (!attack.equals("diffattack") && (deviationWeight != 1 || deviationSteps != 0)) {
+            throw new IllegalArgumentException(
+                    "--deviation-weight and --deviation-steps are for --attack diffattack only");
+        }
+        if (!attack.equals("rand") && reEvaluations != 0) {
+            throw new IllegalArgumentException("--re-evaluations is for --attack rand only");
+        }
         if (iterations != null) {
             a = a.withIterations(iterations);
         }
@@ -237,6 +277,7 @@ public final class AttackCommand implements Callable<Integer> {
                 rows.append(",adv_pred_at_").append(at).append(",gradients_at_").append(at);
             }
             rows.append('\n');
+            ReEvaluatedFigures reEvaluated = new ReEvaluatedFigures(reEvaluations);
             AttackContext context =
                     AttackContext.of(seed).withCheckpoints(BudgetCheckpoints.at(checkpoints));
             LoopProfile.Breakdown attackProfile = null;
@@ -263,6 +304,7 @@ public final class AttackCommand implements Callable<Integer> {
                         gradients += result.trace(i).gradients();
                     }
                     NDArray adv = result.adversarial();
+                    reEvaluated.add(result, target, ids, y);
                     long[] advPred = predict(target, adv, ids);
                     // each checkpoint's image gets the final image's vote (same noise keys)
                     List<long[]> atPred = new ArrayList<>();
@@ -320,6 +362,7 @@ public final class AttackCommand implements Callable<Integer> {
                     secs,
                     gradients,
                     gradients / (attackNanos / 1e9));
+            reEvaluated.print(count);
             if (attackProfile != null) {
                 System.out.print("first batch's attack, " + attackProfile.table());
             }
@@ -329,6 +372,65 @@ public final class AttackCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The re-evaluated AutoAttack's figure (ADDT's: the mean over samples of each chosen image's
+     * correct share among the R classifications that chose it) and, beside it, R fresh votes of the
+     * same images (mean share and majority): the first is biased low, as the same draws select and
+     * score the image.
+     */
+    private static final class ReEvaluatedFigures {
+        private final int r;
+        private double shares;
+        private double freshShares;
+        private int freshMajority;
+
+        ReEvaluatedFigures(int r) {
+            this.r = r;
+        }
+
+        void add(AttackResult result, TargetModel target, long[] ids, int[] labels) {
+            if (r == 0) {
+                return;
+            }
+            for (double s : result.reEvaluatedShares()) {
+                shares += s;
+            }
+            long[] pred;
+            try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+                // draw 1 of the scoring purpose: the single-vote columns use draw 0
+                pred =
+                        target.logits(result.adversarial(), ids, Purpose.VOTE_ADVERSARIAL, 1, r)
+                                .argMax(2)
+                                .toLongArray();
+            }
+            for (int i = 0; i < ids.length; i++) {
+                int correct = 0;
+                for (int m = 0; m < r; m++) {
+                    correct += pred[i * r + m] == labels[i] ? 1 : 0;
+                }
+                freshShares += (double) correct / r;
+                freshMajority += 2 * correct > r ? 1 : 0;
+            }
+        }
+
+        void print(int count) {
+            if (r == 0) {
+                return;
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "re-evaluated robust accuracy %.4f (ADDT: mean correct share over the %d"
+                            + " classifications that chose each image; biased low, the same draws"
+                            + " choose and score)%nfresh %d votes of the chosen images: mean share"
+                            + " %.4f, majority %.4f%n",
+                    shares / count,
+                    r,
+                    r,
+                    freshShares / count,
+                    (double) freshMajority / count);
+        }
     }
 
     /** --gradient-mode, with surrogate's settings. */

@@ -76,6 +76,24 @@ public final class EvaluateCommand implements Callable<Integer> {
                             + " 0, 3 regression, 4 input missing)")
     boolean report;
 
+    /**
+     * Refuses a key whose result the samples table cannot hold yet, rather than dropping it: the
+     * re-evaluated AutoAttack's share (the dry run estimates such a run all the same).
+     *
+     * @throws IllegalArgumentException naming attack.re-evaluations
+     */
+    static void refuseUnstored(ExperimentConfig c) {
+        if (c.attack().reEvaluations() > 0) {
+            throw new IllegalArgumentException(
+                    "attack.re-evaluations: the samples table does not store the re-evaluated share"
+                            + " yet (`diffpure attack --attack rand --re-evaluations "
+                            + c.attack().reEvaluations()
+                            + "` reports it beside fresh votes); leave it 0 (found "
+                            + c.attack().reEvaluations()
+                            + ")");
+        }
+    }
+
     @Override
     public Integer call() {
         ConfigLoader.Loaded loaded = Experiments.load(experiment, sets);
@@ -92,6 +110,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                                             (int) e.samples()));
             return 0;
         }
+        refuseUnstored(c);
         if (shard != null) {
             String[] in = shard.split("/");
             if (in.length != 2) {

@@ -157,11 +157,14 @@ public final class DryRun {
      * Gradient-free rows an attack spends per sample at most: PGD's evaluation of its last iterate
      * (EOT); APGD-T's and FAB-T's ranking of the clean image (EOT); FAB-T's check of every step and
      * of each target's nearest point (EOT each); Square's start and every query (EOT each); a
-     * composition the sum of its members.
+     * composition the sum of its members, plus R per candidate image when it is re-evaluated.
      */
     static long forwardRows(Attack a, int eot) {
         if (a instanceof Composition c) {
-            return c.members().stream().mapToLong(m -> forwardRows(m, eot)).sum();
+            // re-evaluated (attack.re-evaluations = R): R classifications of the clean image and
+            // of each member's returned image
+            return c.members().stream().mapToLong(m -> forwardRows(m, eot)).sum()
+                    + (long) c.reEvaluations() * (c.members().size() + 1);
         }
         if (a instanceof Pgd) {
             return eot;

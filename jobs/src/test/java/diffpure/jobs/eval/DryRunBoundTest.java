@@ -133,17 +133,59 @@ class DryRunBoundTest {
                 checked.add(name);
             }
             assertEquals(Attacks.NAMES, checked);
+            // autoattack-rand re-evaluated: R classifications per candidate image, counted too
+            Attack reEvaluated =
+                    Attacks.build(
+                            Experiments.load(
+                                            null,
+                                            List.of(
+                                                    "attack.name=autoattack-rand",
+                                                    "attack.eot=" + EOT,
+                                                    "attack.iterations=3",
+                                                    "attack.eps=0.3",
+                                                    "attack.re-evaluations=4"),
+                                            Map.of(),
+                                            new Properties())
+                                    .config()
+                                    .attack());
+            AttackResult r =
+                    reEvaluated.run(
+                            new DefendedModel(p, clf, StoredStatesGradient.exact(), EOT, 0, 5),
+                            x,
+                            y,
+                            ids,
+                            AttackContext.of(9));
+            for (AttackTrace t : r.traces()) {
+                assertTrue(t.gradients() <= DryRun.gradientRows(reEvaluated, EOT));
+                assertTrue(t.forwards() <= DryRun.forwardRows(reEvaluated, EOT));
+                assertTrue(t.forwards() >= 4, "the clean image's 4 classifications");
+            }
         }
     }
 
     /** Counts, per sample id, the rows of every call the gradient-masking checks make. */
     private static final class Counting implements TargetModel {
         final TargetModel model;
-        final Map<Long, Long> gradientRows = new java.util.HashMap<>();
-        final Map<Long, Long> forwardRows = new java.util.HashMap<>();
+        final Map<Long, Long> gradientRows;
+        final Map<Long, Long> forwardRows;
 
         Counting(TargetModel model) {
+            this(model, new java.util.HashMap<>(), new java.util.HashMap<>());
+        }
+
+        private Counting(
+                TargetModel model, Map<Long, Long> gradientRows, Map<Long, Long> forwardRows) {
             this.model = model;
+            this.gradientRows = gradientRows;
+            this.forwardRows = forwardRows;
+        }
+
+        /** The counted model with DiffAttack's term, counting into the same tallies. */
+        @Override
+        public TargetModel withDeviation(diffpure.gradient.DeviationLoss d) {
+            return d.isOff()
+                    ? this
+                    : new Counting(model.withDeviation(d), gradientRows, forwardRows);
         }
 
         @Override
@@ -233,7 +275,9 @@ class DryRunBoundTest {
                                     "");
                 }
                 GradientMaskingChecks checks = GradientMaskingChecks.of(c.sanity(), a.threat());
-                for (DefendedModel model : List.of(exact, adjoint)) {
+                // diffattack's term needs stored states: the config refuses it with adjoint
+                for (DefendedModel model :
+                        name.equals("diffattack") ? List.of(exact) : List.of(exact, adjoint)) {
                     boolean isAdjoint = model == adjoint;
                     Counting counted = new Counting(model);
                     GradientMaskingChecks.Report r = checks.report(counted, a, x, y, ids, 3);
