@@ -213,8 +213,14 @@ public final class Attacks {
         return a;
     }
 
-    /** DiffAttack's deviation term of the settings (attack.deviation-weight, -steps). */
+    /**
+     * DiffAttack's deviation term of the settings (attack.deviation-weight, -steps) for diffattack,
+     * {@link DeviationLoss#OFF} for every other attack (which reads neither key).
+     */
     public static DeviationLoss deviation(AttackSettings s) {
+        if (!s.name().equals(DIFFATTACK)) {
+            return DeviationLoss.OFF;
+        }
         try {
             return new DeviationLoss(s.deviationWeight(), s.deviationSteps());
         } catch (IllegalArgumentException e) {

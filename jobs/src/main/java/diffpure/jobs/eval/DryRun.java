@@ -270,7 +270,10 @@ public final class DryRun {
             fwdSec = (System.nanoTime() - t0) / 1e9 / b;
             t0 = System.nanoTime();
             try (NDManager s = m.newSubManager()) {
-                model.lossAndGradient(x, labels, ids, Objective.CROSS_ENTROPY, Purpose.PURIFY, 0);
+                // with diffattack's deviation term, as its gradient rows run
+                model.withDeviation(Attacks.deviation(c.attack()))
+                        .lossAndGradient(
+                                x, labels, ids, Objective.CROSS_ENTROPY, Purpose.PURIFY, 0);
             }
             gradSec = (System.nanoTime() - t0) / 1e9 / b;
         }

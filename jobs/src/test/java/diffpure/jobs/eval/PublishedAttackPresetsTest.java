@@ -99,6 +99,15 @@ class PublishedAttackPresetsTest {
     }
 
     @Test
+    void theDryRunTimesDiffAttacksGradientRowOnTheDemoModels() {
+        ExperimentConfig c =
+                preset("cifar10-diffattack-wrn28-10", onTheDemo(tmp.resolve("dry"))).config();
+        DryRun.Estimate e = DryRun.measure(c, new org.apache.hadoop.conf.Configuration());
+        assertEquals(2 * 3 * 2, e.gradientRows(), "2 members x (2 iterations + 1) x EOT 2");
+        assertTrue(e.secondsPerGradientRow() > 0);
+    }
+
+    @Test
     void theReEvaluatedPresetRunsOnTheDemoModels() {
         ExperimentConfig c =
                 preset(
