@@ -67,9 +67,9 @@ public record ModelManifest(
      *
      * @throws ModelException naming the file when the key is malformed
      */
-    public static List<String> runsOnOnly(Path manifestFile) {
+    public static List<String> runsOnOnly(Path manifestFile, ManifestLimits limits) {
         try {
-            Config c = parse(sizeChecked(manifestFile, ManifestLimits.DEFAULTS));
+            Config c = parse(sizeChecked(manifestFile, limits));
             return c.hasPath("export.runs-on-only")
                     ? List.copyOf(c.getStringList("export.runs-on-only"))
                     : List.of();

@@ -2,13 +2,15 @@ package diffpure.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import diffpure.config.ManifestLimits;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /** A classifier from a TorchScript file and its manifest. */
 public final class PtClassifier extends PtTorchScript implements Classifier {
-    private PtClassifier(Path file, Device device, Consumer<ModelCheck> log) {
-        super(file, ModelKind.CLASSIFIER, device, log);
+    private PtClassifier(
+            Path file, Device device, ManifestLimits limits, Consumer<ModelCheck> log) {
+        super(file, ModelKind.CLASSIFIER, device, limits, log);
     }
 
     /**
@@ -17,7 +19,7 @@ public final class PtClassifier extends PtTorchScript implements Classifier {
      * @throws ModelException naming the file on any problem
      */
     public static PtClassifier load(Path file, Device device) {
-        return new PtClassifier(file, device, c -> {});
+        return new PtClassifier(file, device, ManifestLimits.DEFAULTS, c -> {});
     }
 
     /**
@@ -26,7 +28,17 @@ public final class PtClassifier extends PtTorchScript implements Classifier {
      * @throws ModelException naming the file and the first check that failed
      */
     public static PtClassifier load(Path file, Device device, Consumer<ModelCheck> log) {
-        return new PtClassifier(file, device, log);
+        return new PtClassifier(file, device, ManifestLimits.DEFAULTS, log);
+    }
+
+    /**
+     * Loads and checks a classifier whose manifest is read within a run's {@code
+     * limits.manifest-*}.
+     *
+     * @throws ModelException naming the file on any problem
+     */
+    public static PtClassifier load(Path file, Device device, ManifestLimits limits) {
+        return new PtClassifier(file, device, limits, c -> {});
     }
 
     @Override

@@ -3,13 +3,15 @@ package diffpure.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import diffpure.config.ManifestLimits;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /** A score model from a TorchScript file and its manifest. */
 public final class PtScoreModel extends PtTorchScript implements ScoreModel {
-    private PtScoreModel(Path file, Device device, Consumer<ModelCheck> log) {
-        super(file, ModelKind.SCORE_MODEL, device, log);
+    private PtScoreModel(
+            Path file, Device device, ManifestLimits limits, Consumer<ModelCheck> log) {
+        super(file, ModelKind.SCORE_MODEL, device, limits, log);
     }
 
     /**
@@ -18,7 +20,7 @@ public final class PtScoreModel extends PtTorchScript implements ScoreModel {
      * @throws ModelException naming the file on any problem
      */
     public static PtScoreModel load(Path file, Device device) {
-        return new PtScoreModel(file, device, c -> {});
+        return new PtScoreModel(file, device, ManifestLimits.DEFAULTS, c -> {});
     }
 
     /**
@@ -27,7 +29,17 @@ public final class PtScoreModel extends PtTorchScript implements ScoreModel {
      * @throws ModelException naming the file and the first check that failed
      */
     public static PtScoreModel load(Path file, Device device, Consumer<ModelCheck> log) {
-        return new PtScoreModel(file, device, log);
+        return new PtScoreModel(file, device, ManifestLimits.DEFAULTS, log);
+    }
+
+    /**
+     * Loads and checks a score model whose manifest is read within a run's {@code
+     * limits.manifest-*}.
+     *
+     * @throws ModelException naming the file on any problem
+     */
+    public static PtScoreModel load(Path file, Device device, ManifestLimits limits) {
+        return new PtScoreModel(file, device, limits, c -> {});
     }
 
     @Override

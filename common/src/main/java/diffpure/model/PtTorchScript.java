@@ -3,6 +3,7 @@ package diffpure.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import diffpure.config.ManifestLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -27,14 +28,19 @@ public abstract class PtTorchScript implements AutoCloseable {
     private final TorchScriptModule module;
 
     /**
-     * Loads and checks a model file against its manifest, reporting each check it passes.
+     * Loads and checks a model file against its manifest, read within limits (it is untrusted until
+     * the file's sha256 matches it), reporting each check it passes.
      *
      * @throws ModelException naming the file and what is wrong
      */
     protected PtTorchScript(
-            Path file, ModelKind expectedKind, Device device, Consumer<ModelCheck> log) {
+            Path file,
+            ModelKind expectedKind,
+            Device device,
+            ManifestLimits limits,
+            Consumer<ModelCheck> log) {
         this.file = file;
-        this.manifest = readManifest(file, log);
+        this.manifest = readManifest(file, limits, log);
         if (manifest.kind() != expectedKind) {
             throw new ModelException(
                     file,
@@ -56,7 +62,7 @@ public abstract class PtTorchScript implements AutoCloseable {
                             + manifest.sha256());
         }
         log.accept(new ModelCheck("sha256", actual + " matches the manifest"));
-        checkExportDevice(file, ModelManifest.runsOnOnly(manifest.file()), device, log);
+        checkExportDevice(file, ModelManifest.runsOnOnly(manifest.file(), limits), device, log);
         this.module = TorchScriptModule.load(file, manifest.name(), device);
         log.accept(new ModelCheck("load", "TorchScript loaded on " + module.device()));
         try {
@@ -134,11 +140,12 @@ public abstract class PtTorchScript implements AutoCloseable {
     }
 
     /** Checks the file exists and reads the manifest beside it. */
-    private static ModelManifest readManifest(Path file, Consumer<ModelCheck> log) {
+    private static ModelManifest readManifest(
+            Path file, ManifestLimits limits, Consumer<ModelCheck> log) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException(file, "model file not found");
         }
-        ModelManifest m = ModelManifest.read(ModelManifest.pathFor(file));
+        ModelManifest m = ModelManifest.read(ModelManifest.pathFor(file), limits);
         log.accept(new ModelCheck("manifest", m.file().toString()));
         return m;
     }

@@ -43,8 +43,11 @@ public record ExecutorContext(
         TorchThreads.ensure(threads);
         String cache = c.runtime().modelCacheDir();
         PtScoreModel scoreModel =
-                ModelCache.scoreModel(c.models().scoreModel(), device, cache, conf);
-        PtClassifier clf = ModelCache.classifier(c.models().classifier(), device, cache, conf);
+                ModelCache.scoreModel(
+                        c.models().scoreModel(), device, cache, conf, c.models().manifestLimits());
+        PtClassifier clf =
+                ModelCache.classifier(
+                        c.models().classifier(), device, cache, conf, c.models().manifestLimits());
         ImageDataset data = DATA.computeIfAbsent(c.data(), k -> Datasets.open(c.data(), conf));
         return new ExecutorContext(device, threads, scoreModel, clf, data);
     }

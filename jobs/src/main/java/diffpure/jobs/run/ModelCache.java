@@ -38,25 +38,31 @@ public final class ModelCache {
 
     private ModelCache() {}
 
-    /** The score model at uri on device, loaded on first use. */
+    /**
+     * The score model at uri on device, loaded on first use, its manifest read within the run's
+     * limits.
+     */
     public static PtScoreModel scoreModel(
-            String uri, Device device, String cacheDir, Configuration conf) {
+            String uri, Device device, String cacheDir, Configuration conf, ManifestLimits limits) {
         return SCORE_MODELS.computeIfAbsent(
                 uri + "|" + device,
                 k -> {
                     LOADS.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
-                    return PtScoreModel.load(localize(uri, cacheDir, conf), device);
+                    return PtScoreModel.load(localize(uri, cacheDir, conf, limits), device, limits);
                 });
     }
 
-    /** The classifier at uri on device, loaded on first use. */
+    /**
+     * The classifier at uri on device, loaded on first use, its manifest read within the run's
+     * limits.
+     */
     public static PtClassifier classifier(
-            String uri, Device device, String cacheDir, Configuration conf) {
+            String uri, Device device, String cacheDir, Configuration conf, ManifestLimits limits) {
         return CLASSIFIERS.computeIfAbsent(
                 uri + "|" + device,
                 k -> {
                     LOADS.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
-                    return PtClassifier.load(localize(uri, cacheDir, conf), device);
+                    return PtClassifier.load(localize(uri, cacheDir, conf, limits), device, limits);
                 });
     }
 
@@ -71,11 +77,14 @@ public final class ModelCache {
      * beside them (.json, else .conf), into cacheDir/&lt;hash of the URI&gt;/. A copy already there
      * is reused only when its sha256 matches the remote manifest's (a remote model replaced by
      * another of the same size is copied again); copies go to a temporary name, are checked against
-     * the manifest and then renamed, so a concurrent task never reads a half-written file.
+     * the manifest and then renamed, so a concurrent task never reads a half-written file. The
+     * remote manifest is untrusted: it is copied only within {@code limits.manifest-bytes} and read
+     * within the limits.
      *
      * @throws ModelException when the remote model does not match its own manifest
      */
-    public static Path localize(String uri, String cacheDir, Configuration conf) {
+    public static Path localize(
+            String uri, String cacheDir, Configuration conf, ManifestLimits limits) {
         URI u = URI.create(uri.replace(" ", "%20"));
         if (u.getScheme() == null || u.getScheme().equals("file")) {
             return u.getScheme() == null ? Paths.get(uri) : Paths.get(u);
@@ -105,8 +114,18 @@ public final class ModelCache {
                 throw new ModelException(
                         Paths.get(name), "no manifest (" + base + ".json or .conf) beside " + uri);
             }
+            long size = fs.getFileStatus(manifest).getLen();
+            if (size > limits.bytes()) {
+                throw new ModelException(
+                        Paths.get(manifest.toString()),
+                        "file size "
+                                + size
+                                + " exceeds limits.manifest-bytes = "
+                                + limits.bytes()
+                                + "; raise the limit if the manifest is genuine");
+            }
             Path localManifest = dir.resolve(manifest.getName());
-            String expected = sha256Of(copy(fs, manifest, localManifest, null));
+            String expected = sha256Of(copy(fs, manifest, localManifest, null), limits);
             if (Files.exists(local) && PtTorchScript.sha256(local).equals(expected)) {
                 return local;
             }
@@ -118,11 +137,12 @@ public final class ModelCache {
         return local;
     }
 
-    /** The sha256 a manifest file declares. */
-    private static String sha256Of(Path manifest) throws IOException {
-        return com.typesafe.config.ConfigFactory.parseString(
-                        Files.readString(manifest, java.nio.charset.StandardCharsets.UTF_8))
-                .getString("sha256");
+    /** The sha256 a manifest file declares, read within limits (size, nesting). */
+    private static String sha256Of(Path manifest, ManifestLimits limits) throws IOException {
+        return ModelManifest.nameAndSha256(
+                Files.readString(manifest, java.nio.charset.StandardCharsets.UTF_8),
+                manifest,
+                limits)[1];
     }
 
     /**

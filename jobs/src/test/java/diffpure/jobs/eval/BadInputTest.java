@@ -83,9 +83,19 @@ class BadInputTest {
         RunPlan plan = RunPlan.of(failFast, data);
         List<SampleRef> refs = plan.chunks().get(0).get(0).samples();
         PtScoreModel scoreModel =
-                ModelCache.scoreModel(failFast.models().scoreModel(), Device.cpu(), "", conf);
+                ModelCache.scoreModel(
+                        failFast.models().scoreModel(),
+                        Device.cpu(),
+                        "",
+                        conf,
+                        failFast.models().manifestLimits());
         PtClassifier clf =
-                ModelCache.classifier(failFast.models().classifier(), Device.cpu(), "", conf);
+                ModelCache.classifier(
+                        failFast.models().classifier(),
+                        Device.cpu(),
+                        "",
+                        conf,
+                        failFast.models().manifestLimits());
         RuntimeException e =
                 assertThrows(
                         RuntimeException.class,

@@ -11,6 +11,7 @@ import diffpure.config.ManifestLimits;
 import diffpure.jobs.run.ModelCache;
 import diffpure.model.ModelException;
 import diffpure.model.ModelManifest;
+import diffpure.model.PtScoreModel;
 import diffpure.model.PtTorchScript;
 import java.io.IOException;
 import java.net.URI;
@@ -67,13 +68,17 @@ class ModelCacheTest {
     void aCopyIsReusedOnlyWhileItsSha256MatchesTheManifest() throws IOException {
         Path remote = remoteModel();
         Path cache = tmp.resolve("cache");
-        Path local = ModelCache.localize(uri(remote), cache.toString(), conf());
+        Path local =
+                ModelCache.localize(uri(remote), cache.toString(), conf(), ManifestLimits.DEFAULTS);
         assertArrayEquals(Files.readAllBytes(remote.resolve("eps.pt")), Files.readAllBytes(local));
         assertTrue(Files.exists(local.resolveSibling("eps.json")));
         // Unchanged: reused, not copied again.
         FileTime marked = FileTime.fromMillis(1_000_000_000_000L);
         Files.setLastModifiedTime(local, marked);
-        assertEquals(local, ModelCache.localize(uri(remote), cache.toString(), conf()));
+        assertEquals(
+                local,
+                ModelCache.localize(
+                        uri(remote), cache.toString(), conf(), ManifestLimits.DEFAULTS));
         assertEquals(marked, Files.getLastModifiedTime(local), "a matching copy was recopied");
 
         // The remote model replaced by another of the same size (and its manifest updated).
@@ -87,7 +92,7 @@ class ModelCacheTest {
                 remote.resolve("eps.json"),
                 Files.readString(remote.resolve("eps.json")).replace(oldSha, newSha));
         assertEquals(Files.size(local), changed.length, "same size");
-        ModelCache.localize(uri(remote), cache.toString(), conf());
+        ModelCache.localize(uri(remote), cache.toString(), conf(), ManifestLimits.DEFAULTS);
         assertArrayEquals(changed, Files.readAllBytes(local), "the changed model was not copied");
         assertTrue(Files.readString(local.resolveSibling("eps.json")).contains(newSha));
 
@@ -95,7 +100,7 @@ class ModelCacheTest {
         byte[] corrupt = Files.readAllBytes(local);
         corrupt[10] ^= 0x01;
         Files.write(local, corrupt);
-        ModelCache.localize(uri(remote), cache.toString(), conf());
+        ModelCache.localize(uri(remote), cache.toString(), conf(), ManifestLimits.DEFAULTS);
         assertArrayEquals(changed, Files.readAllBytes(local));
         assertNoPartFiles(cache);
     }
@@ -132,6 +137,39 @@ class ModelCacheTest {
     }
 
     @Test
+    void executorsCopyAndLoadARemoteModelWithinTheRunsManifestLimits() throws IOException {
+        Path remote = remoteModel();
+        String json = Files.readString(remote.resolve("eps.json"));
+        // 1.5 MiB of trailing whitespace: over the default limits.manifest-bytes (1 MiB)
+        Files.writeString(remote.resolve("eps.json"), json + " ".repeat(3 << 19));
+        Path cache = tmp.resolve("cache");
+        ModelException refused =
+                assertThrows(
+                        ModelException.class,
+                        () ->
+                                ModelCache.localize(
+                                        uri(remote),
+                                        cache.toString(),
+                                        conf(),
+                                        ManifestLimits.DEFAULTS));
+        assertTrue(
+                refused.getMessage().contains("exceeds limits.manifest-bytes = 1048576"),
+                refused.getMessage());
+        try (Stream<Path> s = Files.walk(cache)) {
+            assertFalse(
+                    s.anyMatch(p -> p.getFileName().toString().startsWith("eps.")),
+                    "a manifest over the limit was copied");
+        }
+        ManifestLimits raised = new ManifestLimits(2L << 20, 1L << 24, 100_000);
+        PtScoreModel loaded =
+                ModelCache.scoreModel(
+                        uri(remote), ai.djl.Device.cpu(), cache.toString(), conf(), raised);
+        assertEquals(
+                ModelManifest.read(remote.resolve("eps.json"), raised).name(),
+                loaded.manifest().name());
+    }
+
+    @Test
     void aRemoteModelThatDoesNotMatchItsManifestIsRefused() throws IOException {
         Path remote = remoteModel();
         byte[] b = Files.readAllBytes(remote.resolve("eps.pt"));
@@ -141,7 +179,12 @@ class ModelCacheTest {
         ModelException e =
                 assertThrows(
                         ModelException.class,
-                        () -> ModelCache.localize(uri(remote), cache.toString(), conf()));
+                        () ->
+                                ModelCache.localize(
+                                        uri(remote),
+                                        cache.toString(),
+                                        conf(),
+                                        ManifestLimits.DEFAULTS));
         assertTrue(e.getMessage().contains("eps.pt"), e.getMessage());
         assertTrue(e.getMessage().contains("manifest says"), e.getMessage());
         // Nothing under the final name, no temporary left.
