@@ -192,6 +192,43 @@ public final class AttackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         models.applyThreads();
+        Attack a = attack();
+        boolean analytic = analytic();
+        try (PtClassifier clf = analytic ? null : models.loadClassifier();
+                PtScoreModel scoreModel = defended && !analytic ? models.loadScoreModel() : null;
+                NDManager manager = NDManager.newBaseManager(models.device())) {
+            AnalyticDefence exactScore = analytic ? AnalyticDefence.standard(manager) : null;
+            ImageDataset data =
+                    analytic ? exactScore.data(n, dataSeed) : models.loadData(clf.classes());
+            TargetModel target = target(exactScore, clf, scoreModel);
+            System.out.printf(
+                    "%s on %s, %s eps %s, %d images%n", a.name(), target.describe(), norm, eps, n);
+            if (target instanceof DefendedModel d && d.mode() instanceof SurrogateGradient s) {
+                System.out.println(s.cost(d.purifier()));
+            }
+            int count = Math.min(n, data.size());
+            Tally tally = new Tally(checkpoints, new ReEvaluatedFigures(reEvaluations));
+            AttackContext context =
+                    AttackContext.of(seed).withCheckpoints(BudgetCheckpoints.at(checkpoints));
+            long t0 = System.nanoTime();
+            for (int from = 0; from < count; from += batch) {
+                try (NDManager scope = manager.newSubManager()) {
+                    Batch b = Batch.of(scope, data, from, Math.min(batch, count - from));
+                    attackBatch(a, target, b, context, tally);
+                }
+                tally.progress(Math.min(count, from + batch), count, t0);
+            }
+            tally.summary(count, (System.nanoTime() - t0) / 1e9);
+            if (perSample != null) {
+                writeAtomically(perSample, tally.rows.toString());
+                System.out.println("per-sample rows written to " + perSample);
+            }
+        }
+        return 0;
+    }
+
+    /** The attack of --attack, --norm, --epsilon and --iterations. */
+    private Attack attack() {
         double radius = parseEps(eps);
         ThreatModel threat =
                 switch (norm) {
@@ -226,128 +263,131 @@ public final class AttackCommand implements Callable<Integer> {
         if (!attack.equals("rand") && reEvaluations != 0) {
             throw new IllegalArgumentException("--re-evaluations is for --attack rand only");
         }
-        if (iterations != null) {
-            a = a.withIterations(iterations);
+        return iterations == null ? a : a.withIterations(iterations);
+    }
+
+    /** --defence: true for the analytic defence. */
+    private boolean analytic() {
+        return switch (defence) {
+            case "models" -> false;
+            case "analytic" -> true;
+            default ->
+                    throw new IllegalArgumentException(
+                            "--defence must be models or analytic, found '" + defence + "'");
+        };
+    }
+
+    /** The model the attack queries: the analytic defence, DiffPure, or the bare classifier. */
+    private TargetModel target(
+            AnalyticDefence exactScore, PtClassifier clf, PtScoreModel scoreModel) {
+        if (exactScore == null && !defended) {
+            return new UndefendedModel(clf);
         }
-        boolean analytic =
-                switch (defence) {
-                    case "models" -> false;
-                    case "analytic" -> true;
-                    default ->
-                            throw new IllegalArgumentException(
-                                    "--defence must be models or analytic, found '"
-                                            + defence
-                                            + "'");
-                };
-        try (PtClassifier clf = analytic ? null : models.loadClassifier();
-                PtScoreModel scoreModel = defended && !analytic ? models.loadScoreModel() : null;
-                NDManager manager = NDManager.newBaseManager(models.device())) {
-            AnalyticDefence exactScore = analytic ? AnalyticDefence.standard(manager) : null;
-            ImageDataset data =
-                    analytic ? exactScore.data(n, dataSeed) : models.loadData(clf.classes());
-            TargetModel target;
-            if (analytic || defended) {
-                Classifier classifier = analytic ? exactScore.classifier() : clf;
-                target =
-                        new DefendedModel(
-                                        analytic
-                                                ? exactScore.purifier(models.spec())
-                                                : models.purifier(scoreModel, clf),
-                                        classifier,
-                                        gradientMode(),
-                                        eot,
-                                        microBatchRows,
-                                        seed)
-                                .withNoiseWorkers(models.noiseWorkers());
-            } else {
-                target = new UndefendedModel(clf);
+        Classifier classifier = exactScore != null ? exactScore.classifier() : clf;
+        return new DefendedModel(
+                        exactScore != null
+                                ? exactScore.purifier(models.spec())
+                                : models.purifier(scoreModel, clf),
+                        classifier,
+                        gradientMode(),
+                        eot,
+                        microBatchRows,
+                        seed)
+                .withNoiseWorkers(models.noiseWorkers());
+    }
+
+    /** Attacks one batch and tallies its clean, adversarial and checkpoint predictions. */
+    private void attackBatch(
+            Attack a, TargetModel target, Batch b, AttackContext context, Tally tally) {
+        long[] ids = b.ids();
+        long[] cleanPred = predict(target, b.images(), ids);
+        NDArray labels = b.labels().toType(DataType.INT64, false);
+        long attackStart = System.nanoTime();
+        AttackResult result;
+        if (profile && tally.attackProfile == null) { // the first batch, the JVM warm
+            try (LoopProfile p = LoopProfile.start()) {
+                result = a.run(target, b.images(), labels, ids, context);
+                tally.attackProfile = p.finish();
             }
-            System.out.printf(
-                    "%s on %s, %s eps %s, %d images%n", a.name(), target.describe(), norm, eps, n);
-            if (target instanceof DefendedModel d && d.mode() instanceof SurrogateGradient s) {
-                System.out.println(s.cost(d.purifier()));
-            }
-            int count = Math.min(n, data.size());
-            int clean = 0;
-            int robust = 0;
-            long gradients = 0;
-            long attackNanos = 0;
-            StringBuilder rows = new StringBuilder("id,label,clean_pred,adv_pred");
+        } else {
+            result = a.run(target, b.images(), labels, ids, context);
+        }
+        tally.attackNanos += System.nanoTime() - attackStart;
+        tally.reEvaluated.add(result, target, ids, b.labels().toIntArray());
+        long[] advPred = predict(target, result.adversarial(), ids);
+        // each checkpoint's image gets the final image's vote (same noise keys)
+        List<long[]> atPred = new ArrayList<>();
+        for (Checkpoint cp : result.checkpoints()) {
+            atPred.add(
+                    predict(
+                            target,
+                            b.images().getManager().create(cp.images(), b.images().getShape()),
+                            ids));
+        }
+        tally.add(b.labels().toIntArray(), ids, cleanPred, advPred, atPred, result);
+    }
+
+    /** Counts, attack time and the per-sample CSV of one command run. */
+    private static final class Tally {
+        final StringBuilder rows = new StringBuilder("id,label,clean_pred,adv_pred");
+        int clean;
+        int robust;
+        long gradients;
+        long attackNanos;
+        final ReEvaluatedFigures reEvaluated;
+        LoopProfile.Breakdown attackProfile;
+
+        Tally(List<Integer> checkpoints, ReEvaluatedFigures reEvaluated) {
+            this.reEvaluated = reEvaluated;
             for (int at : checkpoints) {
                 rows.append(",adv_pred_at_").append(at).append(",gradients_at_").append(at);
             }
             rows.append('\n');
-            ReEvaluatedFigures reEvaluated = new ReEvaluatedFigures(reEvaluations);
-            AttackContext context =
-                    AttackContext.of(seed).withCheckpoints(BudgetCheckpoints.at(checkpoints));
-            LoopProfile.Breakdown attackProfile = null;
-            long t0 = System.nanoTime();
-            for (int from = 0; from < count; from += batch) {
-                try (NDManager scope = manager.newSubManager()) {
-                    Batch b = Batch.of(scope, data, from, Math.min(batch, count - from));
-                    int[] y = b.labels().toIntArray();
-                    long[] ids = b.ids();
-                    long[] cleanPred = predict(target, b.images(), ids);
-                    NDArray labels = b.labels().toType(DataType.INT64, false);
-                    long attackStart = System.nanoTime();
-                    AttackResult result;
-                    if (profile && attackProfile == null) { // the first batch, the JVM warm
-                        try (LoopProfile p = LoopProfile.start()) {
-                            result = a.run(target, b.images(), labels, ids, context);
-                            attackProfile = p.finish();
-                        }
-                    } else {
-                        result = a.run(target, b.images(), labels, ids, context);
-                    }
-                    attackNanos += System.nanoTime() - attackStart;
-                    for (int i = 0; i < y.length; i++) {
-                        gradients += result.trace(i).gradients();
-                    }
-                    NDArray adv = result.adversarial();
-                    reEvaluated.add(result, target, ids, y);
-                    long[] advPred = predict(target, adv, ids);
-                    // each checkpoint's image gets the final image's vote (same noise keys)
-                    List<long[]> atPred = new ArrayList<>();
-                    for (Checkpoint cp : result.checkpoints()) {
-                        atPred.add(
-                                predict(
-                                        target,
-                                        scope.create(cp.images(), b.images().getShape()),
-                                        ids));
-                    }
-                    for (int i = 0; i < y.length; i++) {
-                        rows.append(ids[i])
-                                .append(',')
-                                .append(y[i])
-                                .append(',')
-                                .append(cleanPred[i])
-                                .append(',')
-                                .append(advPred[i]);
-                        for (int c = 0; c < atPred.size(); c++) {
-                            rows.append(',')
-                                    .append(atPred.get(c)[i])
-                                    .append(',')
-                                    .append(result.checkpoints().get(c).gradients()[i]);
-                        }
-                        rows.append('\n');
-                        clean += cleanPred[i] == y[i] ? 1 : 0;
-                        robust += cleanPred[i] == y[i] && advPred[i] == y[i] ? 1 : 0;
-                    }
+        }
+
+        void add(
+                int[] y,
+                long[] ids,
+                long[] cleanPred,
+                long[] advPred,
+                List<long[]> atPred,
+                AttackResult result) {
+            for (int i = 0; i < y.length; i++) {
+                gradients += result.trace(i).gradients();
+                rows.append(ids[i])
+                        .append(',')
+                        .append(y[i])
+                        .append(',')
+                        .append(cleanPred[i])
+                        .append(',')
+                        .append(advPred[i]);
+                for (int c = 0; c < atPred.size(); c++) {
+                    rows.append(',')
+                            .append(atPred.get(c)[i])
+                            .append(',')
+                            .append(result.checkpoints().get(c).gradients()[i]);
                 }
-                // Progress per batch: images done, rate, ETA, robust so far.
-                int done = Math.min(count, from + batch);
-                double elapsed = (System.nanoTime() - t0) / 1e9;
-                System.out.printf(
-                        Locale.ROOT,
-                        "progress: %d/%d images, %.2f images/s, ETA %.0f s, robust so far %d/%d%n",
-                        done,
-                        count,
-                        done / elapsed,
-                        (count - done) / (done / elapsed),
-                        robust,
-                        done);
+                rows.append('\n');
+                clean += cleanPred[i] == y[i] ? 1 : 0;
+                robust += cleanPred[i] == y[i] && advPred[i] == y[i] ? 1 : 0;
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
+        }
+
+        /** Progress per batch: images done, rate, ETA, robust so far. */
+        void progress(int done, int count, long t0) {
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(
+                    Locale.ROOT,
+                    "progress: %d/%d images, %.2f images/s, ETA %.0f s, robust so far %d/%d%n",
+                    done,
+                    count,
+                    done / elapsed,
+                    (count - done) / (done / elapsed),
+                    robust,
+                    done);
+        }
+
+        void summary(int count, double secs) {
             System.out.printf(
                     Locale.ROOT,
                     "clean accuracy %.4f (%d/%d)%nrobust accuracy %.4f (%d/%d)%nseconds %.1f%n"
@@ -366,70 +406,6 @@ public final class AttackCommand implements Callable<Integer> {
             if (attackProfile != null) {
                 System.out.print("first batch's attack, " + attackProfile.table());
             }
-            if (perSample != null) {
-                writeAtomically(perSample, rows.toString());
-                System.out.println("per-sample rows written to " + perSample);
-            }
-        }
-        return 0;
-    }
-
-    /**
-     * The re-evaluated AutoAttack's figure (ADDT's: the mean over samples of each chosen image's
-     * correct share among the R classifications that chose it) and, beside it, R fresh votes of the
-     * same images (mean share and majority): the first is biased low, as the same draws select and
-     * score the image.
-     */
-    private static final class ReEvaluatedFigures {
-        private final int r;
-        private double shares;
-        private double freshShares;
-        private int freshMajority;
-
-        ReEvaluatedFigures(int r) {
-            this.r = r;
-        }
-
-        void add(AttackResult result, TargetModel target, long[] ids, int[] labels) {
-            if (r == 0) {
-                return;
-            }
-            for (double s : result.reEvaluatedShares()) {
-                shares += s;
-            }
-            long[] pred;
-            try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-                // draw 1 of the scoring purpose: the single-vote columns use draw 0
-                pred =
-                        target.logits(result.adversarial(), ids, Purpose.VOTE_ADVERSARIAL, 1, r)
-                                .argMax(2)
-                                .toLongArray();
-            }
-            for (int i = 0; i < ids.length; i++) {
-                int correct = 0;
-                for (int m = 0; m < r; m++) {
-                    correct += pred[i * r + m] == labels[i] ? 1 : 0;
-                }
-                freshShares += (double) correct / r;
-                freshMajority += 2 * correct > r ? 1 : 0;
-            }
-        }
-
-        void print(int count) {
-            if (r == 0) {
-                return;
-            }
-            System.out.printf(
-                    Locale.ROOT,
-                    "re-evaluated robust accuracy %.4f (ADDT: mean correct share over the %d"
-                            + " classifications that chose each image; biased low, the same draws"
-                            + " choose and score)%nfresh %d votes of the chosen images: mean share"
-                            + " %.4f, majority %.4f%n",
-                    shares / count,
-                    r,
-                    r,
-                    freshShares / count,
-                    (double) freshMajority / count);
         }
     }
 

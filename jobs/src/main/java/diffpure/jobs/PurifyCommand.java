@@ -91,78 +91,90 @@ public final class PurifyCommand implements Callable<Integer> {
                                     0,
                                     seed)
                             .withNoiseWorkers(models.noiseWorkers());
-            int undefendedOk = 0;
-            int purifiedOk = 0;
-            long purifyNanos = 0;
-            for (int from = 0; from < count; from += batch) {
-                int size = Math.min(batch, count - from);
-                try (NDManager scope = manager.newSubManager()) {
-                    Batch b = Batch.of(scope, data, from, size);
-                    try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-                        undefendedOk += correct(clf.logits(b.images()), b.labels());
-                    }
-                    long t0 = System.nanoTime();
-                    NDArray logits =
-                            defended.logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, 0, 1)
-                                    .squeeze(1);
-                    purifiedOk += correct(logits, b.labels());
-                    purifyNanos += System.nanoTime() - t0;
-                }
-                System.out.printf(
-                        "  %d/%d purified, %.2f images/s%n",
-                        Math.min(count, from + batch), count, (from + size) / (purifyNanos / 1e9));
-            }
-            System.out.printf(
-                    Locale.ROOT,
-                    "undefended accuracy  %.4f (%d/%d)%n",
-                    (double) undefendedOk / count,
-                    undefendedOk,
-                    count);
-            System.out.printf(
-                    Locale.ROOT,
-                    "purified accuracy    %.4f (%d/%d)%n",
-                    (double) purifiedOk / count,
-                    purifiedOk,
-                    count);
-            System.out.printf(
-                    Locale.ROOT,
-                    "purification         %.2f images/s%n",
-                    count / (purifyNanos / 1e9));
+            purifyAndClassify(defended, clf, data, count, manager);
             if (!gradientMode.equals("none")) {
-                int g = Math.min(gradientImages, count);
-                try (NDManager scope = manager.newSubManager()) {
-                    Batch b = Batch.of(scope, data, 0, g);
-                    long t0 = System.nanoTime();
-                    TargetModel.Evaluation ev =
-                            defended.lossAndGradient(
-                                    b.images(),
-                                    b.labels(),
-                                    b.ids(),
-                                    Objective.CROSS_ENTROPY,
-                                    Purpose.PURIFY,
-                                    0);
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    GradientDiagnostics d = ev.diagnostics();
-                    System.out.printf(
-                            Locale.ROOT,
-                            "gradient (%s, EOT %d) %.2f input-gradients/s (%d images x %d copies in %.1f s), mean |grad| %.3g%n",
-                            defended.mode().name(),
-                            eot,
-                            g * eot / secs,
-                            g,
-                            eot,
-                            secs,
-                            ev.gradient().abs().mean().getFloat());
-                    if (!Double.isNaN(d.reconstructionError())) {
-                        System.out.printf(
-                                Locale.ROOT,
-                                "adjoint reconstruction error of y0: %.4g%n",
-                                d.reconstructionError());
-                    }
-                }
+                timeGradient(defended, data, Math.min(gradientImages, count), manager);
             }
         }
         return 0;
+    }
+
+    /** Accuracy with and without purification over the first count images, and its rate. */
+    private void purifyAndClassify(
+            DefendedModel defended,
+            PtClassifier clf,
+            IdxDataset data,
+            int count,
+            NDManager manager) {
+        int undefendedOk = 0;
+        int purifiedOk = 0;
+        long purifyNanos = 0;
+        for (int from = 0; from < count; from += batch) {
+            int size = Math.min(batch, count - from);
+            try (NDManager scope = manager.newSubManager()) {
+                Batch b = Batch.of(scope, data, from, size);
+                try (PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+                    undefendedOk += correct(clf.logits(b.images()), b.labels());
+                }
+                long t0 = System.nanoTime();
+                NDArray logits =
+                        defended.logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, 0, 1).squeeze(1);
+                purifiedOk += correct(logits, b.labels());
+                purifyNanos += System.nanoTime() - t0;
+            }
+            System.out.printf(
+                    "  %d/%d purified, %.2f images/s%n",
+                    Math.min(count, from + batch), count, (from + size) / (purifyNanos / 1e9));
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "undefended accuracy  %.4f (%d/%d)%n",
+                (double) undefendedOk / count,
+                undefendedOk,
+                count);
+        System.out.printf(
+                Locale.ROOT,
+                "purified accuracy    %.4f (%d/%d)%n",
+                (double) purifiedOk / count,
+                purifiedOk,
+                count);
+        System.out.printf(
+                Locale.ROOT, "purification         %.2f images/s%n", count / (purifyNanos / 1e9));
+    }
+
+    /** Times one input gradient of the first g images in the defended model's mode. */
+    private void timeGradient(DefendedModel defended, IdxDataset data, int g, NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            Batch b = Batch.of(scope, data, 0, g);
+            long t0 = System.nanoTime();
+            TargetModel.Evaluation ev =
+                    defended.lossAndGradient(
+                            b.images(),
+                            b.labels(),
+                            b.ids(),
+                            Objective.CROSS_ENTROPY,
+                            Purpose.PURIFY,
+                            0);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            GradientDiagnostics d = ev.diagnostics();
+            System.out.printf(
+                    Locale.ROOT,
+                    "gradient (%s, EOT %d) %.2f input-gradients/s (%d images x %d copies in %.1f"
+                            + " s), mean |grad| %.3g%n",
+                    defended.mode().name(),
+                    eot,
+                    g * eot / secs,
+                    g,
+                    eot,
+                    secs,
+                    ev.gradient().abs().mean().getFloat());
+            if (!Double.isNaN(d.reconstructionError())) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "adjoint reconstruction error of y0: %.4g%n",
+                        d.reconstructionError());
+            }
+        }
     }
 
     private static int correct(NDArray logits, NDArray labels) {

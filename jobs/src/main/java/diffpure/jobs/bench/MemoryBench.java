@@ -111,54 +111,63 @@ public final class MemoryBench implements Callable<Integer> {
                         "after_warm_up_minus_baseline_mb",
                         (ProcStatus.residentBytes() - baseline) / 1048576.0);
             }
-            try (NDManager scope = manager.newSubManager()) {
-                Batch b = Batch.of(scope, data, 0, rows);
-                // Control: a purification of the same chain and rows, without a graph. Its peak
-                // holds
-                // what any run of this length costs the process (JIT code, allocator growth, one
-                // step's tensors); the gradient's peak above it is what differentiating adds.
-                ProcStatus.resetPeak();
-                new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1)
-                        .logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, 0, 1);
-                long purifyPeak = ProcStatus.peakBytes();
-                out.put("purify_peak_minus_baseline_mb", (purifyPeak - baseline) / 1048576.0);
-                ProcStatus.resetPeak();
-                long jit0 = jitMillis();
-                long t0 = System.nanoTime();
-                TargetModel.Evaluation ev =
-                        new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1)
-                                .lossAndGradient(
-                                        b.images(),
-                                        b.labels(),
-                                        b.ids(),
-                                        Objective.CROSS_ENTROPY,
-                                        Purpose.PURIFY,
-                                        0);
-                out.put("seconds", (System.nanoTime() - t0) / 1e9);
-                // Compiler threads malloc arenas of several MiB while they work; compiling during
-                // the measured gradient shows up in its resident peak.
-                out.put("jit_ms_during_gradient", jitMillis() - jit0);
-                out.put("peak_held_mb", ev.diagnostics().peakLiveElements() * 4 / 1048576.0);
-                long peak = ProcStatus.peakBytes();
-                out.put("peak_minus_baseline_mb", (peak - baseline) / 1048576.0);
-                out.put("gradient_over_purify_mb", (peak - purifyPeak) / 1048576.0);
-                out.put("status", "ok");
-            } catch (RuntimeException e) {
-                String message = String.valueOf(e.getMessage());
-                String allocation =
-                        message.lines()
-                                .filter(l -> l.contains("allocate"))
-                                .findFirst()
-                                .orElse(null);
-                out.put(
-                        "status",
-                        allocation != null
-                                ? "out of memory: " + allocation.trim()
-                                : "failed: " + message.lines().findFirst().orElse(""));
-            }
+            measure(p, clf, data, manager, baseline, out);
         }
         System.out.println("JSON " + Json.of(out));
         return 0;
+    }
+
+    /**
+     * The measured gradient: a purification without a graph first (its peak holds what any run of
+     * this length costs the process: JIT code, allocator growth, one step's tensors), then the
+     * gradient, whose peak above it is what differentiating adds.
+     */
+    private void measure(
+            DiffusionPurifier p,
+            PtClassifier clf,
+            IdxDataset data,
+            NDManager manager,
+            long baseline,
+            Map<String, Object> out)
+            throws IOException {
+        try (NDManager scope = manager.newSubManager()) {
+            Batch b = Batch.of(scope, data, 0, rows);
+            ProcStatus.resetPeak();
+            new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1)
+                    .logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, 0, 1);
+            long purifyPeak = ProcStatus.peakBytes();
+            out.put("purify_peak_minus_baseline_mb", (purifyPeak - baseline) / 1048576.0);
+            ProcStatus.resetPeak();
+            long jit0 = jitMillis();
+            long t0 = System.nanoTime();
+            TargetModel.Evaluation ev =
+                    new DefendedModel(p, clf, GradientModes.byName(mode), 1, 0, 1)
+                            .lossAndGradient(
+                                    b.images(),
+                                    b.labels(),
+                                    b.ids(),
+                                    Objective.CROSS_ENTROPY,
+                                    Purpose.PURIFY,
+                                    0);
+            out.put("seconds", (System.nanoTime() - t0) / 1e9);
+            // Compiler threads malloc arenas of several MiB while they work; compiling during
+            // the measured gradient shows up in its resident peak.
+            out.put("jit_ms_during_gradient", jitMillis() - jit0);
+            out.put("peak_held_mb", ev.diagnostics().peakLiveElements() * 4 / 1048576.0);
+            long peak = ProcStatus.peakBytes();
+            out.put("peak_minus_baseline_mb", (peak - baseline) / 1048576.0);
+            out.put("gradient_over_purify_mb", (peak - purifyPeak) / 1048576.0);
+            out.put("status", "ok");
+        } catch (RuntimeException e) {
+            String message = String.valueOf(e.getMessage());
+            String allocation =
+                    message.lines().filter(l -> l.contains("allocate")).findFirst().orElse(null);
+            out.put(
+                    "status",
+                    allocation != null
+                            ? "out of memory: " + allocation.trim()
+                            : "failed: " + message.lines().findFirst().orElse(""));
+        }
     }
 
     /**

@@ -105,88 +105,103 @@ public final class SpeedBench implements Callable<Integer> {
             // figures
             warmUp(manager, data, scoreModel, clf, base);
 
-            double sdePurify = 0;
-            for (String kind : purifiers) {
-                PurifierSpec spec =
-                        new PurifierSpec(
-                                PurifierSpec.Kind.parse(kind),
-                                base.tStar(),
-                                base.tEnd(),
-                                base.dt(),
-                                ddpmBenchSteps,
-                                base.forwardAlphaBar());
-                DiffusionPurifier p = spec.build(scoreModel, scoreModel.manifest().schedule());
-                DefendedModel model =
-                        new DefendedModel(p, clf, GradientModes.byName("exact"), 1, 0, 1);
-                long t0 = System.nanoTime();
-                for (int from = 0; from < purifyImages; from += purifyBatch) {
-                    try (NDManager scope = manager.newSubManager()) {
-                        Batch b =
-                                Batch.of(
-                                        scope,
-                                        data,
-                                        from,
-                                        Math.min(purifyBatch, purifyImages - from));
-                        model.logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, 0, 1);
-                    }
-                }
-                double secs = (System.nanoTime() - t0) / 1e9;
-                double rate = purifyImages / secs;
-                if (kind.equals("vp-sde")) {
-                    sdePurify = secs / purifyImages;
-                }
-                out.put("purify_images_per_s." + kind, rate);
-                System.out.printf(
-                        Locale.ROOT,
-                        "purify %-7s %4d steps  %7.2f images/s%n",
-                        kind,
-                        p.chain().length(),
-                        rate);
-            }
-
+            double sdePurify = timePurifiers(manager, data, scoreModel, clf, base, out);
             DiffusionPurifier sde = base.build(scoreModel, scoreModel.manifest().schedule());
-            for (String mode : modes) {
-                int micro = mode.equals("backprop") ? backpropMicroBatchRows : 0;
-                DefendedModel model =
-                        new DefendedModel(sde, clf, GradientModes.byName(mode), eot, micro, 1);
-                try (NDManager scope = manager.newSubManager()) {
-                    Batch b = Batch.of(scope, data, 0, gradientImages);
-                    long t0 = System.nanoTime();
-                    model.lossAndGradient(
-                            b.images(),
-                            b.labels(),
-                            b.ids(),
-                            Objective.CROSS_ENTROPY,
-                            Purpose.PURIFY,
-                            0);
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    double rate = gradientImages * eot / secs;
-                    out.put("gradients_per_s." + mode, rate);
-                    double perRowGradient = secs / (gradientImages * eot);
-                    String ratio =
-                            sdePurify > 0
-                                    ? String.format(Locale.ROOT, "%.2f", perRowGradient / sdePurify)
-                                    : "n/a";
-                    out.put(
-                            "gradient_over_purify." + mode,
-                            sdePurify > 0 ? perRowGradient / sdePurify : Double.NaN);
-                    System.out.printf(
-                            Locale.ROOT,
-                            "gradient %-12s %7.2f input-gradients/s  (%.2f x one purification)%n",
-                            mode,
-                            rate,
-                            perRowGradient / sdePurify);
-                } catch (RuntimeException e) {
-                    out.put("gradients_per_s." + mode, "failed: " + e.getMessage());
-                    System.out.printf("gradient %-12s failed: %s%n", mode, e.getMessage());
-                }
-            }
-
+            timeGradients(manager, data, sde, clf, sdePurify, out);
             noiseCost(manager, sde, sdePurify * purifyBatch / sde.chain().length(), out);
             flops(manager, scoreModel, sdePurify, sde.chain().length(), out);
         }
         System.out.println("JSON " + Json.of(out));
         return 0;
+    }
+
+    /**
+     * Purify-and-classify rate of each --purifiers kind; returns vp-sde's seconds per image (0 when
+     * it is not among them).
+     */
+    private double timePurifiers(
+            NDManager manager,
+            IdxDataset data,
+            PtScoreModel scoreModel,
+            PtClassifier clf,
+            PurifierSpec base,
+            Map<String, Object> out) {
+        double sdePurify = 0;
+        for (String kind : purifiers) {
+            PurifierSpec spec =
+                    new PurifierSpec(
+                            PurifierSpec.Kind.parse(kind),
+                            base.tStar(),
+                            base.tEnd(),
+                            base.dt(),
+                            ddpmBenchSteps,
+                            base.forwardAlphaBar());
+            DiffusionPurifier p = spec.build(scoreModel, scoreModel.manifest().schedule());
+            DefendedModel model = new DefendedModel(p, clf, GradientModes.byName("exact"), 1, 0, 1);
+            long t0 = System.nanoTime();
+            for (int from = 0; from < purifyImages; from += purifyBatch) {
+                try (NDManager scope = manager.newSubManager()) {
+                    Batch b =
+                            Batch.of(scope, data, from, Math.min(purifyBatch, purifyImages - from));
+                    model.logits(b.images(), b.ids(), Purpose.VOTE_CLEAN, 0, 1);
+                }
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double rate = purifyImages / secs;
+            if (kind.equals("vp-sde")) {
+                sdePurify = secs / purifyImages;
+            }
+            out.put("purify_images_per_s." + kind, rate);
+            System.out.printf(
+                    Locale.ROOT,
+                    "purify %-7s %4d steps  %7.2f images/s%n",
+                    kind,
+                    p.chain().length(),
+                    rate);
+        }
+        return sdePurify;
+    }
+
+    /** Input gradients per second of each --modes mode, and their cost in purifications. */
+    private void timeGradients(
+            NDManager manager,
+            IdxDataset data,
+            DiffusionPurifier sde,
+            PtClassifier clf,
+            double sdePurify,
+            Map<String, Object> out) {
+        for (String mode : modes) {
+            int micro = mode.equals("backprop") ? backpropMicroBatchRows : 0;
+            DefendedModel model =
+                    new DefendedModel(sde, clf, GradientModes.byName(mode), eot, micro, 1);
+            try (NDManager scope = manager.newSubManager()) {
+                Batch b = Batch.of(scope, data, 0, gradientImages);
+                long t0 = System.nanoTime();
+                model.lossAndGradient(
+                        b.images(),
+                        b.labels(),
+                        b.ids(),
+                        Objective.CROSS_ENTROPY,
+                        Purpose.PURIFY,
+                        0);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                double rate = gradientImages * eot / secs;
+                out.put("gradients_per_s." + mode, rate);
+                double perRowGradient = secs / (gradientImages * eot);
+                out.put(
+                        "gradient_over_purify." + mode,
+                        sdePurify > 0 ? perRowGradient / sdePurify : Double.NaN);
+                System.out.printf(
+                        Locale.ROOT,
+                        "gradient %-12s %7.2f input-gradients/s  (%.2f x one purification)%n",
+                        mode,
+                        rate,
+                        perRowGradient / sdePurify);
+            } catch (RuntimeException e) {
+                out.put("gradients_per_s." + mode, "failed: " + e.getMessage());
+                System.out.printf("gradient %-12s failed: %s%n", mode, e.getMessage());
+            }
+        }
     }
 
     private void warmUp(

@@ -13,6 +13,7 @@ import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientPlan;
+import diffpure.jobs.run.ExecutorContext;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
@@ -67,28 +68,14 @@ public final class BatchRunner {
      * {@link #run(ExperimentConfig, ImageDataset, PtScoreModel, PtClassifier, Device, List,
      * ComputeFailure)} where compute failures fail the task.
      */
-    public static List<Result> run(
-            ExperimentConfig c,
-            ImageDataset data,
-            PtScoreModel scoreModel,
-            PtClassifier clf,
-            Device device,
-            List<SampleRef> batch) {
-        return run(
-                c,
-                data,
-                scoreModel,
-                clf,
-                device,
-                batch,
-                ComputeFailure.FAIL_TASK,
-                PartitionHook.NONE,
-                0);
+    public static List<Result> run(ExperimentConfig c, ExecutorContext ctx, List<SampleRef> batch) {
+        return run(c, ctx, batch, ComputeFailure.FAIL_TASK, PartitionHook.NONE, 0);
     }
 
     /**
      * Runs one batch.
      *
+     * @param ctx the models, data and device of this JVM
      * @param batch samples of one planned batch, in plan order
      * @param onCompute what a compute failure does in continue mode
      * @param hook test hook; its {@link PartitionHook#duringBatch} runs as part of the batch's
@@ -99,14 +86,15 @@ public final class BatchRunner {
      */
     public static List<Result> run(
             ExperimentConfig c,
-            ImageDataset data,
-            PtScoreModel scoreModel,
-            PtClassifier clf,
-            Device device,
+            ExecutorContext ctx,
             List<SampleRef> batch,
             ComputeFailure onCompute,
             PartitionHook hook,
             int attempt) {
+        ImageDataset data = ctx.data();
+        PtScoreModel scoreModel = ctx.scoreModel();
+        PtClassifier clf = ctx.classifier();
+        Device device = ctx.device();
         boolean tolerant = c.run().continueOnError();
         int per = (int) clf.imageShape().size();
         List<Result> out = new ArrayList<>();

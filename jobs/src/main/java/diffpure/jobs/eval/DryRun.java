@@ -228,28 +228,6 @@ public final class DryRun {
         int eot = c.attack().eot();
         Rows rows = perSample(c);
         int b = Math.min(c.run().batchSamples(), data.size());
-        Shape shape = clf.imageShape();
-        int per = (int) shape.size();
-        float[] px = new float[b * per];
-        long[] y = new long[b];
-        long[] ids = new long[b];
-        for (int i = 0; i < b; i++) {
-            Sample s =
-                    data.get(
-                            plan.chunks()
-                                    .get(0)
-                                    .get(0)
-                                    .samples()
-                                    .get(
-                                            Math.min(
-                                                    i,
-                                                    plan.chunks().get(0).get(0).samples().size()
-                                                            - 1))
-                                    .index());
-            System.arraycopy(s.image(), 0, px, i * per, per);
-            y[i] = s.label();
-            ids[i] = s.id();
-        }
         GradientPlan gradientPlan = GradientPlan.forRun(c, scoreModel.manifest(), clf.manifest());
         DefendedModel model =
                 DefendedModel.of(
@@ -259,31 +237,21 @@ public final class DryRun {
                         gradientPlan,
                         1,
                         c.run().seed());
-        double fwdSec;
-        double gradSec;
-        try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray x = m.create(px, new Shape(b).addAll(shape));
-            NDArray labels = m.create(y);
-            model.logits(x, ids, Purpose.VOTE_CLEAN, 0, 1); // warm-up
-            long t0 = System.nanoTime();
-            model.logits(x, ids, Purpose.VOTE_CLEAN, 1, 1);
-            fwdSec = (System.nanoTime() - t0) / 1e9 / b;
-            t0 = System.nanoTime();
-            try (NDManager s = m.newSubManager()) {
-                // with diffattack's deviation term, as its gradient rows run
-                model.withDeviation(Attacks.deviation(c.attack()))
-                        .lossAndGradient(
-                                x, labels, ids, Objective.CROSS_ENTROPY, Purpose.PURIFY, 0);
-            }
-            gradSec = (System.nanoTime() - t0) / 1e9 / b;
-        }
+        // gradient rows with diffattack's deviation term, as its gradient rows run
+        double[] seconds =
+                secondsPerRow(
+                        model,
+                        model.withDeviation(Attacks.deviation(c.attack())),
+                        firstBatch(data, plan, b),
+                        clf.imageShape(),
+                        device);
         long[] sanity = sanityRows(attack, eot, c.sanity(), gradientPlan.mode().equals("adjoint"));
         return new Estimate(
                 plan.samples(),
                 rows.gradient(),
                 rows.forward(),
-                gradSec,
-                fwdSec,
+                seconds[1],
+                seconds[0],
                 EvalTask.deviceName(device)
                         + ", "
                         + c.runtime().torchThreads()
@@ -302,6 +270,54 @@ public final class DryRun {
                 c.sanity().subset() == 0 ? 0 : SanityTask.taskCount(c),
                 sanity[0],
                 sanity[1]);
+    }
+
+    /** The first b planned samples (the first partition's, its last repeated if it is smaller). */
+    private static List<Sample> firstBatch(ImageDataset data, RunPlan plan, int b) {
+        var first = plan.chunks().get(0).get(0).samples();
+        List<Sample> out = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            out.add(data.get(first.get(Math.min(i, first.size() - 1)).index()));
+        }
+        return out;
+    }
+
+    /**
+     * Seconds per forward row and per gradient row, timed on one batch after a warm-up forward.
+     *
+     * @return {forward, gradient}
+     */
+    private static double[] secondsPerRow(
+            DefendedModel model,
+            DefendedModel gradientModel,
+            List<Sample> batch,
+            Shape shape,
+            Device device) {
+        int b = batch.size();
+        int per = (int) shape.size();
+        float[] px = new float[b * per];
+        long[] y = new long[b];
+        long[] ids = new long[b];
+        for (int i = 0; i < b; i++) {
+            Sample s = batch.get(i);
+            System.arraycopy(s.image(), 0, px, i * per, per);
+            y[i] = s.label();
+            ids[i] = s.id();
+        }
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            NDArray x = m.create(px, new Shape(b).addAll(shape));
+            NDArray labels = m.create(y);
+            model.logits(x, ids, Purpose.VOTE_CLEAN, 0, 1); // warm-up
+            long t0 = System.nanoTime();
+            model.logits(x, ids, Purpose.VOTE_CLEAN, 1, 1);
+            double fwdSec = (System.nanoTime() - t0) / 1e9 / b;
+            t0 = System.nanoTime();
+            try (NDManager scope = m.newSubManager()) {
+                gradientModel.lossAndGradient(
+                        x, labels, ids, Objective.CROSS_ENTROPY, Purpose.PURIFY, 0);
+            }
+            return new double[] {fwdSec, (System.nanoTime() - t0) / 1e9 / b};
+        }
     }
 
     /**

@@ -100,10 +100,7 @@ public record EvalTask(
             for (BatchRunner.Result r :
                     BatchRunner.run(
                             config,
-                            data,
-                            scoreModel,
-                            clf,
-                            device,
+                            ctx,
                             refs,
                             onCompute(attempt),
                             hook == null ? PartitionHook.NONE : hook,

@@ -61,15 +61,7 @@ public final class InProcessShard {
                 final int batch = b;
                 List<SampleRef> refs =
                         p.samples().stream().filter(r -> r.batch() == batch).toList();
-                samples +=
-                        BatchRunner.run(
-                                        c.settings().get(p.setting()),
-                                        data,
-                                        scoreModel,
-                                        clf,
-                                        device,
-                                        refs)
-                                .size();
+                samples += BatchRunner.run(c.settings().get(p.setting()), ctx, refs).size();
             }
         }
         double secs = (System.nanoTime() - t1) / 1e9;

@@ -59,8 +59,7 @@ public final class Replay {
                         Devices.parse(row.<String>getAs("device")),
                         row.<Integer>getAs("torch_threads"),
                         conf);
-        List<BatchRunner.Result> results =
-                BatchRunner.run(c, data, ctx.scoreModel(), ctx.classifier(), ctx.device(), batch);
+        List<BatchRunner.Result> results = BatchRunner.run(c, ctx, batch);
         for (BatchRunner.Result r : results) {
             if (r.ref().id() == id) {
                 if (r.error() != null) {

@@ -98,7 +98,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
         ImageDataset data = ctx.data();
         int steps =
                 Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
-        String executor = ExecutorContext.executorId();
+        Where where = new Where(steps, ExecutorContext.executorId(), device, threads);
         List<Row> rows = new ArrayList<>();
         int batches = w.samples().stream().mapToInt(SampleRef::batch).max().orElse(-1) + 1;
         for (int b = 0; b < batches; b++) {
@@ -117,17 +117,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
             Votes v = vote(scoreModel, clf, device, data, refs, w.perturbations());
             double seconds = (System.nanoTime() - t0) / 1e9 / refs.size();
             for (int i = 0; i < refs.size(); i++) {
-                rows.add(
-                        row(
-                                w.chunk(),
-                                refs.get(i),
-                                v,
-                                i,
-                                steps,
-                                seconds,
-                                executor,
-                                device,
-                                threads));
+                rows.add(row(w.chunk(), refs.get(i), v, i, seconds, where));
             }
         }
         return rows;
@@ -217,16 +207,14 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
         return out;
     }
 
-    private Row row(
-            int chunk,
-            SampleRef r,
-            Votes v,
-            int i,
-            int steps,
-            double seconds,
-            String executor,
-            Device device,
-            int threads) {
+    /** Where a rescore ran: the chain's steps, the executor, its device and libtorch threads. */
+    private record Where(int steps, String executor, Device device, int threads) {}
+
+    private Row row(int chunk, SampleRef r, Votes v, int i, double seconds, Where where) {
+        int steps = where.steps();
+        String executor = where.executor();
+        Device device = where.device();
+        int threads = where.threads();
         Setting s = meta.source();
         int k = config.eval().votes();
         int label = r.label();

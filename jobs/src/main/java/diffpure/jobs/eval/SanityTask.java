@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Attacks;
 import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Batch;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.data.SampleResult;
@@ -169,7 +170,7 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
                         null,
                         null);
             }
-            return adjointPart(checks, model, scoreModel, clf, device, x, labels, ids);
+            return adjointPart(checks, model, ctx, new Batch(x, labels, ids));
         }
     }
 
@@ -218,14 +219,13 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
      * where neither fits.
      */
     private Part adjointPart(
-            GradientMaskingChecks checks,
-            DefendedModel adjoint,
-            PtScoreModel scoreModel,
-            PtClassifier clf,
-            Device device,
-            NDArray x,
-            NDArray labels,
-            long[] ids) {
+            GradientMaskingChecks checks, DefendedModel adjoint, ExecutorContext ctx, Batch b) {
+        PtScoreModel scoreModel = ctx.scoreModel();
+        PtClassifier clf = ctx.classifier();
+        Device device = ctx.device();
+        NDArray x = b.images();
+        NDArray labels = b.labels();
+        long[] ids = b.ids();
         List<String> refused = new ArrayList<>();
         for (String mode : List.of("exact", "checkpointed")) {
             DefendedModel exact;

@@ -12,6 +12,7 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.experiment.Experiments;
+import diffpure.jobs.run.ExecutorContext;
 import diffpure.jobs.run.ModelCache;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
@@ -96,16 +97,14 @@ class BadInputTest {
                         "",
                         conf,
                         failFast.models().manifestLimits());
+        ExecutorContext ctx = new ExecutorContext(Device.cpu(), 1, scoreModel, clf, data);
         RuntimeException e =
-                assertThrows(
-                        RuntimeException.class,
-                        () -> BatchRunner.run(failFast, data, scoreModel, clf, Device.cpu(), refs));
+                assertThrows(RuntimeException.class, () -> BatchRunner.run(failFast, ctx, refs));
         assertTrue(e.getMessage().contains("has 3072 pixels"), e.getMessage());
         assertTrue(e.getMessage().contains("the classifier takes"), e.getMessage());
         assertTrue(e.getMessage().contains("data_batch_1.bin"), e.getMessage());
         // Continue mode: every sample of the batch is an error row, none dropped.
-        List<BatchRunner.Result> rows =
-                BatchRunner.run(tolerant, data, scoreModel, clf, Device.cpu(), refs);
+        List<BatchRunner.Result> rows = BatchRunner.run(tolerant, ctx, refs);
         assertEquals(refs.size(), rows.size());
         for (BatchRunner.Result r : rows) {
             assertNull(r.outcome());
