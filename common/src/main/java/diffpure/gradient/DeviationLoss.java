@@ -29,7 +29,8 @@ import java.io.Serializable;
  * <p>The gradient enters the backward walk at the selected states: {@code exact}, {@code
  * checkpointed}, {@code backprop} and {@code surrogate} (through the surrogate chain's states)
  * carry it; {@code adjoint} and {@code bpda} refuse it by name ({@link
- * GradientMode#withDeviation}).
+ * GradientMode#withDeviation}). It costs no model call; a call holds two more states per row (the
+ * centred input and the starting draw), which {@link MemoryModel} does not count.
  *
  * @param weight lambda (attack.deviation-weight), finite and &gt;= 0; 0 = off
  * @param steps m (attack.deviation-steps): states sampled per row; 0 (or N − 1 or more) = all
