@@ -262,43 +262,75 @@ public final class ConfidenceSequence {
             a = Math.max(a, sum / population);
             b = Math.min(b, (sum + population - n) / population);
         }
-        double lower = a;
-        if (logCapitalPlus(a) >= threshold) {
-            // log K+ falls with m: bisect for the first m it no longer excludes.
-            double l = a;
-            double r = lo <= hi && grid[lo] >= a && grid[lo] <= b ? grid[lo] : b;
-            if (logCapitalPlus(r) >= threshold) {
-                lower = r;
+        double lower = lowerBound(a, lo <= hi && grid[lo] >= a && grid[lo] <= b ? grid[lo] : b);
+        double upper = upperBound(lo <= hi && grid[hi] >= a && grid[hi] <= b ? grid[hi] : a, b);
+        return new Interval(sum / n, Math.min(lower, upper), Math.max(lower, upper), n);
+    }
+
+    /**
+     * The first m in [a, r] that log K+ (which falls with m) no longer excludes: a when it is not
+     * excluded, r when r still is, else found by bisection.
+     */
+    private double lowerBound(double a, double r) {
+        if (logCapitalPlus(a) < threshold) {
+            return a;
+        }
+        if (logCapitalPlus(r) >= threshold) {
+            return r;
+        }
+        double l = a;
+        for (int i = 0; i < BISECTIONS; i++) {
+            double mid = 0.5 * (l + r);
+            if (logCapitalPlus(mid) >= threshold) {
+                l = mid;
             } else {
-                for (int i = 0; i < BISECTIONS; i++) {
-                    double mid = 0.5 * (l + r);
-                    if (logCapitalPlus(mid) >= threshold) {
-                        l = mid;
-                    } else {
-                        r = mid;
-                    }
-                }
-                lower = r;
+                r = mid;
             }
         }
-        double upper = b;
-        if (logCapitalMinus(b) >= threshold) {
-            double l = lo <= hi && grid[hi] >= a && grid[hi] <= b ? grid[hi] : a;
-            double r = b;
-            if (logCapitalMinus(l) >= threshold) {
-                upper = l;
+        return r;
+    }
+
+    /** The last m in [l, b] that log K- (which rises with m) does not exclude; as lowerBound. */
+    private double upperBound(double l, double b) {
+        if (logCapitalMinus(b) < threshold) {
+            return b;
+        }
+        if (logCapitalMinus(l) >= threshold) {
+            return l;
+        }
+        double r = b;
+        for (int i = 0; i < BISECTIONS; i++) {
+            double mid = 0.5 * (l + r);
+            if (logCapitalMinus(mid) >= threshold) {
+                r = mid;
             } else {
-                for (int i = 0; i < BISECTIONS; i++) {
-                    double mid = 0.5 * (l + r);
-                    if (logCapitalMinus(mid) >= threshold) {
-                        r = mid;
-                    } else {
-                        l = mid;
-                    }
-                }
-                upper = l;
+                l = mid;
             }
         }
+        return l;
+    }
+
+    /**
+     * The interval of the current count alone: the means that the capital after the last value does
+     * not exclude, without the running intersection. Also valid at any stopping time (the capital
+     * process at the true mean is a nonnegative supermartingale whatever the time), but wider than
+     * {@link #interval()} wherever an earlier count excluded more. A stopping rule judges its
+     * target on this one: once the sequence has missed the mean (an event of probability at most
+     * alpha), later intervals disagree with earlier ones and their intersection collapses to a
+     * narrow band, which a target on the intersection would read as precision.
+     */
+    public Interval currentInterval() {
+        if (n == 0) {
+            return new Interval(Double.NaN, 0, 1, 0);
+        }
+        double a = 0;
+        double b = 1;
+        if (population > 0) {
+            a = sum / population;
+            b = (sum + population - n) / population;
+        }
+        double lower = lowerBound(a, b);
+        double upper = upperBound(a, b);
         return new Interval(sum / n, Math.min(lower, upper), Math.max(lower, upper), n);
     }
 

@@ -96,9 +96,13 @@ public record StoppingRule(Metric metric, double targetHalfWidth, long budget)
             }
             Interval interval = null;
             if (targetHalfWidth > 0) {
-                interval = s.interval();
-                if (0.5 * (interval.upper() - interval.lower()) <= targetHalfWidth) {
-                    return Optional.of(new Stop(i + 1, Reason.TARGET_HALF_WIDTH, interval, spent));
+                // The target is judged on the current count's interval, never on the running
+                // intersection, which collapses after a miss (ConfidenceSequence#currentInterval);
+                // the stop reports the intersection, valid at the stop and no wider.
+                Interval current = s.currentInterval();
+                if (0.5 * (current.upper() - current.lower()) <= targetHalfWidth) {
+                    return Optional.of(
+                            new Stop(i + 1, Reason.TARGET_HALF_WIDTH, s.interval(), spent));
                 }
             }
             if (budget > 0 && spent >= budget) {
