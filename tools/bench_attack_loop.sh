@@ -3,8 +3,8 @@
 # BENCHMARKS.md "Attack loop: where the time goes"): the reference's PGD-EOT, then ours: per-call times of a chain
 # step and a step VJP at the attack's rows per call (each mode's ceiling), `bench speed`'s gradient rate at the same
 # rows, PGD-EOT and APGD-CE with a flight-recorder breakdown of the first batch, and the reference again. Run on a
-# quiet machine (nothing else on the cores); needs python3-torch and the torchsde sources
-# (../shared/reference/README.md).
+# quiet machine (nothing else on the cores); needs python3-torch, the torchsde sources
+# (google-research/torchsde, unpacked to /tmp/torchsde) and the reference harness scripts (ref_diffpure.py).
 #   tools/bench_attack_loop.sh [REFERENCE_DIR] [TORCHSDE_DIR]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -2,8 +2,8 @@
 # Attack input-gradient rate on the defended demo model (dt 1e-3, 100 steps, EOT 4): the reference's PGD-EOT
 # (ref_diffpure.py, torchsde sdeint_adjoint, EOT as a loop) against the project's PGD-EOT and APGD-CE per gradient
 # mode, back to back on the same images, eps and threads. One gradient = one image x one EOT copy x the full
-# forward and backward. Needs python3-torch and the torchsde sources (../shared/reference/README.md); run on a
-# quiet machine, nothing else on the cores.
+# forward and backward. Needs python3-torch and the torchsde sources (google-research/torchsde, unpacked to
+# /tmp/torchsde); run on a quiet machine, nothing else on the cores.
 #   tools/bench_attack_rate.sh [REFERENCE_DIR] [TORCHSDE_DIR]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed against the reference DiffPure (torchsde sdeint_adjoint, Euler, dt 1e-3 -> 1e-5), back to back on the
 # same models, images, grid, batch and thread count. Needs Debian's python3-torch and the torchsde sources
-# (see ../shared/reference/README.md); run on a quiet machine, nothing else on the cores.
+# (google-research/torchsde, unpacked to /tmp/torchsde) and the reference harness (ref_diffpure.py); run on a quiet machine, nothing else on the cores.
 #   tools/bench_vs_reference.sh [REFERENCE_DIR] [TORCHSDE_DIR]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -7,7 +7,7 @@ Writes into OUT (default models/demo):
   data/t10k-*.gz                   the Fashion-MNIST test split the demo and the tests read
   training.json                    the quality figures BENCHMARKS.md quotes
 
-Both models follow the calling convention of DESIGN.md section 3:
+Both models follow the project's calling convention (the one every exported model follows):
   eps:        (x float32[N,1,28,28] in [-1,1], t float32[N] in (0,1]) -> eps_hat float32[N,1,28,28]
   classifier: (x float32[N,1,28,28] in [0,1]) -> logits float32[N,10]
 

@@ -1,4 +1,4 @@
-"""Runs the reference DiffPure harness (../shared/reference/ref_diffpure.py) in attack mode and then writes one CSV
+"""Runs the reference DiffPure harness (ref_diffpure.py: the official flow, torchsde sdeint_adjoint) in attack mode and then writes one CSV
 row per attacked image, so the project's PGD-EOT can be compared with it sample by sample (McNemar).
 
 The harness reports only an aggregate robust accuracy; its adversarial images are still in its globals after the

@@ -1,4 +1,5 @@
-"""Wrappers that bring official models to the project's calling convention (DESIGN.md section 3).
+"""Wrappers that bring official models to the project's calling convention (below): time-label scaling, channel
+splits and input normalisation all happen here, so the Java side sees one convention.
 
 score models:   (x float32[N,C,H,W] in [-1,1], t float32[N] in (0,1]) -> eps_hat float32[N,C,H,W]
 classifiers:  (x float32[N,C,H,W] in [0,1]) -> logits float32[N,K]

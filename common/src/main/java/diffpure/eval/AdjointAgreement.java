@@ -12,8 +12,8 @@ import diffpure.noise.Purpose;
  * cosine between the EOT-averaged input gradients (cross-entropy, at the clean image) of the run's
  * model and of the same model with an exact gradient mode, both taken for the same draw, so with
  * the same noise keys; and the adjoint's reconstruction error of y_0 in that call (largest over the
- * sample's EOT copies). The adjoint gradient is not exact (DESIGN.md 4): these figures say by how
- * much.
+ * sample's EOT copies). The adjoint gradient is not exact (it reconstructs the chain backwards):
+ * these figures say by how much.
  *
  * @param sampleIds the samples, in batch order
  * @param exactMode the mode compared with (exact, or checkpointed where exact does not fit the

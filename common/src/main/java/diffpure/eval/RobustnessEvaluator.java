@@ -18,11 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The evaluation protocol (DESIGN.md section 5) for one batch: K votes on the clean images, the
- * attack, K votes on the adversarial images (each also scored by its averaged logits, the paper's
- * BPDA metric), and as many evaluations of each clean image as the attack made of it (to measure
- * how often randomness alone flips it). Votes use their own noise purposes, so they never reuse an
- * attack draw.
+ * The evaluation protocol for one batch: K votes on the clean images, the attack, K votes on the
+ * adversarial images (each also scored by its averaged logits, the paper's BPDA metric), and as
+ * many evaluations of each clean image as the attack made of it (to measure how often randomness
+ * alone flips it). Votes use their own noise purposes, so they never reuse an attack draw.
  *
  * @param model the model attacked and voted on
  * @param attack the attack

@@ -2,7 +2,11 @@ package diffpure.model;
 
 import java.util.Locale;
 
-/** The two calling conventions of DESIGN.md section 3. */
+/**
+ * The two calling conventions every TorchScript file follows: a score model maps (x in [-1,1], t in
+ * (0,1]) to its predicted noise, a classifier maps x in [0,1] to logits; any time-label scaling or
+ * input normalisation happens inside the model.
+ */
 public enum ModelKind {
     /** A score (noise-prediction) model: (x in [-1,1], t in (0,1]) -&gt; predicted noise. */
     SCORE_MODEL("score-model"),

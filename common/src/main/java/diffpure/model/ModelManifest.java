@@ -269,7 +269,9 @@ public record ModelManifest(
     public static ModelManifest read(Path file, ManifestLimits limits) {
         if (!Files.isRegularFile(file)) {
             throw new ModelException(
-                    file, "model manifest not found (every .pt needs one beside it, DESIGN.md 3)");
+                    file,
+                    "model manifest not found (every .pt needs one beside it: write it with"
+                            + " 'diffpure model manifest')");
         }
         sizeChecked(file, limits);
         Config c;

@@ -15,10 +15,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Registers a TorchScript file that follows the calling convention (DESIGN.md 3): computes its
- * sha256, parameter count and golden probe with the running libtorch, refuses it when the probe
- * shows it breaks the convention, and writes the manifest beside it in the JSON format that
- * tools/demo_models.py and the export tools write ({@code diffpure model manifest}).
+ * Registers a TorchScript file that follows the calling convention (see {@link ModelKind}):
+ * computes its sha256, parameter count and golden probe with the running libtorch, refuses it when
+ * the probe shows it breaks the convention, and writes the manifest beside it in the JSON format
+ * that tools/demo_models.py and the export tools write ({@code diffpure model manifest}).
  *
  * <p>Probe conventions, shared with the Python writers: the input is {@link ProbeInputs} from seed
  * {@link #SCORE_MODEL_PROBE_SEED} (score models, uniform in [-1, 1), at times {@link

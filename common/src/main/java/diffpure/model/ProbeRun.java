@@ -74,7 +74,7 @@ final class ProbeRun {
                                 + expected
                                 + " ("
                                 + s.kind().label()
-                                + " convention, DESIGN.md 3)");
+                                + " calling convention)");
             }
             if (out.getDataType() != DataType.FLOAT32) {
                 throw new ModelException(
@@ -82,7 +82,7 @@ final class ProbeRun {
                         "output dtype "
                                 + out.getDataType()
                                 + " for the probe input, expected float32 (cast inside the"
-                                + " model, DESIGN.md 3)");
+                                + " model: the calling convention is float32)");
             }
             log.accept(new ModelCheck("output shape", call + " -> " + out.getShape()));
             float[] values = out.toFloatArray();
@@ -184,7 +184,7 @@ final class ProbeRun {
                     what
                             + " failed; does the file follow the "
                             + kind.label()
-                            + " convention of DESIGN.md 3? libtorch says: "
+                            + " calling convention? libtorch says: "
                             + firstLine(e.getMessage()),
                     e);
         }

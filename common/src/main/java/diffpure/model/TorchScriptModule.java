@@ -72,9 +72,9 @@ final class TorchScriptModule implements AutoCloseable {
     /**
      * TorchScript's profiling graph executor is on by default, per thread; it re-specialises the
      * graph as grad requirements and shapes change, and with it on an inference call after a
-     * gradient call on the same module can fail (../shared/TOOLCHAIN.md). DJL applies its
-     * ai.djl.pytorch.graph_optimizer property only inside Block.forward, which this class bypasses,
-     * so each thread switches it off itself.
+     * gradient call on the same module can fail ("Inference tensors cannot be saved for backward").
+     * DJL applies its ai.djl.pytorch.graph_optimizer property only inside Block.forward, which this
+     * class bypasses, so each thread switches it off itself.
      */
     private static void disableGraphOptimizerOnThisThread() {
         if (!OPTIMIZER_OFF.get()) {

@@ -14,7 +14,7 @@ import org.apache.spark.sql.Row;
  * Reruns one sample of the {@code samples} table in-process from its row: the row's config hash and
  * seed select the config, the plan gives the sample's batch, and the batch is evaluated again with
  * the row's thread count. On the row's device the outcome equals the row (the same batch
- * composition, DESIGN.md 4).
+ * composition; libtorch picks its kernels by shape, so only that is bit-identical).
  */
 public final class Replay {
     private Replay() {}

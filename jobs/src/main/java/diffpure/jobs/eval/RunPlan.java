@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * The assignment of samples to chunks, partitions and batches: a pure function of the config and
  * the data set's size and labels, so a resumed run or a retried task recomputes exactly the same
- * batches (outputs are bit-identical only for the same batch composition, DESIGN.md 4).
+ * batches (outputs are bit-identical only for the same batch composition: libtorch picks its
+ * kernels by shape).
  *
  * @param chunks per chunk, its partitions (a sweep's settings one after another, each with the same
  *     samples, batches and chunk cuts)

@@ -124,8 +124,8 @@ public record RunFigures(
             double purificationsPerSample) {}
 
     /**
-     * Adjoint gradient error figures (DESIGN.md 4: the adjoint is not exact; its error is
-     * measured).
+     * Adjoint gradient error figures (the adjoint is not exact: it reconstructs the chain
+     * backwards, so its error is measured).
      *
      * @param reconstructionErrorMax largest per-row reconstruction error of y_0 (samples), NaN if
      *     none

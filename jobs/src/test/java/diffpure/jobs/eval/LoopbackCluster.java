@@ -21,8 +21,8 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * A standalone Spark cluster on 127.0.0.1 for tests (../shared/TOOLCHAIN.md "A real multi-JVM Spark
- * cluster on loopback"): one Master and N Workers of one core each, started as JVMs of their own
+ * A standalone Spark cluster on 127.0.0.1 for tests (no Spark distribution needed: the Maven jars
+ * make the Spark home): one Master and N Workers of one core each, started as JVMs of their own
  * from a Spark home built out of the Maven jars, whose executors are JVMs of their own too. The
  * project reaches executors the way bin/spark-submit-eval ships it: the application jar (built here
  * from the modules' classes) and the dependencies the Spark home does not have, as {@code
