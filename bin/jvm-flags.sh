@@ -1,6 +1,6 @@
 # JVM flags for every launch from bin/ (sourced). The Java 17 module flags are the ones spark-submit adds
 # (spark-launcher JavaModuleOptions; the pom's surefire argLine has the same list). DJL stays offline and loads
-# libtorch from the native jar on the classpath; see README "GPU clusters" for CUDA.
+# libtorch from the native jar on the classpath; see docs/operations.md "GPU clusters" for CUDA.
 DIFFPURE_JVM_FLAGS="-XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector \
 --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
 --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
@@ -13,7 +13,7 @@ DIFFPURE_JVM_FLAGS="-XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator
 --enable-native-access=ALL-UNNAMED \
 -Dai.djl.offline=${DJL_OFFLINE:-true} -Dai.djl.pytorch.graph_optimizer=false"
 export DJL_OFFLINE="${DJL_OFFLINE:-true}"
-# glibc malloc for a process that repeats one batch's allocations thousands of times (README "Native memory"):
+# glibc malloc for a process that repeats one batch's allocations thousands of times (docs/architecture.md "Native memory"):
 # keep freed memory for reuse instead of trimming it and faulting it back in every diffusion step, and keep tensors
 # below 32 MiB in the heap instead of letting the mmap threshold wander. Set either variable to override, or
 # DIFFPURE_MALLOC_TUNING=0 for glibc's own behaviour.

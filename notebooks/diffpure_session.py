@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The flags spark-submit adds on Java 17 (README, bin/jvm-flags.sh).
+# The flags spark-submit adds on Java 17 (docs/operations.md, "Clusters: spark-submit, GPUs, S3").
 JAVA17_FLAGS = [
     "-XX:+IgnoreUnrecognizedVMOptions",
     "--add-modules=jdk.incubator.vector",

@@ -8,7 +8,7 @@ logits; time labels and normalisation inside the wrapper).
       --checkpoint ~/ckpt/checkpoint_8.pth --out models/cifar10/ddpmpp-deep-eps.pt
 
 Needs PyTorch (Debian: python3-torch, python3-torchvision) and the user's checkout of the official code; it reads the
-checkpoint and writes the .pt and its .json manifest, nothing else. README.md, "Paper settings", lists every family.
+checkpoint and writes the .pt and its .json manifest, nothing else. docs/paper-settings.md lists every family.
 """
 import os
 import sys

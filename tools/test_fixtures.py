@@ -19,7 +19,7 @@ by the same rules as `diffpure model manifest` (golden probe from tools/demo_mod
   standin-eps-3x256.pt                 eps, 3x256x256 (ImageNet guided diffusion, CelebA-HQ DDPM)
   standin-classifier-3x224-c1000.pt    classifier, 3x224x224, 1000 classes (ImageNet)
   standin-classifier-3x256-c2.pt       classifier, 3x256x256, 2 classes (CelebA-HQ attributes)
-Models built to trip one gradient-masking check each inside an evaluation run (jobs SanityChecksJobTest; README
+Models built to trip one gradient-masking check each inside an evaluation run (jobs SanityChecksJobTest; docs/protocol.md
 "Sanity checks"), all 1x28x28 with 10 classes, with manifests by the same rules:
   zero-score-model-1x28.pt     a score model predicting noise 0 * x: purification is the VP chain without a score, so
                                the purified image is the input plus Gaussian noise (a noise defence whose randomness

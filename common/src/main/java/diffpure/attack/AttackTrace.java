@@ -1,10 +1,10 @@
 package diffpure.attack;
 
 /**
- * What one attack did to one sample. Definitions (README, "What the columns mean"): an evaluation
- * of an iterate is a success when at least the context's success fraction of its EOT copies is
- * fooled ({@link AttackContext}); the returned image is the best evaluated iterate (fewest copies
- * that miss the goal, ties by the higher mean loss).
+ * What one attack did to one sample. Definitions (docs/result-tables.md): an evaluation of an
+ * iterate is a success when at least the context's success fraction of its EOT copies is fooled
+ * ({@link AttackContext}); the returned image is the best evaluated iterate (fewest copies that
+ * miss the goal, ties by the higher mean loss).
  *
  * @param attack name of the attack that produced the returned image (for compositions: the member
  *     that broke the sample, or the member whose image was returned when none did)

@@ -42,7 +42,7 @@ public final class Devices {
                                 + id
                                 + " but libtorch sees "
                                 + gpus
-                                + " GPU(s); is a CUDA libtorch loaded (README, GPU clusters)?");
+                                + " GPU(s); is a CUDA libtorch loaded (docs/operations.md, GPU clusters)?");
             }
             return Device.gpu(id);
         }

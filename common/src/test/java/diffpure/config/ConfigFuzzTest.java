@@ -17,18 +17,18 @@ import java.util.Properties;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Coverage-guided fuzz tests of the config parsers (Jazzer; README, bad input): an experiment file
- * with {@code --set} overrides, and the stored config that rescore and replay read back from the
- * runs table, with overrides. An input is UTF-8 text: the HOCON, then optionally a line {@code
- * --set} and one {@code key=value} override per line. Property: every input ends in a loaded config
- * or a {@link ConfigError} from an explicit check (the config parsers hold no catch-all), never
- * another exception or a hang; and neither an error message nor the stored config shows the user
- * information of a URI ({@link #SECRET} in the seeds). Corpus:
+ * Coverage-guided fuzz tests of the config parsers (Jazzer; docs/operations.md, bad input): an
+ * experiment file with {@code --set} overrides, and the stored config that rescore and replay read
+ * back from the runs table, with overrides. An input is UTF-8 text: the HOCON, then optionally a
+ * line {@code --set} and one {@code key=value} override per line. Property: every input ends in a
+ * loaded config or a {@link ConfigError} from an explicit check (the config parsers hold no
+ * catch-all), never another exception or a hang; and neither an error message nor the stored config
+ * shows the user information of a URI ({@link #SECRET} in the seeds). Corpus:
  * src/test/resources/diffpure/config/ConfigFuzzTestInputs/. Fuzzing one target: {@code
  * JAZZER_FUZZ=1 mvn -B -pl common test -Dtest='ConfigFuzzTest#experiment'}.
  */
 class ConfigFuzzTest {
-    /** How long {@code JAZZER_FUZZ=1} fuzzes one target (README, bad input). */
+    /** How long {@code JAZZER_FUZZ=1} fuzzes one target (docs/operations.md, bad input). */
     static final String MAX_DURATION = "10m";
 
     /** One input running longer is a hang. */

@@ -16,21 +16,22 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Coverage-guided fuzz tests of every data reader (Jazzer; README, bad input). Property: every
- * input ends in a data set whose samples read, or in a {@link DataException} naming the file (an
- * explicit check: the readers hold no catch-all), never another exception or a hang, and the thread
- * allocates at most {@link #ALLOCATION_BOUND} bytes per input under the tight {@link #LIMITS}.
+ * Coverage-guided fuzz tests of every data reader (Jazzer; docs/operations.md, bad input).
+ * Property: every input ends in a data set whose samples read, or in a {@link DataException} naming
+ * the file (an explicit check: the readers hold no catch-all), never another exception or a hang,
+ * and the thread allocates at most {@link #ALLOCATION_BOUND} bytes per input under the tight {@link
+ * #LIMITS}.
  *
  * <p>{@code mvn -B test} replays the committed corpus (src/test/resources/diffpure/data/
  * ReadersFuzzTestInputs/&lt;method&gt;/): seeds and one regression input per finding. Fuzzing one
  * target for a given time: {@code JAZZER_FUZZ=1 mvn -B -pl common test -Dtest='ReadersFuzzTest#idx'
- * -Djunit.jupiter.execution.timeout.mode=disabled}, for MAX_DURATION (README, bad input). Jazzer
- * instruments this project's classes, not java.*: ImageIO's and java.util.zip's decoders run under
- * the fuzzer but give no coverage feedback, so the image and gzip targets mutate blindly inside
- * them and with guidance around them.
+ * -Djunit.jupiter.execution.timeout.mode=disabled}, for MAX_DURATION (docs/operations.md, bad
+ * input). Jazzer instruments this project's classes, not java.*: ImageIO's and java.util.zip's
+ * decoders run under the fuzzer but give no coverage feedback, so the image and gzip targets mutate
+ * blindly inside them and with guidance around them.
  */
 class ReadersFuzzTest {
-    /** How long {@code JAZZER_FUZZ=1} fuzzes one target (README, bad input). */
+    /** How long {@code JAZZER_FUZZ=1} fuzzes one target (docs/operations.md, bad input). */
     static final String MAX_DURATION = "10m";
 
     /** One input running longer is a hang (a finding while fuzzing, a failure in regression). */

@@ -9,11 +9,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Coverage-guided fuzz test of the sanity JSON the runs table stores and rescore and report read
- * back (README, bad input, fuzzing): every text ends in a report that writes back to JSON which
- * reads as the same report, or in the reader's named error (an IllegalArgumentException whose
- * message starts "sanity JSON"), never another exception or a hang. Finding, fixed: adjoint arrays
- * of different lengths failed with AdjointAgreement's message, which did not say it came from the
- * sanity JSON (regression input read/regression-adjoint-length-mismatch). Corpus:
+ * back (docs/operations.md, bad input, fuzzing): every text ends in a report that writes back to
+ * JSON which reads as the same report, or in the reader's named error (an IllegalArgumentException
+ * whose message starts "sanity JSON"), never another exception or a hang. Finding, fixed: adjoint
+ * arrays of different lengths failed with AdjointAgreement's message, which did not say it came
+ * from the sanity JSON (regression input read/regression-adjoint-length-mismatch). Corpus:
  * src/test/resources/diffpure/eval/SanityJsonFuzzTestInputs/read/. Fuzzing: {@code JAZZER_FUZZ=1
  * mvn -B -pl common test -Dtest='SanityJsonFuzzTest#read'}.
  */

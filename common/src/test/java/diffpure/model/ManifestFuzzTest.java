@@ -14,16 +14,16 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Coverage-guided fuzz tests of the model manifest parser, JSON and HOCON (Jazzer; README, bad
- * input). Property: every input ends in a manifest or a {@link ModelException} naming the file,
- * never another exception or a hang, allocating at most {@link #ALLOCATION_BOUND} bytes; a manifest
- * that reads is within the limits. Corpus:
+ * Coverage-guided fuzz tests of the model manifest parser, JSON and HOCON (Jazzer;
+ * docs/operations.md, bad input). Property: every input ends in a manifest or a {@link
+ * ModelException} naming the file, never another exception or a hang, allocating at most {@link
+ * #ALLOCATION_BOUND} bytes; a manifest that reads is within the limits. Corpus:
  * src/test/resources/diffpure/model/ManifestFuzzTestInputs/. Fuzzing: {@code JAZZER_FUZZ=1 mvn -B
  * -pl common test -Dtest='ManifestFuzzTest#json' -Djunit.jupiter.execution.timeout.mode=disabled},
  * for MAX_DURATION.
  */
 class ManifestFuzzTest {
-    /** How long {@code JAZZER_FUZZ=1} fuzzes one target (README, bad input). */
+    /** How long {@code JAZZER_FUZZ=1} fuzzes one target (docs/operations.md, bad input). */
     static final String MAX_DURATION = "10m";
 
     /** One input running longer is a hang (a finding while fuzzing, a failure in regression). */

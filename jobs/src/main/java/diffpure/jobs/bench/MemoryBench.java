@@ -92,7 +92,8 @@ public final class MemoryBench implements Callable<Integer> {
             }
             if (scoreModel.manifest().graphBytesPerImage() > 0
                     && clf.manifest().graphBytesPerImage() > 0) {
-                // What runtime.memory-budget would reserve for this call (README, memory budget)
+                // What runtime.memory-budget would reserve for this call (docs/architecture.md,
+                // memory budget)
                 MemoryModel model =
                         new MemoryModel(
                                 steps,

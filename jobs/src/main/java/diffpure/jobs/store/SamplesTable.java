@@ -16,7 +16,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The {@code samples} table (README, "Result tables"): one row per (run, sample, attack setting),
+ * The {@code samples} table (docs/result-tables.md): one row per (run, sample, attack setting),
  * with its provenance. Each column is declared once in {@link #COLUMNS} (name, type, the schema
  * version that added it, how a row's value is read from its {@link SampleFacts}); the schema, the
  * writer and the version lists are derived from them. Columns {@link #NONDETERMINISTIC} differ

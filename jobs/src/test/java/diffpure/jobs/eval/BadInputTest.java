@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Bad inputs of the catalogue in README "Bad input" that no other test covers: a data set smaller
- * than data.count, an empty data path, and images of another size than the classifier takes
- * (fail-fast names the sample; continue mode keeps every sample as an error row).
+ * Bad inputs of the catalogue in docs/operations.md "Bad input" that no other test covers: a data
+ * set smaller than data.count, an empty data path, and images of another size than the classifier
+ * takes (fail-fast names the sample; continue mode keeps every sample as an error row).
  */
 class BadInputTest {
     @TempDir Path tmp;

@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The nightly presets (conf/experiments/nightly/) are their paper settings with only the nightly
- * keys changed, and their hard budget is the figure their comments and the README state: {@link
- * #BUDGET_SAMPLES} samples at the dry run's upper bound of rows per sample, enough for the
+ * keys changed, and their hard budget is the figure their comments and docs/user-guide.md state:
+ * {@link #BUDGET_SAMPLES} samples at the dry run's upper bound of rows per sample, enough for the
  * half-width target at any accuracy, so that the budget binds only when a run costs more than
  * planned.
  */

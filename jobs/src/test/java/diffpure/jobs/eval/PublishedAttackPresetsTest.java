@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The presets of the published attacks (conf/experiments/cifar10-diffattack-*, -autoattack-reeval-)
- * cost what the README's settings table says and run on the demo models with --set overrides.
+ * cost what the settings tables of docs/paper-settings.md say and run on the demo models with --set
+ * overrides.
  */
 class PublishedAttackPresetsTest {
     @TempDir static Path tmp;

@@ -352,7 +352,7 @@ class StorageFaultsTest {
         // Nothing half-written is read as data: the tables equal the reference run's (checked in
         // runThroughFault). A write aborted while the server was down cannot delete its staging
         // directory; it stays hidden (a dot name, which Spark's readers skip) and holds no rows of
-        // the table (README, storage faults).
+        // the table (docs/user-guide.md, storage faults).
         FileSystem fs =
                 FileSystem.get(
                         URI.create("s3a://" + BUCKET + "/"),
