@@ -18,10 +18,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * README.md and docs/*.md read well on the repository's web view: every relative link names a file
- * of the repository (and, with a #fragment into a Markdown file, one of its headings, anchored as
- * GitHub anchors them), the README stays a first screen (under 250 lines), and no page cites the
- * team's notes outside the repository.
+ * README.md and docs/*.md read well on the repository's web view: every relative link (there and in
+ * BENCHMARKS.md, CHANGELOG.md) names a file of the repository (and, with a #fragment into a
+ * Markdown file, one of its headings, anchored as GitHub anchors them), the README stays a first
+ * screen (under 250 lines), and no page cites the team's notes outside the repository.
  */
 class DocumentationLinksTest {
     private static final Pattern LINK = Pattern.compile("\\[[^\\]\\n]*\\]\\(([^)\\s]+)\\)");
@@ -38,6 +38,17 @@ class DocumentationLinksTest {
         pages.add(root().resolve("README.md"));
         try (Stream<Path> s = Files.list(root().resolve("docs"))) {
             s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+        }
+        return pages;
+    }
+
+    /** The pages and the repository's other top-level Markdown (measurements, history). */
+    private static List<Path> linkingPages() throws IOException {
+        List<Path> pages = pages();
+        for (String other : List.of("BENCHMARKS.md", "CHANGELOG.md")) {
+            if (Files.exists(root().resolve(other))) {
+                pages.add(root().resolve(other));
+            }
         }
         return pages;
     }
@@ -72,7 +83,7 @@ class DocumentationLinksTest {
     void everyRelativeLinkResolvesToAFileAndHeading() throws IOException {
         List<String> broken = new ArrayList<>();
         int checked = 0;
-        for (Path page : pages()) {
+        for (Path page : linkingPages()) {
             String text = Files.readString(page, StandardCharsets.UTF_8);
             Matcher m = LINK.matcher(prose(text));
             while (m.find()) {
@@ -95,7 +106,10 @@ class DocumentationLinksTest {
                 }
             }
         }
-        assertEquals(List.of(), broken, "broken links in README.md or docs/");
+        assertEquals(
+                List.of(),
+                broken,
+                "broken links in README.md, docs/, BENCHMARKS.md or CHANGELOG.md");
         assertTrue(checked > 20, "expected the pages to link each other; found " + checked);
     }
 
