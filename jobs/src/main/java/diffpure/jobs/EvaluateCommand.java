@@ -151,7 +151,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (o.stop() != null) {
             // The intervals of a stopped run are its confidence sequences over the prefix the
             // rule decided on, in plan order; the tables may hold a few samples more.
-            options.log().println("run " + o.runId() + ": " + EvaluationJob.stopText(o.stop()));
+            options.log().println("run " + o.runId() + ": " + o.stop().text());
             ResultTables.print(
                     new ResultTables.RunSummary(o.stop().summary(), 0, 0), options.log());
         } else {

@@ -14,7 +14,6 @@ import diffpure.jobs.store.ChunkMarkers;
 import diffpure.jobs.store.Provenance;
 import diffpure.jobs.store.RunsTable;
 import diffpure.jobs.store.SamplesTable;
-import diffpure.jobs.store.StopSequences;
 import diffpure.jobs.store.TableCommitter;
 import diffpure.jobs.store.TablePaths;
 import diffpure.model.ModelManifest;
@@ -102,30 +101,7 @@ public final class EvaluationJob {
             double slotUtilisation,
             int failedTasks,
             int retriedTasks,
-            Stopped stop) {}
-
-    /**
-     * Where a run's stopping rule ended it.
-     *
-     * @param row what its runs row records
-     * @param summary every accuracy with its 95% confidence sequence over the first row.samples()
-     *     samples of the plan order
-     * @param evaluatedAfter samples committed beyond the stop (chunks that were already running):
-     *     in the tables, in no interval
-     */
-    public record Stopped(
-            RunsTable.Stop row, diffpure.eval.ProtocolSummary summary, long evaluatedAfter) {}
-
-    /**
-     * How often one executor JVM had loaded the models when it last reported (once each, when the
-     * per-JVM cache works).
-     *
-     * @param executor Spark executor id
-     * @param pid the JVM's process id
-     * @param scoreModel score model loads
-     * @param classifier classifier loads
-     */
-    public record ExecutorLoads(String executor, long pid, int scoreModel, int classifier) {}
+            StoppedRun stop) {}
 
     /** Plans the run on the driver: reads ids and labels, not pixels. */
     public static RunPlan plan(SparkSession spark, ExperimentConfig c) {
@@ -333,7 +309,8 @@ public final class EvaluationJob {
         int doneBefore = call.doneEarlier().size();
         // Chunks holding compute-error rows were written but not marked: a resume recomputes them.
         int doneNow = doneBefore + ran - result.unmarked();
-        Stopped stop = call.rule() == null ? null : stopped(call);
+        StoppedRun stop =
+                call.rule() == null ? null : StoppedRun.at(call.plan(), call.engine(), call.rule());
         boolean complete = doneNow == total || stop != null;
         writeFinalRow(
                 spark,
@@ -351,7 +328,7 @@ public final class EvaluationJob {
                                 + " %d failed and %d retried task attempts; models loaded %s;"
                                 + " tables %s and %s%n",
                         runId,
-                        stop != null ? stopText(stop) : complete ? "complete" : "incomplete",
+                        stop != null ? stop.text() : complete ? "complete" : "incomplete",
                         ran,
                         doneBefore,
                         u == null
@@ -380,43 +357,6 @@ public final class EvaluationJob {
                 monitor.failedTasks(),
                 monitor.retriedTasks(),
                 stop);
-    }
-
-    /** Where the rule ended the run, from the chunks marked done now; null while it goes on. */
-    private static Stopped stopped(Call call) {
-        List<Integer> all = IntStream.range(0, call.plan().chunks().size()).boxed().toList();
-        List<Integer> notDone = call.engine().notDone(all);
-        List<Integer> done = all.stream().filter(k -> !notDone.contains(k)).toList();
-        PrefixStop.Ended e = call.rule().ended(done);
-        if (e == null) {
-            return null;
-        }
-        StoppingRule.Stop s = e.stop();
-        return new Stopped(
-                new RunsTable.Stop(
-                        s.samples(),
-                        s.reason().key(),
-                        s.stepRows(),
-                        e.metric(),
-                        StopSequences.json(e.summary(), e.population())),
-                e.summary(),
-                e.evaluatedAfter());
-    }
-
-    /** The summary line's words for a stopped run. */
-    public static String stopText(Stopped s) {
-        return String.format(
-                Locale.ROOT,
-                "stopped (%s) after %d samples of the plan order, %d model step-rows%s",
-                s.row().reason(),
-                s.row().samples(),
-                s.row().stepRows(),
-                s.evaluatedAfter() > 0
-                        ? "; "
-                                + s.evaluatedAfter()
-                                + " more samples of chunks already running are in the tables but"
-                                + " in no interval"
-                        : "");
     }
 
     private static void writeFinalRow(

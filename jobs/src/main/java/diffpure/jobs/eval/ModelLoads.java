@@ -12,12 +12,12 @@ final class ModelLoads {
     private ModelLoads() {}
 
     /** The last report of each JVM (highest counts: loads only grow within a JVM). */
-    static List<EvaluationJob.ExecutorLoads> loadsPerJvm(List<String> reports) {
-        Map<Long, EvaluationJob.ExecutorLoads> byPid = new TreeMap<>();
+    static List<ExecutorLoads> loadsPerJvm(List<String> reports) {
+        Map<Long, ExecutorLoads> byPid = new TreeMap<>();
         for (String r : reports) {
             String[] f = r.split(" ");
-            EvaluationJob.ExecutorLoads l =
-                    new EvaluationJob.ExecutorLoads(
+            ExecutorLoads l =
+                    new ExecutorLoads(
                             f[0],
                             Long.parseLong(f[1]),
                             Integer.parseInt(f[2]),
@@ -26,7 +26,7 @@ final class ModelLoads {
                     l.pid(),
                     l,
                     (a, b) ->
-                            new EvaluationJob.ExecutorLoads(
+                            new ExecutorLoads(
                                     a.executor(),
                                     a.pid(),
                                     Math.max(a.scoreModel(), b.scoreModel()),
@@ -35,7 +35,7 @@ final class ModelLoads {
         return List.copyOf(byPid.values());
     }
 
-    static String describe(List<EvaluationJob.ExecutorLoads> perJvm) {
+    static String describe(List<ExecutorLoads> perJvm) {
         if (perJvm.isEmpty()) {
             return "by no task";
         }

@@ -133,7 +133,7 @@ class ClusterTest {
         // Counted on the executors: JVMs other than this one, each loaded each model once.
         Set<Long> clusterPids = cluster.seenPids();
         assertFalse(o.modelLoads().isEmpty());
-        for (EvaluationJob.ExecutorLoads l : o.modelLoads()) {
+        for (ExecutorLoads l : o.modelLoads()) {
             assertNotEquals(ProcessHandle.current().pid(), l.pid());
             assertTrue(clusterPids.contains(l.pid()), l + " is not an executor of the cluster");
             assertEquals(1, l.scoreModel(), l.toString());

@@ -1,0 +1,12 @@
+package diffpure.jobs.eval;
+
+/**
+ * How often one executor JVM had loaded the models when it last reported (once each, when the
+ * per-JVM cache works).
+ *
+ * @param executor Spark executor id
+ * @param pid the JVM's process id
+ * @param scoreModel score model loads
+ * @param classifier classifier loads
+ */
+public record ExecutorLoads(String executor, long pid, int scoreModel, int classifier) {}
