@@ -78,7 +78,10 @@ class ConfigurationReferenceTest {
         out.append("# Configuration reference\n\n")
                 .append("<!-- Generated from ")
                 .append(REFERENCE)
-                .append(" by ConfigurationReferenceTest; do not edit. -->\n\n")
+                .append(
+                        " by ConfigurationReferenceTest; do not edit. To regenerate: mvn -B -pl common test")
+                .append(
+                        " -Dtest=ConfigurationReferenceTest, then copy common/target/configuration.md here. -->\n\n")
                 .append(
                         "Every setting, its default and what it does, in the order of [`reference.conf`](")
                 .append("../")
