@@ -61,7 +61,10 @@ public final class ConfigLoader {
      * Keys that were renamed, old to new: an old key in any layer is an error naming the new one;
      * the config hash is computed under the old name, so a run keeps its hash and id.
      */
-    static final Map<String, String> RENAMED = Map.of("model.eps", "model.score-model");
+    static final Map<String, String> RENAMED =
+            Map.of(
+                    "model.eps", "model.score-model",
+                    "eval.chunk", "eval.clean-during-copies-per-call");
 
     /** Prefix of environment overrides. */
     public static final String ENV_PREFIX = "DIFFPURE_CONF_";
@@ -212,6 +215,11 @@ public final class ConfigLoader {
         hashed =
                 hashed.withoutPath("model.score-model")
                         .withValue("model.eps", hashed.getValue("model.score-model"));
+        // ... and the one it had before eval.chunk was renamed (the word names the commit unit).
+        hashed =
+                hashed.withoutPath("eval.clean-during-copies-per-call")
+                        .withValue(
+                                "eval.chunk", hashed.getValue("eval.clean-during-copies-per-call"));
         if (String.valueOf(hashed.getValue("data.order").unwrapped()).equals("sorted")) {
             // A run in ascending order keeps the hash (and run id) it had before data.order.
             hashed = hashed.withoutPath("data.order");
@@ -633,7 +641,7 @@ public final class ConfigLoader {
                     new EvalSettings(
                             atMostLimit("eval.votes", 1, "limits.votes"),
                             atLeast("eval.clean-during-cap", 0),
-                            atLeast("eval.chunk", 1),
+                            atLeast("eval.clean-during-copies-per-call", 1),
                             oneOf(
                                     "eval.stop-metric",
                                     EvalSettings.STOP_METRICS.toArray(new String[0])),

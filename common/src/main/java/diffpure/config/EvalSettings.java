@@ -8,13 +8,17 @@ import java.util.List;
  *
  * @param votes K purify-and-classify votes on the clean and on the adversarial image
  * @param cleanDuringCap most clean evaluations per sample matched to the attack's count (0: no cap)
- * @param chunk most copies per model call for those clean evaluations
+ * @param cleanDuringCopiesPerCall most copies per model call for those clean evaluations
  * @param stopMetric the accuracy whose confidence sequence a stopping rule watches (a {@link
  *     diffpure.eval.Metric} key)
  * @param targetHalfWidth stop once that sequence's half-width is at most this; 0: no target
  */
 public record EvalSettings(
-        int votes, long cleanDuringCap, int chunk, String stopMetric, double targetHalfWidth)
+        int votes,
+        long cleanDuringCap,
+        int cleanDuringCopiesPerCall,
+        String stopMetric,
+        double targetHalfWidth)
         implements Serializable {
     /** The accuracies a stopping rule may watch ({@code diffpure.eval.Metric} keys). */
     public static final List<String> STOP_METRICS =

@@ -30,7 +30,7 @@ import java.util.List;
  * @param cleanDuringCap most clean evaluations per sample for the during-attack count (0: no cap,
  *     as the protocol asks); the cap is recorded through {@link
  *     SampleOutcome#cleanDuringEvaluations()}
- * @param chunk most copies per model call for the clean during-attack evaluations
+ * @param copiesPerCall most copies per model call for the clean during-attack evaluations
  * @param successFraction the attack's success rule: fraction of an evaluation's EOT copies that
  *     must be fooled ({@link AttackContext})
  * @param checkpoints budget checkpoints: at each, the attack's best iterate so far gets its own K
@@ -42,7 +42,7 @@ public record RobustnessEvaluator(
         int votes,
         long runSeed,
         long cleanDuringCap,
-        int chunk,
+        int copiesPerCall,
         double successFraction,
         BudgetCheckpoints checkpoints) {
     /** K of the protocol. */
@@ -52,12 +52,12 @@ public record RobustnessEvaluator(
         if (votes < 1) {
             throw new IllegalArgumentException("eval.votes must be >= 1, found " + votes);
         }
-        if (cleanDuringCap < 0 || chunk < 1) {
+        if (cleanDuringCap < 0 || copiesPerCall < 1) {
             throw new IllegalArgumentException(
-                    "eval.clean-during-cap must be >= 0 and eval.chunk >= 1, found "
+                    "eval.clean-during-cap must be >= 0 and eval.clean-during-copies-per-call >= 1, found "
                             + cleanDuringCap
                             + " and "
-                            + chunk);
+                            + copiesPerCall);
         }
         GradientMaskingChecks.requireEot(model, attack);
         AttackContext.of(runSeed, successFraction);
@@ -71,7 +71,7 @@ public record RobustnessEvaluator(
             int votes,
             long runSeed,
             long cleanDuringCap,
-            int chunk,
+            int copiesPerCall,
             double successFraction) {
         this(
                 model,
@@ -79,7 +79,7 @@ public record RobustnessEvaluator(
                 votes,
                 runSeed,
                 cleanDuringCap,
-                chunk,
+                copiesPerCall,
                 successFraction,
                 BudgetCheckpoints.NONE);
     }
@@ -91,8 +91,8 @@ public record RobustnessEvaluator(
             int votes,
             long runSeed,
             long cleanDuringCap,
-            int chunk) {
-        this(model, attack, votes, runSeed, cleanDuringCap, chunk, 1.0);
+            int copiesPerCall) {
+        this(model, attack, votes, runSeed, cleanDuringCap, copiesPerCall, 1.0);
     }
 
     /** The protocol's defaults: 10 votes, no cap, 64 copies per call. */
@@ -255,7 +255,7 @@ public record RobustnessEvaluator(
         long done = 0;
         long draw = 1;
         while (done < most) {
-            int copies = (int) Math.min(chunk, most - done);
+            int copies = (int) Math.min(copiesPerCall, most - done);
             NDArray l = model.logits(x, ids, Purpose.VOTE_CLEAN, draw++, copies);
             FiniteLogits.require(l, ids, "the clean during-attack evaluations");
             int[][] p = predictions(l);

@@ -185,6 +185,39 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void evalChunkIsRenamedAndStillDecidesTheHashUnderItsOldName() throws IOException {
+        // "chunk" names the commit unit (run.chunk-samples); the copies per call of the clean
+        // during-attack evaluations are eval.clean-during-copies-per-call.
+        Properties p = new Properties();
+        ConfigError e =
+                assertThrows(
+                        ConfigError.class, () -> load(null, List.of("eval.chunk=8"), Map.of(), p));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("eval.chunk was renamed eval.clean-during-copies-per-call"),
+                e.getMessage());
+        ExperimentConfig c =
+                load(null, List.of("eval.clean-during-copies-per-call=8"), Map.of(), p);
+        assertEquals(8, c.eval().cleanDuringCopiesPerCall());
+        assertNotEquals(load(null, List.of(), Map.of(), p).configHash(), c.configHash());
+        // A stored config of an older run reads under the new name with the hash it had.
+        ExperimentConfig old =
+                load(
+                        file(ConfigLoader.withRenamedKeys("eval {\n  chunk = 8\n}\n")),
+                        List.of(),
+                        Map.of(),
+                        p);
+        ExperimentConfig now =
+                load(
+                        file("eval {\n  clean-during-copies-per-call = 8\n}\n"),
+                        List.of(),
+                        Map.of(),
+                        p);
+        assertEquals(now.configHash(), old.configHash());
+        assertEquals(8, old.eval().cleanDuringCopiesPerCall());
+    }
+
+    @Test
     void aConfigStoredBeforeTheRenameReadsUnderTheNewKeyWithTheSameHash() throws IOException {
         Properties p = new Properties();
         String stored = "model {\n  eps = \"old.pt\"\n  classifier = \"c.pt\"\n}\n";

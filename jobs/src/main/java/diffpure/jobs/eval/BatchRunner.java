@@ -216,7 +216,7 @@ public final class BatchRunner {
                         c.eval().votes(),
                         seed,
                         c.eval().cleanDuringCap(),
-                        c.eval().chunk(),
+                        c.eval().cleanDuringCopiesPerCall(),
                         c.attack().successFraction(),
                         Attacks.checkpoints(c.attack()));
         Shape shape = clf.imageShape();

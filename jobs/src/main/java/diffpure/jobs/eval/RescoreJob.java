@@ -43,7 +43,13 @@ import org.apache.spark.sql.functions;
 public final class RescoreJob {
     /** Config keys a rescore may change: the votes, the defence, the classifier, where it runs. */
     public static final List<String> ALLOWED =
-            List.of("eval.votes", "eval.chunk", "purify.", "model.", "runtime.", "report.");
+            List.of(
+                    "eval.votes",
+                    "eval.clean-during-copies-per-call",
+                    "purify.",
+                    "model.",
+                    "runtime.",
+                    "report.");
 
     private RescoreJob() {}
 
