@@ -95,35 +95,13 @@ public final class ModelCache {
                         "diffpure-models",
                         ConfigLoader.sha256(uri).substring(0, 16));
         String name = new org.apache.hadoop.fs.Path(uri).getName();
-        String base = name.replaceFirst("\\.pt$", "");
         Path local = dir.resolve(name);
         try {
             Files.createDirectories(dir);
             org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
             FileSystem fs = remote.getFileSystem(conf);
-            org.apache.hadoop.fs.Path manifest = null;
-            for (String ext : new String[] {".json", ".conf"}) {
-                org.apache.hadoop.fs.Path m =
-                        new org.apache.hadoop.fs.Path(remote.getParent(), base + ext);
-                if (fs.exists(m)) {
-                    manifest = m;
-                    break;
-                }
-            }
-            if (manifest == null) {
-                throw new ModelException(
-                        Paths.get(name), "no manifest (" + base + ".json or .conf) beside " + uri);
-            }
-            long size = fs.getFileStatus(manifest).getLen();
-            if (size > limits.bytes()) {
-                throw new ModelException(
-                        Paths.get(manifest.toString()),
-                        "file size "
-                                + size
-                                + " exceeds limits.manifest-bytes = "
-                                + limits.bytes()
-                                + "; raise the limit if the manifest is genuine");
-            }
+            org.apache.hadoop.fs.Path manifest = manifestBeside(fs, remote, uri);
+            refuseOversized(fs, manifest, limits);
             Path localManifest = dir.resolve(manifest.getName());
             String expected = sha256Of(copy(fs, manifest, localManifest, null), limits);
             if (Files.exists(local) && PtTorchScript.sha256(local).equals(expected)) {
@@ -187,39 +165,21 @@ public final class ModelCache {
     public static ModelManifest fullManifestOf(
             String uri, Configuration conf, ManifestLimits limits) {
         org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(uri);
-        String base = model.getName().replaceFirst("\\.pt$", "");
         try {
             FileSystem fs = model.getFileSystem(conf);
-            for (String ext : new String[] {".json", ".conf"}) {
-                org.apache.hadoop.fs.Path m =
-                        new org.apache.hadoop.fs.Path(model.getParent(), base + ext);
-                if (fs.exists(m)) {
-                    long size = fs.getFileStatus(m).getLen();
-                    if (size > limits.bytes()) {
-                        throw new ModelException(
-                                Paths.get(m.toString()),
-                                "file size "
-                                        + size
-                                        + " exceeds limits.manifest-bytes = "
-                                        + limits.bytes()
-                                        + "; raise the limit if the manifest is genuine");
-                    }
-                    Path dir = Files.createTempDirectory("diffpure-manifest");
-                    Path local = dir.resolve(base + ext);
-                    try (InputStream in = fs.open(m)) {
-                        Files.copy(in, local);
-                    }
-                    try {
-                        return ModelManifest.read(local, limits);
-                    } finally {
-                        Files.deleteIfExists(local);
-                        Files.deleteIfExists(dir);
-                    }
-                }
+            org.apache.hadoop.fs.Path m = manifestBeside(fs, model, uri);
+            refuseOversized(fs, m, limits);
+            Path dir = Files.createTempDirectory("diffpure-manifest");
+            Path local = dir.resolve(m.getName());
+            try (InputStream in = fs.open(m)) {
+                Files.copy(in, local);
             }
-            throw new ModelException(
-                    Paths.get(model.getName()),
-                    "no manifest (" + base + ".json or .conf) beside " + uri);
+            try {
+                return ModelManifest.read(local, limits);
+            } finally {
+                Files.deleteIfExists(local);
+                Files.deleteIfExists(dir);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "reading the manifest of " + uri + ": " + e.getMessage(), e);
@@ -234,7 +194,6 @@ public final class ModelCache {
      */
     public static String[] manifestOf(String uri, Configuration conf, ManifestLimits limits) {
         org.apache.hadoop.fs.Path model = new org.apache.hadoop.fs.Path(uri);
-        String base = model.getName().replaceFirst("\\.pt$", "");
         try {
             FileSystem fs = model.getFileSystem(conf);
             if (!fs.exists(model)) {
@@ -242,36 +201,64 @@ public final class ModelCache {
                         Paths.get(model.getName()),
                         "model file not found: " + uri + " (model.score-model / model.classifier)");
             }
-            for (String ext : new String[] {".json", ".conf"}) {
-                org.apache.hadoop.fs.Path m =
-                        new org.apache.hadoop.fs.Path(model.getParent(), base + ext);
-                if (fs.exists(m)) {
-                    // One byte past the limit is enough to refuse the file (a limit past what
-                    // one array holds reads at most that much, then the size check refuses it).
-                    int max = (int) Math.min(limits.bytes(), Integer.MAX_VALUE - 16);
-                    byte[] bytes;
-                    try (InputStream in = fs.open(m)) {
-                        bytes = in.readNBytes(max + 1);
-                    }
-                    if (bytes.length > limits.bytes()) {
-                        throw new ModelException(
-                                Paths.get(m.toString()),
-                                "file larger than limits.manifest-bytes = "
-                                        + limits.bytes()
-                                        + "; raise the limit if the manifest is genuine");
-                    }
-                    return ModelManifest.nameAndSha256(
-                            new String(bytes, java.nio.charset.StandardCharsets.UTF_8),
-                            Paths.get(m.toString()),
-                            limits);
-                }
+            org.apache.hadoop.fs.Path m = manifestBeside(fs, model, uri);
+            // One byte past the limit is enough to refuse the file (a limit past what one array
+            // holds reads at most that much, then the size check refuses it).
+            int max = (int) Math.min(limits.bytes(), Integer.MAX_VALUE - 16);
+            byte[] bytes;
+            try (InputStream in = fs.open(m)) {
+                bytes = in.readNBytes(max + 1);
             }
-            throw new ModelException(
-                    Paths.get(model.getName()),
-                    "no manifest (" + base + ".json or .conf) beside " + uri);
+            if (bytes.length > limits.bytes()) {
+                throw new ModelException(
+                        Paths.get(m.toString()),
+                        "file larger than limits.manifest-bytes = "
+                                + limits.bytes()
+                                + "; raise the limit if the manifest is genuine");
+            }
+            return ModelManifest.nameAndSha256(
+                    new String(bytes, java.nio.charset.StandardCharsets.UTF_8),
+                    Paths.get(m.toString()),
+                    limits);
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "reading the manifest of " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The manifest beside a model: NAME.json, else NAME.conf (NAME the file name without .pt).
+     *
+     * @throws ModelException naming the model when there is neither
+     */
+    private static org.apache.hadoop.fs.Path manifestBeside(
+            FileSystem fs, org.apache.hadoop.fs.Path model, String uri) throws IOException {
+        String base = model.getName().replaceFirst("\\.pt$", "");
+        for (String ext : new String[] {".json", ".conf"}) {
+            org.apache.hadoop.fs.Path m =
+                    new org.apache.hadoop.fs.Path(model.getParent(), base + ext);
+            if (fs.exists(m)) {
+                return m;
+            }
+        }
+        throw new ModelException(
+                Paths.get(model.getName()),
+                "no manifest (" + base + ".json or .conf) beside " + uri);
+    }
+
+    /** Refuses a manifest whose stored size exceeds limits.manifest-bytes, before it is read. */
+    private static void refuseOversized(
+            FileSystem fs, org.apache.hadoop.fs.Path manifest, ManifestLimits limits)
+            throws IOException {
+        long size = fs.getFileStatus(manifest).getLen();
+        if (size > limits.bytes()) {
+            throw new ModelException(
+                    Paths.get(manifest.toString()),
+                    "file size "
+                            + size
+                            + " exceeds limits.manifest-bytes = "
+                            + limits.bytes()
+                            + "; raise the limit if the manifest is genuine");
         }
     }
 }
