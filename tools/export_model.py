@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Exports an official checkpoint of the DiffPure paper to TorchScript + manifest, in the
 project's calling convention (score model: x in [-1,1], t in (0,1] -> predicted noise; classifier: x in [0,1] ->
-logits; time labels and normalisation inside the wrapper).
+logits; perceptual model: two images in [0,1] -> one distance per row; time labels and normalisation inside the
+wrapper).
 
   /usr/bin/python3 tools/export_model.py --help
   /usr/bin/python3 tools/export_model.py score-sde-cifar10 --repo ~/src/DiffPure \

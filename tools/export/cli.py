@@ -6,7 +6,7 @@ import sys
 
 import torch
 
-from . import classifiers, common, score_models
+from . import classifiers, common, perceptual, score_models
 
 
 def _add_common(p, repo_help):
@@ -38,6 +38,7 @@ def parser():
     sub = ap.add_subparsers(dest="family", required=True, metavar="FAMILY")
     score_models.register(sub, _add_common)
     classifiers.register(sub, _add_common)
+    perceptual.register(sub, _add_common)
     return ap
 
 

@@ -185,7 +185,8 @@ def sha256(path):
 class Spec:
     """What an exporter produces.
 
-    kind: 'score-model' or 'classifier'; input_shape [C, H, W]; classes (classifiers); t_min/t_max: the range of t the
+    kind: 'score-model', 'classifier' or 'perceptual' (forward(a, b), both [N, C, H, W] in [0, 1] -> [N]);
+    input_shape [C, H, W]; classes (classifiers); t_min/t_max: the range of t the
     model was trained on (score models); beta_min/beta_max: the VP schedule; time_label: how t reaches the network (for
     people reading the manifest); method: 'script' (the network has train/eval-dependent layers and scripts) or
     'trace' (the official code cannot be scripted; traced in eval mode).
@@ -193,8 +194,8 @@ class Spec:
 
     def __init__(self, kind, name, input_shape, method, source, classes=None, t_min=None, t_max=None,
                  beta_min=0.1, beta_max=20.0, time_label=None):
-        if kind not in ("score-model", "classifier"):
-            raise ValueError(f"kind must be score-model or classifier, found {kind}")
+        if kind not in ("score-model", "classifier", "perceptual"):
+            raise ValueError(f"kind must be score-model, classifier or perceptual, found {kind}")
         if method not in ("script", "trace"):
             raise ValueError(f"method must be script or trace, found {method}")
         self.kind = kind
@@ -210,10 +211,14 @@ class Spec:
         self.time_label = time_label
 
 
-# Probe conventions shared with the Java writer (diffpure.model.ModelManifests): seeds 20221 (score models) and 20222
-# (classifiers); score-model probe times 0.05 and 0.3 when inside [t-min, t-max], else the quartiles of that range.
+# Probe conventions shared with the Java writer (diffpure.model.ModelManifests): seeds 20221 (score models), 20222
+# (classifiers) and 20223 (perceptual models: first input; the second input uses 20224); score-model probe times 0.05
+# and 0.3 when inside [t-min, t-max], else the quartiles of that range.
 SCORE_MODEL_PROBE_SEED = 20221
 CLASSIFIER_PROBE_SEED = 20222
+PERCEPTUAL_PROBE_SEED = 20223
+PROBE_SEEDS = {"score-model": SCORE_MODEL_PROBE_SEED, "classifier": CLASSIFIER_PROBE_SEED,
+               "perceptual": PERCEPTUAL_PROBE_SEED}
 SCORE_MODEL_PROBE_TIMES = [0.05, 0.3]
 
 # Diffusion times of the comparison rows, one per row: mid-step values ((i + 0.5) / 1000) so that a discrete
@@ -236,6 +241,13 @@ def _inputs(spec, rows, seed, times):
         x = torch.rand(shape, generator=g) * 2 - 1
         t = torch.tensor(times[:rows], dtype=torch.float32)
         return (x, t)
+    if spec.kind == "perceptual":
+        a = torch.rand(shape, generator=g)
+        # b near a for half the rows (small distances, the range a bound lives in), independent for the rest
+        b = torch.rand(shape, generator=g)
+        near = (a + 0.03 * (torch.rand(shape, generator=g) - 0.5)).clamp(0, 1)
+        b[: rows // 2] = near[: rows // 2]
+        return (a, b)
     return (torch.rand(shape, generator=g),)
 
 
@@ -244,12 +256,17 @@ def _probe_inputs(spec):
     if spec.kind == "score-model":
         times = score_model_probe_times(spec.t_min, spec.t_max)
         return (probes.probe_input(SCORE_MODEL_PROBE_SEED, shape, -1.0, 1.0), torch.tensor(times, dtype=torch.float32))
+    if spec.kind == "perceptual":
+        return (probes.probe_input(PERCEPTUAL_PROBE_SEED, shape, 0.0, 1.0),
+                probes.probe_input(PERCEPTUAL_PROBE_SEED + 1, shape, 0.0, 1.0))
     return (probes.probe_input(CLASSIFIER_PROBE_SEED, shape, 0.0, 1.0),)
 
 
 def _check_output(spec, out, rows, what):
     if spec.kind == "score-model":
         expected = [rows] + spec.input_shape
+    elif spec.kind == "perceptual":
+        expected = [rows]
     else:
         expected = [rows, spec.classes]
     if list(out.shape) != expected:
@@ -354,8 +371,7 @@ def export(wrapper, spec, out_path, *, compare_times=None, tolerance=1e-4, probe
                           f"(difference {single_diff:.3g}); eval mode lost? {out_path}")
 
     score_model = spec.kind == "score-model"
-    record = probes.golden_probe(exported_probe, SCORE_MODEL_PROBE_SEED if score_model else CLASSIFIER_PROBE_SEED,
-                                 probe_tolerance,
+    record = probes.golden_probe(exported_probe, PROBE_SEEDS[spec.kind], probe_tolerance,
                                  score_model_probe_times(spec.t_min, spec.t_max) if score_model else None)
     manifest = manifest_for(spec, out_path, parameters, macs, record)
     manifest["export"]["device"] = str(device)
@@ -374,7 +390,7 @@ def manifest_for(spec, out_path, parameters, macs, record):
     m = {"kind": spec.kind, "name": spec.name, "input-shape": spec.input_shape}
     if spec.kind == "classifier":
         m["classes"] = spec.classes
-    else:
+    elif spec.kind == "score-model":
         m["beta-min"] = spec.beta_min
         m["beta-max"] = spec.beta_max
         m["t-min"] = spec.t_min

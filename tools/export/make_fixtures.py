@@ -7,6 +7,8 @@ test can check that `diffpure model manifest` computes the same sha256, paramete
 
 learned-sigma-eps.pt   a traced discrete-step score model: floor(1000 t) label, 6 output channels split to 3
 bn-classifier.pt       a scripted classifier with BatchNorm (random running statistics), CIFAR mean/std inside
+standin-perceptual.pt  a scripted perceptual model for 1 x 28 x 28 images (the demo data): the LPIPS head of
+                       tools/export/perceptual.py on a smooth two-stage convolutional trunk with random weights
 """
 import os
 import sys
@@ -18,6 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from export import common  # noqa: E402
 from export.common import Spec  # noqa: E402
+from export.perceptual import LpipsHead, TappedTrunk  # noqa: E402
 from export.wrappers import CIFAR10_MEAN, CIFAR10_STD, DiscreteStepEps, Normalized  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "common", "src", "test",
@@ -68,6 +71,19 @@ def main():
                   Spec("classifier", "bn-standin", [3, 16, 16], "script", source="tools/export/make_fixtures.py",
                        classes=10),
                   os.path.join(OUT, "bn-classifier.pt"))
+    # Softplus, not ReLU: with few channels a location where every ReLU is 0 is common, and LPIPS's channel
+    # normalisation jumps there (0 -> a unit vector), which would make finite-difference checks meaningless.
+    trunk = TappedTrunk(nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.Softplus(), nn.AvgPool2d(2),
+                                      nn.Conv2d(4, 8, 3, padding=1), nn.Softplus()), [1, 4])
+    perceptual = LpipsHead(trunk, [4, 8])
+    common.randomize(perceptual, 3)
+    with torch.no_grad():  # LPIPS's linear layers are non-negative, so a distance is >= 0
+        for lin in perceptual.lins:
+            lin.weight.abs_()
+    common.export(perceptual,
+                  Spec("perceptual", "perceptual-standin", [1, 28, 28], "script",
+                       source="tools/export/make_fixtures.py: LPIPS head on a random two-stage trunk"),
+                  os.path.join(OUT, "standin-perceptual.pt"))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
-from export import cli, common, probe, score_models  # noqa: E402
+from export import cli, common, perceptual, probe, score_models  # noqa: E402
 from export.common import ExportError, Spec  # noqa: E402
 from export.wrappers import (  # noqa: E402
     CIFAR10_MEAN, CIFAR10_STD, ContinuousTimeEps, DiscreteStepEps, LogitPair, Normalized)
@@ -408,6 +408,94 @@ class CommandTest(unittest.TestCase):
         with contextlib.redirect_stderr(buf):
             rc = fn()
         return rc, buf.getvalue()
+
+
+class LpipsVggTest(unittest.TestCase):
+    """tools/export_model.py lpips-vgg against LPIPS's formula written out here with plain functional calls from the
+    same files: a torchvision-style VGG-16 state dict and a fake PerceptualSimilarity checkout holding
+    lpips/weights/v0.1/vgg.pth with random (non-negative) linear layers."""
+
+    SIZE = 16
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        g = torch.Generator().manual_seed(11)
+        self.vgg = {}
+        channels, index = 3, 0
+        for v in perceptual.VGG16_LAYERS:
+            if v == "M":
+                index += 1
+                continue
+            self.vgg[f"features.{index}.weight"] = torch.randn(v, channels, 3, 3, generator=g) / (3 * channels ** 0.5)
+            self.vgg[f"features.{index}.bias"] = 0.1 * torch.randn(v, generator=g)
+            channels, index = v, index + 2
+        self.vgg["classifier.0.weight"] = torch.zeros(2, 2)  # a real checkpoint has the classifier too: ignored
+        self.vgg_path = os.path.join(self.dir.name, "vgg16.pth")
+        torch.save(self.vgg, self.vgg_path)
+        self.lins = {f"lin{k}.model.1.weight": torch.rand(1, c, 1, 1, generator=g)
+                     for k, c in enumerate(perceptual.VGG16_TAP_CHANNELS)}
+        self.repo = os.path.join(self.dir.name, "PerceptualSimilarity")
+        os.makedirs(os.path.join(self.repo, "lpips", "weights", "v0.1"))
+        torch.save(self.lins, os.path.join(self.repo, perceptual.LPIPS_WEIGHTS))
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def reference(self, a, b):
+        """LPIPS v0.1 (lpips.LPIPS(net='vgg')(a, b, normalize=True)) from the two weight files."""
+        shift = torch.tensor([-.030, -.088, -.188]).view(1, 3, 1, 1)
+        scale = torch.tensor([.458, .448, .450]).view(1, 3, 1, 1)
+
+        def taps(x):
+            h = ((2 * x - 1) - shift) / scale
+            out, index = [], 0
+            for v in perceptual.VGG16_LAYERS:
+                if v == "M":
+                    h = torch.nn.functional.max_pool2d(h, 2)
+                    index += 1
+                    continue
+                h = torch.relu(torch.nn.functional.conv2d(h, self.vgg[f"features.{index}.weight"],
+                                                          self.vgg[f"features.{index}.bias"], padding=1))
+                if index + 1 in perceptual.VGG16_TAPS:
+                    out.append(h)
+                index += 2
+            return out
+
+        total = 0
+        for k, (fa, fb) in enumerate(zip(taps(a), taps(b))):
+            na = fa / (fa.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
+            nb = fb / (fb.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
+            total = total + (((na - nb) ** 2) * self.lins[f"lin{k}.model.1.weight"]).sum(1).mean((1, 2))
+        return total
+
+    def test_export_matches_lpips_formula_and_is_zero_on_equal_images(self):
+        out = os.path.join(self.dir.name, "lpips.pt")
+        rc = cli.main(["lpips-vgg", "--repo", self.repo, "--checkpoint", self.vgg_path, "--image-size",
+                       str(self.SIZE), "--out", out])
+        self.assertEqual(rc, 0)
+        manifest = json.load(open(common.manifest_path_for(out)))
+        self.assertEqual(manifest["kind"], "perceptual")
+        self.assertEqual(manifest["input-shape"], [3, self.SIZE, self.SIZE])
+        self.assertEqual(manifest["probe"]["seed"], common.PERCEPTUAL_PROBE_SEED)
+        self.assertNotIn("classes", manifest)
+        loaded = torch.jit.load(out)
+        g = torch.Generator().manual_seed(3)
+        a = torch.rand(4, 3, self.SIZE, self.SIZE, generator=g)
+        b = (a + 0.05 * torch.randn(a.shape, generator=g)).clamp(0, 1)
+        with torch.no_grad():
+            got = loaded(a, b)
+            expected = self.reference(a, b)
+            self.assertEqual(list(got.shape), [4])
+            self.assertTrue(torch.allclose(got, expected, rtol=1e-4, atol=1e-7), f"{got} vs {expected}")
+            self.assertTrue(bool((got > 0).all()))
+            self.assertEqual(float(loaded(a, a).abs().max()), 0.0)
+
+    def test_lpips_weights_missing_from_the_checkout_are_named(self):
+        os.remove(os.path.join(self.repo, perceptual.LPIPS_WEIGHTS))
+        err = CommandTest.capture(lambda: cli.main(["lpips-vgg", "--repo", self.repo, "--checkpoint", self.vgg_path,
+                                                    "--out", os.path.join(self.dir.name, "x.pt")]))
+        self.assertEqual(err[0], 1)
+        self.assertIn("does not contain lpips/weights/v0.1/vgg.pth", err[1])
 
 
 if __name__ == "__main__":

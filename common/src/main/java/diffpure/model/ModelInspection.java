@@ -29,7 +29,7 @@ public record ModelInspection(
             throw new IllegalArgumentException("batch must be >= 1, found " + batch);
         }
         Shape in = new Shape(batch).addAll(model.imageShape());
-        boolean scoreModel = model.manifest().kind() == ModelKind.SCORE_MODEL;
+        boolean scoreModel = model.manifest().kind() == ModelKind.SCORE_MODEL; // inputs in [-1, 1]
         float[] data =
                 ProbeInputs.uniform(
                         model.manifest().probe().seed(),

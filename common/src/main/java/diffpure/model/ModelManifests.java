@@ -22,9 +22,10 @@ import java.util.function.Consumer;
  *
  * <p>Probe conventions, shared with the Python writers: the input is {@link ProbeInputs} from seed
  * {@link #SCORE_MODEL_PROBE_SEED} (score models, uniform in [-1, 1), at times {@link
- * #SCORE_MODEL_PROBE_TIMES}) or {@link #CLASSIFIER_PROBE_SEED} (classifiers, uniform in [0, 1)),
- * {@link GoldenProbe#ROWS} rows; the recorded elements are {@link #PROBE_INDICES} that lie inside
- * the output, plus its sum and L2 norm (computed in double), relative tolerance {@link
+ * #SCORE_MODEL_PROBE_TIMES}), {@link #CLASSIFIER_PROBE_SEED} (classifiers, uniform in [0, 1)) or
+ * {@link #PERCEPTUAL_PROBE_SEED} and the seed after it (perceptual models: two batches uniform in
+ * [0, 1)), {@link GoldenProbe#ROWS} rows; the recorded elements are {@link #PROBE_INDICES} that lie
+ * inside the output, plus its sum and L2 norm (computed in double), relative tolerance {@link
  * #PROBE_TOLERANCE}.
  */
 public final class ModelManifests {
@@ -33,6 +34,9 @@ public final class ModelManifests {
 
     /** Probe seed of classifiers. */
     public static final long CLASSIFIER_PROBE_SEED = 20222;
+
+    /** Probe seed of a perceptual model's first input; its second input uses the next seed. */
+    public static final long PERCEPTUAL_PROBE_SEED = 20223;
 
     /**
      * Probe times of score models, used when they lie in [t-min, t-max]; otherwise the quartiles
@@ -52,9 +56,9 @@ public final class ModelManifests {
     /**
      * What the user says about a model file; everything else is measured.
      *
-     * @param kind score model or classifier
+     * @param kind score model, classifier or perceptual model
      * @param imageShape per-image input shape [C, H, W]
-     * @param classes classes of a classifier (ignored for score models)
+     * @param classes classes of a classifier (ignored for the other kinds)
      * @param schedule VP schedule of a score model (ignored for classifiers)
      * @param minTime smallest trained diffusion time of a score model
      * @param maxTime largest trained diffusion time of a score model
@@ -146,7 +150,12 @@ public final class ModelManifests {
         boolean scoreModel = request.kind() == ModelKind.SCORE_MODEL;
         List<Double> times =
                 scoreModel ? scoreModelProbeTimes(request.minTime(), request.maxTime()) : List.of();
-        long seed = scoreModel ? SCORE_MODEL_PROBE_SEED : CLASSIFIER_PROBE_SEED;
+        long seed =
+                switch (request.kind()) {
+                    case SCORE_MODEL -> SCORE_MODEL_PROBE_SEED;
+                    case CLASSIFIER -> CLASSIFIER_PROBE_SEED;
+                    case PERCEPTUAL -> PERCEPTUAL_PROBE_SEED;
+                };
         try (TorchScriptModule module = TorchScriptModule.load(modelFile, request.name(), device)) {
             log.accept(new ModelCheck("load", "TorchScript loaded on " + module.device()));
             long parameters = module.parameterCount();
@@ -183,7 +192,7 @@ public final class ModelManifests {
                     request.kind(),
                     request.name(),
                     request.imageShape(),
-                    scoreModel ? 0 : request.classes(),
+                    request.kind() == ModelKind.CLASSIFIER ? request.classes() : 0,
                     scoreModel ? request.schedule() : VpSchedule.DEFAULT,
                     scoreModel ? request.minTime() : 0,
                     scoreModel ? request.maxTime() : 1,
@@ -248,8 +257,8 @@ public final class ModelManifests {
 
     /**
      * The manifest as JSON with the keys in the order tools/demo_models.py writes them (kind, name,
-     * input-shape, classes or the score-model keys, source, parameters, sha256, probe,
-     * macs-per-image, graph-bytes-per-image; the last two only when known).
+     * input-shape, classes (classifiers) or the score-model keys, source, parameters, sha256,
+     * probe, macs-per-image, graph-bytes-per-image; the last two only when known).
      */
     public static String toJson(ModelManifest m) {
         Map<String, Object> j = new LinkedHashMap<>();
@@ -262,7 +271,7 @@ public final class ModelManifests {
             j.put("beta-max", m.schedule().betaMax());
             j.put("t-min", m.minTime());
             j.put("t-max", m.maxTime());
-        } else {
+        } else if (m.kind() == ModelKind.CLASSIFIER) {
             j.put("classes", m.classes());
         }
         j.put("source", m.source());

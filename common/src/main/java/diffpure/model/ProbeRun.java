@@ -30,7 +30,44 @@ final class ProbeRun {
     private ProbeRun() {}
 
     /** What the probe is run with: the manifest's view of the model. */
-    record Setup(ModelKind kind, long[] imageShape, int classes, long seed, List<Double> times) {}
+    record Setup(ModelKind kind, long[] imageShape, int classes, long seed, List<Double> times) {
+        /** The output shape the convention demands for inputs of {@code in}. */
+        Shape expectedOutput(Shape in) {
+            return switch (kind) {
+                case SCORE_MODEL -> in;
+                case CLASSIFIER -> new Shape(in.get(0), classes);
+                case PERCEPTUAL -> new Shape(in.get(0));
+            };
+        }
+    }
+
+    /**
+     * The probe inputs of a kind: a score model's images in [-1, 1) and its times, a classifier's
+     * images in [0, 1), a perceptual model's two batches in [0, 1) (the second from seed + 1, so
+     * the pair is not the same image and the distance is not 0).
+     */
+    static NDArray[] inputs(NDManager scope, Setup s, Shape inShape) {
+        int n = (int) inShape.size();
+        return switch (s.kind()) {
+            case SCORE_MODEL -> {
+                float[] times = new float[(int) inShape.get(0)];
+                for (int i = 0; i < times.length; i++) {
+                    times[i] = s.times().get(i).floatValue();
+                }
+                yield new NDArray[] {
+                    scope.create(ProbeInputs.uniform(s.seed(), n, -1f, 1f), inShape),
+                    HostTensors.create(scope, times)
+                };
+            }
+            case CLASSIFIER ->
+                    new NDArray[] {scope.create(ProbeInputs.uniform(s.seed(), n, 0f, 1f), inShape)};
+            case PERCEPTUAL ->
+                    new NDArray[] {
+                        scope.create(ProbeInputs.uniform(s.seed(), n, 0f, 1f), inShape),
+                        scope.create(ProbeInputs.uniform(s.seed() + 1, n, 0f, 1f), inShape)
+                    };
+        };
+    }
 
     /**
      * Runs the probe and the checks.
@@ -42,27 +79,21 @@ final class ProbeRun {
         Path file = module.file();
         long[] c = s.imageShape();
         Shape inShape = new Shape(GoldenProbe.ROWS, c[0], c[1], c[2]);
-        Shape expected =
-                s.kind() == ModelKind.SCORE_MODEL
-                        ? inShape
-                        : new Shape(GoldenProbe.ROWS, s.classes());
+        Shape expected = s.expectedOutput(inShape);
         try (NDManager scope = module.manager().newSubManager();
                 PtAutograd.Mode noGrad = PtAutograd.disabled()) {
-            boolean scoreModel = s.kind() == ModelKind.SCORE_MODEL;
-            float[] data =
-                    ProbeInputs.uniform(s.seed(), (int) inShape.size(), scoreModel ? -1f : 0f, 1f);
-            NDArray x = scope.create(data, inShape).toDevice(module.device(), false);
-            NDArray t = null;
-            if (scoreModel) {
-                float[] times = new float[GoldenProbe.ROWS];
-                for (int i = 0; i < times.length; i++) {
-                    times[i] = s.times().get(i).floatValue();
-                }
-                t = HostTensors.create(scope, times).toDevice(module.device(), false);
+            NDArray[] in = inputs(scope, s, inShape);
+            for (int i = 0; i < in.length; i++) {
+                in[i] = in[i].toDevice(module.device(), false);
             }
             String call =
-                    "forward(x float32" + inShape + (scoreModel ? ", t float32(2)" : "") + ")";
-            NDArray out = call(module, call, s.kind(), x, t);
+                    switch (s.kind()) {
+                        case SCORE_MODEL -> "forward(x float32" + inShape + ", t float32(2))";
+                        case CLASSIFIER -> "forward(x float32" + inShape + ")";
+                        case PERCEPTUAL ->
+                                "forward(a float32" + inShape + ", b float32" + inShape + ")";
+                    };
+            NDArray out = call(module, call, s.kind(), in);
             if (!out.getShape().equals(expected)) {
                 throw new ModelException(
                         file,
@@ -107,7 +138,7 @@ final class ProbeRun {
                                     "%d values, largest |value| %.4g",
                                     values.length,
                                     largest)));
-            checkBatchIndependence(module, s.kind(), x, t, values, largest, log);
+            checkBatchIndependence(module, s.kind(), in, values, largest, log);
             return values;
         }
     }
@@ -116,20 +147,17 @@ final class ProbeRun {
     private static void checkBatchIndependence(
             TorchScriptModule module,
             ModelKind kind,
-            NDArray x,
-            NDArray t,
+            NDArray[] inputs,
             float[] batchOut,
             double largest,
             Consumer<ModelCheck> log) {
         int row = GoldenProbe.ROWS - 1;
         NDIndex last = new NDIndex(row + ":" + (row + 1));
-        NDArray alone =
-                call(
-                        module,
-                        "forward on probe row " + row + " alone",
-                        kind,
-                        x.get(last),
-                        t == null ? null : t.get(last));
+        NDArray[] rowAlone = new NDArray[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            rowAlone[i] = inputs[i].get(last);
+        }
+        NDArray alone = call(module, "forward on probe row " + row + " alone", kind, rowAlone);
         float[] single = alone.toFloatArray();
         int per = batchOut.length / GoldenProbe.ROWS;
         if (single.length != per) {
@@ -175,9 +203,9 @@ final class ProbeRun {
     }
 
     private static NDArray call(
-            TorchScriptModule module, String what, ModelKind kind, NDArray x, NDArray t) {
+            TorchScriptModule module, String what, ModelKind kind, NDArray... inputs) {
         try {
-            return kind == ModelKind.SCORE_MODEL ? module.forward(x, t) : module.forward(x);
+            return module.forward(inputs);
         } catch (EngineException e) {
             throw new ModelException(
                     module.file(),

@@ -161,14 +161,17 @@ public abstract class PtTorchScript implements AutoCloseable {
             throw new ModelException(file, "model file not found");
         }
         ModelKind kind = ModelManifest.read(ModelManifest.pathFor(file)).kind();
-        return kind == ModelKind.SCORE_MODEL
-                ? PtScoreModel.load(file, device, log)
-                : PtClassifier.load(file, device, log);
+        return switch (kind) {
+            case SCORE_MODEL -> PtScoreModel.load(file, device, log);
+            case CLASSIFIER -> PtClassifier.load(file, device, log);
+            case PERCEPTUAL -> PtPerceptualModel.load(file, device, log);
+        };
     }
 
     /**
      * One forward call on images of this model's input shape: logits for a classifier, eps at the
-     * first probe time for a score model (for timing and inspection).
+     * first probe time for a score model, the distance of each image to its negative (1 - image)
+     * for a perceptual model (for timing and inspection).
      */
     public abstract NDArray forwardImages(NDArray images);
 

@@ -159,7 +159,8 @@ class ModelManifestsTest {
         assertTrue(ModelManifests.toJson(demo).contains("\"kind\": \"score-model\""));
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> ModelKind.ofLabel("eps"));
-        assertEquals("kind must be score-model or classifier, found 'eps'", e.getMessage());
+        assertEquals(
+                "kind must be score-model, classifier or perceptual, found 'eps'", e.getMessage());
     }
 
     @Test

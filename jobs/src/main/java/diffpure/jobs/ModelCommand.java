@@ -79,13 +79,17 @@ public final class ModelCommand implements Runnable {
                         + " depends on the batch in eval mode).",
                 "score-model: forward(x float32[N,C,H,W] in [-1,1], t float32[N] in (0,1]) ->"
                         + " float32[N,C,H,W]; classifier: forward(x float32[N,C,H,W] in [0,1]) ->"
-                        + " logits float32[N,K]."
+                        + " logits float32[N,K]; perceptual: forward(a float32[N,C,H,W] in [0,1], b"
+                        + " float32[N,C,H,W] in [0,1]) -> distances float32[N]."
             })
     static final class Manifest implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE.pt", description = "the TorchScript file")
         Path file;
 
-        @Option(names = "--kind", required = true, description = "score-model or classifier")
+        @Option(
+                names = "--kind",
+                required = true,
+                description = "score-model, classifier or perceptual")
         String kind;
 
         @Option(
@@ -183,7 +187,10 @@ public final class ModelCommand implements Runnable {
                 System.out.println(
                         "verified: " + loaded.describe() + " passes its golden probe on " + device);
             }
-            if (device.equals(Device.cpu()) && NativeHeap.available()) {
+            // The memory model counts the graphs of score models and classifiers only.
+            if (k != ModelKind.PERCEPTUAL
+                    && device.equals(Device.cpu())
+                    && NativeHeap.available()) {
                 long bytes = GraphBytesCommand.measure(file, m);
                 ModelManifests.recordGraphBytes(m.file(), bytes);
                 System.out.println("graph-bytes-per-image " + bytes + " recorded");
@@ -333,6 +340,12 @@ public final class ModelCommand implements Runnable {
         /** Per-image graph bytes of a model file, loaded on the CPU. */
         static long measure(Path file, ModelManifest manifest) {
             Device cpu = Device.cpu();
+            if (manifest.kind() == ModelKind.PERCEPTUAL) {
+                throw new IllegalArgumentException(
+                        file
+                                + " is a perceptual model: graph-bytes is measured for score models"
+                                + " and classifiers, whose graphs the memory model counts");
+            }
             try (NDManager m = NDManager.newBaseManager(cpu)) {
                 if (manifest.kind() == ModelKind.SCORE_MODEL) {
                     try (PtScoreModel scoreModel = PtScoreModel.load(file, cpu)) {

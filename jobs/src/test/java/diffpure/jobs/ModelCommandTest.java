@@ -146,6 +146,35 @@ class ModelCommandTest {
     }
 
     @Test
+    void aPerceptualModelIsRegisteredVerifiedAndInspected() throws IOException {
+        Path lpips = bare(FIXTURES.resolve("exported/standin-perceptual.pt"));
+        String out =
+                run(
+                        0,
+                        "model",
+                        "manifest",
+                        lpips.toString(),
+                        "--kind",
+                        "perceptual",
+                        "--input-shape",
+                        "1,28,28");
+        assertTrue(
+                out.contains("forward(a float32(2, 1, 28, 28), b float32(2, 1, 28, 28)) -> (2)"),
+                out);
+        assertFalse(out.contains("graph-bytes-per-image"), out);
+        String json = Files.readString(tmp.resolve("standin-perceptual.json"));
+        assertTrue(json.contains("\"kind\": \"perceptual\""), json);
+        assertTrue(json.contains("\"seed\": 20223"), json);
+        assertFalse(json.contains("classes"), json);
+        assertTrue(run(0, "model", "verify", lpips.toString()).contains("verified: "));
+        String inspect = run(0, "model", "inspect", lpips.toString(), "--batch", "2");
+        assertTrue(inspect.contains("(perceptual)"), inspect);
+        assertTrue(inspect.contains("output       (2)"), inspect);
+        String graph = run(2, "model", "graph-bytes", lpips.toString());
+        assertTrue(graph.contains("is a perceptual model: graph-bytes is measured for"), graph);
+    }
+
+    @Test
     void verifyNamesTheSha256WhenOneByteChanged() throws IOException {
         Path clf = bare(ROOT.resolve("models/demo/classifier.pt"));
         run(
@@ -219,7 +248,8 @@ class ModelCommandTest {
                                 "clf",
                                 "--input-shape",
                                 "1,28,28")
-                        .contains("--kind must be score-model or classifier, found 'clf'"));
+                        .contains(
+                                "--kind must be score-model, classifier or perceptual, found 'clf'"));
         assertTrue(
                 run(
                                 2,
