@@ -228,6 +228,109 @@ public final class DefendedModel implements TargetModel {
         }
     }
 
+    /**
+     * Per-copy evaluations without averaging (DiffHammer's N evaluations of an iterate).
+     *
+     * @param loss float32[B, N], each copy's loss
+     * @param logits float32[B, N, K]
+     * @param purifiedGradient float32[B, N, C, H, W], each copy's BPDA gradient: dL/dx' at its
+     *     purified image
+     */
+    public record Copies(NDArray loss, NDArray logits, NDArray purifiedGradient) {}
+
+    /**
+     * {@code copies} purifications of each image (copy m of sample b keyed (run seed, id, purpose,
+     * draw, m), the same keys {@link #logits} uses), each with its loss, logits and the gradient of
+     * its loss at its purified image, in micro-batches of the model's gradient rows.
+     */
+    public Copies copiesWithBpda(
+            NDArray x,
+            NDArray labels,
+            long[] sampleIds,
+            Objective objective,
+            Purpose purpose,
+            long draw,
+            int copies) {
+        int b = checkBatch(x, sampleIds);
+        BpdaGradient bpda = new BpdaGradient();
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            scope.tempAttachAll(x, labels);
+            NDArray rows = x.repeat(0, copies);
+            NDArray rowLabels = labels.repeat(0, copies);
+            RowNoise noise = rowNoise(sampleIds, purpose, draw, copies);
+            int total = b * copies;
+            int step = microBatchRows == 0 ? total : microBatchRows;
+            NDList losses = new NDList();
+            NDList logits = new NDList();
+            NDList grads = new NDList();
+            for (int from = 0; from < total; from += step) {
+                int to = Math.min(total, from + step);
+                NDIndex slice = new NDIndex(from + ":" + to);
+                RowGradient r =
+                        bpda.compute(
+                                purifier,
+                                classifier,
+                                objective,
+                                rows.get(slice),
+                                rowLabels.get(slice),
+                                noise.slice(from, to));
+                losses.add(r.loss());
+                logits.add(r.logits());
+                grads.add(r.gradient());
+            }
+            NDArray loss = NDArrays.concat(losses).reshape(b, copies);
+            NDArray allLogits = NDArrays.concat(logits);
+            allLogits = allLogits.reshape(new Shape(b, copies, allLogits.getShape().get(1)));
+            NDArray g =
+                    NDArrays.concat(grads)
+                            .reshape(new Shape(b, copies).addAll(x.getShape().slice(1)));
+            return new Copies(scope.ret(loss), scope.ret(allLogits), scope.ret(g));
+        }
+    }
+
+    /**
+     * DiffHammer's step gradient: for each image, the purification of its copy {@code copy[b]} of a
+     * {@link #copiesWithBpda} evaluation (keys (run seed, id, purpose, draw, copy[b])) replayed
+     * from x, and {@code upstream[b]} (a gradient at the purified image) carried back to x by
+     * {@code grafting}.
+     *
+     * @return float32[B, C, H, W]
+     */
+    public NDArray grafted(
+            NDArray x,
+            long[] sampleIds,
+            Purpose purpose,
+            long draw,
+            int[] copy,
+            NDArray upstream,
+            GradientGrafting grafting) {
+        int b = checkBatch(x, sampleIds);
+        if (copy.length != b) {
+            throw new IllegalArgumentException(b + " images but " + copy.length + " copies");
+        }
+        List<NoiseKey> keys = new ArrayList<>(b);
+        for (int s = 0; s < b; s++) {
+            keys.add(new NoiseKey(runSeed, sampleIds[s], purpose, draw, copy[s]));
+        }
+        RowNoise noise = new RowNoise(keys, noiseWorkers);
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            scope.tempAttachAll(x, upstream);
+            int step = microBatchRows == 0 ? b : microBatchRows;
+            NDList grads = new NDList();
+            for (int from = 0; from < b; from += step) {
+                int to = Math.min(b, from + step);
+                NDIndex slice = new NDIndex(from + ":" + to);
+                grads.add(
+                        grafting.inputGradient(
+                                purifier,
+                                x.get(slice),
+                                noise.slice(from, to),
+                                upstream.get(slice)));
+            }
+            return scope.ret(NDArrays.concat(grads));
+        }
+    }
+
     private RowNoise rowNoise(long[] sampleIds, Purpose purpose, long draw) {
         return rowNoise(sampleIds, purpose, draw, eot);
     }
