@@ -229,6 +229,18 @@ final class Tally {
     }
 
     /**
+     * Counts copies spent on sample s whose predictions are no evidence (an iterate outside the
+     * threat model, LF's): budget only, not during-attack evaluations.
+     */
+    void spent(int s, int copies, boolean gradient) {
+        if (gradient) {
+            gradients[s] += copies;
+        } else {
+            forwards[s] += copies;
+        }
+    }
+
+    /**
      * Counts a gradient-free evaluation of the clean images that only ranks classes (APGD-T,
      * FAB-T): spent budget, but not an evaluation of an attack iterate, so not a during-attack
      * evaluation.
