@@ -8,12 +8,12 @@
 SELECT run_id, dataset, attack, norm, eps, purifier, t_star, steps, classifier, score_model, votes, c.iteration, c.of_iterations,
        count(*) AS samples,
        avg(CAST(c.gradient_evaluations + c.forward_evaluations AS DOUBLE) * steps) AS step_rows,
-       coalesce(sum(CAST(c.votes[0] = label AS DOUBLE)), 0D) AS robust_single,
-       coalesce(sum(CAST(c.correct * 2 > votes AS DOUBLE)), 0D) AS robust_majority,
-       coalesce(sum(CAST(c.correct AS DOUBLE) / votes), 0D) AS robust_mean,
-       coalesce(sum(CAST(c.correct = votes AS DOUBLE)), 0D) AS robust_worst,
-       coalesce(sum(CAST(c.correct > 0 AS DOUBLE)), 0D) AS robust_any,
-       coalesce(sum(CAST(c.during_attack_fooled = 0 AS DOUBLE)), 0D) AS robust_during_attack
+       sum(CAST(c.votes[0] = label AS DOUBLE)) AS robust_single,
+       sum(CAST(c.correct * 2 > votes AS DOUBLE)) AS robust_majority,
+       sum(CAST(c.correct AS DOUBLE) / votes) AS robust_mean,
+       sum(CAST(c.correct = votes AS DOUBLE)) AS robust_worst,
+       sum(CAST(c.correct > 0 AS DOUBLE)) AS robust_any,
+       sum(CAST(c.during_attack_fooled = 0 AS DOUBLE)) AS robust_during_attack
 FROM samples LATERAL VIEW explode(budget_checkpoints) x AS c
 WHERE error IS NULL
 GROUP BY run_id, dataset, attack, norm, eps, purifier, t_star, steps, classifier, score_model, votes, c.iteration, c.of_iterations

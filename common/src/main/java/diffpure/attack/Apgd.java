@@ -304,7 +304,7 @@ public record Apgd(
             int[] ranks,
             int b,
             Goal goal) {
-        Tally tally = new Tally(name(), b, ctx);
+        Tally tally = new Tally(name(), b, ctx, model.judgesOnSurrogate());
         long[] lab = Tensors.hostLong(labels);
         BatchState batch = new BatchState(model, lab, tally, ctx);
         int per = (int) x.getShape().slice(1).size();

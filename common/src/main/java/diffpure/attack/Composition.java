@@ -165,6 +165,15 @@ public record Composition(String name, List<Attack> members, int reEvaluations) 
 
     @Override
     public void requireCompatible(TargetModel model) {
+        if (reEvaluations > 0 && model.judgesOnSurrogate()) {
+            // its stored shares are the figure: they must be the defence's own draws
+            throw new IllegalArgumentException(
+                    name
+                            + ": attack.re-evaluations = "
+                            + reEvaluations
+                            + " judges candidates on the defence; it cannot run with"
+                            + " attack.surrogate-evaluation = checkpoints");
+        }
         members.forEach(a -> a.requireCompatible(model));
     }
 

@@ -101,7 +101,7 @@ public record FabTargeted(
         }
         int per = (int) shape.slice(1).size();
         context.checkpoints().requireRecordedBy(this);
-        Tally tally = new Tally(name(), b, context);
+        Tally tally = new Tally(name(), b, context, model.judgesOnSurrogate());
         long[] lab = Tensors.hostLong(labels);
         float[] xh = Tensors.host(x);
         float[] out = xh.clone();

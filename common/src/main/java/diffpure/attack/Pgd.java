@@ -194,7 +194,7 @@ public record Pgd(
                     name + ": " + b + " images but " + sampleIds.length + " sample ids");
         }
         context.checkpoints().requireRecordedBy(this);
-        Tally tally = new Tally(name, b, context);
+        Tally tally = new Tally(name, b, context, model.judgesOnSurrogate());
         long[] lab = Tensors.hostLong(labels);
         int[] all = Tensors.all(b);
         float alpha = (float) stepLength();

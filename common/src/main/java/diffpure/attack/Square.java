@@ -96,7 +96,7 @@ public record Square(ThreatModel threat, int queries, double pInit) implements A
         int w = (int) shape.get(3);
         int per = c * h * w;
         context.checkpoints().requireRecordedBy(this);
-        Tally tally = new Tally(name(), b, context);
+        Tally tally = new Tally(name(), b, context, model.judgesOnSurrogate());
         long[] lab = Tensors.hostLong(labels);
         float[] xh = Tensors.host(x);
         float eps = (float) threat.eps();

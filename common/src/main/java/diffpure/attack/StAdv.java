@@ -128,7 +128,7 @@ public record StAdv(ThreatModel threat, int iterations, double learningRate, dou
         int per = warp.flowSize();
         double weight = smoothnessWeight();
         context.checkpoints().requireRecordedBy(this);
-        Tally tally = new Tally(name(), b, context);
+        Tally tally = new Tally(name(), b, context, model.judgesOnSurrogate());
         long[] lab = Tensors.hostLong(labels);
         int[] all = Tensors.all(b);
         float[] xh = Tensors.host(x);

@@ -12,6 +12,11 @@ import java.util.List;
  * success by the context's rule over all EOT copies of an evaluation, and the key of the best
  * iterate seen so far (fewest copies that miss the goal, ties by the higher mean loss). Mutable,
  * confined to one run.
+ *
+ * <p>When the model judges the attack's iterates on a surrogate ({@link
+ * diffpure.gradient.TargetModel#judgesOnSurrogate}), evaluations still rank the iterates and count
+ * as spending, but none is a success (so none stops the attack or breaks a sample) and none counts
+ * as a during-attack evaluation: those are the defence's alone.
  */
 final class Tally {
     final String attack;
@@ -23,6 +28,9 @@ final class Tally {
     final long[] zeroGradients;
     final int[] firstSuccess;
     final boolean[] success;
+
+    /** Whether the evaluations are a surrogate's (attack.surrogate-evaluation = checkpoints). */
+    final boolean surrogateJudged;
 
     /** Fraction of copies that missed the goal at the best iterate; +inf before any. */
     final double[] bestMiss;
@@ -44,9 +52,10 @@ final class Tally {
             long evaluations,
             long fooled) {}
 
-    Tally(String attack, int batch, AttackContext ctx) {
+    Tally(String attack, int batch, AttackContext ctx, boolean surrogateJudged) {
         this.attack = attack;
         this.ctx = ctx;
+        this.surrogateJudged = surrogateJudged;
         gradients = new long[batch];
         forwards = new long[batch];
         evaluations = new long[batch];
@@ -209,20 +218,22 @@ final class Tally {
             int reached = 0;
             for (int m = 0; m < copies; m++) {
                 long p = pred[r * copies + m];
-                if (p != lab) {
+                if (p != lab && !surrogateJudged) {
                     fooled[s]++;
                 }
                 if (targets == null ? p != lab : p == targets[s]) {
                     reached++;
                 }
             }
-            evaluations[s] += copies;
+            if (!surrogateJudged) {
+                evaluations[s] += copies;
+            }
             if (gradient) {
                 gradients[s] += copies;
             } else {
                 forwards[s] += copies;
             }
-            ok[r] = ctx.isSuccess(reached, copies);
+            ok[r] = !surrogateJudged && ctx.isSuccess(reached, copies);
             miss[r] = 1.0 - reached / (double) copies;
         }
         return new Seen(ok, miss);
@@ -280,9 +291,12 @@ final class Tally {
         }
     }
 
-    /** Marks sample s as broken at the given iteration (keeps the first). */
+    /**
+     * Marks sample s as broken at the given iteration (keeps the first); never on a surrogate's
+     * evaluation.
+     */
     void succeed(int s, int iteration) {
-        if (!success[s]) {
+        if (!success[s] && !surrogateJudged) {
             success[s] = true;
             firstSuccess[s] = iteration;
         }

@@ -25,6 +25,9 @@ import java.util.List;
  *     gradient goes through (attack.surrogate-steps); 0 otherwise
  * @param surrogateNoise with gradient mode surrogate: summed or independent
  *     (attack.surrogate-noise)
+ * @param surrogateEvaluation with gradient mode surrogate: defence (iterates judged on the defence
+ *     chain) or checkpoints (on the surrogate copies, defence votes only at budget checkpoints and
+ *     at the end) (attack.surrogate-evaluation)
  * @param deviationWeight DiffAttack's lambda (attack.deviation-weight), read by attack.name =
  *     diffattack only; every other attack refuses a value but the default 1
  * @param deviationSteps DiffAttack's m (attack.deviation-steps), states sampled per row; 0 = all;
@@ -45,6 +48,7 @@ public record AttackSettings(
         List<Integer> budgetCheckpoints,
         int surrogateSteps,
         String surrogateNoise,
+        String surrogateEvaluation,
         double deviationWeight,
         int deviationSteps,
         int reEvaluations)

@@ -236,6 +236,11 @@ public final class ConfigLoader {
                     hashed.withoutPath("attack.surrogate-steps")
                             .withoutPath("attack.surrogate-noise");
         }
+        if (String.valueOf(hashed.getValue("attack.surrogate-evaluation").unwrapped())
+                .equals("defence")) {
+            // Iterates judged on the defence chain, as before the key existed: same hash and id.
+            hashed = hashed.withoutPath("attack.surrogate-evaluation");
+        }
         if (!String.valueOf(hashed.getValue("attack.name").unwrapped())
                 .equalsIgnoreCase("diffattack")) {
             // Only diffattack reads the deviation keys (every other attack refuses a value but the
@@ -634,6 +639,7 @@ public final class ConfigLoader {
                             checkpoints("attack.budget-checkpoints"),
                             atLeast("attack.surrogate-steps", 0),
                             oneOf("attack.surrogate-noise", "summed", "independent"),
+                            oneOf("attack.surrogate-evaluation", "defence", "checkpoints"),
                             deviationWeight,
                             atLeast("attack.deviation-steps", 0),
                             atMostLimit("attack.re-evaluations", 0, "limits.votes"));

@@ -29,7 +29,8 @@ public record BudgetCurve(List<Point> points) {
      * @param mean robust mean-of-K accuracy
      * @param worst robust worst-of-K accuracy
      * @param any robust any-of-K accuracy
-     * @param duringAttack fraction of samples no evaluation had fooled by then
+     * @param duringAttack fraction of samples no evaluation had fooled by then; null when the
+     *     attack judged its iterates on a surrogate (no during-attack counts)
      */
     public record Point(
             int iteration,
@@ -107,6 +108,7 @@ public record BudgetCurve(List<Point> points) {
         for (int c = 0; c < first.size(); c++) {
             double[] sums = new double[6];
             double rows = 0;
+            boolean during = true;
             for (Sample o : outcomes) {
                 List<CheckpointOutcome> cs = o.checkpoints();
                 if (cs.size() != first.size()
@@ -129,6 +131,7 @@ public record BudgetCurve(List<Point> points) {
                 sums[3] += Metric.WORST.votes(v, o.label());
                 sums[4] += Metric.ANY.votes(v, o.label());
                 sums[5] += k.duringAttackFlag() ? 0 : 1;
+                during &= k.duringAttackRecorded();
                 rows += (double) (k.gradients() + k.forwards()) * chainSteps;
             }
             CheckpointOutcome k = first.get(c);
@@ -142,7 +145,7 @@ public record BudgetCurve(List<Point> points) {
                             wilson(sums[2], n),
                             wilson(sums[3], n),
                             wilson(sums[4], n),
-                            wilson(sums[5], n)));
+                            during ? wilson(sums[5], n) : null));
         }
         return new BudgetCurve(points);
     }

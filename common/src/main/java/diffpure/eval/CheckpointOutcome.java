@@ -13,8 +13,9 @@ package diffpure.eval;
  * @param votes predicted class of each of the K votes
  * @param gradients input-gradient evaluations spent by then
  * @param forwards gradient-free evaluations spent by then
- * @param evaluations evaluations of attack iterates seen by then
- * @param fooled how many of those misclassified the sample
+ * @param evaluations evaluations of attack iterates seen by then; {@link
+ *     SampleOutcome#NOT_RECORDED} for an attack judged on a surrogate
+ * @param fooled how many of those misclassified the sample; likewise
  * @param miss fraction of EOT copies that missed the attack's goal in the evaluation of the best
  *     iterate so far (NaN when none was evaluated); the returned-image rule keeps the best, so it
  *     never grows from one checkpoint to the next
@@ -40,6 +41,11 @@ public record CheckpointOutcome(
     /** "iteration b of a run of N", the label every checkpoint figure carries. */
     public String label() {
         return "iteration " + iteration + " of a run of " + ofIterations;
+    }
+
+    /** Whether the during-attack counts were recorded (see {@link SampleOutcome#NOT_RECORDED}). */
+    public boolean duringAttackRecorded() {
+        return evaluations != SampleOutcome.NOT_RECORDED;
     }
 
     /** Whether any evaluation during the attack had misclassified the sample by then. */

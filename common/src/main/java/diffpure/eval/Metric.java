@@ -52,10 +52,14 @@ public enum Metric {
                                 .collect(Collectors.joining(", ")));
     }
 
-    /** This sample's value on its adversarial image (NaN: averaged-logit not recorded). */
+    /**
+     * This sample's value on its adversarial image (NaN: averaged-logit not recorded, or
+     * during-attack of an attack judged on a surrogate).
+     */
     public double robust(SampleOutcome o) {
         return switch (this) {
-            case DURING_ATTACK -> o.duringAttackFlag() ? 0 : 1;
+            case DURING_ATTACK ->
+                    !o.duringAttackRecorded() ? Double.NaN : o.duringAttackFlag() ? 0 : 1;
             case AVERAGED_LOGIT ->
                     o.hasLogitPredictions() ? (o.adversarialLogitCorrect() ? 1 : 0) : Double.NaN;
             default -> votes(o.adversarialVotes(), o.label());
@@ -68,7 +72,8 @@ public enum Metric {
      */
     public double clean(SampleOutcome o) {
         return switch (this) {
-            case DURING_ATTACK -> o.cleanDuringFlag() ? 0 : 1;
+            case DURING_ATTACK ->
+                    !o.duringAttackRecorded() ? Double.NaN : o.cleanDuringFlag() ? 0 : 1;
             case AVERAGED_LOGIT ->
                     o.hasLogitPredictions() ? (o.cleanLogitCorrect() ? 1 : 0) : Double.NaN;
             default -> votes(o.cleanVotes(), o.label());

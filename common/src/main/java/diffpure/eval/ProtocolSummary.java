@@ -13,13 +13,15 @@ import java.util.List;
  * @param cleanMajority clean majority-of-K accuracy
  * @param cleanMean clean mean-of-K accuracy
  * @param cleanWorst clean worst-of-K accuracy
- * @param cleanDuring fraction of samples whose matching clean evaluations were all correct
+ * @param cleanDuring fraction of samples whose matching clean evaluations were all correct; null
+ *     when some sample's attack judged its iterates on a surrogate (no during-attack counts)
  * @param single robust accuracy of vote 1
  * @param majority robust majority-of-K accuracy
  * @param mean robust mean-of-K accuracy
  * @param worst robust worst-of-K accuracy
  * @param any robust any-of-K accuracy (an upper bound on the others)
- * @param duringAttack fraction of samples no evaluation during the attack misclassified
+ * @param duringAttack fraction of samples no evaluation during the attack misclassified; null
+ *     likewise
  * @param cleanLogit clean accuracy of the averaged-logit prediction (the paper's BPDA metric); null
  *     when a row lacks it (schema version 1)
  * @param logit robust accuracy of the averaged-logit prediction; null likewise
@@ -104,19 +106,20 @@ public record ProtocolSummary(
             IntervalKind kind,
             java.util.function.Function<double[], Interval> interval) {
         boolean logits = outcomes.stream().allMatch(SampleOutcome::hasLogitPredictions);
+        boolean during = outcomes.stream().allMatch(SampleOutcome::duringAttackRecorded);
         return new ProtocolSummary(
                 outcomes.size(),
                 interval.apply(clean(outcomes, Metric.SINGLE)),
                 interval.apply(clean(outcomes, Metric.MAJORITY)),
                 interval.apply(clean(outcomes, Metric.MEAN)),
                 interval.apply(clean(outcomes, Metric.WORST)),
-                interval.apply(clean(outcomes, Metric.DURING_ATTACK)),
+                during ? interval.apply(clean(outcomes, Metric.DURING_ATTACK)) : null,
                 interval.apply(robust(outcomes, Metric.SINGLE)),
                 interval.apply(robust(outcomes, Metric.MAJORITY)),
                 interval.apply(robust(outcomes, Metric.MEAN)),
                 interval.apply(robust(outcomes, Metric.WORST)),
                 interval.apply(robust(outcomes, Metric.ANY)),
-                interval.apply(robust(outcomes, Metric.DURING_ATTACK)),
+                during ? interval.apply(robust(outcomes, Metric.DURING_ATTACK)) : null,
                 logits ? interval.apply(clean(outcomes, Metric.AVERAGED_LOGIT)) : null,
                 logits ? interval.apply(robust(outcomes, Metric.AVERAGED_LOGIT)) : null,
                 kind);

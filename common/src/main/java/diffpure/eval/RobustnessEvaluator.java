@@ -23,6 +23,12 @@ import java.util.List;
  * many evaluations of each clean image as the attack made of it (to measure how often randomness
  * alone flips it). Votes use their own noise purposes, so they never reuse an attack draw.
  *
+ * <p>A model that judges the attack's iterates on a surrogate ({@link
+ * TargetModel#judgesOnSurrogate}, attack.surrogate-evaluation = checkpoints) made no defence
+ * evaluation during the attack: the during-attack counts, and the clean evaluations that would
+ * match them, are {@link SampleOutcome#NOT_RECORDED} (none is spent), and the defence's only
+ * figures are the votes at the budget checkpoints and on the returned image.
+ *
  * @param model the model attacked and voted on
  * @param attack the attack
  * @param votes K, &gt;= 1 (10 by default)
@@ -131,9 +137,13 @@ public record RobustnessEvaluator(
             int[][] adv = predictions(advLogits);
             int[] advMean = meanLogitPredictions(advLogits);
             List<List<CheckpointOutcome>> atCheckpoints = checkpointVotes(r, sampleIds, x);
+            boolean during = !model.judgesOnSurrogate();
             long[] cleanEvals = new long[b];
             long[] cleanFooled = new long[b];
-            long[] spent = cleanDuring(x, sampleIds, lab, r, cleanEvals, cleanFooled);
+            long[] spent =
+                    during
+                            ? cleanDuring(x, sampleIds, lab, r, cleanEvals, cleanFooled)
+                            : new long[b];
             float[] xh = x.toType(DataType.FLOAT32, false).toFloatArray();
             float[] ah = r.adversarial().toType(DataType.FLOAT32, false).toFloatArray();
             double seconds = (System.nanoTime() - t0) / 1e9 / b;
@@ -167,10 +177,10 @@ public record RobustnessEvaluator(
                                 adv[s],
                                 cleanMean[s],
                                 advMean[s],
-                                t.evaluations(),
-                                t.fooledEvaluations(),
-                                cleanEvals[s],
-                                cleanFooled[s],
+                                during ? t.evaluations() : SampleOutcome.NOT_RECORDED,
+                                during ? t.fooledEvaluations() : SampleOutcome.NOT_RECORDED,
+                                during ? cleanEvals[s] : SampleOutcome.NOT_RECORDED,
+                                during ? cleanFooled[s] : SampleOutcome.NOT_RECORDED,
                                 linf,
                                 Math.sqrt(l2),
                                 d,
@@ -200,6 +210,7 @@ public record RobustnessEvaluator(
         for (int s = 0; s < b; s++) {
             out.add(new ArrayList<>());
         }
+        boolean during = !model.judgesOnSurrogate();
         for (Checkpoint c : r.checkpoints()) {
             try (NDManager scope = NDManager.subManagerOf(x)) {
                 NDArray images = HostTensors.create(scope, c.images(), x.getShape());
@@ -215,8 +226,10 @@ public record RobustnessEvaluator(
                                             p[s],
                                             c.gradients()[s],
                                             c.forwards()[s],
-                                            c.evaluations()[s],
-                                            c.fooled()[s],
+                                            during
+                                                    ? c.evaluations()[s]
+                                                    : SampleOutcome.NOT_RECORDED,
+                                            during ? c.fooled()[s] : SampleOutcome.NOT_RECORDED,
                                             c.miss()[s]));
                 }
             }

@@ -13,10 +13,14 @@ import java.util.List;
  * @param cleanLogitPrediction argmax of the mean of the K clean votes' logits (the paper's BPDA
  *     metric, "averaged-logit"); -1 when not recorded (rows of schema version 1)
  * @param adversarialLogitPrediction the same on the adversarial image
- * @param duringAttackEvaluations stochastic evaluations made during the attack
- * @param duringAttackFooled how many of them misclassified the sample
- * @param cleanDuringEvaluations evaluations of the clean image made to match that count
- * @param cleanDuringFooled how many of them misclassified the clean image
+ * @param duringAttackEvaluations stochastic evaluations made during the attack; {@link
+ *     #NOT_RECORDED} when the attack judged its iterates on a surrogate
+ *     (attack.surrogate-evaluation = checkpoints), whose copies are no defence evaluations
+ * @param duringAttackFooled how many of them misclassified the sample; {@link #NOT_RECORDED} then
+ * @param cleanDuringEvaluations evaluations of the clean image made to match that count; {@link
+ *     #NOT_RECORDED} then
+ * @param cleanDuringFooled how many of them misclassified the clean image; {@link #NOT_RECORDED}
+ *     then
  * @param linf ||adversarial - clean||_inf
  * @param l2 ||adversarial - clean||_2
  * @param perturbation adversarial - clean, float32, channel-major
@@ -61,6 +65,12 @@ public record SampleOutcome(
         double adjointReconstructionError,
         List<CheckpointOutcome> checkpoints) {
 
+    /**
+     * The during-attack counts of an attack whose iterates were judged on a surrogate: there were
+     * no defence evaluations to count (null in the samples table).
+     */
+    public static final long NOT_RECORDED = -1;
+
     public SampleOutcome {
         cleanVotes = cleanVotes.clone();
         adversarialVotes = adversarialVotes.clone();
@@ -82,6 +92,14 @@ public record SampleOutcome(
     @Override
     public float[] perturbation() {
         return perturbation.clone();
+    }
+
+    /**
+     * Whether the during-attack counts were recorded (not an attack judged on a surrogate); the
+     * during-attack metric is undefined (NaN) where they were not.
+     */
+    public boolean duringAttackRecorded() {
+        return duringAttackEvaluations != NOT_RECORDED;
     }
 
     /** Whether any evaluation during the attack was fooled. */

@@ -48,6 +48,22 @@ public final class Experiments {
                             + " gradient-mode "
                             + c.attack().gradientMode());
         }
+        if (c.attack().surrogateEvaluation().equals("checkpoints")) {
+            if (!surrogate) {
+                throw new IllegalArgumentException(
+                        "attack.surrogate-evaluation = checkpoints is for attack.gradient-mode ="
+                                + " surrogate, found gradient-mode "
+                                + c.attack().gradientMode());
+            }
+            if (c.attack().reEvaluations() > 0) {
+                throw new IllegalArgumentException(
+                        "attack.surrogate-evaluation = checkpoints cannot run with"
+                                + " attack.re-evaluations = "
+                                + c.attack().reEvaluations()
+                                + " (its stored shares are the figure and must be the defence's"
+                                + " own draws)");
+            }
+        }
         if (surrogate) {
             GradientModes.byName("surrogate", GradientPlan.options(c.attack()));
             // N_s within the defence's steps (the chain's length does not depend on the schedule)

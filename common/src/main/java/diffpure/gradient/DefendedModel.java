@@ -23,6 +23,10 @@ import java.util.List;
  * losses are averaged over the copies. Forward calls without a graph ({@link #logits}) take {@code
  * microBatchRows} rows too unless {@link #withForwardRows} says otherwise ({@link GradientPlan}
  * gives them more, as they keep less).
+ *
+ * <p>With a {@link SurrogateGradient} that judges on the surrogate, the attack's gradient-free
+ * evaluations (purpose {@link Purpose#PURIFY}) go through the surrogate chain too, so no attack
+ * evaluation is a defence draw; votes (the other purposes) always go through the defence.
  */
 public final class DefendedModel implements TargetModel {
     private final DiffusionPurifier purifier;
@@ -213,14 +217,17 @@ public final class DefendedModel implements TargetModel {
             scope.tempAttachAll(x);
             NDArray rows = x.repeat(0, copies);
             RowNoise noise = rowNoise(sampleIds, purpose, draw, copies);
+            SurrogateGradient judged = surrogateJudge();
             int total = b * copies;
             int step = forwardRows == 0 ? total : forwardRows;
             NDList out = new NDList();
             for (int from = 0; from < total; from += step) {
                 int to = Math.min(total, from + step);
+                NDArray part = rows.get(new NDIndex(from + ":" + to));
                 NDArray purified =
-                        purifier.purify(
-                                rows.get(new NDIndex(from + ":" + to)), noise.slice(from, to));
+                        judged != null && purpose == Purpose.PURIFY
+                                ? judged.purifyToJudge(purifier, part, noise.slice(from, to))
+                                : purifier.purify(part, noise.slice(from, to));
                 out.add(classifier.logits(purified));
             }
             NDArray logits = NDArrays.concat(out);
@@ -331,6 +338,16 @@ public final class DefendedModel implements TargetModel {
         }
     }
 
+    /** The surrogate that judges the attack's iterates; null when the defence does. */
+    private SurrogateGradient surrogateJudge() {
+        return mode instanceof SurrogateGradient s && s.judgesOnSurrogate() ? s : null;
+    }
+
+    @Override
+    public boolean judgesOnSurrogate() {
+        return surrogateJudge() != null;
+    }
+
     private RowNoise rowNoise(long[] sampleIds, Purpose purpose, long draw) {
         return rowNoise(sampleIds, purpose, draw, eot);
     }
@@ -389,6 +406,7 @@ public final class DefendedModel implements TargetModel {
                 + purifier.describe()
                 + ", gradient "
                 + mode.name()
+                + (judgesOnSurrogate() ? " (iterates judged on the surrogate)" : "")
                 + ", EOT "
                 + eot;
     }

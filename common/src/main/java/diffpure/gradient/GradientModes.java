@@ -77,7 +77,11 @@ public final class GradientModes {
                             "bpda", o -> new BpdaGradient(), GradientModes::classifierGradient),
                     new Registered(
                             "surrogate",
-                            o -> new SurrogateGradient(o.surrogateSteps(), o.surrogateNoise()),
+                            o ->
+                                    new SurrogateGradient(
+                                            o.surrogateSteps(),
+                                            o.surrogateNoise(),
+                                            o.surrogateEvaluation()),
                             m -> (long) m.steps() * m.stateBytes() + backPropagated(m)));
 
     /** Every mode name, in documentation order. */

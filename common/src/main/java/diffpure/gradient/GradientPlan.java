@@ -121,11 +121,14 @@ public record GradientPlan(
     }
 
     /**
-     * The mode options of an attack's settings (attack.surrogate-steps, attack.surrogate-noise).
+     * The mode options of an attack's settings (attack.surrogate-steps, attack.surrogate-noise,
+     * attack.surrogate-evaluation).
      */
     public static GradientOptions options(AttackSettings attack) {
         return new GradientOptions(
-                attack.surrogateSteps(), SurrogateGradient.Noise.parse(attack.surrogateNoise()));
+                attack.surrogateSteps(),
+                SurrogateGradient.Noise.parse(attack.surrogateNoise()),
+                SurrogateGradient.Evaluation.parse(attack.surrogateEvaluation()));
     }
 
     /**

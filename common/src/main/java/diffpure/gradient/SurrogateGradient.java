@@ -23,10 +23,11 @@ import java.util.Locale;
  * <p>The loss and logits returned, which judge the iterate (success, best iterate, APGD's
  * schedule), are the defence chain's from the same draw: per row N_s (F + V) for the gradient plus
  * N_d F for that evaluation (none when the surrogate is the defence chain itself), F a score-model
- * forward and V its vector-Jacobian product. Judging iterates on the surrogate copies and spending
- * defence evaluations only at budget checkpoints (attack.surrogate-evaluation = checkpoints) needs
- * the budget checkpoints of issue 19 item 2 and is not built yet; the final K votes are always
- * fresh defence draws whatever the mode.
+ * forward and V its vector-Jacobian product. With {@link Evaluation#CHECKPOINTS} the iterates are
+ * judged on the surrogate copies instead (the loss and logits the gradient's own forward sweep
+ * computed, and {@link #purifyToJudge} for gradient-free evaluations): N_s (F + V) per row, and
+ * defence draws are spent only on the votes at budget checkpoints and at the end. The final K votes
+ * are always fresh defence draws whatever the mode.
  */
 public final class SurrogateGradient implements GradientMode {
     /** Where the surrogate chain's noise comes from (attack.surrogate-noise). */
@@ -54,8 +55,37 @@ public final class SurrogateGradient implements GradientMode {
         }
     }
 
+    /** What judges the attack's iterates (attack.surrogate-evaluation). */
+    public enum Evaluation {
+        /** The defence chain's draw of the same step (N_d F more per row). */
+        DEFENCE,
+        /**
+         * The surrogate copies; the defence votes only at budget checkpoints and at the end, and a
+         * surrogate "success" never stops the attack nor counts a sample as broken.
+         */
+        CHECKPOINTS;
+
+        /**
+         * Parses defence or checkpoints.
+         *
+         * @throws IllegalArgumentException naming attack.surrogate-evaluation
+         */
+        public static Evaluation parse(String name) {
+            try {
+                return valueOf(name.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "attack.surrogate-evaluation must be defence or checkpoints, found '"
+                                + name
+                                + "'",
+                        e);
+            }
+        }
+    }
+
     private final int steps;
     private final Noise noise;
+    private final Evaluation evaluation;
     private final DeviationLoss deviation;
     private final StoredStatesGradient exact;
 
@@ -64,12 +94,22 @@ public final class SurrogateGradient implements GradientMode {
      * @throws IllegalArgumentException naming attack.surrogate-steps when steps &lt; 1
      */
     public SurrogateGradient(int steps, Noise noise) {
+        this(steps, noise, Evaluation.DEFENCE);
+    }
+
+    /**
+     * @param steps N_s, the surrogate chain's steps (attack.surrogate-steps), 1 .. N_d
+     * @param evaluation what judges the iterates (attack.surrogate-evaluation)
+     * @throws IllegalArgumentException naming attack.surrogate-steps when steps &lt; 1
+     */
+    public SurrogateGradient(int steps, Noise noise, Evaluation evaluation) {
         if (steps < 1) {
             throw new IllegalArgumentException(
                     "attack.surrogate-steps must be >= 1, found " + steps);
         }
         this.steps = steps;
         this.noise = noise;
+        this.evaluation = java.util.Objects.requireNonNull(evaluation, "evaluation");
         this.deviation = DeviationLoss.OFF;
         this.exact = StoredStatesGradient.exact();
     }
@@ -77,6 +117,7 @@ public final class SurrogateGradient implements GradientMode {
     private SurrogateGradient(SurrogateGradient s, DeviationLoss deviation) {
         this.steps = s.steps;
         this.noise = s.noise;
+        this.evaluation = s.evaluation;
         this.deviation = deviation;
         this.exact = StoredStatesGradient.exact().withDeviation(deviation);
     }
@@ -100,6 +141,29 @@ public final class SurrogateGradient implements GradientMode {
         return noise;
     }
 
+    public Evaluation evaluation() {
+        return evaluation;
+    }
+
+    /** Whether the attack's iterates are judged on the surrogate copies (checkpoints). */
+    public boolean judgesOnSurrogate() {
+        return evaluation == Evaluation.CHECKPOINTS;
+    }
+
+    /**
+     * A gradient-free evaluation of rows x judged on the surrogate chain with the draws a gradient
+     * of the same noise would use: the logits equal those {@link #compute} returns in {@link
+     * Evaluation#CHECKPOINTS} for the same rows and noise.
+     */
+    public NDArray purifyToJudge(DiffusionPurifier defence, NDArray x, NoiseSource rowNoise) {
+        CoarseChain coarse = surrogateFor(defence);
+        return defence.withChain(coarse.chain()).purify(x, surrogateNoise(rowNoise, coarse));
+    }
+
+    private NoiseSource surrogateNoise(NoiseSource rowNoise, CoarseChain coarse) {
+        return noise == Noise.SUMMED ? new CoarseNoise(rowNoise, coarse) : new FreshNoise(rowNoise);
+    }
+
     /**
      * The surrogate's chain for a defence: the defence chain coarsened to N_s steps.
      *
@@ -119,6 +183,16 @@ public final class SurrogateGradient implements GradientMode {
         CoarseChain coarse = surrogateFor(defence);
         int ns = (int) coarse.chain().steps().stream().filter(s -> s.usesModel()).count();
         boolean itself = isDefenceChain(defence, coarse);
+        if (judgesOnSurrogate()) {
+            return String.format(
+                    Locale.ROOT,
+                    "surrogate gradient per row: %d x (F + V) through %s, iterates judged on the"
+                            + " surrogate copies (defence votes of %d x F each only at budget"
+                            + " checkpoints and at the end)",
+                    ns,
+                    coarse.chain().name(),
+                    nd);
+        }
         return String.format(
                 Locale.ROOT,
                 "surrogate gradient per row: %d x (F + V) through %s%s",
@@ -139,13 +213,17 @@ public final class SurrogateGradient implements GradientMode {
             NoiseSource rowNoise) {
         CoarseChain coarse = surrogateFor(purifier);
         DiffusionPurifier surrogate = purifier.withChain(coarse.chain());
-        NoiseSource surrogateNoise =
-                noise == Noise.SUMMED
-                        ? new CoarseNoise(rowNoise, coarse)
-                        : new FreshNoise(rowNoise);
-        RowGradient g = exact.compute(surrogate, classifier, objective, x, labels, surrogateNoise);
-        if (isDefenceChain(purifier, coarse)) {
-            return g; // the surrogate's loss and logits are the defence's, bit for bit
+        RowGradient g =
+                exact.compute(
+                        surrogate,
+                        classifier,
+                        objective,
+                        x,
+                        labels,
+                        surrogateNoise(rowNoise, coarse));
+        if (judgesOnSurrogate() || isDefenceChain(purifier, coarse)) {
+            // judged on the surrogate copies, or they are the defence's, bit for bit
+            return g;
         }
         try (NDManager scope = NDManager.subManagerOf(x);
                 PtAutograd.Mode noGrad = PtAutograd.disabled()) {

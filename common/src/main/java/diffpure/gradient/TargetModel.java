@@ -64,6 +64,17 @@ public interface TargetModel {
                         + " does not have (attack a defended model)");
     }
 
+    /**
+     * Whether the attack's own evaluations (purpose {@link Purpose#PURIFY}: gradients and
+     * gradient-free checks of iterates) are judged on a surrogate of this model rather than on the
+     * model itself ({@code attack.surrogate-evaluation = checkpoints}). Then no such evaluation may
+     * count a sample as broken, stop an attack early or count as a during-attack evaluation; votes
+     * are the model's own.
+     */
+    default boolean judgesOnSurrogate() {
+        return false;
+    }
+
     /** Number of classes. */
     int classes();
 

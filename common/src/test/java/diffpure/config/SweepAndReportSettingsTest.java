@@ -164,6 +164,49 @@ class SweepAndReportSettingsTest {
     }
 
     @Test
+    void surrogateEvaluationIsReadCheckedAndHashedOnlyWhenSet() {
+        String[] judged = {
+            "attack.gradient-mode=surrogate",
+            "attack.surrogate-steps=10",
+            "attack.surrogate-evaluation=checkpoints"
+        };
+        ExperimentConfig c = load(judged).config();
+        assertEquals("checkpoints", c.withEps(0.1).attack().surrogateEvaluation());
+        diffpure.gradient.SurrogateGradient mode =
+                (diffpure.gradient.SurrogateGradient)
+                        diffpure.gradient.GradientModes.byName(
+                                c.attack().gradientMode(),
+                                diffpure.gradient.GradientPlan.options(c.attack()));
+        assertTrue(mode.judgesOnSurrogate());
+        // the default keeps every hash (and run id) it had before the key existed
+        assertEquals(
+                load().config().configHash(),
+                load("attack.surrogate-evaluation=defence").config().configHash());
+        assertNotEquals(load(judged[0], judged[1]).config().configHash(), c.configHash());
+        String[][] refused = {
+            {"attack.surrogate-evaluation=checkpoints"},
+            {judged[0], judged[1], "attack.surrogate-evaluation=surrogate"},
+            {
+                judged[0],
+                judged[1],
+                judged[2],
+                "attack.name=autoattack-rand",
+                "attack.re-evaluations=3"
+            }
+        };
+        String[] messages = {
+            "attack.surrogate-evaluation = checkpoints is for attack.gradient-mode = surrogate",
+            "attack.surrogate-evaluation",
+            "attack.surrogate-evaluation = checkpoints cannot run with attack.re-evaluations = 3"
+        };
+        for (int i = 0; i < refused.length; i++) {
+            String[] sets = refused[i];
+            ConfigError e = assertThrows(ConfigError.class, () -> load(sets));
+            assertTrue(e.getMessage().contains(messages[i]), e.getMessage());
+        }
+    }
+
+    @Test
     void aSweepExpandsIntoSettingsWithTheRunsHash() {
         ExperimentConfig c =
                 load("sweep.eps=[\"4/255\", \"8/255\"]", "sweep.t-star=[0.05, 0.1]").config();

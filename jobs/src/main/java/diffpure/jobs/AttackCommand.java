@@ -126,6 +126,15 @@ public final class AttackCommand implements Callable<Integer> {
     String surrogateNoise;
 
     @Option(
+            names = "--surrogate-evaluation",
+            defaultValue = "defence",
+            description =
+                    "with --gradient-mode surrogate: defence (iterates judged on the defence chain)"
+                            + " or checkpoints (on the surrogate copies; the defence votes only at"
+                            + " --checkpoints and on the returned image; no early stop)")
+    String surrogateEvaluation;
+
+    @Option(
             names = "--deviation-weight",
             defaultValue = "1",
             description =
@@ -328,9 +337,19 @@ public final class AttackCommand implements Callable<Integer> {
 
     /** --gradient-mode, with surrogate's settings. */
     private GradientMode gradientMode() {
+        if (SurrogateGradient.Evaluation.parse(surrogateEvaluation)
+                        == SurrogateGradient.Evaluation.CHECKPOINTS
+                && !gradientMode.equals("surrogate")) {
+            throw new IllegalArgumentException(
+                    "--surrogate-evaluation checkpoints is for --gradient-mode surrogate, found "
+                            + gradientMode);
+        }
         return GradientModes.byName(
                 gradientMode,
-                new GradientOptions(surrogateSteps, SurrogateGradient.Noise.parse(surrogateNoise)));
+                new GradientOptions(
+                        surrogateSteps,
+                        SurrogateGradient.Noise.parse(surrogateNoise),
+                        SurrogateGradient.Evaluation.parse(surrogateEvaluation)));
     }
 
     /** One evaluation (vote 1 of the scoring purpose) per image. */

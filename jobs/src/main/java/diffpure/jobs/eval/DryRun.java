@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
 import diffpure.attack.Attacks;
-import diffpure.attack.BudgetCheckpoints;
 import diffpure.attack.Composition;
 import diffpure.attack.FabTargeted;
 import diffpure.attack.Norm;
@@ -25,9 +24,6 @@ import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
 import diffpure.purify.Purifiers;
-import diffpure.sde.ChainStep;
-import diffpure.sde.ReverseChain;
-import diffpure.sde.VpSchedule;
 import diffpure.torch.Devices;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -201,10 +197,13 @@ public final class DryRun {
         int eot = c.attack().eot();
         long grad = gradientRows(attack, eot);
         long attackFwd = forwardRows(attack, eot);
+        // Judged on a surrogate, the attack made no defence evaluation for the clean ones to match.
         long during =
-                c.eval().cleanDuringCap() > 0
-                        ? Math.min(c.eval().cleanDuringCap(), grad + attackFwd)
-                        : grad + attackFwd;
+                BudgetLines.judgesOnSurrogate(c)
+                        ? 0
+                        : c.eval().cleanDuringCap() > 0
+                                ? Math.min(c.eval().cleanDuringCap(), grad + attackFwd)
+                                : grad + attackFwd;
         return new Rows(
                 grad,
                 attackFwd
@@ -320,60 +319,6 @@ public final class DryRun {
         }
     }
 
-    /**
-     * What budget checkpoints and surrogate gradients add to a run, one line each (none when
-     * neither is set): the checkpoints' extra votes per sample (in the forward rows above), and a
-     * surrogate gradient row's model calls, N_s (F + V) + N_d F, beside a defence evaluation's N_d
-     * F (F a score-model forward, V its vector-Jacobian product).
-     */
-    static List<String> budgetLines(ExperimentConfig c) {
-        List<String> lines = new ArrayList<>();
-        BudgetCheckpoints cps = Attacks.checkpoints(c.attack());
-        if (cps.active()) {
-            lines.add(
-                    String.format(
-                            Locale.ROOT,
-                            "  budget checkpoints %s: + %d forward rows per sample (K = %d votes at"
-                                    + " each of %d; in the forward rows above), each figure"
-                                    + " 'iteration b of a run of %d'",
-                            cps.at(),
-                            cps.extraVotes(c.eval().votes()),
-                            c.eval().votes(),
-                            cps.at().size(),
-                            Attacks.build(c.attack()).checkpointIterations()));
-        }
-        if (c.attack().gradientMode().equals("surrogate")) {
-            ReverseChain defence = Purifiers.spec(c.purify()).chain(VpSchedule.DEFAULT);
-            int nd = modelSteps(defence);
-            int ns = modelSteps(defence.coarsened(c.attack().surrogateSteps()).chain());
-            lines.add(
-                    ns == nd && c.attack().surrogateNoise().equals("summed")
-                            ? String.format(
-                                    Locale.ROOT,
-                                    "  surrogate gradients: N_s = N_d = %d, the defence chain"
-                                            + " itself: a gradient row costs %d x (F + V), as"
-                                            + " exact",
-                                    nd,
-                                    nd)
-                            : String.format(
-                                    Locale.ROOT,
-                                    "  surrogate gradients (%s noise): a gradient row costs N_s (F"
-                                            + " + V) + N_d F = %d x (F + V) + %d x F, a defence"
-                                            + " evaluation N_d F = %d x F (F a score-model"
-                                            + " forward, V its vector-Jacobian product; the"
-                                            + " seconds above were measured in this mode)",
-                                    c.attack().surrogateNoise(),
-                                    ns,
-                                    nd,
-                                    nd));
-        }
-        return lines;
-    }
-
-    private static int modelSteps(ReverseChain chain) {
-        return (int) chain.steps().stream().filter(ChainStep::usesModel).count();
-    }
-
     private static String rowsText(int rows) {
         return rows == 0 ? "all" : Integer.toString(rows);
     }
@@ -413,7 +358,7 @@ public final class DryRun {
                     e.sanityForwardRows(),
                     e.sanitySeconds());
         }
-        budgetLines(c).forEach(out::println);
+        BudgetLines.of(c).forEach(out::println);
         double wall = e.wallSeconds(slots);
         out.printf(
                 Locale.ROOT,

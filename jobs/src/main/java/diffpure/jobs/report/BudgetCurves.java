@@ -174,7 +174,7 @@ final class BudgetCurves {
             YIntervalSeries s = new YIntervalSeries("robust " + name(m), true, true);
             for (BudgetCurve.Point p : c.curve().points()) {
                 Interval i = p.of(m);
-                if (p.stepRows() > 0 && i.trials() > 0) {
+                if (i != null && p.stepRows() > 0 && i.trials() > 0) {
                     s.add(p.stepRows(), i.estimate(), i.lower(), i.upper());
                 }
             }
@@ -256,7 +256,9 @@ final class BudgetCurves {
             o.addProperty("step_rows", p.stepRows());
             Map<String, Interval> robust = new LinkedHashMap<>();
             for (Metric m : METRICS) {
-                robust.put(name(m), p.of(m));
+                if (p.of(m) != null) { // during-attack of a surrogate-judged attack: not recorded
+                    robust.put(name(m), p.of(m));
+                }
             }
             o.add("robust", JsonReport.intervals(robust));
             a.add(o);
@@ -280,9 +282,11 @@ final class BudgetCurves {
                         .append("       avg(CAST(c.gradient_evaluations + c.forward_evaluations")
                         .append(" AS DOUBLE) * steps) AS step_rows");
         for (Metric m : METRICS) {
-            b.append(",\n       coalesce(sum(")
+            // NULL (no coalesce) where a metric was not recorded: during-attack of a run judged on
+            // a surrogate
+            b.append(",\n       sum(")
                     .append(m.checkpointSql("c", "votes"))
-                    .append("), 0D) AS ")
+                    .append(") AS ")
                     .append(MetricViews.Side.ROBUST.column(m));
         }
         b.append("\nFROM samples LATERAL VIEW explode(")

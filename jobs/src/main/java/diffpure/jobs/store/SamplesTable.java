@@ -128,10 +128,14 @@ public final class SamplesTable {
                             "during_attack_evaluations",
                             LONG,
                             1,
-                            SampleOutcome::duringAttackEvaluations),
-                    out("during_attack_fooled", LONG, 1, SampleOutcome::duringAttackFooled),
-                    out("clean_during_evaluations", LONG, 1, SampleOutcome::cleanDuringEvaluations),
-                    out("clean_during_fooled", LONG, 1, SampleOutcome::cleanDuringFooled),
+                            o -> recorded(o.duringAttackEvaluations())),
+                    out("during_attack_fooled", LONG, 1, o -> recorded(o.duringAttackFooled())),
+                    out(
+                            "clean_during_evaluations",
+                            LONG,
+                            1,
+                            o -> recorded(o.cleanDuringEvaluations())),
+                    out("clean_during_fooled", LONG, 1, o -> recorded(o.cleanDuringFooled())),
                     out("linf", DOUBLE, 1, SampleOutcome::linf),
                     out("l2", DOUBLE, 1, SampleOutcome::l2),
                     out(
@@ -239,10 +243,10 @@ public final class SamplesTable {
                 intArray(r.getList(r.fieldIndex("adversarial_votes"))),
                 intOr(r, "clean_logit_prediction", -1),
                 intOr(r, "adversarial_logit_prediction", -1),
-                r.<Long>getAs("during_attack_evaluations"),
-                r.<Long>getAs("during_attack_fooled"),
-                r.<Long>getAs("clean_during_evaluations"),
-                r.<Long>getAs("clean_during_fooled"),
+                during(r, "during_attack_evaluations"),
+                during(r, "during_attack_fooled"),
+                during(r, "clean_during_evaluations"),
+                during(r, "clean_during_fooled"),
                 r.<Double>getAs("linf"),
                 r.<Double>getAs("l2"),
                 floatArray(r.getList(r.fieldIndex("perturbation"))),
@@ -277,8 +281,8 @@ public final class SamplesTable {
                                         intArray(c.getList(c.fieldIndex("votes"))),
                                         c.<Long>getAs("gradient_evaluations"),
                                         c.<Long>getAs("forward_evaluations"),
-                                        c.<Long>getAs("during_attack_evaluations"),
-                                        c.<Long>getAs("during_attack_fooled"),
+                                        during(c, "during_attack_evaluations"),
+                                        during(c, "during_attack_fooled"),
                                         c.isNullAt(c.fieldIndex("miss"))
                                                 ? Double.NaN
                                                 : c.<Double>getAs("miss")))
@@ -296,8 +300,8 @@ public final class SamplesTable {
                                         Votes.correct(c.votes(), o.label()),
                                         c.gradients(),
                                         c.forwards(),
-                                        c.evaluations(),
-                                        c.fooled(),
+                                        recorded(c.evaluations()),
+                                        recorded(c.fooled()),
                                         Double.isNaN(c.miss()) ? null : c.miss()))
                 .toArray(Row[]::new);
     }
@@ -324,6 +328,20 @@ public final class SamplesTable {
     private static Object label(SampleFacts f) {
         SampleOutcome o = f.result().outcome();
         return o != null ? o.label() : f.position().label();
+    }
+
+    /**
+     * A during-attack count as stored: null for {@link SampleOutcome#NOT_RECORDED} (an attack
+     * judged on a surrogate made no defence evaluation to count).
+     */
+    private static Long recorded(long count) {
+        return count == SampleOutcome.NOT_RECORDED ? null : count;
+    }
+
+    /** A during-attack count column read back: {@link SampleOutcome#NOT_RECORDED} where null. */
+    public static long during(Row r, String column) {
+        Long v = r.getAs(column);
+        return v == null ? SampleOutcome.NOT_RECORDED : v;
     }
 
     /** A double column, or NaN when the row's schema lacks it (version 1) or it is null. */

@@ -34,6 +34,15 @@ class CheckpointColumnsJobTest {
     private static SparkSession spark;
     private static Dataset<Row> off;
     private static Dataset<Row> on;
+    private static Dataset<Row> judged;
+
+    /** Surrogate gradients (2 of the 5 steps), iterates judged on the surrogate copies. */
+    private static final String[] JUDGED = {
+        "attack.gradient-mode=surrogate",
+        "attack.surrogate-steps=2",
+        "attack.surrogate-evaluation=checkpoints",
+        "attack.budget-checkpoints=[0, 1, 2]"
+    };
 
     private static Dataset<Row> run(String name, String... sets) {
         EvaluationJob.Outcome o =
@@ -54,6 +63,9 @@ class CheckpointColumnsJobTest {
         spark = TinyRuns.session("CheckpointColumnsJobTest");
         off = run("off", "data.count=4");
         on = run("on", "data.count=4", "attack.budget-checkpoints=[0, 1, 2]");
+        List<String> j = new ArrayList<>(List.of(JUDGED));
+        j.add("data.count=4");
+        judged = run("judged", j.toArray(new String[0]));
     }
 
     @AfterAll
@@ -138,13 +150,13 @@ class CheckpointColumnsJobTest {
         DryRun.Estimate b = DryRun.measure(checked.config(), new Configuration());
         assertEquals(3 * 3, b.forwardRows() - a.forwardRows(), "K = 3 votes at 3 checkpoints");
         assertEquals(a.gradientRows(), b.gradientRows());
-        assertEquals(List.of(), DryRun.budgetLines(plain.config()));
+        assertEquals(List.of(), BudgetLines.of(plain.config()));
         assertEquals(
                 List.of(
                         "  budget checkpoints [0, 1, 2]: + 9 forward rows per sample (K = 3 votes"
                                 + " at each of 3; in the forward rows above), each figure"
                                 + " 'iteration b of a run of 2'"),
-                DryRun.budgetLines(checked.config()));
+                BudgetLines.of(checked.config()));
         // t* 0.01 at dt 0.002: a 5-step chain.
         assertEquals(
                 List.of(
@@ -152,7 +164,7 @@ class CheckpointColumnsJobTest {
                                 + " N_d F = 2 x (F + V) + 5 x F, a defence evaluation N_d F = 5 x F"
                                 + " (F a score-model forward, V its vector-Jacobian product; the"
                                 + " seconds above were measured in this mode)"),
-                DryRun.budgetLines(
+                BudgetLines.of(
                         TinyRuns.config(
                                         tmp.resolve("dry"),
                                         "attack.gradient-mode=surrogate",
@@ -162,12 +174,73 @@ class CheckpointColumnsJobTest {
                 List.of(
                         "  surrogate gradients: N_s = N_d = 5, the defence chain itself: a"
                                 + " gradient row costs 5 x (F + V), as exact"),
-                DryRun.budgetLines(
+                BudgetLines.of(
                         TinyRuns.config(
                                         tmp.resolve("dry"),
                                         "attack.gradient-mode=surrogate",
                                         "attack.surrogate-steps=5")
                                 .config()));
+    }
+
+    @Test
+    void judgedOnTheSurrogateTheDuringAttackColumnsAreNullAndTheVotesTheDefences() {
+        List<Row> rows = judged.collectAsList();
+        assertEquals(4, rows.size());
+        for (Row r : rows) {
+            for (String n :
+                    List.of(
+                            "during_attack_evaluations",
+                            "during_attack_fooled",
+                            "clean_during_evaluations",
+                            "clean_during_fooled")) {
+                assertTrue(r.isNullAt(r.fieldIndex(n)), n);
+            }
+            assertTrue(r.isNullAt(r.fieldIndex("broken_by")));
+            assertEquals(-1, r.<Integer>getAs("first_success_iteration"));
+            // 2K votes and no clean during-attack evaluations (PGD 2 x EOT 2 + its last iterate's
+            // 2 copies would have been 6 more)
+            assertEquals(6L, r.<Long>getAs("vote_evaluations"));
+            assertEquals(4L, r.<Long>getAs("gradient_evaluations"));
+            assertEquals(2L, r.<Long>getAs("forward_evaluations"));
+            List<Row> cps = r.getList(r.fieldIndex("budget_checkpoints"));
+            Row last = cps.get(2);
+            assertEquals(
+                    r.getList(r.fieldIndex("adversarial_votes")),
+                    last.getList(last.fieldIndex("votes")));
+            for (Row c : cps) {
+                assertTrue(c.isNullAt(c.fieldIndex("during_attack_evaluations")));
+                assertTrue(c.isNullAt(c.fieldIndex("during_attack_fooled")));
+            }
+        }
+        List<SampleOutcome> outcomes = rows.stream().map(SamplesTable::toOutcome).toList();
+        for (SampleOutcome o : outcomes) {
+            assertFalse(o.duringAttackRecorded());
+            assertFalse(o.checkpoints().get(0).duringAttackRecorded());
+        }
+        ProtocolSummary s = ProtocolSummary.of(outcomes);
+        assertEquals(null, s.duringAttack());
+        BudgetCurve.Point last = BudgetCurve.of(outcomes, 5).points().get(2);
+        assertEquals(s.majority(), last.majority());
+        assertEquals(null, last.duringAttack());
+        // the dry run: no clean during-attack rows (PGD's 4 gradient + 2 forward rows), its line
+        var defence = TinyRuns.config(tmp.resolve("dry"), JUDGED[0], JUDGED[1], JUDGED[3]);
+        var surrogate = TinyRuns.config(tmp.resolve("dry"), JUDGED);
+        assertEquals(
+                6,
+                DryRun.perSample(defence.config()).forward()
+                        - DryRun.perSample(surrogate.config()).forward());
+        assertEquals(
+                List.of(
+                        "  budget checkpoints [0, 1, 2]: + 9 forward rows per sample (K = 3 votes"
+                                + " at each of 3; in the forward rows above), each figure"
+                                + " 'iteration b of a run of 2'",
+                        "  surrogate gradients (summed noise), iterates judged on the surrogate"
+                                + " copies: a gradient row costs N_s (F + V) = 2 x (F + V), a"
+                                + " gradient-free check of an iterate N_s F = 2 x F; the defence"
+                                + " (N_d F = 5 x F per row) only votes, 6 per sample at the end"
+                                + " and 9 at the budget checkpoints; no clean during-attack"
+                                + " evaluations (not recorded in this mode)"),
+                BudgetLines.of(surrogate.config()));
     }
 
     @Test
