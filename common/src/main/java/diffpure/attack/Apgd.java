@@ -424,17 +424,14 @@ public record Apgd(
         int n = idx.length;
         Shape shape = x.getShape();
         NDManager m = x.getManager();
-        int k = Math.max((int) (0.22 * iterations), 1);
-        int nIterMin = Math.max((int) (0.06 * iterations), 1);
-        int sizeDecr = Math.max((int) (0.03 * iterations), 1);
         float eps = (float) threat.eps();
 
-        NDArray xAdv = threat.project(x, x.add(randomStart(m, shape, ids, ctx, rows.initDraw())));
+        NDArray xAdv =
+                threat.project(x, x.add(randomStart(threat, m, shape, ids, ctx, rows.initDraw())));
         NDArray xBest = xAdv.duplicate();
         // The image this run would return: its best iterate by the tally's criterion.
         NDArray xReturned = xAdv.duplicate();
         boolean[] improved = new boolean[n];
-        float[] lossSteps = new float[iterations * n];
         float[] lossBest;
         NDArray grad;
         try (NDManager it = m.newSubManager()) {
@@ -458,10 +455,7 @@ public record Apgd(
         float[] step = new float[n];
         Arrays.fill(step, 2 * eps);
         NDArray xAdvOld = xAdv.duplicate();
-        int counter3 = 0;
-        float[] lossBestLastCheck = lossBest.clone();
-        boolean[] reducedLastCheck = new boolean[n];
-        Arrays.fill(reducedLastCheck, true);
+        ApgdSchedule schedule = new ApgdSchedule(iterations, n, rho, lossBest);
 
         for (int i = 0; i < iterations; i++) {
             NDArray next;
@@ -516,57 +510,29 @@ public record Apgd(
             xBest = newBest;
             gradBest = newGradBest;
             grad = newGrad;
-            System.arraycopy(y1, 0, lossSteps, i * n, n);
             for (int r = 0; r < n; r++) {
                 if (lossImproved[r]) {
                     lossBest[r] = y1[r];
                 }
             }
-
-            counter3++;
-            if (counter3 == k) {
-                boolean[] reduce = new boolean[n];
-                boolean any = false;
+            boolean[] reduce = schedule.after(i, y1, lossBest);
+            if (reduce != null && any(reduce)) {
                 for (int r = 0; r < n; r++) {
-                    // Oscillation: at most rho * k of the last k steps increased the loss. As in
-                    // the reference, the
-                    // first window compares its oldest step with an unset (zero) entry.
-                    int increases = 0;
-                    for (int c = 0; c < k; c++) {
-                        int cur = Math.floorMod(i - c, iterations);
-                        int prev = Math.floorMod(i - c - 1, iterations);
-                        if (lossSteps[cur * n + r] > lossSteps[prev * n + r]) {
-                            increases++;
-                        }
+                    if (reduce[r]) {
+                        step[r] /= 2f;
                     }
-                    boolean oscillating = increases <= k * rho;
-                    boolean noImprovement =
-                            !reducedLastCheck[r] && lossBestLastCheck[r] >= lossBest[r];
-                    reduce[r] = oscillating || noImprovement;
-                    any |= reduce[r];
                 }
-                reducedLastCheck = reduce;
-                lossBestLastCheck = lossBest.clone();
-                if (any) {
-                    for (int r = 0; r < n; r++) {
-                        if (reduce[r]) {
-                            step[r] /= 2f;
-                        }
-                    }
-                    NDArray restartX;
-                    NDArray restartG;
-                    try (NDManager it = m.newSubManager()) {
-                        it.tempAttachAll(xAdv, xBest, grad, gradBest);
-                        restartX = it.ret(Tensors.select(reduce, xBest, xAdv, it));
-                        restartG = it.ret(Tensors.select(reduce, gradBest, grad, it));
-                    }
-                    xAdv.close();
-                    grad.close();
-                    xAdv = restartX;
-                    grad = restartG;
+                NDArray restartX;
+                NDArray restartG;
+                try (NDManager it = m.newSubManager()) {
+                    it.tempAttachAll(xAdv, xBest, grad, gradBest);
+                    restartX = it.ret(Tensors.select(reduce, xBest, xAdv, it));
+                    restartG = it.ret(Tensors.select(reduce, gradBest, grad, it));
                 }
-                k = Math.max(k - sizeDecr, nIterMin);
-                counter3 = 0;
+                xAdv.close();
+                grad.close();
+                xAdv = restartX;
+                grad = restartG;
             }
         }
         Single res = new Single(Tensors.host(xReturned), improved);
@@ -576,7 +542,22 @@ public record Apgd(
         return res;
     }
 
-    private NDArray randomStart(NDManager m, Shape shape, long[] ids, AttackContext ctx, int draw) {
+    /** Whether any row is marked. */
+    static boolean any(boolean[] mask) {
+        for (boolean v : mask) {
+            if (v) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * APGD's random start: per row a uniform draw in the Linf ball scaled to touch its surface, or
+     * a normal draw on the L2 sphere, from keys (run seed, id, ATTACK_INIT, draw).
+     */
+    static NDArray randomStart(
+            ThreatModel threat, NDManager m, Shape shape, long[] ids, AttackContext ctx, int draw) {
         int per = (int) shape.slice(1).size();
         float[] t = new float[ids.length * per];
         double eps = threat.eps();

@@ -307,17 +307,18 @@ public final class DefendedModel implements TargetModel {
             NDArray x,
             long[] sampleIds,
             Purpose purpose,
-            long draw,
+            long[] draw,
             int[] copy,
             NDArray upstream,
             GradientGrafting grafting) {
         int b = checkBatch(x, sampleIds);
-        if (copy.length != b) {
-            throw new IllegalArgumentException(b + " images but " + copy.length + " copies");
+        if (copy.length != b || draw.length != b) {
+            throw new IllegalArgumentException(
+                    b + " images but " + copy.length + " copies and " + draw.length + " draws");
         }
         List<NoiseKey> keys = new ArrayList<>(b);
         for (int s = 0; s < b; s++) {
-            keys.add(new NoiseKey(runSeed, sampleIds[s], purpose, draw, copy[s]));
+            keys.add(new NoiseKey(runSeed, sampleIds[s], purpose, draw[s], copy[s]));
         }
         RowNoise noise = new RowNoise(keys, noiseWorkers);
         try (NDManager scope = NDManager.subManagerOf(x)) {
