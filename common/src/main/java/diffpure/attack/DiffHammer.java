@@ -219,7 +219,7 @@ public record DiffHammer(
         if (b != sampleIds.length) {
             throw new IllegalArgumentException(b + " images but " + sampleIds.length + " ids");
         }
-        Tally tally = new Tally(name(), b, ctx);
+        Tally tally = new Tally(name(), b, ctx, model.judgesOnSurrogate());
         long[] lab = Tensors.hostLong(labels);
         double[] topShare = new double[b];
         int per = (int) x.getShape().slice(1).size();

@@ -288,7 +288,7 @@ public record Lf(
         sizes[filters] = per;
         State state = new State(params, sizes, b);
 
-        Tally tally = new Tally(name(), b, context);
+        Tally tally = new Tally(name(), b, context, model.judgesOnSurrogate());
         float[] best = clean.clone();
         double[] bestMargin = new double[b];
         Arrays.fill(bestMargin, Double.POSITIVE_INFINITY);
