@@ -219,7 +219,8 @@ public record DiffHammer(
         if (b != sampleIds.length) {
             throw new IllegalArgumentException(b + " images but " + sampleIds.length + " ids");
         }
-        Tally tally = new Tally(name(), b, ctx, model.judgesOnSurrogate());
+        // its evaluations are the defence's own copies (copiesWithBpda), never a surrogate's
+        Tally tally = new Tally(name(), b, ctx, false);
         long[] lab = Tensors.hostLong(labels);
         double[] topShare = new double[b];
         int per = (int) x.getShape().slice(1).size();
