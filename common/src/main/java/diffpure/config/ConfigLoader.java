@@ -636,7 +636,7 @@ public final class ConfigLoader {
                             fraction("attack.step"),
                             choice("attack.gradient-mode"),
                             successFraction,
-                            checkpoints("attack.budget-checkpoints"),
+                            checkpoints("attack.budget-checkpoints", "limits.budget-checkpoints"),
                             atLeast("attack.surrogate-steps", 0),
                             oneOf("attack.surrogate-noise", "summed", "independent"),
                             oneOf("attack.surrogate-evaluation", "defence", "checkpoints"),
@@ -899,8 +899,22 @@ public final class ConfigLoader {
         }
 
         /** Strictly increasing iteration counts >= 0. */
-        List<Integer> checkpoints(String key) {
+        /** Strictly increasing counts >= 0, at most limitKey of them (each costs K votes). */
+        List<Integer> checkpoints(String key, String limitKey) {
             List<Integer> v = get(key, c::getIntList, "a list of integers");
+            int limit = atLeast(limitKey, 1);
+            if (v.size() > limit) {
+                throw bad(
+                        key,
+                        "must have <= "
+                                + limitKey
+                                + " = "
+                                + limit
+                                + " entries, has "
+                                + v.size()
+                                + " (each costs eval.votes more votes per sample; raise the limit"
+                                + " if the list is genuine)");
+            }
             for (int i = 0; i < v.size(); i++) {
                 if (v.get(i) < 0 || i > 0 && v.get(i) <= v.get(i - 1)) {
                     throw bad(key, "must be strictly increasing iteration counts >= 0");

@@ -72,7 +72,8 @@ class LimitsSettingsTest {
                         "limits.attack-iterations=0",
                         "limits.eot-samples=0",
                         "limits.votes=0",
-                        "limits.restarts=0")) {
+                        "limits.restarts=0",
+                        "limits.budget-checkpoints=0")) {
             String key = set.substring(0, set.indexOf('='));
             String m = assertThrows(ConfigError.class, () -> load(set)).getMessage();
             assertTrue(m.startsWith(key), set + ": " + m);
@@ -119,6 +120,41 @@ class LimitsSettingsTest {
             assertTrue(m.startsWith(b[0] + " must be <= " + b[1] + " = 7"), b[0] + ": " + m);
             assertTrue(m.contains("found \"8\" (set in command line"), b[0] + ": " + m);
         }
+    }
+
+    @Test
+    void budgetCheckpointsAtTheirLimitLoadAndOneMoreIsRefusedNamingKeyCountAndLimit() {
+        String[] base = {"attack.name=apgd-ce", "sanity.subset=0", "limits.budget-checkpoints=7"};
+        List<String> sets = new java.util.ArrayList<>(List.of(base));
+        sets.add("attack.budget-checkpoints=[1, 2, 3, 4, 5, 6, 7]");
+        assertEquals(
+                List.of(1, 2, 3, 4, 5, 6, 7),
+                load(sets.toArray(new String[0])).config().attack().budgetCheckpoints());
+        sets.set(sets.size() - 1, "attack.budget-checkpoints=[1, 2, 3, 4, 5, 6, 7, 8]");
+        String m =
+                assertThrows(ConfigError.class, () -> load(sets.toArray(new String[0])))
+                        .getMessage();
+        assertTrue(
+                m.startsWith(
+                        "attack.budget-checkpoints must have <= limits.budget-checkpoints = 7"
+                                + " entries, has 8"),
+                m);
+        assertTrue(m.contains("(set in command line"), m);
+        // the default admits the example and refuses a hostile list
+        load("attack.name=apgd-ce", "attack.budget-checkpoints=[5, 10, 20, 50, 100, 200]");
+        String range =
+                java.util.stream.IntStream.rangeClosed(1, 101)
+                        .mapToObj(Integer::toString)
+                        .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        String hostile =
+                assertThrows(
+                                ConfigError.class,
+                                () ->
+                                        load(
+                                                "attack.name=apgd-ce",
+                                                "attack.budget-checkpoints=" + range))
+                        .getMessage();
+        assertTrue(hostile.contains("limits.budget-checkpoints = 100 entries, has 101"), hostile);
     }
 
     @Test
