@@ -34,6 +34,9 @@ public final class Attacks {
             boolean restarting,
             BiFunction<ThreatModel, AttackSettings, Attack> build) {}
 
+    /** The preset that reads attack.early-stop and takes attack.norm = lpips. */
+    private static final String LF = "lf";
+
     private static final List<Preset> PRESETS =
             List.of(
                     new Preset(
@@ -103,7 +106,14 @@ public final class Attacks {
                             "a flow bound",
                             false,
                             false,
-                            (t, s) -> StAdv.diffPure(s.eps())));
+                            (t, s) -> StAdv.diffPure(s.eps())),
+                    new Preset(
+                            LF,
+                            Norm.LPIPS,
+                            "a perceptual bound measured by model.perceptual",
+                            false,
+                            false,
+                            (t, s) -> Lf.diffBreak(s.eps(), Lf.EarlyStop.byLabel(s.earlyStop()))));
 
     /** The preset that reads attack.deviation-weight and attack.deviation-steps. */
     private static final String DIFFATTACK = "diffattack";
@@ -128,9 +138,9 @@ public final class Attacks {
      * The attack, built only from settings it honours: a setting an attack would ignore is refused.
      *
      * @throws ConfigError naming the key: attack.name when unknown; attack.norm when the attack has
-     *     a fixed ball (bpda-eot: Linf; stadv: flow-Linf, which no other attack takes);
-     *     attack.restarts != 1 for an attack without restarts; attack.step for an attack without a
-     *     step size
+     *     a fixed ball (bpda-eot: Linf; stadv: flow-Linf and lf: lpips, which no other attack
+     *     takes); attack.early-stop other than its default for an attack but lf; attack.restarts !=
+     *     1 for an attack without restarts; attack.step for an attack without a step size
      */
     public static Attack build(AttackSettings s) {
         Preset p = preset(s.name());
@@ -142,6 +152,24 @@ public final class Attacks {
                             + " only, found attack.name '"
                             + s.name()
                             + "'");
+        }
+        if (norm == Norm.LPIPS && p.onlyNorm() != Norm.LPIPS) {
+            throw new ConfigError(
+                    "attack.norm lpips is for "
+                            + words(q -> q.onlyNorm() == Norm.LPIPS)
+                            + " only (every other attack steps and projects in pixel space),"
+                            + " found attack.name '"
+                            + s.name()
+                            + "'");
+        }
+        if (!p.name().equals(LF) && !s.earlyStop().equals(AttackSettings.DEFAULT_EARLY_STOP)) {
+            throw new ConfigError(
+                    "attack.early-stop is read by attack.name = lf only (leave it at "
+                            + AttackSettings.DEFAULT_EARLY_STOP
+                            + " for "
+                            + p.name()
+                            + "), found "
+                            + s.earlyStop());
         }
         if (p.onlyNorm() != null && norm != p.onlyNorm()) {
             throw new ConfigError(
@@ -211,6 +239,29 @@ public final class Attacks {
             throw new ConfigError(e.getMessage(), e);
         }
         return a;
+    }
+
+    /**
+     * The attack of the settings, ready to run: {@link #build(AttackSettings)} with lf's bound
+     * measured by {@code network} (the run's model.perceptual).
+     *
+     * @param network the perceptual model for attack.norm = lpips; null for every other norm
+     * @throws ConfigError naming model.perceptual when lpips has no network or another norm has one
+     */
+    public static Attack build(AttackSettings s, diffpure.model.PerceptualDistance network) {
+        Attack a = build(s);
+        boolean lpips = a.threat().norm() == Norm.LPIPS;
+        if (lpips != (network != null)) {
+            throw new ConfigError(
+                    lpips
+                            ? "model.perceptual must name a perceptual model for attack.norm ="
+                                    + " lpips, found none"
+                            : "model.perceptual is read for attack.norm = lpips only, found "
+                                    + network.describe()
+                                    + " with attack.norm = "
+                                    + s.norm());
+        }
+        return a instanceof Lf lf ? lf.withNetwork(network) : a;
     }
 
     /**

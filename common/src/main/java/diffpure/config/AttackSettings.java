@@ -34,6 +34,8 @@ import java.util.List;
  *     read by diffattack only
  * @param reEvaluations R (attack.re-evaluations): autoattack-rand judges candidate images by R
  *     classifications as ADDT's re-evaluated AutoAttack does; 0 = off
+ * @param earlyStop attack.early-stop, read by attack.name = lf only: success-fraction (the
+ *     project's rule, the default) or plurality (DiffBreak's)
  */
 public record AttackSettings(
         String name,
@@ -51,10 +53,14 @@ public record AttackSettings(
         String surrogateEvaluation,
         double deviationWeight,
         int deviationSteps,
-        int reEvaluations)
+        int reEvaluations,
+        String earlyStop)
         implements Serializable {
     /** attack.deviation-weight's default: DiffBreak's weighting. */
     public static final double DEFAULT_DEVIATION_WEIGHT = 1;
+
+    /** attack.early-stop's default: the project's success rule. */
+    public static final String DEFAULT_EARLY_STOP = "success-fraction";
 
     public AttackSettings {
         budgetCheckpoints = List.copyOf(budgetCheckpoints);

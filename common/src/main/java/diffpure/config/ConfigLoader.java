@@ -253,6 +253,15 @@ public final class ConfigLoader {
             // A run without re-evaluations keeps the hash (and run id) it had before they existed.
             hashed = hashed.withoutPath("attack.re-evaluations");
         }
+        if (String.valueOf(hashed.getValue("attack.early-stop").unwrapped())
+                .equals(AttackSettings.DEFAULT_EARLY_STOP)) {
+            // Only lf reads it; at its default a run keeps the hash it had before it existed.
+            hashed = hashed.withoutPath("attack.early-stop");
+        }
+        if (String.valueOf(hashed.getValue("model.perceptual").unwrapped()).isBlank()) {
+            // Empty for every threat model but lpips: such a run keeps the hash it had before.
+            hashed = hashed.withoutPath("model.perceptual");
+        }
         if (isEmptyList(hashed, "sweep.eps") && isEmptyList(hashed, "sweep.t-star")) {
             // A run without a sweep keeps the hash (and run id) it had before sweeps existed.
             hashed = hashed.withoutPath("sweep");
@@ -596,6 +605,7 @@ public final class ConfigLoader {
                     new ModelSettings(
                             nonEmpty("model.score-model"),
                             nonEmpty("model.classifier"),
+                            string("model.perceptual").trim(),
                             limits.manifests());
             double tStar = number("purify.t-star");
             if (!(tStar > 0 && tStar <= 1)) {
@@ -642,7 +652,21 @@ public final class ConfigLoader {
                             oneOf("attack.surrogate-evaluation", "defence", "checkpoints"),
                             deviationWeight,
                             atLeast("attack.deviation-steps", 0),
-                            atMostLimit("attack.re-evaluations", 0, "limits.votes"));
+                            atMostLimit("attack.re-evaluations", 0, "limits.votes"),
+                            oneOf("attack.early-stop", "success-fraction", "plurality"));
+            boolean lpips = attack.norm().equalsIgnoreCase("lpips");
+            if (lpips && !models.hasPerceptual()) {
+                throw bad(
+                        "model.perceptual",
+                        "must name a perceptual model (kind perceptual) for attack.norm = lpips");
+            }
+            if (!lpips && models.hasPerceptual()) {
+                throw bad(
+                        "model.perceptual",
+                        "is read for attack.norm = lpips only (found attack.norm = "
+                                + attack.norm()
+                                + "): leave it empty");
+            }
             EvalSettings eval =
                     new EvalSettings(
                             atMostLimit("eval.votes", 1, "limits.votes"),

@@ -80,7 +80,8 @@ public record ExperimentConfig(
                         a.surrogateEvaluation(),
                         a.deviationWeight(),
                         a.deviationSteps(),
-                        a.reEvaluations()),
+                        a.reEvaluations(),
+                        a.earlyStop()),
                 SweepSettings.NONE);
     }
 
@@ -131,7 +132,8 @@ public record ExperimentConfig(
                         a.surrogateEvaluation(),
                         a.deviationWeight(),
                         a.deviationSteps(),
-                        a.reEvaluations()),
+                        a.reEvaluations(),
+                        a.earlyStop()),
                 sweep);
     }
 

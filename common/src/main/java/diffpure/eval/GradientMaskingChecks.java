@@ -55,7 +55,7 @@ public record GradientMaskingChecks(
      * is compared on image balls only).
      */
     public static GradientMaskingChecks of(diffpure.config.SanitySettings s, ThreatModel threat) {
-        ThreatModel ball = threat.norm() == Norm.FLOW_LINF ? ThreatModel.linf(0) : threat;
+        ThreatModel ball = threat.norm().boundsImage() ? threat : ThreatModel.linf(0);
         return new GradientMaskingChecks(
                 s.subset(),
                 s.iterationFactor(),
@@ -220,7 +220,9 @@ public record GradientMaskingChecks(
             long[] sampleIds,
             long runSeed) {
         requireEot(model, attack);
-        if (stage == Stage.SQUARE && attack.threat().norm() == Norm.FLOW_LINF) {
+        if (stage == Stage.SQUARE && !attack.threat().norm().boundsImage()) {
+            // Square steps in a pixel ball: no comparison for a flow (StAdv) or perceptual (lf)
+            // bound
             return new StageOutcome(stage, null, 0);
         }
         int n = (int) Math.min(subset, x.getShape().get(0));
@@ -348,7 +350,9 @@ public record GradientMaskingChecks(
                                     "skipped",
                                     "square needs a ball on the image; "
                                             + attack.name()
-                                            + " uses a flow bound"),
+                                            + (attack.threat().norm() == Norm.LPIPS
+                                                    ? " uses a perceptual bound"
+                                                    : " uses a flow bound")),
                             null));
         } else {
             Square sq = square.withEps(eps);
@@ -385,12 +389,16 @@ public record GradientMaskingChecks(
         return (int) Math.ceil(iterations * iterationFactor);
     }
 
-    /** The whole box: Linf 1, L2 sqrt(pixels); a flow of 2 grid units moves any pixel anywhere. */
+    /**
+     * The whole box: Linf 1, L2 sqrt(pixels); a flow of 2 grid units moves any pixel anywhere; a
+     * perceptual bound of 1e6, far past any LPIPS distance, so lf's penalty never acts.
+     */
     private static double unboundedRadius(Attack attack, Shape imageShape) {
         return switch (attack.threat().norm()) {
             case LINF -> 1.0;
             case L2 -> Math.sqrt(imageShape.size());
-            default -> 2.0;
+            case FLOW_LINF -> 2.0;
+            case LPIPS -> 1e6;
         };
     }
 

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import diffpure.attack.Attack;
 import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
@@ -130,7 +131,8 @@ public final class BatchRunner {
         if (!good.isEmpty()) {
             try {
                 hook.duringBatch(good, attempt);
-                List<SampleOutcome> outcomes = evaluate(c, scoreModel, clf, device, samples);
+                List<SampleOutcome> outcomes =
+                        evaluate(c, ctx.attack(c), scoreModel, clf, device, samples);
                 for (int i = 0; i < good.size(); i++) {
                     out.add(Result.ok(good.get(i), outcomes.get(i)));
                 }
@@ -200,9 +202,23 @@ public final class BatchRunner {
                 .withNoiseWorkers(NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
     }
 
-    /** The protocol on samples already read, as one batch. */
+    /**
+     * The protocol on samples already read, as one batch (a run without a perceptual model: lf
+     * needs {@link #evaluate(ExperimentConfig, Attack, PtScoreModel, PtClassifier, Device, List)}).
+     */
     public static List<SampleOutcome> evaluate(
             ExperimentConfig c,
+            PtScoreModel scoreModel,
+            PtClassifier clf,
+            Device device,
+            List<Sample> samples) {
+        return evaluate(c, Attacks.build(c.attack(), null), scoreModel, clf, device, samples);
+    }
+
+    /** The protocol with this (the run's) attack on samples already read, as one batch. */
+    public static List<SampleOutcome> evaluate(
+            ExperimentConfig c,
+            Attack attack,
             PtScoreModel scoreModel,
             PtClassifier clf,
             Device device,
@@ -212,7 +228,7 @@ public final class BatchRunner {
         RobustnessEvaluator evaluator =
                 new RobustnessEvaluator(
                         model,
-                        Attacks.build(c.attack()),
+                        attack,
                         c.eval().votes(),
                         seed,
                         c.eval().cleanDuringCap(),

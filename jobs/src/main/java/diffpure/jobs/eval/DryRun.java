@@ -9,7 +9,7 @@ import diffpure.attack.Attack;
 import diffpure.attack.Attacks;
 import diffpure.attack.Composition;
 import diffpure.attack.FabTargeted;
-import diffpure.attack.Norm;
+import diffpure.attack.Lf;
 import diffpure.attack.Pgd;
 import diffpure.attack.Square;
 import diffpure.config.ExperimentConfig;
@@ -105,7 +105,7 @@ public final class DryRun {
     static long[] sanityRows(Attack attack, int eot, SanitySettings s, boolean adjoint) {
         Attack more =
                 attack.withIterations((int) Math.ceil(attack.iterations() * s.iterationFactor()));
-        boolean imageBall = attack.threat().norm() != Norm.FLOW_LINF;
+        boolean imageBall = attack.threat().norm().boundsImage();
         long grad = 3 * gradientRows(attack, eot) + gradientRows(more, eot);
         long fwd = 3 * forwardRows(attack, eot) + forwardRows(more, eot);
         int returned = 4;
@@ -145,7 +145,7 @@ public final class DryRun {
         if (a instanceof Square) {
             return 0;
         }
-        // PGD, BPDA+EOT, StAdv: one gradient evaluation per iteration.
+        // PGD, BPDA+EOT, StAdv, LF: one gradient evaluation per iteration.
         return (long) a.iterations() * eot;
     }
 
@@ -153,7 +153,9 @@ public final class DryRun {
      * Gradient-free rows an attack spends per sample at most: PGD's evaluation of its last iterate
      * (EOT); APGD-T's and FAB-T's ranking of the clean image (EOT); FAB-T's check of every step and
      * of each target's nearest point (EOT each); Square's start and every query (EOT each); a
-     * composition the sum of its members, plus R per candidate image when it is re-evaluated.
+     * composition the sum of its members, plus R per candidate image when it is re-evaluated; LF's
+     * fresh votes on its best iterate (EOT per iteration; its perceptual network's calls are not
+     * purification rows and are not counted).
      */
     static long forwardRows(Attack a, int eot) {
         if (a instanceof Composition c) {
@@ -173,6 +175,10 @@ public final class DryRun {
         }
         if (a instanceof Square) {
             return (a.iterations() + 1L) * eot;
+        }
+        if (a instanceof Lf) {
+            // N fresh purifications of the best iterate per iteration (N = EOT)
+            return (long) a.iterations() * Math.max(eot, 1);
         }
         return 0;
     }

@@ -291,7 +291,11 @@ public final class EvaluationJob {
                 scoreModel[1],
                 clf[0],
                 clf[1],
-                dataSource);
+                dataSource,
+                c.models().hasPerceptual()
+                        ? ModelCache.manifestOf(
+                                c.models().perceptual(), conf, c.models().manifestLimits())[1]
+                        : "");
     }
 
     /** Writes the run's final row and prints its summary line. */

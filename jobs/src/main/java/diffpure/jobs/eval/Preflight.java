@@ -66,6 +66,7 @@ public final class Preflight {
                             + " classes");
         }
         long[] cs = clf.imageShape();
+        checkPerceptual(c, conf, clf);
         long[] es = scoreModel.imageShape();
         boolean resizable = cs.length == 3 && es.length == 3 && cs[0] == es[0];
         if (!Arrays.equals(cs, es)
@@ -110,6 +111,38 @@ public final class Preflight {
                             + ", found '"
                             + c.attack().gradientMode()
                             + "'");
+        }
+    }
+
+    /**
+     * model.perceptual, when set: a perceptual model taking the classifier's images (lf measures
+     * the images the classifier sees).
+     */
+    private static void checkPerceptual(ExperimentConfig c, Configuration conf, ModelManifest clf) {
+        if (!c.models().hasPerceptual()) {
+            return;
+        }
+        long[] cs = clf.imageShape();
+        ModelManifest net = manifest(c.models().perceptual(), conf, c.models().manifestLimits());
+        if (net.kind() != ModelKind.PERCEPTUAL) {
+            throw new ConfigError(
+                    "model.perceptual = "
+                            + c.models().perceptual()
+                            + " is a "
+                            + net.kind().label()
+                            + " model, not a perceptual model");
+        }
+        if (!Arrays.equals(net.imageShape(), cs)) {
+            throw new ConfigError(
+                    "the perceptual model "
+                            + net.name()
+                            + " (model.perceptual) takes "
+                            + new ai.djl.ndarray.types.Shape(net.imageShape())
+                            + " images and the classifier "
+                            + clf.name()
+                            + " "
+                            + new ai.djl.ndarray.types.Shape(cs)
+                            + ": lf measures the classifier's images");
         }
     }
 

@@ -155,7 +155,7 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
             y[i] = samples.get(i).label();
             ids[i] = samples.get(i).id();
         }
-        var attack = Attacks.build(config.attack());
+        var attack = ctx.attack(config);
         GradientMaskingChecks checks = GradientMaskingChecks.of(config.sanity(), attack.threat());
         GradientMaskingChecks.Stage[] stages = GradientMaskingChecks.Stage.values();
         try (NDManager m = NDManager.newBaseManager(device)) {

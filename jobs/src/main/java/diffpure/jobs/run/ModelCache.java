@@ -6,6 +6,7 @@ import diffpure.config.ManifestLimits;
 import diffpure.model.ModelException;
 import diffpure.model.ModelManifest;
 import diffpure.model.PtClassifier;
+import diffpure.model.PtPerceptualModel;
 import diffpure.model.PtScoreModel;
 import diffpure.model.PtTorchScript;
 import java.io.IOException;
@@ -33,6 +34,8 @@ public final class ModelCache {
     private static final ConcurrentMap<String, PtScoreModel> SCORE_MODELS =
             new ConcurrentHashMap<>();
     private static final ConcurrentMap<String, PtClassifier> CLASSIFIERS =
+            new ConcurrentHashMap<>();
+    private static final ConcurrentMap<String, PtPerceptualModel> PERCEPTUAL =
             new ConcurrentHashMap<>();
     private static final ConcurrentMap<String, AtomicInteger> LOADS = new ConcurrentHashMap<>();
 
@@ -63,6 +66,21 @@ public final class ModelCache {
                 k -> {
                     LOADS.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
                     return PtClassifier.load(localize(uri, cacheDir, conf, limits), device, limits);
+                });
+    }
+
+    /**
+     * The perceptual model at uri on device (model.perceptual), loaded on first use, its manifest
+     * read within the run's limits.
+     */
+    public static PtPerceptualModel perceptual(
+            String uri, Device device, String cacheDir, Configuration conf, ManifestLimits limits) {
+        return PERCEPTUAL.computeIfAbsent(
+                uri + "|" + device,
+                k -> {
+                    LOADS.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
+                    return PtPerceptualModel.load(
+                            localize(uri, cacheDir, conf, limits), device, limits);
                 });
     }
 

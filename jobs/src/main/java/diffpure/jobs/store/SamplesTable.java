@@ -99,7 +99,7 @@ public final class SamplesTable {
                     col("steps", INT, f -> f.setting().steps()),
                     col("dt", DOUBLE, f -> config(f).purify().dtUsed()),
                     col("attack", STRING, f -> config(f).attack().name()),
-                    col("norm", STRING, f -> config(f).attack().norm()),
+                    col("norm", STRING, f -> f.provenance().normLabel(config(f).attack().norm())),
                     col("eps", DOUBLE, f -> config(f).attack().eps()),
                     col("iterations", INT, f -> f.setting().iterations()),
                     col("eot", INT, f -> config(f).attack().eot()),
