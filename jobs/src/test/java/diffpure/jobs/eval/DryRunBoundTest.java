@@ -22,6 +22,7 @@ import diffpure.gradient.DefendedModel;
 import diffpure.gradient.Objective;
 import diffpure.gradient.StoredStatesGradient;
 import diffpure.gradient.TargetModel;
+import diffpure.model.PerceptualDistance;
 import diffpure.model.synthetic.LinearClassifier;
 import diffpure.model.synthetic.MlpScoreModel;
 import diffpure.noise.GaussianNoise;
@@ -47,6 +48,47 @@ import org.junit.jupiter.api.Test;
  */
 class DryRunBoundTest {
     private static final Shape IMG = new Shape(1, 8, 8);
+
+    /**
+     * lf's bound for these tests: the mean squared pixel difference (a test double of a perceptual
+     * metric; the dry run counts purification rows, not the metric's calls).
+     */
+    private static final PerceptualDistance MEAN_SQUARE =
+            new PerceptualDistance() {
+                @Override
+                public NDArray distance(NDArray a, NDArray b) {
+                    return a.sub(b).square().reshape(a.getShape().get(0), -1).mean(new int[] {1});
+                }
+
+                @Override
+                public Shape imageShape() {
+                    return IMG;
+                }
+
+                @Override
+                public String describe() {
+                    return "mean square";
+                }
+            };
+
+    /** The settings that give attack `name` its own threat model (StAdv's flow, lf's lpips). */
+    private static void threat(String name, List<String> o, String otherEps) {
+        if (name.equals("stadv")) {
+            o.add("attack.norm=flow-Linf");
+            o.add("attack.eps=0.05");
+        } else if (name.equals("lf")) {
+            o.add("attack.norm=lpips");
+            o.add("attack.eps=0.001");
+            o.add("model.perceptual=mean-square.pt");
+        } else {
+            o.add("attack.eps=" + otherEps);
+        }
+    }
+
+    private static Attack build(String name, AttackSettings s) {
+        return Attacks.build(s, name.equals("lf") ? MEAN_SQUARE : null);
+    }
+
     private static final int EOT = 2;
 
     /**
@@ -93,19 +135,14 @@ class DryRunBoundTest {
                 List<String> o =
                         new ArrayList<>(List.of("attack.name=" + name, "attack.eot=" + EOT));
                 o.add("attack.iterations=" + (name.equals("square") ? 20 : 3));
-                if (name.equals("stadv")) {
-                    o.add("attack.norm=flow-Linf");
-                    o.add("attack.eps=0.05");
-                } else {
-                    // Large enough that compositions hand few samples to Square's 5000 queries.
-                    o.add("attack.eps=0.3");
-                }
+                // 0.3: large enough that compositions hand few samples to Square's 5000 queries.
+                threat(name, o, "0.3");
                 if (name.startsWith("apgd")) {
                     o.add("attack.restarts=2");
                 }
                 AttackSettings s =
                         Experiments.load(null, o, Map.of(), new Properties()).config().attack();
-                Attack a = Attacks.build(s);
+                Attack a = build(name, s);
                 DefendedModel model =
                         new DefendedModel(
                                 p,
@@ -252,14 +289,9 @@ class DryRunBoundTest {
                                         "sanity.subset=4",
                                         "sanity.square-queries=6"));
                 o.add("attack.iterations=" + (name.equals("square") ? 10 : 2));
-                if (name.equals("stadv")) {
-                    o.add("attack.norm=flow-Linf");
-                    o.add("attack.eps=0.05");
-                } else {
-                    o.add("attack.eps=0.3");
-                }
+                threat(name, o, "0.3");
                 ExperimentConfig c = Experiments.load(null, o, Map.of(), new Properties()).config();
-                Attack a = Attacks.build(c.attack());
+                Attack a = build(name, c.attack());
                 if (a instanceof Pgd pgd && !pgd.requiredGradientMode().isEmpty()) {
                     // BPDA+EOT asks for a DefendedModel in bpda mode; its budget is the same in
                     // any mode, and the counter wraps the model.
