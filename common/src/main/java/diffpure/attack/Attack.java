@@ -43,6 +43,14 @@ public interface Attack {
      */
     default void requireClassCount(int classes) {}
 
+    /**
+     * The purified copies each of the attack's steps is steered by, given the model's EOT: the EOT
+     * itself, except for an attack that draws its own copies (DiffHammer's attack.evaluations).
+     */
+    default int copiesPerStep(int eot) {
+        return eot;
+    }
+
     /** Short name for result rows, e.g. "apgd-ce". */
     String name();
 

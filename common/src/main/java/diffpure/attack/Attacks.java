@@ -3,6 +3,7 @@ package diffpure.attack;
 import diffpure.config.AttackSettings;
 import diffpure.config.ConfigError;
 import diffpure.gradient.DeviationLoss;
+import diffpure.gradient.GradientGrafting;
 import diffpure.gradient.GradientModes;
 import diffpure.gradient.GradientPlan;
 import java.util.Arrays;
@@ -99,6 +100,17 @@ public final class Attacks {
                             false,
                             false,
                             (t, s) -> Composition.diffAttack(t, deviation(s))),
+                    new Preset(
+                            "diffhammer",
+                            null,
+                            null,
+                            false,
+                            false,
+                            (t, s) ->
+                                    DiffHammer.official(
+                                            t,
+                                            evaluations(s),
+                                            GradientGrafting.States.parse(s.grafting()))),
                     new Preset("square", null, null, false, false, (t, s) -> Square.standard(t)),
                     new Preset(
                             "stadv",
@@ -117,6 +129,12 @@ public final class Attacks {
 
     /** The preset that reads attack.deviation-weight and attack.deviation-steps. */
     private static final String DIFFATTACK = "diffattack";
+
+    /** The preset that reads attack.evaluations and attack.grafting. */
+    private static final String DIFFHAMMER = "diffhammer";
+
+    /** DiffHammer's N when attack.evaluations is 0: the official code's. */
+    public static final int DEFAULT_EVALUATIONS = 10;
 
     /** The preset attack.re-evaluations applies to. */
     private static final String RE_EVALUATED = "autoattack-rand";
@@ -222,6 +240,18 @@ public final class Attacks {
                             + " for "
                             + p.name());
         }
+        if (p.name().equals(DIFFHAMMER)) {
+            requireDiffHammerSettings(s);
+        } else if (s.evaluations() != 0 || !s.grafting().equals(AttackSettings.DEFAULT_GRAFTING)) {
+            throw new ConfigError(
+                    "attack.evaluations and attack.grafting are read by attack.name = diffhammer"
+                            + " only (leave them at 0 and coarse for "
+                            + p.name()
+                            + "), found "
+                            + s.evaluations()
+                            + " and "
+                            + s.grafting());
+        }
         if (p.name().equals(DIFFATTACK) && !s.gradientMode().equals(GradientPlan.AUTO)) {
             // adjoint and bpda cannot carry the term's gradient: refused with the config
             try {
@@ -276,6 +306,47 @@ public final class Attacks {
             return new DeviationLoss(s.deviationWeight(), s.deviationSteps());
         } catch (IllegalArgumentException e) {
             throw new ConfigError(e.getMessage(), e);
+        }
+    }
+
+    /** DiffHammer's N: attack.evaluations, or 10 when it is 0. */
+    public static int evaluations(AttackSettings s) {
+        return s.evaluations() == 0 ? DEFAULT_EVALUATIONS : s.evaluations();
+    }
+
+    /**
+     * DiffHammer reads the gradient mode only for its grafting grid: exact or auto (the defence's
+     * grid) or surrogate with summed noise (a coarser one); its copies are its EOT, so attack.eot
+     * is 1.
+     */
+    private static void requireDiffHammerSettings(AttackSettings s) {
+        String mode = s.gradientMode();
+        if (!List.of("exact", GradientPlan.AUTO, "surrogate").contains(mode)) {
+            throw new ConfigError(
+                    "attack.gradient-mode must be exact, auto (grafting on the defence's grid) or"
+                            + " surrogate (on a coarser one) for diffhammer, found '"
+                            + mode
+                            + "'");
+        }
+        if (mode.equals("surrogate") && !s.surrogateNoise().equals("summed")) {
+            throw new ConfigError(
+                    "attack.surrogate-noise must be summed for diffhammer (grafting replays the"
+                            + " evaluated draw), found '"
+                            + s.surrogateNoise()
+                            + "'");
+        }
+        if (!s.surrogateEvaluation().equals("defence")) {
+            throw new ConfigError(
+                    "attack.surrogate-evaluation must be defence for diffhammer (its iterates are"
+                            + " judged on its N defence copies), found '"
+                            + s.surrogateEvaluation()
+                            + "'");
+        }
+        if (s.eot() != 1) {
+            throw new ConfigError(
+                    "attack.eot must be 1 for diffhammer (its copies per iteration are"
+                            + " attack.evaluations), found "
+                            + s.eot());
         }
     }
 

@@ -191,6 +191,12 @@ public record DiffHammer(
         return d;
     }
 
+    /** N: each step is steered by N copies, whatever the model's EOT (which must be 1). */
+    @Override
+    public int copiesPerStep(int eot) {
+        return evaluations;
+    }
+
     @Override
     public boolean recordsCheckpoints() {
         return true;
@@ -284,7 +290,9 @@ public record DiffHammer(
                         Purpose.PURIFY,
                         draw,
                         evaluations);
-        Tally.Seen seen = tally.observe(rows.idx(), c.logits(), lab, true);
+        // the copies count as forward evaluations (a purification each; their BPDA gradient is
+        // the classifier's backward only), each grafted step as one gradient evaluation
+        Tally.Seen seen = tally.observe(rows.idx(), c.logits(), lab, false);
         for (int r = 0; r < n; r++) {
             topShare[rows.idx()[r]] = Math.max(topShare[rows.idx()[r]], 1 - seen.miss()[r]);
         }
@@ -390,6 +398,9 @@ public record DiffHammer(
                         model.grafted(
                                 xAdv, rows.ids(), Purpose.PURIFY, draw, copy, upstream, graft);
                 tally.zeroGradients(idx, g);
+                for (int s : idx) {
+                    tally.gradients[s]++;
+                }
                 if (steering.momentum() && previous != null) {
                     // t = i + 1: the first step (t = 1) takes its own gradient
                     double v = Math.pow(i + 1, -0.5);

@@ -36,6 +36,10 @@ import java.util.List;
  *     classifications as ADDT's re-evaluated AutoAttack does; 0 = off
  * @param earlyStop attack.early-stop, read by attack.name = lf only: success-fraction (the
  *     project's rule, the default) or plurality (DiffBreak's)
+ * @param evaluations N (attack.evaluations): diffhammer's purified copies per iteration; 0 = its
+ *     default (10); read by diffhammer only
+ * @param grafting where diffhammer's grafting takes its Jacobians (attack.grafting): coarse (the
+ *     coarse chain's own states) or authors (the official code's fine-chain states)
  */
 public record AttackSettings(
         String name,
@@ -54,13 +58,18 @@ public record AttackSettings(
         double deviationWeight,
         int deviationSteps,
         int reEvaluations,
-        String earlyStop)
+        String earlyStop,
+        int evaluations,
+        String grafting)
         implements Serializable {
     /** attack.deviation-weight's default: DiffBreak's weighting. */
     public static final double DEFAULT_DEVIATION_WEIGHT = 1;
 
     /** attack.early-stop's default: the project's success rule. */
     public static final String DEFAULT_EARLY_STOP = "success-fraction";
+
+    /** attack.grafting's default. */
+    public static final String DEFAULT_GRAFTING = "coarse";
 
     public AttackSettings {
         budgetCheckpoints = List.copyOf(budgetCheckpoints);

@@ -262,6 +262,12 @@ public final class ConfigLoader {
             // Empty for every threat model but lpips: such a run keeps the hash it had before.
             hashed = hashed.withoutPath("model.perceptual");
         }
+        if (String.valueOf(hashed.getValue("attack.evaluations").unwrapped()).equals("0")
+                && String.valueOf(hashed.getValue("attack.grafting").unwrapped())
+                        .equals(AttackSettings.DEFAULT_GRAFTING)) {
+            // A run without diffhammer's keys keeps the hash (and run id) it had before them.
+            hashed = hashed.withoutPath("attack.evaluations").withoutPath("attack.grafting");
+        }
         if (isEmptyList(hashed, "sweep.eps") && isEmptyList(hashed, "sweep.t-star")) {
             // A run without a sweep keeps the hash (and run id) it had before sweeps existed.
             hashed = hashed.withoutPath("sweep");
@@ -653,7 +659,9 @@ public final class ConfigLoader {
                             deviationWeight,
                             atLeast("attack.deviation-steps", 0),
                             atMostLimit("attack.re-evaluations", 0, "limits.votes"),
-                            oneOf("attack.early-stop", "success-fraction", "plurality"));
+                            oneOf("attack.early-stop", "success-fraction", "plurality"),
+                            atMostLimit("attack.evaluations", 0, "limits.eot-samples"),
+                            oneOf("attack.grafting", "coarse", "authors"));
             boolean lpips = attack.norm().equalsIgnoreCase("lpips");
             if (lpips && !models.hasPerceptual()) {
                 throw bad(

@@ -81,7 +81,9 @@ public record ExperimentConfig(
                         a.deviationWeight(),
                         a.deviationSteps(),
                         a.reEvaluations(),
-                        a.earlyStop()),
+                        a.earlyStop(),
+                        a.evaluations(),
+                        a.grafting()),
                 SweepSettings.NONE);
     }
 
@@ -133,7 +135,9 @@ public record ExperimentConfig(
                         a.deviationWeight(),
                         a.deviationSteps(),
                         a.reEvaluations(),
-                        a.earlyStop()),
+                        a.earlyStop(),
+                        a.evaluations(),
+                        a.grafting()),
                 sweep);
     }
 

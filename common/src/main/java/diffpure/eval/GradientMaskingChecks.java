@@ -90,13 +90,13 @@ public record GradientMaskingChecks(
      * @param model the model's description, for the message
      */
     public static void requireEot(boolean randomized, int eot, Attack attack, String model) {
-        if (randomized && eot < 2) {
+        if (randomized && attack.copiesPerStep(eot) < 2) {
             throw new IllegalArgumentException(
                     attack.name()
                             + " on the randomized model "
                             + model
                             + " needs attack.eot >= 2 (EOT), found "
-                            + eot
+                            + attack.copiesPerStep(eot)
                             + "; for randomized defences AutoAttack advises its version 'rand'"
                             + " (APGD-CE + APGD-DLR with EOT 20), not 'standard' (EOT 1)");
         }

@@ -8,6 +8,7 @@ import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
 import diffpure.attack.Attacks;
 import diffpure.attack.Composition;
+import diffpure.attack.DiffHammer;
 import diffpure.attack.FabTargeted;
 import diffpure.attack.Lf;
 import diffpure.attack.Pgd;
@@ -127,9 +128,13 @@ public final class DryRun {
      * Gradient rows an attack spends per sample at most (each EOT copy counts one; attacks may
      * spend fewer when they skip broken samples): PGD and StAdv iterations x EOT; APGD (iterations
      * + 1) x EOT per run, restarts runs (APGD-T: per target); FAB-T iterations x EOT per target and
-     * restart; Square none; a composition the sum of its members.
+     * restart; Square none; DiffHammer one grafted row per iteration of each restart; a composition
+     * the sum of its members.
      */
     static long gradientRows(Attack a, int eot) {
+        if (a instanceof DiffHammer h) {
+            return (long) h.losses().size() * h.iterations();
+        }
         if (a instanceof Composition c) {
             return c.members().stream().mapToLong(m -> gradientRows(m, eot)).sum();
         }
@@ -155,9 +160,13 @@ public final class DryRun {
      * of each target's nearest point (EOT each); Square's start and every query (EOT each); a
      * composition the sum of its members, plus R per candidate image when it is re-evaluated; LF's
      * fresh votes on its best iterate (EOT per iteration; its perceptual network's calls are not
-     * purification rows and are not counted).
+     * purification rows and are not counted); DiffHammer's N copies (purified, classified, with the
+     * classifier's gradient: BPDA) of the clean image and of every iterate, per restart.
      */
     static long forwardRows(Attack a, int eot) {
+        if (a instanceof DiffHammer h) {
+            return (long) h.losses().size() * (h.iterations() + 1L) * h.evaluations();
+        }
         if (a instanceof Composition c) {
             // re-evaluated (attack.re-evaluations = R): R classifications of the clean image and
             // of each member's returned image
