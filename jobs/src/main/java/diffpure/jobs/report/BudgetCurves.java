@@ -138,7 +138,9 @@ final class BudgetCurves {
                 .append(" forward evaluations) &times; chain steps; the checkpoints' own votes are")
                 .append(" not counted); 95% Wilson intervals. Each point is <em>iteration b of a")
                 .append(" run of N</em>: where the attack's schedule depends on N (APGD) it is not")
-                .append(" the figure of a run with budget b.</p>\n");
+                .append(" the figure of a run with budget b. The votes are the run's own:")
+                .append(" <code>rescore</code> re-votes only the final image, never a")
+                .append(" checkpoint's.</p>\n");
         Charts.Chart chart = chart(c, index);
         if (chart != null) {
             HtmlReport.chart(b, chart);
@@ -238,7 +240,8 @@ final class BudgetCurves {
         }
         b.append("Budget curves (newest runs with attack.budget-checkpoints; robust accuracy of")
                 .append(" the best iterate so far; iteration b of a run of N is not a run with")
-                .append(" budget b):\n\n")
+                .append(
+                        " budget b; the run's own votes: rescore re-votes only the final image):\n\n")
                 .append("| setting | run | checkpoint | step-rows per sample | majority | worst")
                 .append(" of K | during attack |\n|---|---|---|---|---|---|---|\n");
         lines.forEach(b::append);
