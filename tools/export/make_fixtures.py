@@ -9,6 +9,7 @@ learned-sigma-eps.pt   a traced discrete-step score model: floor(1000 t) label, 
 bn-classifier.pt       a scripted classifier with BatchNorm (random running statistics), CIFAR mean/std inside
 standin-perceptual.pt  a scripted perceptual model for 1 x 28 x 28 images (the demo data): the LPIPS head of
                        tools/export/perceptual.py on a smooth two-stage convolutional trunk with random weights
+standin-perceptual-3x32.pt  the same for 3 x 32 x 32 (CIFAR-10 shape: the paper dry run of the LF preset)
 """
 import os
 import sys
@@ -84,6 +85,22 @@ def main():
                   Spec("perceptual", "perceptual-standin", [1, 28, 28], "script",
                        source="tools/export/make_fixtures.py: LPIPS head on a random two-stage trunk"),
                   os.path.join(OUT, "standin-perceptual.pt"))
+    export_perceptual(3, 32, 4, "standin-perceptual-3x32.pt")
+
+
+def export_perceptual(channels, size, seed, name):
+    """A stand-in LPIPS (the head on a random smooth trunk) for channels x size x size images."""
+    trunk = TappedTrunk(nn.Sequential(nn.Conv2d(channels, 4, 3, padding=1), nn.Softplus(), nn.AvgPool2d(2),
+                                      nn.Conv2d(4, 8, 3, padding=1), nn.Softplus()), [1, 4])
+    perceptual = LpipsHead(trunk, [4, 8])
+    common.randomize(perceptual, seed)
+    with torch.no_grad():
+        for lin in perceptual.lins:
+            lin.weight.abs_()
+    common.export(perceptual,
+                  Spec("perceptual", "perceptual-standin-%dx%d" % (channels, size), [channels, size, size], "script",
+                       source="tools/export/make_fixtures.py: LPIPS head on a random two-stage trunk"),
+                  os.path.join(OUT, name))
 
 
 if __name__ == "__main__":

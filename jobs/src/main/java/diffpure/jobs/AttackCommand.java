@@ -11,6 +11,7 @@ import diffpure.attack.BudgetCheckpoints;
 import diffpure.attack.Checkpoint;
 import diffpure.attack.Composition;
 import diffpure.attack.FabTargeted;
+import diffpure.attack.Lf;
 import diffpure.attack.Pgd;
 import diffpure.attack.Square;
 import diffpure.attack.ThreatModel;
@@ -27,6 +28,7 @@ import diffpure.gradient.UndefendedModel;
 import diffpure.jobs.bench.LoopProfile;
 import diffpure.model.Classifier;
 import diffpure.model.PtClassifier;
+import diffpure.model.PtPerceptualModel;
 import diffpure.model.PtScoreModel;
 import diffpure.model.synthetic.AnalyticDefence;
 import diffpure.noise.Purpose;
@@ -62,11 +64,30 @@ public final class AttackCommand implements Callable<Integer> {
             description =
                     "apgd-ce, apgd-dlr, apgd-t, fab-t, square, standard, rand, pgd-eot (sign step"
                             + " eps/4), diffattack (APGD-CE then APGD-DLR with DiffAttack's"
-                            + " deviation term; needs a defence)")
+                            + " deviation term; needs a defence), lf (DiffBreak's low-frequency"
+                            + " attack; --norm lpips)")
     String attack;
 
-    @Option(names = "--norm", defaultValue = "linf", description = "linf or l2")
+    @Option(
+            names = "--norm",
+            defaultValue = "linf",
+            description = "linf, l2, or lpips (--attack lf, measured by --perceptual)")
     String norm;
+
+    @Option(
+            names = "--perceptual",
+            description =
+                    "with --norm lpips: the perceptual model (kind perceptual, e.g. LPIPS-VGG from"
+                            + " tools/export_model.py lpips-vgg) that measures the bound")
+    Path perceptual;
+
+    @Option(
+            names = "--early-stop",
+            defaultValue = "success-fraction",
+            description =
+                    "with --attack lf: success-fraction (every fresh copy wrong) or plurality"
+                            + " (DiffBreak's: the most frequent label is wrong)")
+    String earlyStop;
 
     @Option(names = "--epsilon", required = true, description = "attack radius, e.g. 0.03 or 8/255")
     String eps;
@@ -200,11 +221,19 @@ public final class AttackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         models.applyThreads();
-        Attack a = attack();
+        if ((perceptual != null) != norm.equals("lpips")) {
+            throw new IllegalArgumentException(
+                    "--perceptual goes with --norm lpips (and only with it)");
+        }
         boolean analytic = analytic();
-        try (PtClassifier clf = analytic ? null : models.loadClassifier();
+        try (PtPerceptualModel net =
+                        perceptual == null
+                                ? null
+                                : PtPerceptualModel.load(perceptual, models.device(), c -> {});
+                PtClassifier clf = analytic ? null : models.loadClassifier();
                 PtScoreModel scoreModel = defended && !analytic ? models.loadScoreModel() : null;
                 NDManager manager = NDManager.newBaseManager(models.device())) {
+            Attack a = attack(net);
             AnalyticDefence exactScore = analytic ? AnalyticDefence.standard(manager) : null;
             ImageDataset data =
                     analytic ? exactScore.data(n, dataSeed) : models.loadData(clf.classes());
@@ -235,17 +264,25 @@ public final class AttackCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The attack of --attack, --norm, --epsilon and --iterations. */
-    private Attack attack() {
+    /** The attack of --attack, --norm, --epsilon and --iterations (lf bounded by net). */
+    private Attack attack(PtPerceptualModel net) {
         double radius = parseEps(eps);
         ThreatModel threat =
                 switch (norm) {
                     case "linf" -> ThreatModel.linf(radius);
                     case "l2" -> ThreatModel.l2(radius);
+                    case "lpips" -> ThreatModel.lpips(radius);
                     default ->
                             throw new IllegalArgumentException(
-                                    "--norm must be linf or l2, found '" + norm + "'");
+                                    "--norm must be linf, l2 or lpips, found '" + norm + "'");
                 };
+        if (attack.equals("lf") != norm.equals("lpips")) {
+            throw new IllegalArgumentException(
+                    "--attack lf takes --norm lpips, and --norm lpips only --attack lf");
+        }
+        if (!attack.equals("lf") && !earlyStop.equals("success-fraction")) {
+            throw new IllegalArgumentException("--early-stop is for --attack lf only");
+        }
         Attack a =
                 switch (attack) {
                     case "apgd-ce" -> Apgd.ce(threat);
@@ -260,6 +297,8 @@ public final class AttackCommand implements Callable<Integer> {
                             Composition.diffAttack(
                                     threat, new DeviationLoss(deviationWeight, deviationSteps));
                     case "pgd-eot" -> Pgd.signEpsOver4(threat, 10);
+                    case "lf" ->
+                            Lf.diffBreak(radius, Lf.EarlyStop.byLabel(earlyStop)).withNetwork(net);
                     default ->
                             throw new IllegalArgumentException(
                                     "--attack: unknown attack '" + attack + "'");

@@ -97,6 +97,15 @@ final class PaperData {
 
     /** --set overrides that point an experiment at the generated data and the stand-ins. */
     static String[] overrides(String experiment, Path data) {
+        if (experiment.startsWith("cifar10-lf")) {
+            // LF's bound is measured by a perceptual model: a stand-in LPIPS of the CIFAR-10 shape
+            return new String[] {
+                "data.paths=[\"" + data.resolve("cifar/test_batch.bin") + "\"]",
+                "model.score-model=" + FIXTURES.resolve("standin-eps-3x32.pt"),
+                "model.classifier=" + FIXTURES.resolve("standin-classifier-3x32-c10.pt"),
+                "model.perceptual=" + FIXTURES.resolve("exported/standin-perceptual-3x32.pt")
+            };
+        }
         if (experiment.startsWith("cifar10")) {
             return new String[] {
                 "data.paths=[\"" + data.resolve("cifar/test_batch.bin") + "\"]",

@@ -149,6 +149,65 @@ class PurifyCommandTest {
     }
 
     @Test
+    void attackCommandRunsLfUnderAPerceptualBound() {
+        String standin =
+                ROOT.resolve("common/src/test/resources/fixtures/exported/standin-perceptual.pt")
+                        .toString();
+        String out =
+                run(
+                        0,
+                        commandArgs(
+                                "attack",
+                                "--attack",
+                                "lf",
+                                "--norm",
+                                "lpips",
+                                "--perceptual",
+                                standin,
+                                "--early-stop",
+                                "plurality",
+                                "--epsilon",
+                                "0.0001",
+                                "--iterations",
+                                "5",
+                                "--n",
+                                "4",
+                                "--batch",
+                                "4",
+                                "--threads",
+                                "1"));
+        assertTrue(out.contains("lf on "), out);
+        assertTrue(out.contains("robust accuracy"), out);
+        assertTrue(
+                run(
+                                2,
+                                commandArgs(
+                                        "attack",
+                                        "--attack",
+                                        "apgd-ce",
+                                        "--norm",
+                                        "lpips",
+                                        "--perceptual",
+                                        standin,
+                                        "--epsilon",
+                                        "0.05"))
+                        .contains(
+                                "--attack lf takes --norm lpips, and --norm lpips only --attack lf"));
+        assertTrue(
+                run(
+                                2,
+                                commandArgs(
+                                        "attack",
+                                        "--attack",
+                                        "lf",
+                                        "--norm",
+                                        "lpips",
+                                        "--epsilon",
+                                        "0.05"))
+                        .contains("--perceptual goes with --norm lpips"));
+    }
+
+    @Test
     void analyticDefenceRunsSurrogateGradientsWithBudgetCheckpoints(@TempDir Path dir)
             throws Exception {
         Path csv = dir.resolve("analytic.csv");

@@ -217,7 +217,9 @@ public final class ModelCache {
             if (!fs.exists(model)) {
                 throw new ModelException(
                         Paths.get(model.getName()),
-                        "model file not found: " + uri + " (model.score-model / model.classifier)");
+                        "model file not found: "
+                                + uri
+                                + " (model.score-model / model.classifier / model.perceptual)");
             }
             org.apache.hadoop.fs.Path m = manifestBeside(fs, model, uri);
             // One byte past the limit is enough to refuse the file (a limit past what one array

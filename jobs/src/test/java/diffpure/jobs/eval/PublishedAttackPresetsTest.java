@@ -44,11 +44,14 @@ class PublishedAttackPresetsTest {
     @Test
     void rowsPerSampleAreTheReadmeFigures() {
         // (iterations + 1) x EOT 20 per APGD member; forward rows: 2K votes + the clean count, plus
-        // R = 20 classifications of the clean image and of each member's image when re-evaluated
+        // R = 20 classifications of the clean image and of each member's image when re-evaluated;
+        // lf: 100 iterations x N = 128 gradient rows and as many fresh-vote rows, 2K votes and the
+        // clean count over all of them (eval.clean-during-cap = 0)
         String[][] expected = {
             {"cifar10-diffattack-wrn28-10", "4040", "4060"},
             {"cifar10-diffattack-wrn70-16", "4040", "4060"},
-            {"cifar10-autoattack-reeval-wrn28-10", "4040", "4180"}
+            {"cifar10-autoattack-reeval-wrn28-10", "4040", "4180"},
+            {"cifar10-lf-wrn70-16", "12800", "38420"}
         };
         for (String[] e : expected) {
             DryRun.Rows rows = DryRun.perSample(preset(e[0], List.of()).config());
