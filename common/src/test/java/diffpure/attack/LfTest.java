@@ -293,10 +293,18 @@ class LfTest {
             }
             assertTrue(moved > eps / 4, "the attack used its bound: largest distance " + moved);
             double half = moved / 2;
-            assertThrows(
-                    IllegalStateException.class,
-                    () -> ThreatModel.lpips(half).checkPerceptual(x, r.adversarial(), lpips, "lf"),
-                    "a smaller bound refuses the same images");
+            IllegalStateException e =
+                    assertThrows(
+                            IllegalStateException.class,
+                            () ->
+                                    ThreatModel.lpips(half)
+                                            .checkPerceptual(x, r.adversarial(), lpips, "lf"),
+                            "a smaller bound refuses the same images");
+            assertTrue(
+                    e.getMessage()
+                            .matches(
+                                    "lf returned row \\d at lpips distance .* outside the bound .*"),
+                    e.getMessage());
         }
     }
 

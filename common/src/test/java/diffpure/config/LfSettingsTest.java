@@ -98,6 +98,17 @@ class LfSettingsTest {
                 "attack.name=pgd-eot",
                 "attack.early-stop=plurality");
         refused("attack.early-stop must be one of", "attack.name=lf", "attack.early-stop=any", NET);
+        String m =
+                assertThrows(
+                                ConfigError.class,
+                                () ->
+                                        config(
+                                                "attack.name=lf",
+                                                "attack.norm=lpips",
+                                                "attack.budget-checkpoints=[1, 2]",
+                                                NET))
+                        .getMessage();
+        assertTrue(m.contains("lf"), "lf records no budget checkpoints: " + m);
     }
 
     @Test
