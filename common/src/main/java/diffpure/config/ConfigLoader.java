@@ -876,7 +876,19 @@ public final class ConfigLoader {
                     alpha,
                     oneOf(
                             "report.regression-metric",
-                            ReportSettings.METRICS.toArray(new String[0])));
+                            ReportSettings.METRICS.toArray(new String[0])),
+                    gallerySamples());
+        }
+
+        /** report.gallery-samples: a page of a thousand samples' pictures is already too long. */
+        private int gallerySamples() {
+            int v = atLeast("report.gallery-samples", 0);
+            if (v > ReportSettings.MAX_GALLERY_SAMPLES) {
+                throw bad(
+                        "report.gallery-samples",
+                        "must be <= " + ReportSettings.MAX_GALLERY_SAMPLES);
+            }
+            return v;
         }
 
         private double positive(String key) {

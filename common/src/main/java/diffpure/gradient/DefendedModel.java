@@ -236,6 +236,20 @@ public final class DefendedModel implements TargetModel {
     }
 
     /**
+     * The purified images that copy 0 of {@link #logits(NDArray, long[], Purpose, long, int)}
+     * classifies for this purpose and draw (the same noise keys), float32[B, C, H, W]: what the
+     * first vote saw, for pictures.
+     */
+    public NDArray firstCopies(NDArray x, long[] sampleIds, Purpose purpose, long draw) {
+        checkBatch(x, sampleIds);
+        try (NDManager scope = NDManager.subManagerOf(x);
+                PtAutograd.Mode noGrad = PtAutograd.disabled()) {
+            scope.tempAttachAll(x);
+            return scope.ret(purifier.purify(x, rowNoise(sampleIds, purpose, draw, 1)));
+        }
+    }
+
+    /**
      * Per-copy evaluations without averaging (DiffHammer's N evaluations of an iterate).
      *
      * @param loss float32[B, N], each copy's loss

@@ -18,6 +18,8 @@ import diffpure.torch.Devices;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -38,6 +40,8 @@ import org.apache.spark.util.LongAccumulator;
  *     it: how the driver learns that each executor JVM loaded each model once
  * @param hook test hook called before each partition ({@link PartitionHook#NONE} in production)
  * @param sanity the run's gradient-masking checks (their subset's rows carry the warnings)
+ * @param gallery ids of the samples whose rows carry the report gallery's pictures
+ *     (report.gallery-samples: the first planned samples)
  */
 public record EvalTask(
         ExperimentConfig config,
@@ -45,7 +49,8 @@ public record EvalTask(
         LongAccumulator done,
         CollectionAccumulator<String> modelLoads,
         PartitionHook hook,
-        SanityTask.Result sanity)
+        SanityTask.Result sanity,
+        Set<Long> gallery)
         implements FlatMapFunction<Iterator<PartitionWork>, Row> {
     private static final long serialVersionUID = 1L;
 
@@ -97,15 +102,23 @@ public record EvalTask(
         for (int b = 0; b < batches; b++) {
             final int batch = b;
             List<SampleRef> refs = w.samples().stream().filter(r -> r.batch() == batch).toList();
-            for (BatchRunner.Result r :
+            List<BatchRunner.Result> results =
                     BatchRunner.run(
                             config,
                             ctx,
                             refs,
                             onCompute(attempt),
                             hook == null ? PartitionHook.NONE : hook,
-                            attempt)) {
-                rows.add(SamplesTable.row(facts(setting, place, w, r)));
+                            attempt);
+            Map<Long, SampleFacts.Gallery> pictures =
+                    gallery.isEmpty() ? Map.of() : GalleryCopies.of(config, ctx, results, gallery);
+            for (BatchRunner.Result r : results) {
+                rows.add(
+                        SamplesTable.row(
+                                facts(
+                                        new Where(setting, place, w),
+                                        r,
+                                        pictures.get(r.ref().id()))));
             }
             if (done != null) {
                 done.add(refs.size());
@@ -114,12 +127,12 @@ public record EvalTask(
         return rows;
     }
 
+    /** The setting, place and partition every row of a partition shares. */
+    private record Where(SampleFacts.Setting setting, SampleFacts.Place place, PartitionWork w) {}
+
     /** What the samples table reads of one sample's result. */
-    private SampleFacts facts(
-            SampleFacts.Setting setting,
-            SampleFacts.Place place,
-            PartitionWork w,
-            BatchRunner.Result r) {
+    private SampleFacts facts(Where where, BatchRunner.Result r, SampleFacts.Gallery pictures) {
+        PartitionWork w = where.w();
         SampleOutcome o = r.outcome();
         SampleRef ref = r.ref();
         boolean inSubset = sanity.ids().contains(ref.id());
@@ -129,12 +142,13 @@ public record EvalTask(
         }
         return new SampleFacts(
                 provenance,
-                setting,
+                where.setting(),
                 new SampleFacts.Position(
                         w.chunk(), w.partition(), ref.batch(), ref.index(), ref.id(), ref.label()),
-                place,
+                where.place(),
                 new SampleFacts.Result(o, r.error(), r.errorKind()),
-                new SampleFacts.Checks(inSubset, warnings, sanity.adjointCosine().get(ref.id())));
+                new SampleFacts.Checks(inSubset, warnings, sanity.adjointCosine().get(ref.id())),
+                pictures);
     }
 
     /**

@@ -122,7 +122,16 @@ public final class EvaluationJob {
         LongAccumulator done = sc.longAccumulator("diffpure samples done");
         CollectionAccumulator<String> loads = sc.collectionAccumulator("diffpure model loads");
         EvalTask task =
-                new EvalTask(call.config(), call.prov(), done, loads, o.hook(), call.sanity());
+                new EvalTask(
+                        call.config(),
+                        call.prov(),
+                        done,
+                        loads,
+                        o.hook(),
+                        call.sanity(),
+                        call.plan().firstValid(loaded.report().gallerySamples()).stream()
+                                .map(SampleRef::id)
+                                .collect(java.util.stream.Collectors.toSet()));
         RunPlan plan = call.plan();
         RunMonitor monitor =
                 new RunMonitor(

@@ -123,4 +123,22 @@ public record RunPlan(List<List<PartitionWork>> chunks, int samples) {
         }
         return null;
     }
+
+    /**
+     * The first n planned samples without a planning error, in plan order: the gradient-masking
+     * checks' subset (sanity.subset) and the report gallery's samples (report.gallery-samples).
+     */
+    public List<SampleRef> firstValid(int n) {
+        List<SampleRef> out = new java.util.ArrayList<>();
+        for (List<PartitionWork> chunk : chunks) {
+            for (PartitionWork w : chunk) {
+                for (SampleRef r : w.samples()) {
+                    if (out.size() < n && r.error() == null) {
+                        out.add(r);
+                    }
+                }
+            }
+        }
+        return out;
+    }
 }

@@ -21,7 +21,7 @@ final class SanityStage {
         if (c.sanity().subset() == 0) {
             return SanityTask.Result.NONE;
         }
-        List<SampleRef> subset = SanityTask.subsetOf(plan, c.sanity().subset());
+        List<SampleRef> subset = plan.firstValid(c.sanity().subset());
         if (previous != null && previous.getAs("sanity") != null) {
             return SanityTask.Result.parse(previous.getAs("sanity"), subset);
         }

@@ -88,21 +88,6 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
         }
     }
 
-    /** The first n planned samples without a planning error, in plan order. */
-    static List<SampleRef> subsetOf(RunPlan plan, int n) {
-        List<SampleRef> out = new ArrayList<>();
-        for (List<PartitionWork> chunk : plan.chunks()) {
-            for (PartitionWork w : chunk) {
-                for (SampleRef r : w.samples()) {
-                    if (out.size() < n && r.error() == null) {
-                        out.add(r);
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
     /**
      * The tasks a run's checks take: one per {@link GradientMaskingChecks.Stage}, plus one that
      * compares adjoint gradients with exact ones when the run uses adjoint.

@@ -47,12 +47,16 @@ final class HtmlReport {
                 comparison(b, s.comparison());
             }
         }
-        // A marker for headless-browser checks: how many chart images the browser decoded.
+        Gallery.appendHtml(b, d.gallery());
+        // Markers for headless-browser checks: how many chart and gallery images were decoded.
         b.append(
                         "<script>window.addEventListener('load',function(){var a=document.querySelectorAll(")
                 .append("'img.chart'),k=0;a.forEach(function(i){if(i.complete&&i.naturalWidth>0&&")
                 .append("i.naturalHeight>0)k++;});document.body.setAttribute('data-charts-loaded',")
-                .append("k+'/'+a.length);});</script>\n");
+                .append("k+'/'+a.length);var g=document.querySelectorAll('img.gallery'),n=0;")
+                .append("g.forEach(function(i){if(i.complete&&i.naturalWidth>0)n++;});")
+                .append("document.body.setAttribute('data-gallery-loaded',n+'/'+g.length);});")
+                .append("</script>\n");
         b.append("</body></html>\n");
         return b.toString();
     }

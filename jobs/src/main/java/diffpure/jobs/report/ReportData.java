@@ -13,6 +13,7 @@ import java.util.Set;
  * @param settings per setting, its runs and comparison, in a stable order
  * @param rescores rescored figures (empty when there is no rescores table)
  * @param budgetCurves the budget curves of the runs that recorded checkpoints (schema 3)
+ * @param gallery the gallery's sections (schema 4 rows with pictures; empty without)
  */
 public record ReportData(
         String output,
@@ -21,7 +22,8 @@ public record ReportData(
         Set<Integer> runsSchemaVersions,
         List<SettingReport> settings,
         List<RescoreFigures> rescores,
-        List<BudgetCurves.RunCurve> budgetCurves) {
+        List<BudgetCurves.RunCurve> budgetCurves,
+        List<Gallery.Section> gallery) {
 
     /**
      * One setting.

@@ -68,7 +68,8 @@ public final class ReportJob {
                 runsSchemaVersions(runRows.values()),
                 settingReports(spark, bySetting, settings),
                 Rescores.figures(spark, output),
-                BudgetCurves.of(spark, tables.samplesColumns()));
+                BudgetCurves.of(spark, tables.samplesColumns()),
+                Gallery.of(spark, tables.samplesColumns()));
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.List;
  * @param place where the row was computed
  * @param result the protocol outcome, or the error that replaced it
  * @param checks what the gradient-masking checks say of the sample
+ * @param gallery the images the report's gallery shows, null for a sample outside it
  */
 public record SampleFacts(
         Provenance provenance,
@@ -20,7 +21,28 @@ public record SampleFacts(
         Position position,
         Place place,
         Result result,
-        Checks checks) {
+        Checks checks,
+        Gallery gallery) {
+
+    /**
+     * A gallery sample's pictures (report.gallery-samples): the report runs no models, so the run
+     * stores what it shows. Pixels float32 in [0, 1], the classifier's image shape.
+     *
+     * @param shape the image shape [C, H, W]
+     * @param clean the clean image (the adversarial one is clean + the perturbation column)
+     * @param purifiedClean the first clean vote's purified copy (purpose vote-clean, draw 0, copy
+     *     0: the same noise keys)
+     * @param purifiedCleanPrediction the classifier's label for it
+     * @param purifiedAdversarial the first adversarial vote's purified copy
+     * @param purifiedAdversarialPrediction the classifier's label for it
+     */
+    public record Gallery(
+            int[] shape,
+            float[] clean,
+            float[] purifiedClean,
+            int purifiedCleanPrediction,
+            float[] purifiedAdversarial,
+            int purifiedAdversarialPrediction) {}
 
     /**
      * The setting of a row.

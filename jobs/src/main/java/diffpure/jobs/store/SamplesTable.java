@@ -29,10 +29,12 @@ public final class SamplesTable {
      * clean_logit_prediction}, {@code adversarial_logit_prediction}, {@code clean_logit_correct},
      * {@code adversarial_logit_correct}), {@code error_kind}, {@code sanity_subset} and the adjoint
      * error columns ({@code adjoint_reconstruction_error}, {@code adjoint_cosine}); 3 added {@code
-     * budget_checkpoints}. Readers of older tables must do without the newer columns ({@link
-     * #schemaOf}).
+     * budget_checkpoints}; 4 the gallery's pictures ({@code gallery_shape}, {@code gallery_clean},
+     * {@code gallery_purified_clean}, {@code gallery_purified_clean_prediction}, {@code
+     * gallery_purified_adversarial}, {@code gallery_purified_adversarial_prediction}). Readers of
+     * older tables must do without the newer columns ({@link #schemaOf}).
      */
-    public static final int SCHEMA_VERSION = 3;
+    public static final int SCHEMA_VERSION = 4;
 
     /** error_kind of a row whose input could not be read: a resume keeps it. */
     public static final String DATA = "data";
@@ -57,6 +59,7 @@ public final class SamplesTable {
     private static final DataType STRING = DataTypes.StringType;
     private static final DataType BOOLEAN = DataTypes.BooleanType;
     private static final DataType INTS = DataTypes.createArrayType(INT, false);
+    private static final DataType FLOATS = DataTypes.createArrayType(DataTypes.FloatType, false);
 
     /**
      * One element of {@code budget_checkpoints} (schema 3), a {@link CheckpointOutcome}: the
@@ -175,6 +178,21 @@ public final class SamplesTable {
                             DataTypes.createArrayType(CHECKPOINT, false),
                             3,
                             SamplesTable::checkpointRows),
+                    gallery("gallery_shape", INTS, g -> boxed(g.shape())),
+                    gallery("gallery_clean", FLOATS, g -> boxed(g.clean())),
+                    gallery("gallery_purified_clean", FLOATS, g -> boxed(g.purifiedClean())),
+                    gallery(
+                            "gallery_purified_clean_prediction",
+                            INT,
+                            SampleFacts.Gallery::purifiedCleanPrediction),
+                    gallery(
+                            "gallery_purified_adversarial",
+                            FLOATS,
+                            g -> boxed(g.purifiedAdversarial())),
+                    gallery(
+                            "gallery_purified_adversarial_prediction",
+                            INT,
+                            SampleFacts.Gallery::purifiedAdversarialPrediction),
                     col("git_sha", STRING, f -> f.provenance().gitSha()),
                     col("config_hash", STRING, f -> f.provenance().configHash()));
 
@@ -309,6 +327,13 @@ public final class SamplesTable {
     /** A column of schema version 1 read from the row's facts. */
     private static Column col(String name, DataType type, Function<SampleFacts, Object> value) {
         return new Column(name, type, 1, value);
+    }
+
+    /** A gallery column (schema 4): null for a sample outside report.gallery-samples. */
+    private static Column gallery(
+            String name, DataType type, Function<SampleFacts.Gallery, Object> value) {
+        return new Column(
+                name, type, 4, f -> f.gallery() == null ? null : value.apply(f.gallery()));
     }
 
     /** A column read from the protocol outcome: null on an error row. */

@@ -142,8 +142,7 @@ class AdjointColumnsJobTest {
         SanityTask.Result back =
                 SanityTask.Result.parse(
                         adjoint.runs().getAs("sanity"),
-                        SanityTask.subsetOf(
-                                EvaluationJob.plan(spark, adjoint.config().config()), 2));
+                        EvaluationJob.plan(spark, adjoint.config().config()).firstValid(2));
         for (Row r : adjoint.rows()) {
             assertEquals(
                     r.<Double>getAs("adjoint_cosine"),

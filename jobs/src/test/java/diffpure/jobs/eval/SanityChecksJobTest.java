@@ -343,7 +343,7 @@ class SanityChecksJobTest {
                             .config();
             Preflight.check(c, spark.sparkContext().hadoopConfiguration());
             RunPlan plan = EvaluationJob.plan(spark, c);
-            List<SampleRef> subset = SanityTask.subsetOf(plan, 2);
+            List<SampleRef> subset = plan.firstValid(2);
             String json = SanityTask.run(jsc, c, subset);
             Config parsed = ConfigFactory.parseString(json);
             assertEquals(2, parsed.getInt("subset"), name + ": " + json);
