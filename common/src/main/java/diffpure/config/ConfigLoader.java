@@ -262,6 +262,10 @@ public final class ConfigLoader {
             // Empty for every threat model but lpips: such a run keeps the hash it had before.
             hashed = hashed.withoutPath("model.perceptual");
         }
+        if (String.valueOf(hashed.getValue("purify.ddpm-respaced-steps").unwrapped()).equals("0")) {
+            // A run without respacing keeps the hash (and run id) it had before the key existed.
+            hashed = hashed.withoutPath("purify.ddpm-respaced-steps");
+        }
         if (String.valueOf(hashed.getValue("attack.evaluations").unwrapped()).equals("0")
                 && String.valueOf(hashed.getValue("attack.grafting").unwrapped())
                         .equals(AttackSettings.DEFAULT_GRAFTING)) {
@@ -628,7 +632,20 @@ public final class ConfigLoader {
                             number("purify.dt"),
                             atLeast("purify.ddpm-steps", 0),
                             choice("purify.forward-alpha-bar"),
-                            choice("purify.resize"));
+                            choice("purify.resize"),
+                            atLeast("purify.ddpm-respaced-steps", 0));
+            if (purify.ddpmRespacedSteps() > 0
+                    && !(purify.kind().equals("ddpm")
+                            && purify.ddpmRespacedSteps() <= purify.ddpmSteps())) {
+                throw bad(
+                        "purify.ddpm-respaced-steps",
+                        "is for purify.kind = ddpm and at most purify.ddpm-steps ("
+                                + purify.ddpmSteps()
+                                + "), found "
+                                + purify.ddpmRespacedSteps()
+                                + " with purify.kind = "
+                                + purify.kind());
+            }
             double eps = fraction("attack.eps");
             if (!(eps >= 0) || !Double.isFinite(eps)) {
                 throw bad("attack.eps", "must be a finite number >= 0");

@@ -14,6 +14,7 @@ import java.io.Serializable;
  * @param forwardAlphaBar discrete or continuous
  * @param resize none or bilinear: how a classifier's images reach a score model of another size
  *     ({@code diffpure.purify.InputResize})
+ * @param ddpmRespacedSteps ddpm only: the sampler respaced to this many steps; 0 = every step
  */
 public record PurifySettings(
         String kind,
@@ -22,7 +23,8 @@ public record PurifySettings(
         double dt,
         int ddpmSteps,
         String forwardAlphaBar,
-        String resize)
+        String resize,
+        int ddpmRespacedSteps)
         implements Serializable {
 
     /**
@@ -35,9 +37,12 @@ public record PurifySettings(
 
     /**
      * The grid step the purifier really uses: dt for the SDE and ODE chains, one discrete step
-     * (1/1000) for the ancestral sampler (which ignores dt).
+     * (1/1000) for the ancestral sampler (which ignores dt), its stride when it is respaced.
      */
     public double dtUsed() {
-        return "ddpm".equals(kind) ? 1e-3 : dt;
+        if (!"ddpm".equals(kind)) {
+            return dt;
+        }
+        return ddpmRespacedSteps > 0 ? ddpmSteps / 1000.0 / ddpmRespacedSteps : 1e-3;
     }
 }

@@ -23,6 +23,8 @@ import java.util.Locale;
  * @param dt grid step (reference: 1e-3)
  * @param ddpmSteps discrete start step for ddpm (CelebA-HQ: 500)
  * @param forwardAlphaBar which alpha-bar the forward diffusion uses
+ * @param ddpmRespacedSteps ddpm only: the sampler respaced to this many steps (DiffHammer's
+ *     official defence: 100 respaced to 10); 0 for every discrete step
  */
 public record PurifierSpec(
         Kind kind,
@@ -30,7 +32,19 @@ public record PurifierSpec(
         double tEnd,
         double dt,
         int ddpmSteps,
-        ForwardAlphaBar forwardAlphaBar) {
+        ForwardAlphaBar forwardAlphaBar,
+        int ddpmRespacedSteps) {
+
+    /** A spec without respacing. */
+    public PurifierSpec(
+            Kind kind,
+            double tStar,
+            double tEnd,
+            double dt,
+            int ddpmSteps,
+            ForwardAlphaBar forwardAlphaBar) {
+        this(kind, tStar, tEnd, dt, ddpmSteps, forwardAlphaBar, 0);
+    }
 
     /** The chain families. */
     public enum Kind {
@@ -68,13 +82,16 @@ public record PurifierSpec(
 
     /** The same spec with another grid step. */
     public PurifierSpec withDt(double newDt) {
-        return new PurifierSpec(kind, tStar, tEnd, newDt, ddpmSteps, forwardAlphaBar);
+        return new PurifierSpec(
+                kind, tStar, tEnd, newDt, ddpmSteps, forwardAlphaBar, ddpmRespacedSteps);
     }
 
     /** The reverse chain under a schedule (checks t*, dt and the step count). */
     public ReverseChain chain(VpSchedule schedule) {
         if (kind == Kind.DDPM) {
-            return DdpmAncestral.chain(schedule, ddpmSteps);
+            return ddpmRespacedSteps > 0
+                    ? DdpmAncestral.respaced(schedule, ddpmSteps, ddpmRespacedSteps)
+                    : DdpmAncestral.chain(schedule, ddpmSteps);
         }
         TimeGrid grid = TimeGrid.of(tStar, tEnd, dt);
         double abar = forwardAlphaBar.at(schedule, tStar);

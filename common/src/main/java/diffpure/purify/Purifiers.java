@@ -72,6 +72,12 @@ public final class Purifiers {
                                             + "'");
                 };
         return new PurifierSpec(
-                PurifierSpec.Kind.parse(s.kind()), s.tStar(), s.tEnd(), s.dt(), s.ddpmSteps(), fab);
+                PurifierSpec.Kind.parse(s.kind()),
+                s.tStar(),
+                s.tEnd(),
+                s.dt(),
+                s.ddpmSteps(),
+                fab,
+                s.ddpmRespacedSteps());
     }
 }

@@ -53,6 +53,86 @@ public final class DdpmAncestral {
     }
 
     /**
+     * The chain starting at discrete step {@code startSteps} respaced to {@code steps} steps as
+     * improved DDPM respaces a schedule (spans as even as the grid allows, {@link
+     * CoarseChain#evenStarts}): DiffHammer's official defence is 100 steps respaced to 10 (stride
+     * 10). Each respaced step is one ancestral step between the alpha-bars at its span's ends
+     * ({@link Coarsening}); the chain can be coarsened again (a grafting or surrogate grid over its
+     * own steps), its draws then summed by their noise scales.
+     *
+     * @throws IllegalArgumentException naming purify.ddpm-respaced-steps unless 1 &lt;= steps &lt;=
+     *     startSteps
+     */
+    public static ReverseChain respaced(VpSchedule schedule, int startSteps, int steps) {
+        ReverseChain fine = chain(schedule, startSteps);
+        if (steps < 1 || steps > startSteps) {
+            throw new IllegalArgumentException(
+                    "purify.ddpm-respaced-steps must be in [1, "
+                            + startSteps
+                            + "] (purify.ddpm-steps), found "
+                            + steps);
+        }
+        if (steps == startSteps) {
+            return fine;
+        }
+        int[] outer = CoarseChain.evenStarts(startSteps, steps);
+        ReverseChain r = new Coarsening(schedule, startSteps).coarsen(outer).chain();
+        List<Integer> spans = new ArrayList<>();
+        for (int j : outer) {
+            spans.add(j);
+        }
+        return new ReverseChain(
+                r.name(),
+                r.alphaBarStar(),
+                r.startTime(),
+                r.steps(),
+                new Respaced(schedule, startSteps, spans),
+                r.stateAlphaBars());
+    }
+
+    /**
+     * A respaced chain coarsened again: coarse step k spans the respaced steps [starts[k], starts[k
+     * + 1]), which is the sampler over the discrete steps those span, respaced; its draw sums the
+     * respaced steps' draws weighted by their noise scales, renormalised (as {@link Coarsening}
+     * sums the fine draws).
+     *
+     * @param spans the respaced chain's span starts over the discrete steps
+     */
+    record Respaced(VpSchedule schedule, int startSteps, List<Integer> spans)
+            implements ReverseChain.Coarsening {
+        @Override
+        public CoarseChain coarsen(int[] starts) {
+            int length = spans.size() - 1;
+            int m = starts.length - 1;
+            int[] fine = new int[m + 1];
+            for (int k = 0; k <= m; k++) {
+                fine[k] = spans.get(starts[k]);
+            }
+            Coarsening discrete = new Coarsening(schedule, startSteps);
+            ReverseChain chain = discrete.coarsen(fine).chain();
+            if (m == length) {
+                return new CoarseChain(chain, starts, Coarsening.ones(length));
+            }
+            int[] own = new int[length + 1];
+            for (int j = 0; j <= length; j++) {
+                own[j] = spans.get(j);
+            }
+            List<ChainStep> respaced = discrete.coarsen(own).chain().steps();
+            double[] weights = new double[length];
+            for (int k = 0; k < m; k++) {
+                double total = 0;
+                for (int j = starts[k]; j < starts[k + 1]; j++) {
+                    total += respaced.get(j).noiseScale() * respaced.get(j).noiseScale();
+                }
+                for (int j = starts[k]; j < starts[k + 1]; j++) {
+                    weights[j] = total == 0 ? 0 : respaced.get(j).noiseScale() / Math.sqrt(total);
+                }
+            }
+            return new CoarseChain(chain, starts, weights);
+        }
+    }
+
+    /**
      * The alpha-bar of each state of a chain whose step k starts at fine step starts[k]: fine state
      * j is at discrete index n - 1 - j (alpha-bar_{n-1-j}), the output y_N at 1.
      */

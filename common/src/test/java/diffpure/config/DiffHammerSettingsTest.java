@@ -98,6 +98,15 @@ class DiffHammerSettingsTest {
                 "attack.eot=1",
                 "attack.evaluations=1000000");
         refused(
+                "purify.ddpm-respaced-steps is for purify.kind = ddpm and at most purify.ddpm-steps",
+                "purify.ddpm-respaced-steps=10");
+        refused(
+                "purify.ddpm-respaced-steps is for purify.kind = ddpm and at most purify.ddpm-steps"
+                        + " (100), found 200",
+                "purify.kind=ddpm",
+                "purify.ddpm-steps=100",
+                "purify.ddpm-respaced-steps=200");
+        refused(
                 "attack.restarts must be 1 for diffhammer",
                 "attack.name=diffhammer",
                 "attack.eot=1",

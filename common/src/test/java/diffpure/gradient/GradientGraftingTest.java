@@ -94,7 +94,22 @@ class GradientGraftingTest {
 
     @Test
     void onTheDefencesOwnGridBothVariantsAreExactsGradient() {
-        for (Case c : cases()) {
+        List<Case> all = new ArrayList<>(cases());
+        // DiffHammer's official defence kind: a DDPM sampler respaced (20 discrete steps to 10)
+        all.add(
+                make(
+                        new PurifierSpec(
+                                        PurifierSpec.Kind.DDPM,
+                                        0,
+                                        0,
+                                        0,
+                                        20,
+                                        ForwardAlphaBar.DISCRETE,
+                                        10)
+                                .build(mlp, VpSchedule.DEFAULT),
+                        linear,
+                        3));
+        for (Case c : all) {
             NDArray exact =
                     StoredStatesGradient.exact()
                             .compute(

@@ -213,12 +213,15 @@ public final class DryRun {
         long grad = gradientRows(attack, eot);
         long attackFwd = forwardRows(attack, eot);
         // Judged on a surrogate, the attack made no defence evaluation for the clean ones to match.
+        // The clean image is evaluated as often as the attack evaluated its iterates: every row,
+        // but DiffHammer's grafted rows, which evaluate nothing.
+        long evaluated = attack instanceof DiffHammer ? attackFwd : grad + attackFwd;
         long during =
                 BudgetLines.judgesOnSurrogate(c)
                         ? 0
                         : c.eval().cleanDuringCap() > 0
-                                ? Math.min(c.eval().cleanDuringCap(), grad + attackFwd)
-                                : grad + attackFwd;
+                                ? Math.min(c.eval().cleanDuringCap(), evaluated)
+                                : evaluated;
         return new Rows(
                 grad,
                 attackFwd

@@ -51,7 +51,10 @@ class PublishedAttackPresetsTest {
             {"cifar10-diffattack-wrn28-10", "4040", "4060"},
             {"cifar10-diffattack-wrn70-16", "4040", "4060"},
             {"cifar10-autoattack-reeval-wrn28-10", "4040", "4180"},
-            {"cifar10-lf-wrn70-16", "12800", "38420"}
+            {"cifar10-lf-wrn70-16", "12800", "38420"},
+            // 3 restarts x 50 grafted rows; 3 x 51 x N = 10 copies, 2K votes, the clean count
+            // over the copies' draws
+            {"cifar10-diffhammer-wrn70-16", "150", "3080"}
         };
         for (String[] e : expected) {
             DryRun.Rows rows = DryRun.perSample(preset(e[0], List.of()).config());
