@@ -25,11 +25,12 @@ import java.util.List;
  * Each iteration purifies N copies of the candidate (N = the model's EOT), takes the margin
  * (correct logit minus the largest other, CW with kappa = infinity) averaged over the copies and
  * its input gradient from the {@link TargetModel}, measures the perceptual distance d to the clean
- * image with the network under autograd, and minimises margin + c d [d &gt;= eps] (c = 1e8 in
- * DiffBreak's CIFAR-10 setting: once outside the bound only the distance is pushed down) with Adam
- * on the modifier and on each filter's weights (their own learning rates), each gradient clipped to
- * norm {@code clipNorm}. The best in-bound iterate so far (d &lt; eps, lowest margin) is then
- * judged by N fresh purifications; the sample stops once they meet the early-stop rule.
+ * image with the network under autograd, and minimises N (margin + c d [d &gt;= eps]), DiffBreak's
+ * sum over the copies of margin_p + c d [d &gt;= eps] (c = 1e8 in DiffBreak's CIFAR-10 setting:
+ * once outside the bound only the distance is pushed down) with Adam on the modifier and on each
+ * filter's weights (their own learning rates), each gradient clipped to norm {@code clipNorm}. The
+ * best in-bound iterate so far (d &lt; eps, lowest margin) is then judged by N fresh purifications;
+ * the sample stops once they meet the early-stop rule.
  *
  * <p>Changed from the original, and why: gradients are clipped per sample (PyTorch's
  * clip_grad_norm_ on a batch clips the norm over all its samples together, so a sample's step
@@ -38,7 +39,10 @@ import java.util.List;
  * the image reflects periodically (PyTorch's reflect padding refuses it); the filter loss and the
  * regularisation are off, as in the original's setting, and not implemented. A candidate outside
  * the bound is never evidence: its purifications count as spent budget, not as during-attack
- * evaluations.
+ * evaluations. The best iterate is judged by the copies' mean margin (the original compares each
+ * copy's margin on its own, so its "best" becomes N images, one per copy, by broadcasting); a
+ * sample never stopped returns its best in-bound iterate (the original returns the clean image
+ * unless some single copy was once fooled).
  *
  * @param threat the perceptual bound ({@link ThreatModel#lpips})
  * @param iterations Adam steps (100)
@@ -409,17 +413,21 @@ public record Lf(
                                         rows.context().draw(it));
             }
             float[] wrongMinusRight = Tensors.host(ev.loss());
+            // DiffBreak sums over the N copies: sum_p margin_p + N c d [d >= eps]. The model
+            // gives the copies' mean, so both terms are scaled by N (clipping to a fixed norm and
+            // then Adam is not invariant to that factor).
+            float copies = ev.logits().getShape().get(1);
             float[] weight = new float[a];
             for (int r = 0; r < a; r++) {
                 margin[r] = -wrongMinusRight[r];
                 inBound[r] = d[r] < threat.eps();
-                weight[r] = inBound[r] ? 0f : (float) penalty;
+                weight[r] = inBound[r] ? 0f : (float) (penalty * copies);
             }
             miss = observe(rows, ev.logits(), inBound, scope);
             rows.tally().zeroGradients(idx, ev.gradient());
-            // d/dparams of sum_r (-grad_r . cand_r + c_r d_r): margin = -(wrong - right).
+            // d/dparams of sum_r N (-grad_r . cand_r + c_r d_r): margin = -(wrong - right).
             try (PtAutograd.Mode on = PtAutograd.enabled()) {
-                NDArray seedImage = ev.gradient().neg();
+                NDArray seedImage = ev.gradient().mul(-copies);
                 NDArray seedDist = HostTensors.create(scope, weight);
                 NDArray total = cand.mul(seedImage).sum().add(dist.mul(seedDist).sum()).reshape(1);
                 PtAutograd.backward(total, total.onesLike());

@@ -11,8 +11,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import diffpure.gradient.DefendedModel;
+import diffpure.gradient.Objective;
 import diffpure.gradient.StoredStatesGradient;
+import diffpure.gradient.TargetModel;
 import diffpure.gradient.UndefendedModel;
+import diffpure.model.Classifier;
 import diffpure.model.PerceptualDistance;
 import diffpure.model.PtPerceptualModel;
 import diffpure.model.synthetic.AnalyticDefence;
@@ -369,6 +372,107 @@ class LfTest {
                 wrong += pred[i] != labels[i / 8] ? 1 : 0;
             }
             return wrong / (double) pred.length;
+        }
+    }
+
+    /** A deterministic model seen as N identical purified copies (EOT N, every copy the same). */
+    private static TargetModel copiesOf(UndefendedModel base, int n) {
+        return new TargetModel() {
+            @Override
+            public Evaluation lossAndGradient(
+                    NDArray x,
+                    NDArray labels,
+                    long[] sampleIds,
+                    Objective objective,
+                    Purpose purpose,
+                    long draw) {
+                Evaluation e = base.lossAndGradient(x, labels, sampleIds, objective, purpose, draw);
+                return new Evaluation(
+                        e.loss(), e.logits().repeat(1, n), e.gradient(), e.diagnostics());
+            }
+
+            @Override
+            public NDArray logits(
+                    NDArray x, long[] sampleIds, Purpose purpose, long draw, int copies) {
+                return base.logits(x, sampleIds, purpose, draw, copies);
+            }
+
+            @Override
+            public int classes() {
+                return base.classes();
+            }
+
+            @Override
+            public int eot() {
+                return n;
+            }
+
+            @Override
+            public boolean isRandomized() {
+                return false;
+            }
+
+            @Override
+            public String describe() {
+                return base.describe() + " x" + n;
+            }
+        };
+    }
+
+    /** The classifier with every logit multiplied by s. */
+    private static Classifier scaled(Classifier c, float s) {
+        return new Classifier() {
+            @Override
+            public NDArray logits(NDArray x) {
+                return c.logits(x).mul(s);
+            }
+
+            @Override
+            public int classes() {
+                return c.classes();
+            }
+
+            @Override
+            public Shape imageShape() {
+                return c.imageShape();
+            }
+
+            @Override
+            public String describe() {
+                return c.describe() + " x" + s;
+            }
+        };
+    }
+
+    /**
+     * DiffBreak sums its objective over the N copies (margin per copy, and the distance penalty
+     * broadcast to every copy: N c d [d >= eps]), and clipping to norm 1 then Adam is not invariant
+     * to that factor N. So N identical copies of a classifier must move exactly as one copy of the
+     * classifier with its logits times N (the distance is 0, so only the margin acts).
+     */
+    @Test
+    void theObjectiveIsSummedOverTheCopiesAsDiffBreaks() {
+        int n = 64;
+        // logits small enough that one copy's gradient is never clipped and N copies' always is
+        UndefendedModel base = new UndefendedModel(scaled(linear28().classifier(), 1e-5f));
+        UndefendedModel times = new UndefendedModel(scaled(base.classifier(), n));
+        Lf lf =
+                Lf.diffBreak(0.05, Lf.EarlyStop.SUCCESS_FRACTION)
+                        .withNetwork(ZERO)
+                        .withIterations(20);
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = Fixtures.images(m, 2, new Shape(1, 28, 28), 91);
+            NDArray y = Fixtures.predictedLabels(base.classifier(), x);
+            float[] many =
+                    lf.run(copiesOf(base, n), x, y, Fixtures.ids(2), AttackContext.of(4))
+                            .adversarial()
+                            .toFloatArray();
+            float[] one =
+                    lf.run(times, x, y, Fixtures.ids(2), AttackContext.of(4))
+                            .adversarial()
+                            .toFloatArray();
+            assertArrayEquals(one, many, 1e-6f);
+            assertFalse(java.util.Arrays.equals(many, x.toFloatArray()), "the attack moved");
         }
     }
 
