@@ -1,8 +1,9 @@
 """A Spark session for the diffpure-spark notebooks, with the result tables as views.
 
     from diffpure_session import get_spark, wilson
-    spark = get_spark()            # views: samples, runs (and rescores when present), and the
-                                   # metrics: sample_outcomes, accuracy (metric_views.sql)
+    spark = get_spark()            # views: samples, runs (and rescores when present), the
+                                   # metrics: sample_outcomes, accuracy (metric_views.sql), and
+                                   # strongest (strongest_view.sql) after `diffpure strongest`
     spark.sql("SELECT ...").toPandas()
 
 The metric views are the ones `diffpure sql` and the report use, generated from the metrics' one
@@ -73,15 +74,17 @@ def metric_view_statements(columns):
 
 
 def register_views(spark, tables):
-    """Views samples and runs (required), rescores (when the table exists), and the metric views
-    sample_outcomes and accuracy over samples."""
+    """Views samples and runs (required), rescores (when the table exists), the metric views
+    sample_outcomes and accuracy over samples, and strongest over rescores (when it holds
+    strongest-evidence passes)."""
     base = str(tables).rstrip("/")
     for name in ("samples", "runs", "rescores"):
         path = base + "/" + name
         if name == "rescores" and not _exists(spark, path):
             continue
-        # samples: files of several schema versions keep every column (as the report reads it).
-        reader = spark.read.option("mergeSchema", "true") if name == "samples" else spark.read
+        # samples, rescores: files of several schema versions keep every column (as the report
+        # reads them).
+        reader = spark.read.option("mergeSchema", "true") if name != "runs" else spark.read
         try:
             reader.parquet(path).createOrReplaceTempView(name)
         except Exception as e:  # noqa: BLE001 - Py4J and JPype raise their own types
@@ -89,6 +92,12 @@ def register_views(spark, tables):
     columns = spark.table("samples").columns
     for statement in metric_view_statements(columns):
         spark.sql(statement)
+    if _exists(spark, base + "/rescores") and "rescore_kind" in spark.table("rescores").columns:
+        text = (Path(__file__).resolve().parent / "strongest_view.sql").read_text()
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+        for statement in (s.strip() for s in body.split(";")):
+            if statement:
+                spark.sql(statement)
 
 
 def _exists(spark, path):

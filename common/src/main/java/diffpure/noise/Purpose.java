@@ -16,5 +16,11 @@ public enum Purpose {
     /** Random proposals of gradient-free attacks (Square). */
     ATTACK_SEARCH,
     /** Anything a test or a probe draws. */
-    TEST
+    TEST,
+    /**
+     * Purifications for the fresh votes of a strongest-evidence pass: independent of every recorded
+     * vote, so the votes that chose an image never judge it (appended last: the ordinal is part of
+     * the noise key).
+     */
+    VOTE_FRESH
 }

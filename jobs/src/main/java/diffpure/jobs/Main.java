@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             SqlCommand.class,
             ReportCommand.class,
             RescoreCommand.class,
+            StrongestCommand.class,
             ReplayCommand.class,
             PurifyCommand.class,
             AttackCommand.class,

@@ -1,6 +1,7 @@
 package diffpure.jobs;
 
 import diffpure.jobs.report.MetricViews;
+import diffpure.jobs.report.StrongestView;
 import diffpure.jobs.store.ResultTables;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -13,9 +14,10 @@ import picocli.CommandLine.Parameters;
         name = "sql",
         mixinStandardHelpOptions = true,
         description =
-                "Run Spark SQL over the result tables (views `samples` and `runs`) and the accuracy"
-                        + " metrics (views `sample_outcomes` and `accuracy`, as in the report and"
-                        + " the notebooks).")
+                "Run Spark SQL over the result tables (views `samples`, `runs` and, when present,"
+                        + " `rescores`), the accuracy metrics (views `sample_outcomes` and"
+                        + " `accuracy`, as in the report and the notebooks) and the strongest"
+                        + " evidence per sample (view `strongest`, after `diffpure strongest`).")
 public final class SqlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "QUERY", description = "the SQL query")
     String query;
@@ -41,9 +43,13 @@ public final class SqlCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The views a query sees: samples, runs, and the metric views over samples. */
+    /**
+     * The views a query sees: samples, runs, the metric views over samples, and rescores and
+     * strongest where the output has a rescores table.
+     */
     public static void registerViews(SparkSession spark, String output) {
         ResultTables.registerViews(spark, output);
         MetricViews.register(spark);
+        StrongestView.register(spark, output);
     }
 }

@@ -48,13 +48,13 @@ import picocli.CommandLine;
  * Every command of {@code bin/diffpure} (but {@code bench}, which measures) run end to end against
  * a real S3 server (s3proxy on 127.0.0.1) with the S3 credentials in the Hadoop configuration, as a
  * deployment gives them: a {@code core-site.xml} on the class path and {@code spark.hadoop.*}
- * settings. Each command runs once as it should (evaluate, rescore, replay, sql and report with
- * their data, tables and report on s3a://; attack, purify and model, which read local files only,
- * with the same configuration) and once failing (a missing object, file, run or sample); the secret
- * and the access key appear in no printed line, no log line (at the shipped levels), no runs,
- * samples or rescores column (stored configs included), no object the commands wrote (reports
- * included), and no error message. A command added to {@link Main} fails the test until it is
- * covered here. URIs holding credentials are refused before any command starts
+ * settings. Each command runs once as it should (evaluate, rescore, strongest, replay, sql and
+ * report with their data, tables and report on s3a://; attack, purify and model, which read local
+ * files only, with the same configuration) and once failing (a missing object, file, run or
+ * sample); the secret and the access key appear in no printed line, no log line (at the shipped
+ * levels), no runs, samples or rescores column (stored configs included), no object the commands
+ * wrote (reports included), and no error message. A command added to {@link Main} fails the test
+ * until it is covered here. URIs holding credentials are refused before any command starts
  * (CredentialsInArgumentsTest) and in configs (ConfigSafetyTest).
  */
 class CredentialsEveryCommandTest {
@@ -304,6 +304,9 @@ class CredentialsEveryCommandTest {
         Ran rescored = run("rescore", "--output", OUT, "--run", runId, "--set", "eval.votes=3");
         assertEquals(0, rescored.code(), rescored.printed());
         assertEquals(2, run("rescore", "--output", OUT, "--run", "no-such-run").code());
+        Ran strongest = run("strongest", "--output", OUT);
+        assertEquals(0, strongest.code(), strongest.printed());
+        assertEquals(2, run("strongest", "--output", OUT, "--set", "purify.t-star=0.02").code());
 
         Ran replayed = run("replay", "--output", OUT, "--run", runId, "--sample", sample.group(1));
         assertEquals(0, replayed.code(), replayed.printed());

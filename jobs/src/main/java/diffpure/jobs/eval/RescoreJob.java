@@ -145,7 +145,8 @@ public final class RescoreJob {
                                     clf[0],
                                     clf[1],
                                     scoreModel,
-                                    req.gitSha()));
+                                    req.gitSha(),
+                                    RescoreTask.Pass.RESCORE));
             int index = settingIndex(source.config().settings(), s, sourceRunId);
             for (int chunk = 0; chunk < plan.chunks().size(); chunk++) {
                 if (plan.chunks().get(chunk).get(0).setting() == index) {
@@ -154,19 +155,34 @@ public final class RescoreJob {
                 }
             }
         }
+        int perChunk = plan.chunks().stream().mapToInt(List::size).max().orElse(1);
         return runChunks(
-                spark, req, id, new RescoreChunks(spark, plan, tasks, samples, id), chunks, log);
+                spark,
+                new ChunkRun(req.output(), id, req.stopAfterChunks(), perChunk),
+                new RescoreChunks(spark, plan, tasks, samples, id),
+                chunks,
+                log);
     }
 
-    /** Runs the rescore's chunks on the chunk engine. */
-    private static Outcome runChunks(
+    /**
+     * Chunks of a rescore or strongest-evidence pass to run.
+     *
+     * @param output run.output (the rescores table and its done-markers go there)
+     * @param id the rescore id
+     * @param stopAfterChunks stop after this many chunks (-1: all)
+     * @param partitionsPerChunk Spark tasks of the largest chunk
+     */
+    public record ChunkRun(String output, String id, int stopAfterChunks, int partitionsPerChunk) {}
+
+    /** Runs the chunks of a pass on the chunk engine, skipping those done by an earlier call. */
+    public static Outcome runChunks(
             SparkSession spark,
-            Request req,
-            String id,
-            RescoreChunks work,
+            ChunkRun run,
+            ChunkEngine.ChunkWork work,
             List<Integer> chunks,
             PrintStream log) {
-        String table = TablePaths.rescores(req.output());
+        String id = run.id();
+        String table = TablePaths.rescores(run.output());
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         ChunkEngine engine =
                 new ChunkEngine(
@@ -177,20 +193,20 @@ public final class RescoreJob {
                                 TableCommitter.of(spark, table, "rescore_id"),
                                 SamplesTable.without(RescoresTable.SCHEMA, "rescore_id", "chunk"),
                                 new ChunkMarkers(
-                                        TablePaths.rescoreProgress(req.output(), id), conf)),
+                                        TablePaths.rescoreProgress(run.output(), id), conf)),
                         "diffpure-rescore-" + id + "-" + UUID.randomUUID());
         List<Integer> todo = engine.notDone(chunks);
         List<Integer> doneEarlier = chunks.stream().filter(k -> !todo.contains(k)).toList();
-        int stopAfter = req.stopAfterChunks();
+        int stopAfter = run.stopAfterChunks();
         List<Integer> toRun =
                 stopAfter >= 0 && todo.size() > stopAfter ? todo.subList(0, stopAfter) : todo;
-        int perChunk = work.plan().chunks().stream().mapToInt(List::size).max().orElse(1);
         ChunkEngine.Result r =
                 engine.run(
                         toRun,
                         doneEarlier,
                         new ChunkEngine.Schedule(
-                                ChunkEngine.inFlight(spark, perChunk), StopRule.NEVER),
+                                ChunkEngine.inFlight(spark, run.partitionsPerChunk()),
+                                StopRule.NEVER),
                         work,
                         () -> {});
         spark.sparkContext().setJobDescription(null);
@@ -202,6 +218,20 @@ public final class RescoreJob {
                 doneEarlier.size(),
                 table);
         return new Outcome(id, table, r.committed(), doneEarlier.size());
+    }
+
+    /** The stored perturbation of each row (columns sample_id and perturbation), by sample id. */
+    public static Map<Long, float[]> perturbations(Dataset<Row> rows) {
+        Map<Long, float[]> perturbations = new HashMap<>();
+        for (Row r : rows.select("sample_id", "perturbation").collectAsList()) {
+            List<Float> p = r.getList(1);
+            float[] a = new float[p.size()];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = p.get(i);
+            }
+            perturbations.put(r.getLong(0), a);
+        }
+        return perturbations;
     }
 
     /** Refuses a change a rescore cannot make. */
@@ -329,16 +359,7 @@ public final class RescoreJob {
         }
 
         private Map<Long, float[]> perturbations(int chunk) {
-            Map<Long, float[]> perturbations = new HashMap<>();
-            for (Row r : sourceRows(chunk).select("sample_id", "perturbation").collectAsList()) {
-                List<Float> p = r.getList(1);
-                float[] a = new float[p.size()];
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = p.get(i);
-                }
-                perturbations.put(r.getLong(0), a);
-            }
-            return perturbations;
+            return RescoreJob.perturbations(sourceRows(chunk));
         }
     }
 }

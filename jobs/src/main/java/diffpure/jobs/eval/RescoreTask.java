@@ -52,6 +52,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
      * @param classifierSha256 its sha256
      * @param scoreModelName the rescore score model's name
      * @param gitSha commit of the code
+     * @param pass a rescore or a strongest-evidence pass
      */
     public record Meta(
             String rescoreId,
@@ -61,7 +62,44 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
             String classifierName,
             String classifierSha256,
             String scoreModelName,
-            String gitSha)
+            String gitSha,
+            Pass pass)
+            implements Serializable {}
+
+    /**
+     * The kind of pass: a rescore re-votes with the votes' own noise keys (so the source settings
+     * reproduce the source votes); a strongest-evidence pass votes on the adversarial image with
+     * {@link Purpose#VOTE_FRESH} draws, independent of the recorded votes that chose it.
+     *
+     * @param kind rescore_kind
+     * @param adversarialVotes the purpose of the adversarial votes' draws
+     * @param excluded run ids the pass left out (rows' excluded_runs; empty for a rescore)
+     */
+    public record Pass(String kind, Purpose adversarialVotes, List<String> excluded)
+            implements Serializable {
+        /** A rescore of one run. */
+        public static final Pass RESCORE =
+                new Pass(RescoresTable.RESCORE, Purpose.VOTE_ADVERSARIAL, List.of());
+
+        public Pass {
+            excluded = List.copyOf(excluded);
+        }
+
+        /** A strongest-evidence pass that left these runs out. */
+        public static Pass strongest(List<String> excluded) {
+            return new Pass(RescoresTable.STRONGEST, Purpose.VOTE_FRESH, excluded);
+        }
+    }
+
+    /**
+     * Why a strongest-evidence pass chose a sample's image.
+     *
+     * @param selectedBy the run or rescore whose recorded votes were fewest correct
+     * @param correct those votes' correct count
+     * @param votes their K
+     * @param candidates candidate images of the sample
+     */
+    public record Selection(String selectedBy, int correct, int votes, int candidates)
             implements Serializable {}
 
     /**
@@ -71,9 +109,19 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
      * @param chunk the rescore chunk (partition column)
      * @param samples planned samples, in plan order, with their batch numbers
      * @param perturbations stored perturbation per sample id
+     * @param selections per sample id, why it was chosen (strongest-evidence passes; else empty)
      */
-    public record Work(int chunk, List<SampleRef> samples, Map<Long, float[]> perturbations)
-            implements Serializable {}
+    public record Work(
+            int chunk,
+            List<SampleRef> samples,
+            Map<Long, float[]> perturbations,
+            Map<Long, Selection> selections)
+            implements Serializable {
+        /** Work of a rescore (no selections). */
+        public Work(int chunk, List<SampleRef> samples, Map<Long, float[]> perturbations) {
+            this(chunk, samples, perturbations, Map.of());
+        }
+    }
 
     @Override
     public Iterator<Row> call(Iterator<Work> it) {
@@ -117,7 +165,10 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
             Votes v = vote(scoreModel, clf, device, data, refs, w.perturbations());
             double seconds = (System.nanoTime() - t0) / 1e9 / refs.size();
             for (int i = 0; i < refs.size(); i++) {
-                rows.add(row(w.chunk(), refs.get(i), v, i, seconds, where));
+                rows.add(
+                        withPass(
+                                row(w.chunk(), refs.get(i), v, i, seconds, where),
+                                w.selections().get(refs.get(i).id())));
             }
         }
         return rows;
@@ -178,7 +229,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
             NDArray x = m.create(clean, new Shape(b).addAll(shape));
             NDArray lc = model.logits(x, ids, Purpose.VOTE_CLEAN, 0, k);
             NDArray xa = m.create(adv, new Shape(b).addAll(shape));
-            NDArray la = model.logits(xa, ids, Purpose.VOTE_ADVERSARIAL, 0, k);
+            NDArray la = model.logits(xa, ids, meta.pass().adversarialVotes(), 0, k);
             return new Votes(
                     predictions(lc, b, k),
                     predictions(la, b, k),
@@ -261,6 +312,24 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
             meta.gitSha(),
             config.configHash()
         };
+        return RowFactory.create(o);
+    }
+
+    /** A rescore row with the pass columns of schema 2 appended. */
+    private Row withPass(Row base, Selection s) {
+        Pass p = meta.pass();
+        Object[] o = new Object[base.length() + 7];
+        for (int i = 0; i < base.length(); i++) {
+            o[i] = base.get(i);
+        }
+        int i = base.length();
+        o[i] = p.kind();
+        o[i + 1] = s == null ? null : s.selectedBy();
+        o[i + 2] = s == null ? null : s.correct();
+        o[i + 3] = s == null ? null : s.votes();
+        o[i + 4] = s == null ? null : s.candidates();
+        o[i + 5] = p.excluded().toArray(new String[0]);
+        o[i + 6] = new java.sql.Timestamp(System.currentTimeMillis());
         return RowFactory.create(o);
     }
 

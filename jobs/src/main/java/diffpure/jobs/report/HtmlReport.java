@@ -47,6 +47,7 @@ final class HtmlReport {
                 comparison(b, s.comparison());
             }
         }
+        StrongestReport.appendHtml(b, d);
         Gallery.appendHtml(b, d.gallery());
         // Markers for headless-browser checks: how many chart and gallery images were decoded.
         b.append(

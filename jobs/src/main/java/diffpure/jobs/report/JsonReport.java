@@ -95,6 +95,9 @@ final class JsonReport {
             settings.add(so);
         }
         o.add("settings", settings);
+        if (!d.strongest().isEmpty()) {
+            o.add("strongest", StrongestReport.json(d));
+        }
         return o;
     }
 

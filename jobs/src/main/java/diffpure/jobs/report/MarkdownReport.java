@@ -57,6 +57,7 @@ final class MarkdownReport {
                         .append(")\n");
             }
         }
+        StrongestReport.appendMarkdown(b, d);
         return b.toString();
     }
 

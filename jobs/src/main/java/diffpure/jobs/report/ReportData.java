@@ -14,6 +14,7 @@ import java.util.Set;
  * @param rescores rescored figures (empty when there is no rescores table)
  * @param budgetCurves the budget curves of the runs that recorded checkpoints (schema 3)
  * @param gallery the gallery's sections (schema 4 rows with pictures; empty without)
+ * @param strongest the newest strongest-evidence pass of each threat setting (empty when none)
  */
 public record ReportData(
         String output,
@@ -23,7 +24,8 @@ public record ReportData(
         List<SettingReport> settings,
         List<RescoreFigures> rescores,
         List<BudgetCurves.RunCurve> budgetCurves,
-        List<Gallery.Section> gallery) {
+        List<Gallery.Section> gallery,
+        List<StrongestFigures> strongest) {
 
     /**
      * One setting.

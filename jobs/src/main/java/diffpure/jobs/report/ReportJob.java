@@ -69,7 +69,8 @@ public final class ReportJob {
                 settingReports(spark, bySetting, settings),
                 Rescores.figures(spark, output),
                 BudgetCurves.of(spark, tables.samplesColumns()),
-                Gallery.of(spark, tables.samplesColumns()));
+                Gallery.of(spark, tables.samplesColumns()),
+                StrongestSection.of(spark, output));
     }
 
     /**

@@ -2,6 +2,7 @@ package diffpure.jobs.report;
 
 import diffpure.eval.Interval;
 import diffpure.eval.Metric;
+import diffpure.jobs.store.RescoresTable;
 import diffpure.jobs.store.TablePaths;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ public final class Rescores {
         } catch (IOException e) {
             throw new ReportInputException("cannot open the rescores table at " + p + ": " + e, e);
         }
-        spark.read().parquet(p).createOrReplaceTempView("diffpure_report_rescores");
+        String rescoresOnly = register(spark, p);
         String group =
                 "rescore_id, source_run_id, "
                         + String.join(", ", Setting.COLUMNS)
@@ -48,7 +49,9 @@ public final class Rescores {
                         .append(side.column(x));
             }
         }
-        q.append(" FROM (SELECT *, error IS NULL AS ok FROM diffpure_report_rescores)")
+        q.append(" FROM (SELECT *, error IS NULL AS ok FROM diffpure_report_rescores")
+                .append(rescoresOnly)
+                .append(")")
                 .append(" GROUP BY ")
                 .append(group)
                 .append(" ORDER BY rescore_id, source_run_id");
@@ -86,6 +89,26 @@ public final class Rescores {
                             new RunFigures.Accuracy(clean, robust)));
         }
         return out;
+    }
+
+    /**
+     * Registers the rescores view over both schema versions (the union of their columns, version 1
+     * rows NULL in the strongest-evidence columns: they are rescores) and returns the WHERE clause
+     * that keeps rescores only (strongest-evidence passes have their own section).
+     */
+    private static String register(SparkSession spark, String p) {
+        spark.read()
+                .option("mergeSchema", "true")
+                .parquet(p)
+                .createOrReplaceTempView("diffpure_report_rescores");
+        return java.util.Arrays.asList(spark.table("diffpure_report_rescores").columns())
+                        .contains("rescore_kind")
+                ? " WHERE coalesce(rescore_kind, '"
+                        + RescoresTable.RESCORE
+                        + "') = '"
+                        + RescoresTable.RESCORE
+                        + "'"
+                : "";
     }
 
     private static List<Metric> rescored(MetricViews.Side side) {

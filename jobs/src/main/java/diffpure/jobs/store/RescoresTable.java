@@ -10,11 +10,22 @@ import org.apache.spark.sql.types.StructType;
  * The {@code rescores} table ({@link TablePaths#rescores}, partitioned by rescore_id and chunk):
  * one row per (rescore, sample), linked to its source row by (source_run_id, sample_id and the
  * source setting's columns), with the rescore's own purifier, classifier and K in the {@code
- * rescore_*} columns. Rescored rows never go into {@code samples}.
+ * rescore_*} columns. Rescored rows never go into {@code samples}. A strongest-evidence pass
+ * ({@code rescore_kind} {@value #STRONGEST}) writes here too: one row per sample, each linked to
+ * the run whose image was chosen, with what chose it in the {@code selected_*} columns.
  */
 public final class RescoresTable {
-    /** Bumped whenever a column changes meaning or type. */
-    public static final int SCHEMA_VERSION = 1;
+    /**
+     * Bumped whenever a column changes meaning or type. 2 added the strongest-evidence columns
+     * ({@code rescore_kind} to {@code computed}); version 1 rows read them as NULL (a rescore).
+     */
+    public static final int SCHEMA_VERSION = 2;
+
+    /** rescore_kind of a rescore of one run. */
+    public static final String RESCORE = "rescore";
+
+    /** rescore_kind of a strongest-evidence pass (fresh votes of each sample's chosen image). */
+    public static final String STRONGEST = "strongest";
 
     /** The schema; rescore_id and chunk are the partition columns. */
     public static final StructType SCHEMA;
@@ -62,6 +73,14 @@ public final class RescoresTable {
         add(f, "error", DataTypes.StringType);
         add(f, "git_sha", DataTypes.StringType);
         add(f, "config_hash", DataTypes.StringType);
+        // Schema 2: the strongest-evidence pass (NULL on version 1 rows).
+        add(f, "rescore_kind", DataTypes.StringType);
+        add(f, "selected_by", DataTypes.StringType);
+        add(f, "selected_correct", DataTypes.IntegerType);
+        add(f, "selected_votes", DataTypes.IntegerType);
+        add(f, "candidates", DataTypes.IntegerType);
+        add(f, "excluded_runs", DataTypes.createArrayType(DataTypes.StringType, false));
+        add(f, "computed", DataTypes.TimestampType);
         SCHEMA = new StructType(f.toArray(new StructField[0]));
     }
 

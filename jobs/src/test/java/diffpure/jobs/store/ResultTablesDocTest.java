@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
  * SamplesTable#COLUMNS} has a row in the samples table's list and nothing else does, a row marked
  * "(schema N)" holds only columns that version N added, every field of {@link
  * SamplesTable#CHECKPOINT} is explained in the budget_checkpoints row, and the runs paragraph names
- * every column of {@link RunsTable#SCHEMA}. A column added to the store without its documentation
- * (or documentation of a column that does not exist) fails here.
+ * every column of {@link RunsTable#SCHEMA}, the rescores paragraph every column of {@link
+ * RescoresTable#SCHEMA}. A column added to the store without its documentation (or documentation of
+ * a column that does not exist) fails here.
  */
 class ResultTablesDocTest {
     private static final Pattern CODE = Pattern.compile("`([a-z0-9_]+)`");
@@ -101,5 +102,19 @@ class ResultTablesDocTest {
                         .filter(n -> !named.contains(n))
                         .toList();
         assertEquals(List.of(), missing, "runs columns not named in docs/result-tables.md");
+    }
+
+    @Test
+    void rescoresColumnsAreNamed() throws IOException {
+        String page = page();
+        int start = page.indexOf("`<run.output>/rescores`");
+        assertTrue(start >= 0, "rescores section not found");
+        Set<String> named = names(page.substring(start, page.indexOf("\n\n", start)));
+        List<String> missing =
+                Arrays.stream(RescoresTable.SCHEMA.fields())
+                        .map(StructField::name)
+                        .filter(n -> !named.contains(n))
+                        .toList();
+        assertEquals(List.of(), missing, "rescores columns not named in docs/result-tables.md");
     }
 }
