@@ -105,6 +105,48 @@ class PublishedAttackPresetsTest {
         }
     }
 
+    /**
+     * The DiffHammer preset's defence (DDPM respaced to 10 steps from step 100) and its grafting
+     * over 5 of them, through the job on the demo models: 2 iterations, N = 2 copies.
+     */
+    @Test
+    void diffHammerRunsThroughTheJobOnTheDemoModels() {
+        SparkSession spark = TinyRuns.session("PublishedAttackPresetsTest");
+        try {
+            ConfigLoader.Loaded c =
+                    preset(
+                            "cifar10-diffhammer-wrn70-16",
+                            onTheDemo(
+                                    tmp.resolve("hammer"),
+                                    "attack.eot=1",
+                                    "attack.evaluations=2",
+                                    "attack.iterations=2"));
+            assertEquals("diffhammer", c.config().attack().name());
+            EvaluationJob.Outcome o =
+                    EvaluationJob.run(
+                            spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+            assertTrue(o.complete());
+            List<Row> rows =
+                    spark.read()
+                            .parquet(o.samplesPath())
+                            .where(functions.col("run_id").equalTo(o.runId()))
+                            .collectAsList();
+            assertEquals(2, rows.size());
+            for (Row r : rows) {
+                String by = r.getAs("broken_by");
+                assertTrue(by == null || by.equals("diffhammer"), by);
+                long grafted = r.<Long>getAs("gradient_evaluations");
+                long evaluations = r.<Long>getAs("during_attack_evaluations");
+                // per restart 2 grafted steps and (2 + 1) x 2 copies; 1 to 3 restarts
+                assertEquals(0, grafted % 2);
+                assertTrue(grafted >= 2 && grafted <= 6, "gradient rows " + grafted);
+                assertEquals(3 * grafted, evaluations);
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
     @Test
     void theDryRunTimesDiffAttacksGradientRowOnTheDemoModels() {
         ExperimentConfig c =
