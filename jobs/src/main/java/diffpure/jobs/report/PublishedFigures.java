@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * Robust accuracies published for the paper presets (docs/paper-settings.md), by experiment name (a
- * nightly preset's name ends in {@code -nightly}): what a strongest-evidence figure is read
- * against. CIFAR-10 Linf 8/255, DiffPure t* = 0.1.
+ * nightly preset's name ends in {@code -nightly}): what a strongest-evidence figure is read against
+ * (CIFAR-10 Linf 8/255 at DiffPure t* = 0.1, but DiffHammer's official defence and LF's LPIPS
+ * bound).
  */
 final class PublishedFigures {
     private static final Map<String, List<String>> BY_EXPERIMENT = new LinkedHashMap<>();
@@ -32,6 +33,16 @@ final class PublishedFigures {
                 List.of(
                         "re-evaluated AutoAttack (Liu et al., ICLR 2025, as quoted), WRN-28-10:"
                                 + " 56.25%"));
+        BY_EXPERIMENT.put(
+                "cifar10-diffhammer-wrn70-16",
+                List.of(
+                        "DiffHammer (Wang et al., NeurIPS 2024), WRN-70-16 on its official defence:"
+                                + " 42.54% average, 22.66% worst case"));
+        BY_EXPERIMENT.put(
+                "cifar10-lf-wrn70-16",
+                List.of(
+                        "DiffBreak LF (Kassis et al., arXiv 2411.16598), WRN-70-16, majority vote:"
+                                + " 2.73-3.13%"));
     }
 
     private PublishedFigures() {}
