@@ -17,7 +17,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The {@code runs} table: one row per run (run_id is its partition column), rewritten when the run
- * starts and when it ends; what a resume checks against (the config hash, the models).
+ * starts and when it ends; what a resume checks against (the config hash, the models, the
+ * perceptual model of an lpips bound).
  */
 public final class RunsTable {
     /** The schema; run_id is its partition column. */
@@ -49,7 +50,8 @@ public final class RunsTable {
                     .add("stop_reason", DataTypes.StringType)
                     .add("stop_step_rows", DataTypes.LongType)
                     .add("stop_metric", DataTypes.StringType)
-                    .add("stop_sequences", DataTypes.StringType);
+                    .add("stop_sequences", DataTypes.StringType)
+                    .add("perceptual_sha256", DataTypes.StringType);
 
     /**
      * The columns schema version 2 added (version 1 tables lack them): the sanity checks' JSON, and
@@ -170,9 +172,14 @@ public final class RunsTable {
         }
         String[][] models = {
             {"score model", previous.getAs("score_model_sha256"), now.scoreModelSha256()},
-            {"classifier", previous.getAs("classifier_sha256"), now.classifierSha256()}
+            {"classifier", previous.getAs("classifier_sha256"), now.classifierSha256()},
+            // the network that measures an lpips bound: another one is another threat model
+            {"perceptual model", perceptualSha256(previous), now.perceptualSha256()}
         };
         for (String[] m : models) {
+            if (m[1] == null && m[0].equals("perceptual model")) {
+                continue; // no perceptual model, or a table older than the column: nothing to check
+            }
             if (!m[2].equals(m[1])) {
                 throw new IllegalStateException(
                         "run "
@@ -186,6 +193,13 @@ public final class RunsTable {
                                 + "; resuming would mix models, set a new run.id");
             }
         }
+    }
+
+    /** The row's perceptual_sha256, null when it has none or its table predates the column. */
+    private static String perceptualSha256(Row r) {
+        return java.util.Arrays.asList(r.schema().fieldNames()).contains("perceptual_sha256")
+                ? r.getAs("perceptual_sha256")
+                : null;
     }
 
     /** Writes a run's row in place of any earlier. */
@@ -220,7 +234,8 @@ public final class RunsTable {
                         s.stop() == null ? null : s.stop().reason(),
                         s.stop() == null ? null : s.stop().stepRows(),
                         s.stop() == null ? null : s.stop().metric(),
-                        s.stop() == null ? null : s.stop().sequences());
+                        s.stop() == null ? null : s.stop().sequences(),
+                        p.perceptualSha256().isEmpty() ? null : p.perceptualSha256());
         runs.writeId(spark.createDataFrame(List.of(row), SCHEMA).coalesce(1), p.runId());
     }
 

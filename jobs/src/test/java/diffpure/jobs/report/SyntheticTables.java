@@ -225,7 +225,8 @@ final class SyntheticTables {
         org.apache.spark.sql.types.StructType v1 = new org.apache.spark.sql.types.StructType();
         for (StructField f : RunsTable.SCHEMA.fields()) {
             if (!RunsTable.SCHEMA_2_COLUMNS.contains(f.name())
-                    && !RunsTable.STOP_COLUMNS.contains(f.name())) {
+                    && !RunsTable.STOP_COLUMNS.contains(f.name())
+                    && !f.name().equals("perceptual_sha256")) {
                 v1 = v1.add(f);
             }
         }
