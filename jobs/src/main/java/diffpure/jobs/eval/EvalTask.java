@@ -86,7 +86,11 @@ public record EvalTask(
                             + " "
                             + ModelCache.loads(config.models().scoreModel(), device)
                             + " "
-                            + ModelCache.loads(config.models().classifier(), device));
+                            + ModelCache.loads(config.models().classifier(), device)
+                            + " "
+                            + (config.models().hasPerceptual()
+                                    ? ModelCache.loads(config.models().perceptual(), device)
+                                    : 0));
         }
         ImageDataset data = ctx.data();
         int steps =

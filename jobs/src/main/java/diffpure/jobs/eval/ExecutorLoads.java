@@ -8,5 +8,7 @@ package diffpure.jobs.eval;
  * @param pid the JVM's process id
  * @param scoreModel score model loads
  * @param classifier classifier loads
+ * @param perceptual perceptual model loads (model.perceptual; 0 for a run without one)
  */
-public record ExecutorLoads(String executor, long pid, int scoreModel, int classifier) {}
+public record ExecutorLoads(
+        String executor, long pid, int scoreModel, int classifier, int perceptual) {}

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The model loads the tasks report ("executor pid score-model-loads classifier-loads"), per
- * executor JVM: the evidence that each JVM loaded each model once.
+ * The model loads the tasks report ("executor pid score-model-loads classifier-loads
+ * perceptual-loads"), per executor JVM: the evidence that each JVM loaded each model once.
  */
 final class ModelLoads {
     private ModelLoads() {}
@@ -21,7 +21,8 @@ final class ModelLoads {
                             f[0],
                             Long.parseLong(f[1]),
                             Integer.parseInt(f[2]),
-                            Integer.parseInt(f[3]));
+                            Integer.parseInt(f[3]),
+                            Integer.parseInt(f[4]));
             byPid.merge(
                     l.pid(),
                     l,
@@ -30,7 +31,8 @@ final class ModelLoads {
                                     a.executor(),
                                     a.pid(),
                                     Math.max(a.scoreModel(), b.scoreModel()),
-                                    Math.max(a.classifier(), b.classifier())));
+                                    Math.max(a.classifier(), b.classifier()),
+                                    Math.max(a.perceptual(), b.perceptual())));
         }
         return List.copyOf(byPid.values());
     }
@@ -39,7 +41,14 @@ final class ModelLoads {
         if (perJvm.isEmpty()) {
             return "by no task";
         }
-        boolean once = perJvm.stream().allMatch(l -> l.scoreModel() == 1 && l.classifier() == 1);
+        // the perceptual model is loaded only by runs with an lpips bound (0 otherwise)
+        boolean once =
+                perJvm.stream()
+                        .allMatch(
+                                l ->
+                                        l.scoreModel() == 1
+                                                && l.classifier() == 1
+                                                && l.perceptual() <= 1);
         return once
                 ? "once in each of " + perJvm.size() + " executor JVMs"
                 : "more than once in an executor JVM: " + perJvm;

@@ -76,6 +76,17 @@ class LfJobTest {
                         .where(functions.col("run_id").equalTo(o.runId()))
                         .collectAsList();
         assertEquals(2, rows.size());
+        // each executor JVM loaded the perceptual model once, and the runs row keeps its sha256
+        assertTrue(!o.modelLoads().isEmpty(), "model loads reported");
+        for (ExecutorLoads l : o.modelLoads()) {
+            assertEquals(1, l.perceptual(), l.toString());
+        }
+        Row run =
+                spark.read()
+                        .parquet(o.runsPath())
+                        .where(functions.col("run_id").equalTo(o.runId()))
+                        .first();
+        assertEquals(sha, run.<String>getAs("perceptual_sha256"));
         for (Row r : rows) {
             assertEquals("lpips:" + sha.substring(0, 16), r.<String>getAs("norm"));
             assertEquals("lf", r.<String>getAs("attack"));
