@@ -10,6 +10,7 @@ import diffpure.attack.AttackResult;
 import diffpure.attack.BudgetCheckpoints;
 import diffpure.attack.Checkpoint;
 import diffpure.attack.Composition;
+import diffpure.attack.DiffHammer;
 import diffpure.attack.FabTargeted;
 import diffpure.attack.Lf;
 import diffpure.attack.Pgd;
@@ -19,6 +20,7 @@ import diffpure.data.Batch;
 import diffpure.data.ImageDataset;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.DeviationLoss;
+import diffpure.gradient.GradientGrafting;
 import diffpure.gradient.GradientMode;
 import diffpure.gradient.GradientModes;
 import diffpure.gradient.GradientOptions;
@@ -65,8 +67,24 @@ public final class AttackCommand implements Callable<Integer> {
                     "apgd-ce, apgd-dlr, apgd-t, fab-t, square, standard, rand, pgd-eot (sign step"
                             + " eps/4), diffattack (APGD-CE then APGD-DLR with DiffAttack's"
                             + " deviation term; needs a defence), lf (DiffBreak's low-frequency"
-                            + " attack; --norm lpips)")
+                            + " attack; --norm lpips), diffhammer (3 restarts of 50 iterations,"
+                            + " --evaluations copies, --grafting; needs a defence and --eot 1)")
     String attack;
+
+    @Option(
+            names = "--evaluations",
+            defaultValue = "10",
+            description = "with --attack diffhammer: N, purified copies per iteration")
+    int evaluations;
+
+    @Option(
+            names = "--grafting",
+            defaultValue = "coarse",
+            description =
+                    "with --attack diffhammer: coarse (the coarse chain's own states) or authors"
+                            + " (the official fine-chain states); differ only on a coarser grid"
+                            + " (--gradient-mode surrogate)")
+    String grafting;
 
     @Option(
             names = "--norm",
@@ -297,6 +315,9 @@ public final class AttackCommand implements Callable<Integer> {
                             Composition.diffAttack(
                                     threat, new DeviationLoss(deviationWeight, deviationSteps));
                     case "pgd-eot" -> Pgd.signEpsOver4(threat, 10);
+                    case "diffhammer" ->
+                            DiffHammer.official(
+                                    threat, evaluations, GradientGrafting.States.parse(grafting));
                     case "lf" ->
                             Lf.diffBreak(radius, Lf.EarlyStop.byLabel(earlyStop)).withNetwork(net);
                     default ->

@@ -208,6 +208,48 @@ class PurifyCommandTest {
     }
 
     @Test
+    void attackCommandRunsDiffHammerWithBothGraftingsOnTheAnalyticDefence() {
+        String[] args = {
+            "attack",
+            "--defence",
+            "analytic",
+            "--attack",
+            "diffhammer",
+            "--epsilon",
+            "0.1",
+            "--iterations",
+            "2",
+            "--evaluations",
+            "3",
+            "--eot",
+            "1",
+            "--dt",
+            "1e-2",
+            "--n",
+            "4",
+            "--batch",
+            "4",
+            "--threads",
+            "1",
+            "--gradient-mode",
+            "surrogate",
+            "--surrogate-steps",
+            "5",
+            "--grafting",
+            "authors"
+        };
+        String out = run(0, args);
+        assertTrue(out.contains("diffhammer on mixture-bayes("), out);
+        assertTrue(out.contains("robust accuracy"), out);
+        String[] bad = args.clone();
+        bad[bad.length - 1] = "fine";
+        assertTrue(run(2, bad).contains("fine"), "an unknown grafting is named");
+        String[] eot = args.clone();
+        eot[Arrays.asList(args).indexOf("--eot") + 1] = "2";
+        assertTrue(run(2, eot).contains("eot"), "diffhammer refuses EOT > 1 by name");
+    }
+
+    @Test
     void analyticDefenceRunsSurrogateGradientsWithBudgetCheckpoints(@TempDir Path dir)
             throws Exception {
         Path csv = dir.resolve("analytic.csv");
