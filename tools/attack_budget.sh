@@ -33,6 +33,15 @@ run apgd-sur20-38 --attack apgd-ce --iterations 38 --gradient-mode surrogate --s
 run apgd-sur10-46 --attack apgd-ce --iterations 46 --gradient-mode surrogate --surrogate-steps 10
 run pgd-sur10ind-20 --attack pgd-eot --iterations 20 --gradient-mode surrogate --surrogate-steps 10 \
   --surrogate-noise independent
+# Judged on the surrogate copies (--surrogate-evaluation checkpoints: a row costs 3 N_s, the defence only votes):
+# 1/10 of the steps at equal iterations, and 1/5 and 1/10 at exact-20's step-rows (100 and 200 iterations)
+J="--gradient-mode surrogate --surrogate-evaluation checkpoints --surrogate-steps"
+for a in pgd apgd; do
+  attack=$([[ $a == pgd ]] && echo pgd-eot || echo apgd-ce)
+  run $a-sur10j-20 --attack $attack --iterations 20 $J 10
+  run $a-sur20j-100 --attack $attack --iterations 100 $J 20
+  run $a-sur10j-200 --attack $attack --iterations 200 $J 10
+done
 python3 "$ROOT/tools/attack_budget_pairs.py" "$OUT" <<'PAIRS'
 pgd-exact-5 pgd-exact-100
 pgd-exact-10 pgd-exact-100
@@ -56,4 +65,14 @@ apgd-sur10-20 apgd-exact-20
 apgd-sur50-24 apgd-exact-20
 apgd-sur20-38 apgd-exact-20
 apgd-sur10-46 apgd-exact-20
+pgd-sur10j-20 pgd-exact-20
+pgd-sur10j-20 pgd-sur10-20
+apgd-sur10j-20 apgd-exact-20
+apgd-sur10j-20 apgd-sur10-20
+pgd-sur20j-100 pgd-exact-20
+pgd-sur10j-200 pgd-exact-20
+apgd-sur20j-100 apgd-exact-20
+apgd-sur10j-200 apgd-exact-20
+pgd-sur20j-100 pgd-exact-100
+apgd-sur20j-100 apgd-exact-100
 PAIRS

@@ -3,11 +3,16 @@ robust accuracy (one vote: clean and adversarial prediction right), its Wilson 9
 per sample; per pair given on stdin ("cheap reference" per line) the discordant counts, McNemar's p (exact binomial
 below 25 discordant pairs, else chi-square with continuity correction) and the Wald 95% interval of the paired
 difference cheap - reference; for runs with budget checkpoints, each checkpoint against the separate run of that
-budget.
+budget. A name RUN@b in a pair stands for checkpoint b of RUN (its adv_pred_at_b and gradients_at_b columns): for
+PGD, whose step does not depend on the run's length, checkpoint b of a longer run is the run with budget b (BENCHMARKS.md,
+"Attack budget on the analytic defence": 0 discordant samples), so one run per surrogate gives both the equal-iteration
+and the equal-step-rows figures (tools/demo_budget.sh).
 
 Step-rows: score-model forwards plus vector-Jacobian products per sample. An exact gradient row through N_d steps
 costs 3 N_d (a forward sweep, then a forward and a VJP per step), a surrogate row 3 N_s + N_d (the same through N_s
 steps, then the defence chain's forward for the loss and logits); PGD evaluates its last iterate (EOT rows of N_d).
+A run named surN_sj (--surrogate-evaluation checkpoints) judges on the surrogate copies: 3 N_s per row, last iterate
+EOT rows of N_s (the votes, as in every run, are not counted).
 
 Run: printf "pgd-exact-10 pgd-exact-50\n" | python3 tools/attack_budget_pairs.py DIR
 """
@@ -17,12 +22,17 @@ D = sys.argv[1]
 N_D = int(os.environ.get('N_D', '100'))  # the defence chain's steps
 
 def load(name):
+    run, _, at = name.partition('@')
+    pred, grad = ('adv_pred_at_' + at, 'gradients_at_' + at) if at else ('adv_pred', None)
     rows = {}
-    with open(os.path.join(D, name + '.csv')) as f:
+    grads = 0
+    with open(os.path.join(D, run + '.csv')) as f:
         for r in csv.DictReader(f):
-            rows[int(r['id'])] = int(r['clean_pred']) == int(r['label']) and int(r['adv_pred']) == int(r['label'])
-    log = open(os.path.join(D, name + '.log')).read()
-    grads = int(re.search(r'input gradients (\d+)', log).group(1))
+            rows[int(r['id'])] = int(r['clean_pred']) == int(r['label']) and int(r[pred]) == int(r['label'])
+            grads += int(r[grad]) if grad else 0
+    if not grad:
+        log = open(os.path.join(D, run + '.log')).read()
+        grads = int(re.search(r'input gradients (\d+)', log).group(1))
     return rows, grads
 
 def wilson(k, n, z=1.959964):
@@ -32,9 +42,13 @@ def wilson(k, n, z=1.959964):
     return c - h, c + h
 
 def step_rows(name, grads, n):
-    m = re.search(r'sur(\d+)', name)
-    per = 3 * int(m.group(1)) + N_D if m else 3 * N_D
-    fwd = 4 * N_D if name.startswith('pgd') else 0  # PGD evaluates its last iterate (EOT rows)
+    m = re.search(r'sur(\d+)(j?)', name)
+    judged = bool(m and m.group(2))  # surN_sj: --surrogate-evaluation checkpoints, no defence forward
+    per = 3 * int(m.group(1)) + (0 if judged else N_D) if m else 3 * N_D
+    # PGD evaluates its last iterate (EOT rows; judged: through the surrogate); at a checkpoint that
+    # iterate came with its gradient
+    last = int(m.group(1)) if judged else N_D
+    fwd = 4 * last if name.startswith('pgd') and '@' not in name else 0
     return grads / n * per + fwd
 
 def mcnemar(b, c):
@@ -76,7 +90,7 @@ if pairs:
     print('| cheap | reference | only cheap robust | only reference robust | cheap - reference | paired 95% | McNemar p |')
     print('|---|---|---|---|---|---|---|')
     for cheap, ref in pairs:
-        if os.path.exists(os.path.join(D, cheap + '.csv')) and os.path.exists(os.path.join(D, ref + '.csv')):
+        if all(os.path.exists(os.path.join(D, x.partition('@')[0] + '.csv')) for x in (cheap, ref)):
             b, c, d, lo, hi, p = compare(cheap, ref)
             print(f'| {cheap} | {ref} | {b} | {c} | {100*d:+.1f} pt | [{100*lo:+.1f}, {100*hi:+.1f}] | {p:.3g} |')
 

@@ -259,9 +259,9 @@ final class BudgetCurves {
             o.addProperty("step_rows", p.stepRows());
             Map<String, Interval> robust = new LinkedHashMap<>();
             for (Metric m : METRICS) {
-                if (p.of(m) != null) { // during-attack of a surrogate-judged attack: not recorded
-                    robust.put(name(m), p.of(m));
-                }
+                // during-attack of a surrogate-judged attack is not recorded: no samples, as the
+                // accuracy intervals show a metric without values
+                robust.put(name(m), p.of(m) != null ? p.of(m) : Interval.wilson(0, 0));
             }
             o.add("robust", JsonReport.intervals(robust));
             a.add(o);
