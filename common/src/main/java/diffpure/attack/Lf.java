@@ -189,24 +189,18 @@ public record Lf(
 
     @Override
     public Lf withEps(double eps) {
-        return new Lf(
-                threat.withEps(eps),
-                iterations,
-                penalty,
-                kernels,
-                sigmaColor,
-                initialSigma,
-                filterRate,
-                modifierRate,
-                clipNorm,
-                earlyStop,
-                network);
+        return with(threat.withEps(eps), iterations);
     }
 
     @Override
     public Lf withIterations(int n) {
+        return with(threat, n);
+    }
+
+    /** This attack with another threat model and budget. */
+    private Lf with(ThreatModel t, int n) {
         return new Lf(
-                threat,
+                t,
                 n,
                 penalty,
                 kernels,

@@ -174,37 +174,14 @@ public final class DefendedModel implements TargetModel {
             scope.tempAttachAll(x, labels);
             NDArray rows = x.repeat(0, eot);
             NDArray rowLabels = labels.repeat(0, eot);
-            RowNoise noise = rowNoise(sampleIds, purpose, draw);
-            int total = b * eot;
-            int step = microBatchRows == 0 ? total : microBatchRows;
-            NDList losses = new NDList();
-            NDList logits = new NDList();
-            NDList grads = new NDList();
-            GradientDiagnostics diag = null;
-            for (int from = 0; from < total; from += step) {
-                int to = Math.min(total, from + step);
-                NDIndex slice = new NDIndex(from + ":" + to);
-                RowGradient r =
-                        mode.compute(
-                                purifier,
-                                classifier,
-                                objective,
-                                rows.get(slice),
-                                rowLabels.get(slice),
-                                noise.slice(from, to));
-                losses.add(r.loss());
-                logits.add(r.logits());
-                grads.add(r.gradient());
-                diag = diag == null ? r.diagnostics() : diag.plus(r.diagnostics());
-            }
-            NDArray loss = NDArrays.concat(losses).reshape(b, eot).mean(new int[] {1});
-            NDArray allLogits = NDArrays.concat(logits);
-            allLogits = allLogits.reshape(new Shape(b, eot, allLogits.getShape().get(1)));
-            Shape img = x.getShape().slice(1);
+            Rows r = rows(mode, objective, rows, rowLabels, rowNoise(sampleIds, purpose, draw));
+            NDArray loss = r.loss().reshape(b, eot).mean(new int[] {1});
+            NDArray allLogits = r.logits().reshape(new Shape(b, eot, r.logits().getShape().get(1)));
             NDArray g =
-                    NDArrays.concat(grads)
-                            .reshape(new Shape(b, eot).addAll(img))
+                    r.gradient()
+                            .reshape(new Shape(b, eot).addAll(x.getShape().slice(1)))
                             .mean(new int[] {1});
+            GradientDiagnostics diag = r.diagnostics();
             return new Evaluation(scope.ret(loss), scope.ret(allLogits), scope.ret(g), diag);
         }
     }
@@ -273,38 +250,21 @@ public final class DefendedModel implements TargetModel {
             long draw,
             int copies) {
         int b = checkBatch(x, sampleIds);
-        BpdaGradient bpda = new BpdaGradient();
         try (NDManager scope = NDManager.subManagerOf(x)) {
             scope.tempAttachAll(x, labels);
             NDArray rows = x.repeat(0, copies);
             NDArray rowLabels = labels.repeat(0, copies);
-            RowNoise noise = rowNoise(sampleIds, purpose, draw, copies);
-            int total = b * copies;
-            int step = microBatchRows == 0 ? total : microBatchRows;
-            NDList losses = new NDList();
-            NDList logits = new NDList();
-            NDList grads = new NDList();
-            for (int from = 0; from < total; from += step) {
-                int to = Math.min(total, from + step);
-                NDIndex slice = new NDIndex(from + ":" + to);
-                RowGradient r =
-                        bpda.compute(
-                                purifier,
-                                classifier,
-                                objective,
-                                rows.get(slice),
-                                rowLabels.get(slice),
-                                noise.slice(from, to));
-                losses.add(r.loss());
-                logits.add(r.logits());
-                grads.add(r.gradient());
-            }
-            NDArray loss = NDArrays.concat(losses).reshape(b, copies);
-            NDArray allLogits = NDArrays.concat(logits);
-            allLogits = allLogits.reshape(new Shape(b, copies, allLogits.getShape().get(1)));
-            NDArray g =
-                    NDArrays.concat(grads)
-                            .reshape(new Shape(b, copies).addAll(x.getShape().slice(1)));
+            Rows r =
+                    rows(
+                            new BpdaGradient(),
+                            objective,
+                            rows,
+                            rowLabels,
+                            rowNoise(sampleIds, purpose, draw, copies));
+            NDArray loss = r.loss().reshape(b, copies);
+            NDArray allLogits =
+                    r.logits().reshape(new Shape(b, copies, r.logits().getShape().get(1)));
+            NDArray g = r.gradient().reshape(new Shape(b, copies).addAll(x.getShape().slice(1)));
             return new Copies(scope.ret(loss), scope.ret(allLogits), scope.ret(g));
         }
     }
@@ -361,6 +321,39 @@ public final class DefendedModel implements TargetModel {
     @Override
     public boolean judgesOnSurrogate() {
         return surrogateJudge() != null;
+    }
+
+    /** Per-row losses, logits and gradients of a gradient mode, concatenated over micro-batches. */
+    private record Rows(
+            NDArray loss, NDArray logits, NDArray gradient, GradientDiagnostics diagnostics) {}
+
+    /** A gradient mode over rows in micro-batches of at most {@code microBatchRows} (0: one). */
+    private Rows rows(
+            GradientMode m, Objective objective, NDArray rows, NDArray labels, RowNoise noise) {
+        int total = (int) rows.getShape().get(0);
+        int step = microBatchRows == 0 ? total : microBatchRows;
+        NDList losses = new NDList();
+        NDList logits = new NDList();
+        NDList grads = new NDList();
+        GradientDiagnostics diag = null;
+        for (int from = 0; from < total; from += step) {
+            int to = Math.min(total, from + step);
+            NDIndex slice = new NDIndex(from + ":" + to);
+            RowGradient r =
+                    m.compute(
+                            purifier,
+                            classifier,
+                            objective,
+                            rows.get(slice),
+                            labels.get(slice),
+                            noise.slice(from, to));
+            losses.add(r.loss());
+            logits.add(r.logits());
+            grads.add(r.gradient());
+            diag = diag == null ? r.diagnostics() : diag.plus(r.diagnostics());
+        }
+        return new Rows(
+                NDArrays.concat(losses), NDArrays.concat(logits), NDArrays.concat(grads), diag);
     }
 
     private RowNoise rowNoise(long[] sampleIds, Purpose purpose, long draw) {

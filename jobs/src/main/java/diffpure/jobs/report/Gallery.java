@@ -31,17 +31,9 @@ final class Gallery {
     /** Panels of each kind per defence, at most. */
     static final int PER_KIND = 6;
 
+    /** A defence: the setting's columns but the attack. */
     private static final List<String> DEFENCE =
-            List.of(
-                    "dataset",
-                    "norm",
-                    "eps",
-                    "purifier",
-                    "t_star",
-                    "steps",
-                    "classifier",
-                    "score_model",
-                    "votes");
+            Setting.COLUMNS.stream().filter(c -> !c.equals("attack")).toList();
 
     private Gallery() {}
 
