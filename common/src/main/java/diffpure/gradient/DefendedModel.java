@@ -37,6 +37,7 @@ public final class DefendedModel implements TargetModel {
     private final int forwardRows;
     private final long runSeed;
     private final NoiseWorkers noiseWorkers;
+    private final RowMeter meter;
 
     /**
      * @param eot EOT copies per image, &gt;= 1
@@ -57,7 +58,8 @@ public final class DefendedModel implements TargetModel {
                 microBatchRows,
                 microBatchRows,
                 runSeed,
-                NoiseWorkers.inline());
+                NoiseWorkers.inline(),
+                RowMeter.NONE);
     }
 
     private DefendedModel(
@@ -68,7 +70,8 @@ public final class DefendedModel implements TargetModel {
             int microBatchRows,
             int forwardRows,
             long runSeed,
-            NoiseWorkers noiseWorkers) {
+            NoiseWorkers noiseWorkers,
+            RowMeter meter) {
         if (eot < 1) {
             throw new IllegalArgumentException("attack.eot must be >= 1, found " + eot);
         }
@@ -99,6 +102,7 @@ public final class DefendedModel implements TargetModel {
         this.forwardRows = forwardRows;
         this.runSeed = runSeed;
         this.noiseWorkers = noiseWorkers;
+        this.meter = meter;
     }
 
     /**
@@ -107,7 +111,15 @@ public final class DefendedModel implements TargetModel {
      */
     public DefendedModel withNoiseWorkers(NoiseWorkers workers) {
         return new DefendedModel(
-                purifier, classifier, mode, eot, microBatchRows, forwardRows, runSeed, workers);
+                purifier,
+                classifier,
+                mode,
+                eot,
+                microBatchRows,
+                forwardRows,
+                runSeed,
+                workers,
+                meter);
     }
 
     /**
@@ -115,7 +127,29 @@ public final class DefendedModel implements TargetModel {
      */
     public DefendedModel withForwardRows(int rows) {
         return new DefendedModel(
-                purifier, classifier, mode, eot, microBatchRows, rows, runSeed, noiseWorkers);
+                purifier,
+                classifier,
+                mode,
+                eot,
+                microBatchRows,
+                rows,
+                runSeed,
+                noiseWorkers,
+                meter);
+    }
+
+    /** The same model telling {@code meter} the rows it computes (values unchanged). */
+    public DefendedModel withRowMeter(RowMeter meter) {
+        return new DefendedModel(
+                purifier,
+                classifier,
+                mode,
+                eot,
+                microBatchRows,
+                forwardRows,
+                runSeed,
+                noiseWorkers,
+                meter);
     }
 
     /**
@@ -141,7 +175,8 @@ public final class DefendedModel implements TargetModel {
                 microBatchRows,
                 forwardRows,
                 runSeed,
-                noiseWorkers);
+                noiseWorkers,
+                meter);
     }
 
     /** The model a plan describes: its mode, its rows per gradient call and per forward call. */
@@ -206,6 +241,7 @@ public final class DefendedModel implements TargetModel {
                                 ? judged.purifyToJudge(purifier, part, noise.slice(from, to))
                                 : purifier.purify(part, noise.slice(from, to));
                 out.add(classifier.logits(purified));
+                meter.computed(0, to - from);
             }
             NDArray logits = NDArrays.concat(out);
             return scope.ret(logits.reshape(new Shape(b, copies, logits.getShape().get(1))));
@@ -351,6 +387,7 @@ public final class DefendedModel implements TargetModel {
             logits.add(r.logits());
             grads.add(r.gradient());
             diag = diag == null ? r.diagnostics() : diag.plus(r.diagnostics());
+            meter.computed(to - from, 0);
         }
         return new Rows(
                 NDArrays.concat(losses), NDArrays.concat(logits), NDArrays.concat(grads), diag);

@@ -11,6 +11,7 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
+import diffpure.torch.NativeWork;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -85,6 +86,8 @@ final class TorchScriptModule implements AutoCloseable {
 
     /** Calls forward; the output attaches to the first input's manager. */
     NDArray forward(NDArray... inputs) {
+        // where a shutdown stops the computing threads (NativeWork)
+        NativeWork.checkpoint();
         disableGraphOptimizerOnThisThread();
         // With the thread's grad mode on, the engine's plain path records the graph; with it off,
         // its inference path (c10::InferenceMode) skips autograd bookkeeping. Inference outputs

@@ -130,6 +130,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                     new EvaluationJob.Options(gitSha(), -1, progressSeconds, System.out),
                     banner);
             if (report) {
+                System.out.println(
+                        "writing the report of " + loaded.config().run().output() + " ...");
                 return ReportCommand.run(spark, loaded, System.out);
             }
         } finally {

@@ -2,6 +2,7 @@ package diffpure.jobs;
 
 import diffpure.config.ConfigLoader;
 import diffpure.jobs.bench.BenchCommand;
+import diffpure.torch.NativeWork;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
@@ -56,11 +57,28 @@ public final class Main implements Runnable {
                 return 2;
             }
         }
+        // Commands compute on this thread too (purify, attack, bench): a shutdown waits for it.
+        try (NativeWork.Scope computing = NativeWork.enter()) {
+            return command(out, err).execute(args);
+        }
+    }
+
+    private static CommandLine command(PrintWriter out, PrintWriter err) {
         return new CommandLine(new Main())
                 .setOut(out)
                 .setErr(err)
                 .setExecutionExceptionHandler(
                         (e, cmd, parsed) -> {
+                            if (NativeWork.stopping()) {
+                                // Whatever failed first (a task, the Spark context), the cause
+                                // is the signal.
+                                cmd.getErr()
+                                        .println(
+                                                "stopped: interrupted or terminated (evaluate:"
+                                                        + " committed chunks are kept; the same"
+                                                        + " command resumes the run)");
+                                return 2;
+                            }
                             cmd.getErr()
                                     .println(
                                             "error: "
@@ -70,8 +88,7 @@ public final class Main implements Runnable {
                                 e.printStackTrace(cmd.getErr());
                             }
                             return 2;
-                        })
-                .execute(args);
+                        });
     }
 
     @Override

@@ -7,6 +7,7 @@ import diffpure.jobs.report.ReportInputException;
 import diffpure.jobs.report.ReportJob;
 import diffpure.jobs.report.ReportWriter;
 import diffpure.jobs.report.UntrustedText;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -83,6 +84,11 @@ public final class ReportCommand implements Callable<Integer> {
         }
     }
 
+    /** A local path made absolute (a browser needs it); a URI (s3a://, hdfs://) as it is. */
+    static String local(String path) {
+        return path.contains(":") ? path : Path.of(path).toAbsolutePath().normalize().toString();
+    }
+
     /** Computes and writes the report; returns the exit code. */
     public static int run(SparkSession spark, ConfigLoader.Loaded loaded, java.io.PrintStream out) {
         String runOutput = loaded.config().run().output();
@@ -100,11 +106,11 @@ public final class ReportCommand implements Callable<Integer> {
                         spark.sparkContext().hadoopConfiguration());
         out.println(
                 "report: "
-                        + w.html()
+                        + local(w.html())
                         + " (summary "
-                        + w.markdown()
+                        + local(w.markdown())
                         + ", RobustBench-style JSON in "
-                        + w.dir()
+                        + local(w.dir())
                         + "/robustbench/)");
         for (ReportData.SettingReport s : d.settings()) {
             if (s.comparison() != null && s.comparison().regression()) {

@@ -21,6 +21,7 @@ import diffpure.model.PtScoreModel;
 import diffpure.noise.NoiseWorkers;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.purify.Purifiers;
+import diffpure.torch.NativeWork;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -136,6 +137,8 @@ public final class BatchRunner {
                 for (int i = 0; i < good.size(); i++) {
                     out.add(Result.ok(good.get(i), outcomes.get(i)));
                 }
+            } catch (NativeWork.Stopped e) {
+                throw e; // the process is going down: no error rows
             } catch (RuntimeException e) {
                 String ids = good.stream().map(r -> Long.toString(r.id())).toList().toString();
                 String what =

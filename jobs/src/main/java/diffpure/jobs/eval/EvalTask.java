@@ -15,6 +15,7 @@ import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.purify.Purifiers;
 import diffpure.torch.Devices;
+import diffpure.torch.NativeWork;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -59,12 +60,14 @@ public record EvalTask(
         TaskContext tc = TaskContext.get();
         int attempt = tc == null ? 0 : tc.attemptNumber();
         List<Row> rows = new ArrayList<>();
-        while (it.hasNext()) {
-            PartitionWork w = it.next();
-            if (hook != null) {
-                hook.before(w, attempt);
+        try (NativeWork.Scope computing = NativeWork.enter()) {
+            while (it.hasNext()) {
+                PartitionWork w = it.next();
+                if (hook != null) {
+                    hook.before(w, attempt);
+                }
+                rows.addAll(run(w, attempt));
             }
-            rows.addAll(run(w, attempt));
         }
         return rows.iterator();
     }

@@ -250,7 +250,8 @@ public final class EvaluationJob {
                         total,
                         doneEarlier.size(),
                         previous == null ? "new run" : "resuming");
-        SanityTask.Result sanity = SanityStage.run(spark, c, plan, previous, o.log());
+        SanityTask.Result sanity =
+                SanityStage.run(spark, c, plan, previous, o.progressSeconds(), o.log());
         RunsTable.Run run = new RunsTable.Run(loaded, prov, plan.samples(), total, sanity.json());
         RunsTable.write(
                 spark,

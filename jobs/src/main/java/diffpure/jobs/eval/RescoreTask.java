@@ -19,6 +19,7 @@ import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
 import diffpure.purify.DiffusionPurifier;
 import diffpure.purify.Purifiers;
+import diffpure.torch.NativeWork;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -126,8 +127,10 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
     @Override
     public Iterator<Row> call(Iterator<Work> it) {
         List<Row> rows = new ArrayList<>();
-        while (it.hasNext()) {
-            rows.addAll(run(it.next()));
+        try (NativeWork.Scope computing = NativeWork.enter()) {
+            while (it.hasNext()) {
+                rows.addAll(run(it.next()));
+            }
         }
         return rows.iterator();
     }

@@ -1,9 +1,13 @@
 package diffpure.jobs.eval;
 
+import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -13,11 +17,17 @@ final class SanityStage {
     private SanityStage() {}
 
     /**
-     * The gradient-masking checks of a run: those a previous call recorded, else one Spark task
-     * runs them now (before the chunks, so that every row of the subset carries their warnings).
+     * The gradient-masking checks of a run: those a previous call recorded, else Spark tasks run
+     * them now (before the chunks, so that every row of the subset carries their warnings), with a
+     * progress line every progressSeconds.
      */
     static SanityTask.Result run(
-            SparkSession spark, ExperimentConfig c, RunPlan plan, Row previous, PrintStream log) {
+            SparkSession spark,
+            ExperimentConfig c,
+            RunPlan plan,
+            Row previous,
+            int progressSeconds,
+            PrintStream log) {
         if (c.sanity().subset() == 0) {
             return SanityTask.Result.NONE;
         }
@@ -37,14 +47,47 @@ final class SanityStage {
                 fmt(c.sanity().epsFactor()),
                 c.sanity().squareQueries());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        jsc.setJobDescription("diffpure " + c.runId() + " gradient-masking checks");
-        String json = SanityTask.run(jsc, c, subset);
-        jsc.setJobDescription(null);
+        String description = "diffpure " + c.runId() + " gradient-masking checks";
+        SanityTask.Rows rows = SanityTask.Rows.register(jsc);
+        long[] bound =
+                DryRun.sanityRows(
+                        Attacks.build(c.attack()),
+                        c.attack().eot(),
+                        c.sanity(),
+                        c.attack().gradientMode().equals("adjoint"));
+        SanityProgress progress =
+                new SanityProgress(
+                        description,
+                        rows,
+                        subset.size() * bound[0],
+                        subset.size() * bound[1],
+                        SanityTask.taskCount(c),
+                        log);
+        spark.sparkContext().addSparkListener(progress);
+        ScheduledExecutorService ticker =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "diffpure-checks-progress");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        ticker.scheduleAtFixedRate(
+                progress::print, progressSeconds, progressSeconds, TimeUnit.SECONDS);
+        String json;
+        try {
+            jsc.setJobDescription(description);
+            json = SanityTask.run(jsc, c, subset, rows);
+        } finally {
+            jsc.setJobDescription(null);
+            ticker.shutdownNow();
+            spark.sparkContext().removeSparkListener(progress);
+        }
         SanityTask.Result r = SanityTask.Result.parse(json, subset);
         log.printf(
                 Locale.ROOT,
-                "gradient-masking checks on %d samples: %s%s%n",
+                "gradient-masking checks on %d samples (%.0f s): %s%s%n",
                 subset.size(),
+                progress.seconds(),
                 r.warnings().isEmpty() ? "no warning" : String.join("; ", r.warnings()),
                 r.adjointCosine().isEmpty()
                         ? ""

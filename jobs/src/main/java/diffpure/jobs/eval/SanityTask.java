@@ -4,9 +4,13 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import diffpure.attack.Attack;
 import diffpure.attack.Attacks;
+import diffpure.attack.Norm;
+import diffpure.attack.Square;
 import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
+import diffpure.config.SanitySettings;
 import diffpure.data.Batch;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
@@ -19,6 +23,7 @@ import diffpure.jobs.run.HadoopConfs;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.torch.Devices;
+import diffpure.torch.NativeWork;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * The gradient-masking checks of a run ({@code sanity.*}), as Spark tasks before the chunks, one
@@ -38,10 +44,29 @@ import org.apache.spark.api.java.function.Function;
  *
  * @param config the experiment
  * @param subset the planned samples the checks use
+ * @param rows where the tasks count the rows they compute (the driver's progress line)
  */
-record SanityTask(ExperimentConfig config, List<SampleRef> subset)
+record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
         implements Function<Integer, SanityTask.Part> {
     private static final long serialVersionUID = 1L;
+
+    /**
+     * The rows the checks' tasks computed, as Spark accumulators (the driver sees those of running
+     * tasks with every executor heartbeat).
+     *
+     * @param gradient rows purified and classified with an input gradient
+     * @param forward rows without
+     */
+    record Rows(LongAccumulator gradient, LongAccumulator forward) implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        /** Two new accumulators on the driver. */
+        static Rows register(JavaSparkContext jsc) {
+            return new Rows(
+                    jsc.sc().longAccumulator("diffpure checks gradient rows"),
+                    jsc.sc().longAccumulator("diffpure checks forward rows"));
+        }
+    }
 
     /**
      * What the rows need to know of a run's checks.
@@ -113,6 +138,12 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
     /** Task {@code index} of {@link #taskCount}. */
     @Override
     public Part call(Integer index) {
+        try (NativeWork.Scope computing = NativeWork.enter()) {
+            return compute(index);
+        }
+    }
+
+    private Part compute(int index) {
         ExecutorContext ctx =
                 ExecutorContext.of(
                         config,
@@ -146,7 +177,13 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
         try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray x = m.create(px, new Shape(b).addAll(clf.imageShape()));
             NDArray labels = m.create(y);
-            DefendedModel model = BatchRunner.defendedModel(config, scoreModel, clf, device);
+            DefendedModel model =
+                    BatchRunner.defendedModel(config, scoreModel, clf, device)
+                            .withRowMeter(
+                                    (g, f) -> {
+                                        rows.gradient().add(g);
+                                        rows.forward().add(f);
+                                    });
             long seed = config.run().seed();
             if (index < stages.length) {
                 return new Part(
@@ -164,13 +201,56 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset)
      * and returns the runs table's {@code sanity} JSON.
      */
     static String run(JavaSparkContext jsc, ExperimentConfig config, List<SampleRef> subset) {
-        List<Integer> tasks = new ArrayList<>();
-        for (int i = 0; i < taskCount(config); i++) {
-            tasks.add(i);
-        }
+        return run(jsc, config, subset, Rows.register(jsc));
+    }
+
+    /** As {@link #run(JavaSparkContext, ExperimentConfig, List)}, counting rows into rows. */
+    static String run(
+            JavaSparkContext jsc, ExperimentConfig config, List<SampleRef> subset, Rows rows) {
+        List<Integer> tasks = longestFirst(config);
         return assemble(
                 config,
-                jsc.parallelize(tasks, tasks.size()).map(new SanityTask(config, subset)).collect());
+                jsc.parallelize(tasks, tasks.size())
+                        .map(new SanityTask(config, subset, rows))
+                        .collect());
+    }
+
+    /**
+     * The task indices, longest first by their row bounds (a gradient row weighed as three forward
+     * rows: forward and backward through the chain): the slots start the longest tasks first
+     * (Square's queries, the longer attack) and the short ones fill in, so the stage ends sooner
+     * than in stage order. The result does not depend on the order.
+     */
+    static List<Integer> longestFirst(ExperimentConfig config) {
+        Attack attack = Attacks.build(config.attack());
+        int eot = config.attack().eot();
+        SanitySettings s = config.sanity();
+        long[] cost = new long[taskCount(config)];
+        for (GradientMaskingChecks.Stage stage : GradientMaskingChecks.Stage.values()) {
+            Attack a =
+                    switch (stage) {
+                        case MORE_ITERATIONS ->
+                                attack.withIterations(
+                                        (int) Math.ceil(attack.iterations() * s.iterationFactor()));
+                        case SQUARE ->
+                                attack.threat().norm() == Norm.FLOW_LINF
+                                        ? null
+                                        : Square.standard(attack.threat())
+                                                .withIterations(s.squareQueries());
+                        default -> attack;
+                    };
+            cost[stage.ordinal()] =
+                    a == null ? 0 : 3 * DryRun.gradientRows(a, eot) + DryRun.forwardRows(a, eot);
+        }
+        if (cost.length > GradientMaskingChecks.Stage.values().length) {
+            cost[cost.length - 1] = 6L * eot; // one adjoint and one exact gradient
+        }
+        List<Integer> tasks = new ArrayList<>();
+        for (int i = 0; i < cost.length; i++) {
+            tasks.add(i);
+        }
+        tasks.sort((a, b) -> Long.compare(cost[b], cost[a]));
+        return tasks;
     }
 
     /** The runs table's {@code sanity} JSON from every task's part. */
