@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
                     + " to <run.output>/rescores linked by (source run id, sample, attack setting);"
                     + " rerun the same command to resume. `diffpure report` shows them beside the"
                     + " originals.",
-            "Example: diffpure rescore --output target/demo-results --run demo-49074a5d9ce4"
+            "Example: diffpure rescore --output target/demo-results --run demo-fc9a990cdd93"
                     + " --set eval.votes=20"
         })
 public final class RescoreCommand implements Callable<Integer> {

@@ -278,9 +278,9 @@ class SanityChecksJobTest {
 
     @Test
     void theChecksAreQuietOnTheDemo() {
-        // conf/experiments/demo.conf as bin/demo runs it (PGD-EOT 10 x EOT 4, exact gradients,
-        // Square 200 queries), on 4 samples (all in the sanity subset) and a 5-step chain instead
-        // of 20.
+        // conf/experiments/demo.conf as bin/demo runs it (t* = 0.1, PGD-EOT 10 x EOT 2, exact
+        // gradients, Square 100 queries), on 4 samples (all in the sanity subset) and a 5-step
+        // chain instead of 10.
         Path root = TinyRuns.ROOT;
         ConfigLoader.Loaded c =
                 Experiments.load(
@@ -296,12 +296,13 @@ class SanityChecksJobTest {
                                 "data.count=4",
                                 "model.score-model=" + root.resolve("models/demo/eps.pt"),
                                 "model.classifier=" + root.resolve("models/demo/classifier.pt"),
-                                "purify.dt=0.004",
+                                "purify.dt=0.02",
                                 "sanity.subset=4"),
                         Map.of(),
                         new Properties());
+        assertEquals(0.1, c.config().purify().tStar());
         assertEquals(10, c.config().attack().iterations());
-        assertEquals(4, c.config().attack().eot());
+        assertEquals(2, c.config().attack().eot());
         assertEquals(100, c.config().sanity().squareQueries());
         Run r = run(c);
         for (Map.Entry<String, String> e : r.warnings().entrySet()) {
