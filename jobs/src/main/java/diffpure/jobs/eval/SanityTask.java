@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Attack;
 import diffpure.attack.Attacks;
-import diffpure.attack.Norm;
 import diffpure.attack.Square;
 import diffpure.config.ConfigError;
 import diffpure.config.ExperimentConfig;
@@ -233,7 +232,7 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
                                 attack.withIterations(
                                         (int) Math.ceil(attack.iterations() * s.iterationFactor()));
                         case SQUARE ->
-                                attack.threat().norm() == Norm.FLOW_LINF
+                                !attack.threat().norm().boundsImage()
                                         ? null
                                         : Square.standard(attack.threat())
                                                 .withIterations(s.squareQueries());
