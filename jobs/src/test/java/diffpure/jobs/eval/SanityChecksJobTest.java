@@ -335,6 +335,20 @@ class SanityChecksJobTest {
                     set.add("attack.gradient-mode=bpda");
                     set.add("attack.eps=0.3");
                 }
+                case "diffhammer" -> { // its N copies replace EOT
+                    set.add("attack.eot=1");
+                    set.add("attack.evaluations=2");
+                    set.add("attack.eps=0.3");
+                }
+                case "lf" -> {
+                    set.add("attack.norm=lpips");
+                    set.add("attack.eps=0.0001");
+                    set.add(
+                            "model.perceptual="
+                                    + TinyRuns.ROOT.resolve(
+                                            "common/src/test/resources/fixtures/exported/"
+                                                    + "standin-perceptual.pt"));
+                }
                 // Large enough that the gradient members break the samples, so that the 5000
                 // queries of autoattack-standard's Square have nothing left to attack.
                 default -> set.add("attack.eps=0.3");
@@ -359,7 +373,7 @@ class SanityChecksJobTest {
                             "square"),
                     names,
                     name + ": " + json);
-            if (name.equals("stadv")) {
+            if (name.equals("stadv") || name.equals("lf")) { // Square needs a pixel ball
                 assertTrue(json.contains("\"skipped\""), json);
             }
             SanityTask.Result r = SanityTask.Result.parse(json, subset);
