@@ -80,7 +80,7 @@ class CheckpointColumnsJobTest {
         List<Row> rows = on.collectAsList();
         assertEquals(4, rows.size());
         for (Row r : rows) {
-            assertEquals(3, r.<Integer>getAs("schema_version"));
+            assertEquals(SamplesTable.SCHEMA_VERSION, r.<Integer>getAs("schema_version"));
             List<Row> cps = r.getList(r.fieldIndex("budget_checkpoints"));
             assertEquals(
                     List.of(0, 1, 2),

@@ -52,6 +52,8 @@ class PublishedAttackPresetsTest {
             {"cifar10-diffattack-wrn70-16", "4040", "4060"},
             {"cifar10-autoattack-reeval-wrn28-10", "4040", "4180"},
             {"cifar10-lf-wrn70-16", "12800", "38420"},
+            // (100 + 1) x N = 10 per member; 2K votes
+            {"cifar10-diffbreak-wrn70-16", "2020", "2040"},
             // 3 restarts x 50 grafted rows; 3 x 51 x N = 10 copies, 2K votes, the clean count
             // over the copies' draws
             {"cifar10-diffhammer-wrn70-16", "150", "3080"}
