@@ -95,7 +95,7 @@ public record GradientMaskingChecks(
                     attack.name()
                             + " on the randomized model "
                             + model
-                            + " needs attack.eot >= 2 (EOT), found "
+                            + " needs attack.eot >= 2 (EOT; attack.evaluations for diffhammer), found "
                             + attack.copiesPerStep(eot)
                             + "; for randomized defences AutoAttack advises its version 'rand'"
                             + " (APGD-CE + APGD-DLR with EOT 20), not 'standard' (EOT 1)");

@@ -388,7 +388,7 @@ class SanityAndEvaluatorTest {
                 e.getMessage().startsWith("apgd-ce on the randomized model ")
                         && e.getMessage()
                                 .endsWith(
-                                        " needs attack.eot >= 2 (EOT), found 1; for randomized"
+                                        " needs attack.eot >= 2 (EOT; attack.evaluations for diffhammer), found 1; for randomized"
                                                 + " defences AutoAttack advises its version 'rand'"
                                                 + " (APGD-CE + APGD-DLR with EOT 20), not 'standard'"
                                                 + " (EOT 1)"),

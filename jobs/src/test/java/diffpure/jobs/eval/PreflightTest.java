@@ -40,7 +40,8 @@ class PreflightTest {
         String eot = refused("attack.eot=1");
         assertTrue(
                 eot.startsWith("pgd-eot on the randomized model ")
-                        && eot.contains(" needs attack.eot >= 2 (EOT), found 1"),
+                        && eot.contains(
+                                " needs attack.eot >= 2 (EOT; attack.evaluations for diffhammer), found 1"),
                 eot);
         String bpda = refused("attack.name=bpda-eot");
         assertTrue(
