@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -113,9 +115,8 @@ final class Gallery {
 
     private static Section section(String defence, Map<Long, Map<String, Row>> samples) {
         List<Panel> onlyOne = new ArrayList<>();
-        List<Panel> robust = new ArrayList<>();
-        List<Double> robustShares = new ArrayList<>();
-        java.util.SortedSet<String> attacks = new java.util.TreeSet<>();
+        List<Row> robust = new ArrayList<>();
+        SortedSet<String> attacks = new TreeSet<>();
         for (Map<String, Row> byAttack : samples.values()) {
             attacks.addAll(byAttack.keySet());
             List<Row> broke = new ArrayList<>();
@@ -131,19 +132,14 @@ final class Gallery {
                 onlyOne.add(
                         panel(broke.get(0), "only " + broke.get(0).getAs("attack") + " broke it"));
             } else if (broke.isEmpty() && hardest != null && cleanRight(hardest)) {
-                robust.add(panel(hardest, "no attack broke it"));
-                robustShares.add(correctShare(hardest));
+                robust.add(hardest);
             }
         }
-        // The hardest robust ones: the fewest correct adversarial votes first.
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < robust.size(); i++) {
-            order.add(i);
-        }
-        order.sort(Comparator.comparingDouble(robustShares::get));
+        // The hardest robust ones: the fewest correct adversarial votes first (stable on ties).
+        robust.sort(Comparator.comparingDouble(Gallery::correctShare));
         List<Panel> panels = new ArrayList<>(onlyOne);
-        for (int i = 0; i < Math.min(PER_KIND, order.size()); i++) {
-            panels.add(robust.get(order.get(i)));
+        for (Row r : robust.subList(0, Math.min(PER_KIND, robust.size()))) {
+            panels.add(panel(r, "no attack broke it"));
         }
         return new Section(defence, List.copyOf(attacks), panels);
     }
