@@ -4,6 +4,7 @@ import diffpure.config.ConfigLoader;
 import diffpure.eval.SampleOutcome;
 import diffpure.jobs.eval.Replay;
 import diffpure.jobs.store.RunConfigs;
+import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TablePaths;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -80,8 +81,8 @@ public final class ReplayCommand implements Callable<Integer> {
         Row row = rows.get(0);
         SampleOutcome o =
                 Replay.sample(loaded.config(), row, spark.sparkContext().hadoopConfiguration());
-        int[] rowClean = ints(row.getList(row.fieldIndex("clean_votes")));
-        int[] rowAdv = ints(row.getList(row.fieldIndex("adversarial_votes")));
+        int[] rowClean = SamplesTable.CLEAN_VOTES.of(row);
+        int[] rowAdv = SamplesTable.ADVERSARIAL_VOTES.of(row);
         boolean same =
                 Arrays.equals(rowClean, o.cleanVotes())
                         && Arrays.equals(rowAdv, o.adversarialVotes());
@@ -94,9 +95,5 @@ public final class ReplayCommand implements Callable<Integer> {
                 Arrays.toString(o.cleanVotes()), Arrays.toString(o.adversarialVotes()), o.linf());
         out.println(same ? "replay identical to the row" : "replay DIFFERS from the row");
         return same ? 0 : 1;
-    }
-
-    private static int[] ints(List<Integer> l) {
-        return l.stream().mapToInt(Integer::intValue).toArray();
     }
 }

@@ -5,7 +5,6 @@ import diffpure.eval.ProtocolSummary;
 import diffpure.eval.SampleOutcome;
 import diffpure.eval.StoppingRule;
 import diffpure.jobs.run.StopRule;
-import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TableCommitter;
 import java.util.ArrayList;
@@ -27,23 +26,23 @@ import org.apache.spark.sql.functions;
 final class PrefixStop implements StopRule {
     /** The columns the rule and the summary read (no perturbation). */
     private static final List<String> COLUMNS =
-            List.of(
-                    "sample_index",
-                    "sample_id",
-                    "label",
-                    "steps",
-                    "clean_votes",
-                    "adversarial_votes",
-                    "clean_logit_prediction",
-                    "adversarial_logit_prediction",
-                    "during_attack_evaluations",
-                    "during_attack_fooled",
-                    "clean_during_evaluations",
-                    "clean_during_fooled",
-                    "gradient_evaluations",
-                    "forward_evaluations",
-                    "vote_evaluations",
-                    "error");
+            SamplesTable.names(
+                    SamplesTable.SAMPLE_INDEX,
+                    SamplesTable.SAMPLE_ID,
+                    SamplesTable.LABEL,
+                    SamplesTable.STEPS,
+                    SamplesTable.CLEAN_VOTES,
+                    SamplesTable.ADVERSARIAL_VOTES,
+                    SamplesTable.CLEAN_LOGIT_PREDICTION,
+                    SamplesTable.ADVERSARIAL_LOGIT_PREDICTION,
+                    SamplesTable.DURING_ATTACK_EVALUATIONS,
+                    SamplesTable.DURING_ATTACK_FOOLED,
+                    SamplesTable.CLEAN_DURING_EVALUATIONS,
+                    SamplesTable.CLEAN_DURING_FOOLED,
+                    SamplesTable.GRADIENT_EVALUATIONS,
+                    SamplesTable.FORWARD_EVALUATIONS,
+                    SamplesTable.VOTE_EVALUATIONS,
+                    SamplesTable.ERROR);
 
     private final SparkSession spark;
     private final TableCommitter samples;
@@ -190,19 +189,20 @@ final class PrefixStop implements StopRule {
                         .collectAsList();
         Map<Integer, Row> byIndex = new HashMap<>();
         for (Row r : rows) {
-            if (r.getAs("error") != null) {
+            String error = SamplesTable.ERROR.of(r);
+            if (error != null) {
                 throw new IllegalStateException(
                         "run "
                                 + runId
                                 + ": sample "
-                                + r.getAs("sample_id")
+                                + SamplesTable.SAMPLE_ID.of(r)
                                 + " in "
                                 + dir
                                 + " is an error row ("
-                                + r.getAs("error")
+                                + error
                                 + "); a stopping rule reads only complete chunks");
             }
-            byIndex.put(r.<Integer>getAs("sample_index"), r);
+            byIndex.put(SamplesTable.SAMPLE_INDEX.of(r), r);
         }
         List<SampleOutcome> outcomes = new ArrayList<>();
         List<Long> stepRows = new ArrayList<>();
@@ -218,9 +218,9 @@ final class PrefixStop implements StopRule {
                                     + " has no row in "
                                     + dir);
                 }
-                SampleOutcome o = ResultTables.votesOnly(r);
+                SampleOutcome o = SamplesTable.toOutcome(r);
                 outcomes.add(o);
-                stepRows.add(StoppingRule.stepRows(o, Math.max(1, r.<Integer>getAs("steps"))));
+                stepRows.add(StoppingRule.stepRows(o, Math.max(1, SamplesTable.STEPS.of(r))));
             }
         }
         return new Chunk(outcomes, stepRows.stream().mapToLong(Long::longValue).toArray());

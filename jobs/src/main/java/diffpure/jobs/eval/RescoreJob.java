@@ -223,13 +223,10 @@ public final class RescoreJob {
     /** The stored perturbation of each row (columns sample_id and perturbation), by sample id. */
     public static Map<Long, float[]> perturbations(Dataset<Row> rows) {
         Map<Long, float[]> perturbations = new HashMap<>();
-        for (Row r : rows.select("sample_id", "perturbation").collectAsList()) {
-            List<Float> p = r.getList(1);
-            float[] a = new float[p.size()];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = p.get(i);
-            }
-            perturbations.put(r.getLong(0), a);
+        for (Row r :
+                rows.select(SamplesTable.SAMPLE_ID.name(), SamplesTable.PERTURBATION.name())
+                        .collectAsList()) {
+            perturbations.put(SamplesTable.SAMPLE_ID.of(r), SamplesTable.PERTURBATION.of(r));
         }
         return perturbations;
     }

@@ -39,7 +39,7 @@ import org.jfree.data.xy.YIntervalSeriesCollection;
  */
 final class BudgetCurves {
     /** The samples column. */
-    static final String COLUMN = "budget_checkpoints";
+    static final String COLUMN = SamplesTable.BUDGET_CHECKPOINTS.name();
 
     /** The metrics a curve has, in report order. */
     static final List<Metric> METRICS =
@@ -75,7 +75,11 @@ final class BudgetCurves {
         List<Column> cols = new ArrayList<>();
         cols.add(functions.col("run_id"));
         Setting.COLUMNS.forEach(c -> cols.add(functions.col(c)));
-        for (String c : List.of("sample_id", "label", COLUMN)) {
+        for (String c :
+                SamplesTable.names(
+                        SamplesTable.SAMPLE_ID,
+                        SamplesTable.LABEL,
+                        SamplesTable.BUDGET_CHECKPOINTS)) {
             cols.add(functions.col(c));
         }
         List<Row> rows =
@@ -91,11 +95,11 @@ final class BudgetCurves {
             String runId = r.getAs("run_id");
             String key = ReportJob.key(runId, s);
             keys.putIfAbsent(key, new RunCurve(runId, s, null));
-            List<CheckpointOutcome> cps = SamplesTable.checkpoints(r);
+            List<CheckpointOutcome> cps = SamplesTable.BUDGET_CHECKPOINTS.of(r);
             samples.computeIfAbsent(key, k -> new ArrayList<>())
                     .add(
                             new BudgetCurve.Sample(
-                                    r.<Long>getAs("sample_id"), r.<Integer>getAs("label"), cps));
+                                    SamplesTable.SAMPLE_ID.of(r), SamplesTable.LABEL.of(r), cps));
         }
         List<RunCurve> out = new ArrayList<>();
         for (Map.Entry<String, RunCurve> e : keys.entrySet()) {

@@ -3,6 +3,8 @@ package diffpure.jobs.report;
 import static diffpure.jobs.report.UntrustedText.html;
 
 import diffpure.eval.Metric;
+import diffpure.jobs.store.SampleFacts;
+import diffpure.jobs.store.SamplesTable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -28,7 +30,7 @@ import org.apache.spark.sql.functions;
  */
 final class Gallery {
     /** The column whose presence says a samples table has gallery pictures. */
-    static final String COLUMN = "gallery_clean";
+    static final String COLUMN = SamplesTable.GALLERY_CLEAN.name();
 
     /** Panels of each kind per defence, at most. */
     static final int PER_KIND = 6;
@@ -105,8 +107,8 @@ final class Gallery {
         for (Row r : rows) {
             byDefence
                     .computeIfAbsent(defence(r), k -> new TreeMap<>())
-                    .computeIfAbsent(r.<Long>getAs("sample_id"), k -> new TreeMap<>())
-                    .merge(r.getAs("attack"), r, Gallery::stronger);
+                    .computeIfAbsent(SamplesTable.SAMPLE_ID.of(r), k -> new TreeMap<>())
+                    .merge(SamplesTable.ATTACK.of(r), r, Gallery::stronger);
         }
         List<Section> out = new ArrayList<>();
         byDefence.forEach((d, samples) -> out.add(section(d, samples)));
@@ -130,7 +132,9 @@ final class Gallery {
             }
             if (broke.size() == 1 && byAttack.size() > 1 && onlyOne.size() < PER_KIND) {
                 onlyOne.add(
-                        panel(broke.get(0), "only " + broke.get(0).getAs("attack") + " broke it"));
+                        panel(
+                                broke.get(0),
+                                "only " + SamplesTable.ATTACK.of(broke.get(0)) + " broke it"));
             } else if (broke.isEmpty() && hardest != null && cleanRight(hardest)) {
                 robust.add(hardest);
             }
@@ -150,7 +154,7 @@ final class Gallery {
         if (c != 0) {
             return c < 0 ? a : b;
         }
-        return a.<String>getAs("run_id").compareTo(b.getAs("run_id")) >= 0 ? a : b;
+        return SamplesTable.RUN_ID.of(a).compareTo(SamplesTable.RUN_ID.of(b)) >= 0 ? a : b;
     }
 
     private static String defence(Row r) {
@@ -172,52 +176,40 @@ final class Gallery {
                 v.get("votes"));
     }
 
-    private static int[] ints(Row r, String column) {
-        List<Integer> l = r.getList(r.fieldIndex(column));
-        return l.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static float[] floats(Row r, String column) {
-        List<Float> l = r.getList(r.fieldIndex(column));
-        float[] out = new float[l.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = l.get(i);
-        }
-        return out;
-    }
-
     private static boolean cleanRight(Row r) {
-        return Metric.MAJORITY.votes(ints(r, "clean_votes"), r.<Integer>getAs("label")) == 1;
+        return Metric.MAJORITY.votes(SamplesTable.CLEAN_VOTES.of(r), SamplesTable.LABEL.of(r)) == 1;
     }
 
     private static boolean broken(Row r) {
         return cleanRight(r)
-                && Metric.MAJORITY.votes(ints(r, "adversarial_votes"), r.<Integer>getAs("label"))
+                && Metric.MAJORITY.votes(
+                                SamplesTable.ADVERSARIAL_VOTES.of(r), SamplesTable.LABEL.of(r))
                         == 0;
     }
 
     private static double correctShare(Row r) {
-        return Metric.MEAN.votes(ints(r, "adversarial_votes"), r.<Integer>getAs("label"));
+        return Metric.MEAN.votes(SamplesTable.ADVERSARIAL_VOTES.of(r), SamplesTable.LABEL.of(r));
     }
 
     private static Panel panel(Row r, String why) {
+        SampleFacts.Gallery g = SamplesTable.gallery(r);
         return new Panel(
-                r.getAs("sample_id"),
-                r.<Integer>getAs("label"),
+                SamplesTable.SAMPLE_ID.of(r),
+                SamplesTable.LABEL.of(r),
                 why,
                 new Pictures(
-                        ints(r, "gallery_shape"),
-                        floats(r, "gallery_clean"),
-                        floats(r, "perturbation"),
-                        floats(r, "gallery_purified_clean"),
-                        floats(r, "gallery_purified_adversarial")),
+                        g.shape(),
+                        g.clean(),
+                        SamplesTable.PERTURBATION.of(r),
+                        g.purifiedClean(),
+                        g.purifiedAdversarial()),
                 new Verdicts(
-                        r.getAs("attack"),
-                        r.getAs("run_id"),
-                        ints(r, "clean_votes"),
-                        ints(r, "adversarial_votes"),
-                        r.<Integer>getAs("gallery_purified_clean_prediction"),
-                        r.<Integer>getAs("gallery_purified_adversarial_prediction")));
+                        SamplesTable.ATTACK.of(r),
+                        SamplesTable.RUN_ID.of(r),
+                        SamplesTable.CLEAN_VOTES.of(r),
+                        SamplesTable.ADVERSARIAL_VOTES.of(r),
+                        g.purifiedCleanPrediction(),
+                        g.purifiedAdversarialPrediction()));
     }
 
     /** The gallery's HTML: one table per defence, one row per panel. */

@@ -64,21 +64,21 @@ public final class ResultTables {
      * perturbations (at ImageNet size those are gigabytes on the driver).
      */
     public static final List<String> SUMMARY_COLUMNS =
-            List.of(
-                    "sample_id",
-                    "label",
-                    "clean_votes",
-                    "adversarial_votes",
-                    "during_attack_evaluations",
-                    "during_attack_fooled",
-                    "clean_during_evaluations",
-                    "clean_during_fooled");
+            SamplesTable.names(
+                    SamplesTable.SAMPLE_ID,
+                    SamplesTable.LABEL,
+                    SamplesTable.CLEAN_VOTES,
+                    SamplesTable.ADVERSARIAL_VOTES,
+                    SamplesTable.DURING_ATTACK_EVALUATIONS,
+                    SamplesTable.DURING_ATTACK_FOOLED,
+                    SamplesTable.CLEAN_DURING_EVALUATIONS,
+                    SamplesTable.CLEAN_DURING_FOOLED);
 
     /** The summary of one run. */
     public static RunSummary summarize(SparkSession spark, String samplesPath, String runId) {
         List<SampleOutcome> ok =
                 summaryRows(spark, samplesPath, runId).collectAsList().stream()
-                        .map(ResultTables::votesOnly)
+                        .map(SamplesTable::toOutcome)
                         .toList();
         Dataset<Row> all = runRows(spark, samplesPath, runId);
         long errors = all.where("error IS NOT NULL").count();
@@ -111,53 +111,11 @@ public final class ResultTables {
 
     /** The averaged-logit columns of schema version 2. */
     public static final List<String> LOGIT_COLUMNS =
-            List.of("clean_logit_prediction", "adversarial_logit_prediction");
+            SamplesTable.names(
+                    SamplesTable.CLEAN_LOGIT_PREDICTION, SamplesTable.ADVERSARIAL_LOGIT_PREDICTION);
 
     private static Dataset<Row> runRows(SparkSession spark, String samplesPath, String runId) {
         return spark.read().parquet(samplesPath).where(functions.col("run_id").equalTo(runId));
-    }
-
-    /**
-     * A summary row as an outcome that holds what the summary and a stopping rule read (no
-     * perturbation): the evaluation counts where the row has them, else 0.
-     */
-    public static SampleOutcome votesOnly(Row r) {
-        return new SampleOutcome(
-                r.getAs("sample_id"),
-                r.<Integer>getAs("label"),
-                ints(r.getList(r.fieldIndex("clean_votes"))),
-                ints(r.getList(r.fieldIndex("adversarial_votes"))),
-                intOr(r, "clean_logit_prediction"),
-                intOr(r, "adversarial_logit_prediction"),
-                SamplesTable.during(r, "during_attack_evaluations"),
-                SamplesTable.during(r, "during_attack_fooled"),
-                SamplesTable.during(r, "clean_during_evaluations"),
-                SamplesTable.during(r, "clean_during_fooled"),
-                Double.NaN,
-                Double.NaN,
-                new float[0],
-                -1,
-                null,
-                longOr(r, "gradient_evaluations"),
-                longOr(r, "forward_evaluations"),
-                longOr(r, "vote_evaluations"),
-                null,
-                0,
-                List.of(),
-                Double.NaN,
-                List.of());
-    }
-
-    private static long longOr(Row r, String column) {
-        if (!Arrays.asList(r.schema().fieldNames()).contains(column)) {
-            return 0;
-        }
-        Long v = r.getAs(column);
-        return v == null ? 0 : v;
-    }
-
-    private static int[] ints(List<Integer> l) {
-        return l.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**
@@ -221,15 +179,6 @@ public final class ResultTables {
                 ? "-"
                 : String.format(
                         Locale.ROOT, "%.3f [%.3f, %.3f]", i.estimate(), i.lower(), i.upper());
-    }
-
-    /** An int column, or -1 when the row lacks it (schema version 1) or it is null. */
-    private static int intOr(Row r, String column) {
-        if (!Arrays.asList(r.schema().fieldNames()).contains(column)) {
-            return -1;
-        }
-        Integer v = r.getAs(column);
-        return v == null ? -1 : v;
     }
 
     /** Rows of a query, for printing. */

@@ -1,25 +1,38 @@
 package diffpure.jobs.store;
 
+import static diffpure.jobs.store.SampleColumn.BOOLEAN;
+import static diffpure.jobs.store.SampleColumn.DOUBLE;
+import static diffpure.jobs.store.SampleColumn.FLOATS;
+import static diffpure.jobs.store.SampleColumn.INT;
+import static diffpure.jobs.store.SampleColumn.INTS;
+import static diffpure.jobs.store.SampleColumn.LONG;
+import static diffpure.jobs.store.SampleColumn.STRING;
+import static diffpure.jobs.store.SampleColumn.STRINGS;
+import static diffpure.jobs.store.SampleColumn.typed;
+
 import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
 import diffpure.eval.CheckpointOutcome;
 import diffpure.eval.SampleOutcome;
-import diffpure.eval.Votes;
+import diffpure.jobs.store.SampleColumn.Kind;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
  * The {@code samples} table (docs/result-tables.md): one row per (run, sample, attack setting),
- * with its provenance. Each column is declared once in {@link #COLUMNS} (name, type, the schema
- * version that added it, how a row's value is read from its {@link SampleFacts}); the schema, the
- * writer and the version lists are derived from them. Columns {@link #NONDETERMINISTIC} differ
+ * with its provenance. Each column is declared once below, a {@link SampleColumn} (name, type, the
+ * schema version that added it, how a row's value is computed from its {@link SampleFacts} and how
+ * a reader gets it back); the schema, the writer, the version lists, the readers ({@link
+ * #toOutcome}, {@link #gallery}, {@link SampleColumn#of}) and the documentation check are derived
+ * from them, so adding a column touches its declaration. Columns {@link #NONDETERMINISTIC} differ
  * between two runs of the same plan (timing, where it ran); every other column is reproduced
  * exactly by a retry, a resume or a replay.
  */
@@ -42,24 +55,8 @@ public final class SamplesTable {
     /** error_kind of a row whose computation failed on every attempt: a resume recomputes it. */
     public static final String COMPUTE = "compute";
 
-    /**
-     * One column of the table.
-     *
-     * @param name column name
-     * @param type Spark type (every column is nullable)
-     * @param since the schema version that added it
-     * @param value the row's value (Spark's types: boxed numbers, object arrays for arrays)
-     */
-    public record Column(
-            String name, DataType type, int since, Function<SampleFacts, Object> value) {}
-
-    private static final DataType INT = DataTypes.IntegerType;
-    private static final DataType LONG = DataTypes.LongType;
-    private static final DataType DOUBLE = DataTypes.DoubleType;
-    private static final DataType STRING = DataTypes.StringType;
-    private static final DataType BOOLEAN = DataTypes.BooleanType;
-    private static final DataType INTS = DataTypes.createArrayType(INT, false);
-    private static final DataType FLOATS = DataTypes.createArrayType(DataTypes.FloatType, false);
+    /** The columns in declaration order, filled by the declarations below. */
+    private static final List<SampleColumn<?>> DECLARED = new ArrayList<>();
 
     /**
      * One element of {@code budget_checkpoints} (schema 3), a {@link CheckpointOutcome}: the
@@ -69,146 +66,195 @@ public final class SamplesTable {
      */
     public static final StructType CHECKPOINT =
             new StructType()
-                    .add("iteration", INT)
-                    .add("of_iterations", LONG)
-                    .add("votes", INTS)
-                    .add("correct", INT)
-                    .add("gradient_evaluations", LONG)
-                    .add("forward_evaluations", LONG)
-                    .add("during_attack_evaluations", LONG)
-                    .add("during_attack_fooled", LONG)
-                    .add("miss", DOUBLE);
+                    .add("iteration", DataTypes.IntegerType)
+                    .add("of_iterations", DataTypes.LongType)
+                    .add("votes", INTS.type())
+                    .add("correct", DataTypes.IntegerType)
+                    .add("gradient_evaluations", DataTypes.LongType)
+                    .add("forward_evaluations", DataTypes.LongType)
+                    .add("during_attack_evaluations", DataTypes.LongType)
+                    .add("during_attack_fooled", DataTypes.LongType)
+                    .add("miss", DataTypes.DoubleType);
 
-    /** The columns in table order; run_id and chunk are the partition columns. */
-    public static final List<Column> COLUMNS =
-            List.of(
-                    col("schema_version", INT, f -> SCHEMA_VERSION),
-                    col("run_id", STRING, f -> f.provenance().runId()),
-                    col("chunk", INT, f -> f.position().chunk()),
-                    col("partition", INT, f -> f.position().partition()),
-                    col("batch", INT, f -> f.position().batch()),
-                    col("sample_index", INT, f -> f.position().index()),
-                    col("sample_id", LONG, f -> f.position().sampleId()),
-                    col("label", INT, SamplesTable::label),
-                    col("experiment", STRING, f -> config(f).experiment()),
-                    col("dataset", STRING, f -> config(f).data().format()),
-                    col("dataset_source", STRING, f -> f.provenance().datasetSource()),
-                    col("classifier", STRING, f -> f.provenance().classifierName()),
-                    col("classifier_sha256", STRING, f -> f.provenance().classifierSha256()),
-                    col("score_model", STRING, f -> f.provenance().scoreModelName()),
-                    col("score_model_sha256", STRING, f -> f.provenance().scoreModelSha256()),
-                    col("purifier", STRING, f -> config(f).purify().kind()),
-                    col("t_star", DOUBLE, f -> config(f).purify().tStarUsed()),
-                    col("steps", INT, f -> f.setting().steps()),
-                    col("dt", DOUBLE, f -> config(f).purify().dtUsed()),
-                    col("attack", STRING, f -> config(f).attack().name()),
-                    col("norm", STRING, f -> f.provenance().normLabel(config(f).attack().norm())),
-                    col("eps", DOUBLE, f -> config(f).attack().eps()),
-                    col("iterations", INT, f -> f.setting().iterations()),
-                    col("eot", INT, f -> config(f).attack().eot()),
-                    col("restarts", INT, f -> config(f).attack().restarts()),
-                    col("gradient_mode", STRING, f -> f.setting().gradientMode()),
-                    col("votes", INT, f -> config(f).eval().votes()),
-                    out("clean_votes", INTS, 1, o -> boxed(o.cleanVotes())),
-                    out("adversarial_votes", INTS, 1, o -> boxed(o.adversarialVotes())),
-                    out("clean_prediction", INT, 1, SampleOutcome::cleanPrediction),
-                    out("adversarial_prediction", INT, 1, SampleOutcome::adversarialPrediction),
-                    out("clean_correct", INT, 1, SampleOutcome::cleanCorrect),
-                    out("adversarial_correct", INT, 1, SampleOutcome::adversarialCorrect),
-                    out("clean_logit_prediction", INT, 2, SampleOutcome::cleanLogitPrediction),
-                    out(
-                            "adversarial_logit_prediction",
-                            INT,
-                            2,
-                            SampleOutcome::adversarialLogitPrediction),
-                    out("clean_logit_correct", BOOLEAN, 2, SampleOutcome::cleanLogitCorrect),
-                    out(
-                            "adversarial_logit_correct",
-                            BOOLEAN,
-                            2,
-                            SampleOutcome::adversarialLogitCorrect),
-                    out(
-                            "during_attack_evaluations",
-                            LONG,
-                            1,
-                            o -> recorded(o.duringAttackEvaluations())),
-                    out("during_attack_fooled", LONG, 1, o -> recorded(o.duringAttackFooled())),
-                    out(
-                            "clean_during_evaluations",
-                            LONG,
-                            1,
-                            o -> recorded(o.cleanDuringEvaluations())),
-                    out("clean_during_fooled", LONG, 1, o -> recorded(o.cleanDuringFooled())),
-                    out("linf", DOUBLE, 1, SampleOutcome::linf),
-                    out("l2", DOUBLE, 1, SampleOutcome::l2),
-                    out(
-                            "perturbation",
-                            DataTypes.createArrayType(DataTypes.FloatType, false),
-                            1,
-                            o -> boxed(o.perturbation())),
-                    out("first_success_iteration", INT, 1, SampleOutcome::firstSuccessIteration),
-                    out("broken_by", STRING, 1, SampleOutcome::brokenBy),
-                    out("gradient_evaluations", LONG, 1, SampleOutcome::gradients),
-                    out("forward_evaluations", LONG, 1, SampleOutcome::forwards),
-                    out("vote_evaluations", LONG, 1, SampleOutcome::voteEvaluations),
-                    out("seconds", DOUBLE, 1, SampleOutcome::seconds),
-                    col("executor", STRING, f -> f.place().executor()),
-                    col("device", STRING, f -> f.place().device()),
-                    col("task_attempt", INT, f -> f.place().attempt()),
-                    col("torch_threads", INT, f -> f.place().torchThreads()),
-                    col("seed", LONG, f -> config(f).run().seed()),
-                    col(
-                            "warnings",
-                            DataTypes.createArrayType(STRING, false),
-                            f -> f.checks().warnings().toArray(new String[0])),
-                    col("error", STRING, f -> f.result().error()),
-                    new Column("error_kind", STRING, 2, f -> f.result().errorKind()),
-                    new Column("sanity_subset", BOOLEAN, 2, f -> f.checks().inSubset()),
-                    out(
-                            "adjoint_reconstruction_error",
-                            DOUBLE,
-                            2,
-                            o ->
-                                    Double.isNaN(o.adjointReconstructionError())
-                                            ? null
-                                            : o.adjointReconstructionError()),
-                    new Column("adjoint_cosine", DOUBLE, 2, f -> f.checks().adjointCosine()),
-                    out(
+    // The columns in table order; run_id and chunk are the partition columns. Each reads back as
+    // its declared absent value where a row lacks it or holds null (older schema versions).
+    public static final SampleColumn<Integer> SCHEMA_VERSION_COLUMN =
+            col("schema_version", INT, f -> SCHEMA_VERSION);
+    public static final SampleColumn<String> RUN_ID =
+            col("run_id", STRING, f -> f.provenance().runId());
+    public static final SampleColumn<Integer> CHUNK = col("chunk", INT, f -> f.position().chunk());
+    public static final SampleColumn<Integer> PARTITION =
+            col("partition", INT, f -> f.position().partition());
+    public static final SampleColumn<Integer> BATCH = col("batch", INT, f -> f.position().batch());
+    public static final SampleColumn<Integer> SAMPLE_INDEX =
+            col("sample_index", INT, f -> f.position().index());
+    public static final SampleColumn<Long> SAMPLE_ID =
+            col("sample_id", LONG, f -> f.position().sampleId());
+    public static final SampleColumn<Integer> LABEL = col("label", INT, SamplesTable::label);
+    public static final SampleColumn<String> EXPERIMENT =
+            col("experiment", STRING, f -> config(f).experiment());
+    public static final SampleColumn<String> DATASET =
+            col("dataset", STRING, f -> config(f).data().format());
+    public static final SampleColumn<String> DATASET_SOURCE =
+            col("dataset_source", STRING, f -> f.provenance().datasetSource());
+    public static final SampleColumn<String> CLASSIFIER =
+            col("classifier", STRING, f -> f.provenance().classifierName());
+    public static final SampleColumn<String> CLASSIFIER_SHA256 =
+            col("classifier_sha256", STRING, f -> f.provenance().classifierSha256());
+    public static final SampleColumn<String> SCORE_MODEL =
+            col("score_model", STRING, f -> f.provenance().scoreModelName());
+    public static final SampleColumn<String> SCORE_MODEL_SHA256 =
+            col("score_model_sha256", STRING, f -> f.provenance().scoreModelSha256());
+    public static final SampleColumn<String> PURIFIER =
+            col("purifier", STRING, f -> config(f).purify().kind());
+    public static final SampleColumn<Double> T_STAR =
+            col("t_star", DOUBLE, f -> config(f).purify().tStarUsed());
+    public static final SampleColumn<Integer> STEPS = col("steps", INT, f -> f.setting().steps());
+    public static final SampleColumn<Double> DT =
+            col("dt", DOUBLE, f -> config(f).purify().dtUsed());
+    public static final SampleColumn<String> ATTACK =
+            col("attack", STRING, f -> config(f).attack().name());
+    public static final SampleColumn<String> NORM =
+            col("norm", STRING, f -> f.provenance().normLabel(config(f).attack().norm()));
+    public static final SampleColumn<Double> EPS =
+            col("eps", DOUBLE, f -> config(f).attack().eps());
+    public static final SampleColumn<Integer> ITERATIONS =
+            col("iterations", INT, f -> f.setting().iterations());
+    public static final SampleColumn<Integer> EOT = col("eot", INT, f -> config(f).attack().eot());
+    public static final SampleColumn<Integer> RESTARTS =
+            col("restarts", INT, f -> config(f).attack().restarts());
+    public static final SampleColumn<String> GRADIENT_MODE =
+            col("gradient_mode", STRING, f -> f.setting().gradientMode());
+    public static final SampleColumn<Integer> VOTES =
+            col("votes", INT, f -> config(f).eval().votes());
+    public static final SampleColumn<int[]> CLEAN_VOTES =
+            out("clean_votes", INTS, 1, SampleOutcome::cleanVotes, new int[0]);
+    public static final SampleColumn<int[]> ADVERSARIAL_VOTES =
+            out("adversarial_votes", INTS, 1, SampleOutcome::adversarialVotes, new int[0]);
+    public static final SampleColumn<Integer> CLEAN_PREDICTION =
+            out("clean_prediction", INT, 1, SampleOutcome::cleanPrediction, null);
+    public static final SampleColumn<Integer> ADVERSARIAL_PREDICTION =
+            out("adversarial_prediction", INT, 1, SampleOutcome::adversarialPrediction, null);
+    public static final SampleColumn<Integer> CLEAN_CORRECT =
+            out("clean_correct", INT, 1, SampleOutcome::cleanCorrect, null);
+    public static final SampleColumn<Integer> ADVERSARIAL_CORRECT =
+            out("adversarial_correct", INT, 1, SampleOutcome::adversarialCorrect, null);
+    public static final SampleColumn<Integer> CLEAN_LOGIT_PREDICTION =
+            out("clean_logit_prediction", INT, 2, SampleOutcome::cleanLogitPrediction, -1);
+    public static final SampleColumn<Integer> ADVERSARIAL_LOGIT_PREDICTION =
+            out(
+                    "adversarial_logit_prediction",
+                    INT,
+                    2,
+                    SampleOutcome::adversarialLogitPrediction,
+                    -1);
+    public static final SampleColumn<Boolean> CLEAN_LOGIT_CORRECT =
+            out("clean_logit_correct", BOOLEAN, 2, SampleOutcome::cleanLogitCorrect, null);
+    public static final SampleColumn<Boolean> ADVERSARIAL_LOGIT_CORRECT =
+            out(
+                    "adversarial_logit_correct",
+                    BOOLEAN,
+                    2,
+                    SampleOutcome::adversarialLogitCorrect,
+                    null);
+    public static final SampleColumn<Long> DURING_ATTACK_EVALUATIONS =
+            during("during_attack_evaluations", SampleOutcome::duringAttackEvaluations);
+    public static final SampleColumn<Long> DURING_ATTACK_FOOLED =
+            during("during_attack_fooled", SampleOutcome::duringAttackFooled);
+    public static final SampleColumn<Long> CLEAN_DURING_EVALUATIONS =
+            during("clean_during_evaluations", SampleOutcome::cleanDuringEvaluations);
+    public static final SampleColumn<Long> CLEAN_DURING_FOOLED =
+            during("clean_during_fooled", SampleOutcome::cleanDuringFooled);
+    public static final SampleColumn<Double> LINF =
+            out("linf", DOUBLE, 1, SampleOutcome::linf, Double.NaN);
+    public static final SampleColumn<Double> L2 =
+            out("l2", DOUBLE, 1, SampleOutcome::l2, Double.NaN);
+    public static final SampleColumn<float[]> PERTURBATION =
+            out("perturbation", FLOATS, 1, SampleOutcome::perturbation, new float[0]);
+    public static final SampleColumn<Integer> FIRST_SUCCESS_ITERATION =
+            out("first_success_iteration", INT, 1, SampleOutcome::firstSuccessIteration, -1);
+    public static final SampleColumn<String> BROKEN_BY =
+            out("broken_by", STRING, 1, SampleOutcome::brokenBy, null);
+    public static final SampleColumn<Long> GRADIENT_EVALUATIONS =
+            out("gradient_evaluations", LONG, 1, SampleOutcome::gradients, 0L);
+    public static final SampleColumn<Long> FORWARD_EVALUATIONS =
+            out("forward_evaluations", LONG, 1, SampleOutcome::forwards, 0L);
+    public static final SampleColumn<Long> VOTE_EVALUATIONS =
+            out("vote_evaluations", LONG, 1, SampleOutcome::voteEvaluations, 0L);
+    public static final SampleColumn<Double> SECONDS =
+            out("seconds", DOUBLE, 1, SampleOutcome::seconds, 0.0);
+    public static final SampleColumn<String> EXECUTOR =
+            col("executor", STRING, f -> f.place().executor());
+    public static final SampleColumn<String> DEVICE =
+            col("device", STRING, f -> f.place().device());
+    public static final SampleColumn<Integer> TASK_ATTEMPT =
+            col("task_attempt", INT, f -> f.place().attempt());
+    public static final SampleColumn<Integer> TORCH_THREADS =
+            col("torch_threads", INT, f -> f.place().torchThreads());
+    public static final SampleColumn<Long> SEED = col("seed", LONG, f -> config(f).run().seed());
+    public static final SampleColumn<List<String>> WARNINGS =
+            declare(typed("warnings", STRINGS, 1, f -> f.checks().warnings(), List.of()));
+    public static final SampleColumn<String> ERROR = col("error", STRING, f -> f.result().error());
+    public static final SampleColumn<String> ERROR_KIND =
+            declare(typed("error_kind", STRING, 2, f -> f.result().errorKind(), null));
+    public static final SampleColumn<Boolean> SANITY_SUBSET =
+            declare(typed("sanity_subset", BOOLEAN, 2, f -> f.checks().inSubset(), null));
+    public static final SampleColumn<Double> ADJOINT_RECONSTRUCTION_ERROR =
+            out(
+                    "adjoint_reconstruction_error",
+                    DOUBLE,
+                    2,
+                    o -> nanAsNull(o.adjointReconstructionError()),
+                    Double.NaN);
+    public static final SampleColumn<Double> ADJOINT_COSINE =
+            declare(typed("adjoint_cosine", DOUBLE, 2, f -> f.checks().adjointCosine(), null));
+    public static final SampleColumn<List<CheckpointOutcome>> BUDGET_CHECKPOINTS =
+            declare(
+                    new SampleColumn<>(
                             "budget_checkpoints",
                             DataTypes.createArrayType(CHECKPOINT, false),
                             3,
-                            SamplesTable::checkpointRows),
-                    gallery("gallery_shape", INTS, g -> boxed(g.shape())),
-                    gallery("gallery_clean", FLOATS, g -> boxed(g.clean())),
-                    gallery("gallery_purified_clean", FLOATS, g -> boxed(g.purifiedClean())),
-                    gallery(
-                            "gallery_purified_clean_prediction",
-                            INT,
-                            SampleFacts.Gallery::purifiedCleanPrediction),
-                    gallery(
-                            "gallery_purified_adversarial",
-                            FLOATS,
-                            g -> boxed(g.purifiedAdversarial())),
-                    gallery(
-                            "gallery_purified_adversarial_prediction",
-                            INT,
-                            SampleFacts.Gallery::purifiedAdversarialPrediction),
-                    col("git_sha", STRING, f -> f.provenance().gitSha()),
-                    col("config_hash", STRING, f -> f.provenance().configHash()));
+                            f -> outcomeOf(f, BudgetCheckpoints::rows),
+                            (r, i) -> BudgetCheckpoints.read(r.getList(i)),
+                            List.of()));
+    public static final SampleColumn<int[]> GALLERY_SHAPE =
+            gallery("gallery_shape", INTS, SampleFacts.Gallery::shape);
+    public static final SampleColumn<float[]> GALLERY_CLEAN =
+            gallery("gallery_clean", FLOATS, SampleFacts.Gallery::clean);
+    public static final SampleColumn<float[]> GALLERY_PURIFIED_CLEAN =
+            gallery("gallery_purified_clean", FLOATS, SampleFacts.Gallery::purifiedClean);
+    public static final SampleColumn<Integer> GALLERY_PURIFIED_CLEAN_PREDICTION =
+            gallery(
+                    "gallery_purified_clean_prediction",
+                    INT,
+                    SampleFacts.Gallery::purifiedCleanPrediction);
+    public static final SampleColumn<float[]> GALLERY_PURIFIED_ADVERSARIAL =
+            gallery(
+                    "gallery_purified_adversarial",
+                    FLOATS,
+                    SampleFacts.Gallery::purifiedAdversarial);
+    public static final SampleColumn<Integer> GALLERY_PURIFIED_ADVERSARIAL_PREDICTION =
+            gallery(
+                    "gallery_purified_adversarial_prediction",
+                    INT,
+                    SampleFacts.Gallery::purifiedAdversarialPrediction);
+    public static final SampleColumn<String> GIT_SHA =
+            col("git_sha", STRING, f -> f.provenance().gitSha());
+    public static final SampleColumn<String> CONFIG_HASH =
+            col("config_hash", STRING, f -> f.provenance().configHash());
+
+    /** The columns in table order. */
+    public static final List<SampleColumn<?>> COLUMNS = List.copyOf(DECLARED);
 
     /** The schema; run_id and chunk are the partition columns. */
-    public static final StructType SCHEMA =
-            new StructType(
-                    COLUMNS.stream()
-                            .map(c -> DataTypes.createStructField(c.name(), c.type(), true))
-                            .toArray(StructField[]::new));
+    public static final StructType SCHEMA = schemaOf(SCHEMA_VERSION);
 
     /** Columns that depend on when and where a row was computed, not on what. */
     public static final List<String> NONDETERMINISTIC =
-            List.of("seconds", "executor", "device", "task_attempt");
+            names(SECONDS, EXECUTOR, DEVICE, TASK_ATTEMPT);
 
     /** The schema without the partition columns: a chunk directory's files. */
-    public static final StructType CHUNK_SCHEMA = without(SCHEMA, "run_id", "chunk");
+    public static final StructType CHUNK_SCHEMA = without(SCHEMA, RUN_ID.name(), CHUNK.name());
 
     private SamplesTable() {}
 
@@ -219,7 +265,7 @@ public final class SamplesTable {
                     "samples schema version must be 1.." + SCHEMA_VERSION + ", found " + version);
         }
         StructType s = new StructType();
-        for (Column c : COLUMNS) {
+        for (SampleColumn<?> c : COLUMNS) {
             if (c.since() <= version) {
                 s = s.add(c.name(), c.type(), true);
             }
@@ -229,7 +275,12 @@ public final class SamplesTable {
 
     /** The row of one sample. */
     public static Row row(SampleFacts f) {
-        return RowFactory.create(COLUMNS.stream().map(c -> c.value().apply(f)).toArray());
+        return RowFactory.create(COLUMNS.stream().map(c -> c.valueOf(f)).toArray());
+    }
+
+    /** The names of some columns, in the order given. */
+    public static List<String> names(SampleColumn<?>... columns) {
+        return Arrays.stream(columns).map(SampleColumn::name).toList();
     }
 
     /** The attack's effective main budget (the preset's when attack.iterations is 0). */
@@ -250,168 +301,107 @@ public final class SamplesTable {
     }
 
     /**
-     * The protocol record of a row without error, for summaries and replays (the perturbation and
-     * counts as stored).
+     * The protocol record of a row without error, for summaries, stopping rules and replays (the
+     * perturbation and counts as stored). Every column reads as its declared absent value where the
+     * row lacks it: a row of an older schema version, or a projection (the summary reads no
+     * perturbation).
      */
     public static SampleOutcome toOutcome(Row r) {
         return new SampleOutcome(
-                r.getAs("sample_id"),
-                r.<Integer>getAs("label"),
-                intArray(r.getList(r.fieldIndex("clean_votes"))),
-                intArray(r.getList(r.fieldIndex("adversarial_votes"))),
-                intOr(r, "clean_logit_prediction", -1),
-                intOr(r, "adversarial_logit_prediction", -1),
-                during(r, "during_attack_evaluations"),
-                during(r, "during_attack_fooled"),
-                during(r, "clean_during_evaluations"),
-                during(r, "clean_during_fooled"),
-                r.<Double>getAs("linf"),
-                r.<Double>getAs("l2"),
-                floatArray(r.getList(r.fieldIndex("perturbation"))),
-                r.<Integer>getAs("first_success_iteration"),
-                r.getAs("broken_by"),
-                r.<Long>getAs("gradient_evaluations"),
-                r.<Long>getAs("forward_evaluations"),
-                r.<Long>getAs("vote_evaluations"),
-                r.getAs("gradient_mode"),
-                r.<Double>getAs("seconds"),
-                r.getList(r.fieldIndex("warnings")),
-                doubleOr(r, "adjoint_reconstruction_error"),
-                checkpoints(r));
+                SAMPLE_ID.of(r),
+                LABEL.of(r),
+                CLEAN_VOTES.of(r),
+                ADVERSARIAL_VOTES.of(r),
+                CLEAN_LOGIT_PREDICTION.of(r),
+                ADVERSARIAL_LOGIT_PREDICTION.of(r),
+                DURING_ATTACK_EVALUATIONS.of(r),
+                DURING_ATTACK_FOOLED.of(r),
+                CLEAN_DURING_EVALUATIONS.of(r),
+                CLEAN_DURING_FOOLED.of(r),
+                LINF.of(r),
+                L2.of(r),
+                PERTURBATION.of(r),
+                FIRST_SUCCESS_ITERATION.of(r),
+                BROKEN_BY.of(r),
+                GRADIENT_EVALUATIONS.of(r),
+                FORWARD_EVALUATIONS.of(r),
+                VOTE_EVALUATIONS.of(r),
+                GRADIENT_MODE.of(r),
+                SECONDS.of(r),
+                WARNINGS.of(r),
+                ADJOINT_RECONSTRUCTION_ERROR.of(r),
+                BUDGET_CHECKPOINTS.of(r));
     }
 
-    /**
-     * The budget checkpoints of a row, in order; empty when the row's schema lacks the column
-     * (versions 1 and 2) or none were recorded.
-     */
-    public static List<CheckpointOutcome> checkpoints(Row r) {
-        if (!Arrays.asList(r.schema().fieldNames()).contains("budget_checkpoints")
-                || r.isNullAt(r.fieldIndex("budget_checkpoints"))) {
-            return List.of();
-        }
-        List<Row> rows = r.getList(r.fieldIndex("budget_checkpoints"));
-        return rows.stream()
-                .map(
-                        c ->
-                                new CheckpointOutcome(
-                                        c.<Integer>getAs("iteration"),
-                                        c.<Long>getAs("of_iterations"),
-                                        intArray(c.getList(c.fieldIndex("votes"))),
-                                        c.<Long>getAs("gradient_evaluations"),
-                                        c.<Long>getAs("forward_evaluations"),
-                                        during(c, "during_attack_evaluations"),
-                                        during(c, "during_attack_fooled"),
-                                        c.isNullAt(c.fieldIndex("miss"))
-                                                ? Double.NaN
-                                                : c.<Double>getAs("miss")))
-                .toList();
+    /** A gallery sample's pictures read back, null for a row outside report.gallery-samples. */
+    public static SampleFacts.Gallery gallery(Row r) {
+        int[] shape = GALLERY_SHAPE.of(r);
+        return shape == null
+                ? null
+                : new SampleFacts.Gallery(
+                        shape,
+                        GALLERY_CLEAN.of(r),
+                        GALLERY_PURIFIED_CLEAN.of(r),
+                        GALLERY_PURIFIED_CLEAN_PREDICTION.of(r),
+                        GALLERY_PURIFIED_ADVERSARIAL.of(r),
+                        GALLERY_PURIFIED_ADVERSARIAL_PREDICTION.of(r));
     }
 
-    private static Row[] checkpointRows(SampleOutcome o) {
-        return o.checkpoints().stream()
-                .map(
-                        c ->
-                                RowFactory.create(
-                                        c.iteration(),
-                                        c.ofIterations(),
-                                        boxed(c.votes()),
-                                        Votes.correct(c.votes(), o.label()),
-                                        c.gradients(),
-                                        c.forwards(),
-                                        recorded(c.evaluations()),
-                                        recorded(c.fooled()),
-                                        Double.isNaN(c.miss()) ? null : c.miss()))
-                .toArray(Row[]::new);
+    private static <T> SampleColumn<T> declare(SampleColumn<T> c) {
+        DECLARED.add(c);
+        return c;
     }
 
-    /** A column of schema version 1 read from the row's facts. */
-    private static Column col(String name, DataType type, Function<SampleFacts, Object> value) {
-        return new Column(name, type, 1, value);
+    /** A column of schema version 1 read from the row's facts (null where a row lacks it). */
+    private static <T> SampleColumn<T> col(String name, Kind<T> k, Function<SampleFacts, T> f) {
+        return declare(typed(name, k, 1, f, null));
     }
 
     /** A gallery column (schema 4): null for a sample outside report.gallery-samples. */
-    private static Column gallery(
-            String name, DataType type, Function<SampleFacts.Gallery, Object> value) {
-        return new Column(
-                name, type, 4, f -> f.gallery() == null ? null : value.apply(f.gallery()));
+    private static <T> SampleColumn<T> gallery(
+            String name, Kind<T> k, Function<SampleFacts.Gallery, T> value) {
+        return declare(
+                typed(
+                        name,
+                        k,
+                        4,
+                        f -> f.gallery() == null ? null : value.apply(f.gallery()),
+                        null));
     }
 
     /** A column read from the protocol outcome: null on an error row. */
-    private static Column out(
-            String name, DataType type, int since, Function<SampleOutcome, Object> value) {
-        return new Column(
+    private static <T> SampleColumn<T> out(
+            String name, Kind<T> k, int since, Function<SampleOutcome, T> value, T absent) {
+        return declare(typed(name, k, since, f -> outcomeOf(f, value), absent));
+    }
+
+    /**
+     * A during-attack count: stored null for {@link SampleOutcome#NOT_RECORDED} (an attack judged
+     * on a surrogate made no defence evaluation to count), read back as it where null.
+     */
+    private static SampleColumn<Long> during(String name, ToLongFunction<SampleOutcome> count) {
+        return out(
                 name,
-                type,
-                since,
-                f -> f.result().outcome() == null ? null : value.apply(f.result().outcome()));
+                LONG,
+                1,
+                o -> BudgetCheckpoints.recorded(count.applyAsLong(o)),
+                SampleOutcome.NOT_RECORDED);
+    }
+
+    private static <T> T outcomeOf(SampleFacts f, Function<SampleOutcome, T> value) {
+        return f.result().outcome() == null ? null : value.apply(f.result().outcome());
     }
 
     private static ExperimentConfig config(SampleFacts f) {
         return f.setting().config();
     }
 
-    private static Object label(SampleFacts f) {
+    private static Integer label(SampleFacts f) {
         SampleOutcome o = f.result().outcome();
         return o != null ? o.label() : f.position().label();
     }
 
-    /**
-     * A during-attack count as stored: null for {@link SampleOutcome#NOT_RECORDED} (an attack
-     * judged on a surrogate made no defence evaluation to count).
-     */
-    private static Long recorded(long count) {
-        return count == SampleOutcome.NOT_RECORDED ? null : count;
-    }
-
-    /** A during-attack count column read back: {@link SampleOutcome#NOT_RECORDED} where null. */
-    public static long during(Row r, String column) {
-        Long v = r.getAs(column);
-        return v == null ? SampleOutcome.NOT_RECORDED : v;
-    }
-
-    /** A double column, or NaN when the row's schema lacks it (version 1) or it is null. */
-    private static double doubleOr(Row r, String column) {
-        if (!Arrays.asList(r.schema().fieldNames()).contains(column)) {
-            return Double.NaN;
-        }
-        Double v = r.getAs(column);
-        return v == null ? Double.NaN : v;
-    }
-
-    /**
-     * An int column, or {@code absent} when the row's schema lacks it (version 1) or it is null.
-     */
-    static int intOr(Row r, String column, int absent) {
-        if (!Arrays.asList(r.schema().fieldNames()).contains(column)) {
-            return absent;
-        }
-        Integer v = r.getAs(column);
-        return v == null ? absent : v;
-    }
-
-    // Spark's row encoder takes object arrays (or Scala Seqs) for array columns, not
-    // java.util.List.
-    private static Integer[] boxed(int[] a) {
-        return Arrays.stream(a).boxed().toArray(Integer[]::new);
-    }
-
-    private static Float[] boxed(float[] a) {
-        Float[] b = new Float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            b[i] = a[i];
-        }
-        return b;
-    }
-
-    static int[] intArray(List<Integer> l) {
-        return l.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static float[] floatArray(List<Float> l) {
-        float[] a = new float[l.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = l.get(i);
-        }
-        return a;
+    private static Double nanAsNull(double v) {
+        return Double.isNaN(v) ? null : v;
     }
 }

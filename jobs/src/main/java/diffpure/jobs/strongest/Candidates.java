@@ -2,6 +2,7 @@ package diffpure.jobs.strongest;
 
 import diffpure.jobs.report.Setting;
 import diffpure.jobs.store.RescoresTable;
+import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TablePaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,7 +87,13 @@ public final class Candidates {
     private static List<String> imageColumns() {
         List<String> cols = new ArrayList<>(ThreatSetting.COLUMNS);
         Setting.COLUMNS.stream().filter(c -> !cols.contains(c)).forEach(cols::add);
-        cols.addAll(List.of("run_id", "sample_id", "sample_index", "label", "started"));
+        cols.addAll(
+                SamplesTable.names(
+                        SamplesTable.RUN_ID,
+                        SamplesTable.SAMPLE_ID,
+                        SamplesTable.SAMPLE_INDEX,
+                        SamplesTable.LABEL));
+        cols.add("started");
         return cols;
     }
 
@@ -94,7 +101,7 @@ public final class Candidates {
     private static Stream<Candidate> runVotes(
             SparkSession spark, String output, Dataset<Row> samples) {
         List<String> cols = new ArrayList<>(imageColumns());
-        cols.add("adversarial_correct");
+        cols.add(SamplesTable.ADVERSARIAL_CORRECT.name());
         return samples
                 .select(cols.stream().map(functions::col).toArray(Column[]::new))
                 .collectAsList()
@@ -103,9 +110,9 @@ public final class Candidates {
                         r ->
                                 candidate(
                                         r,
-                                        r.getAs("run_id"),
-                                        r.<Integer>getAs("adversarial_correct"),
-                                        r.<Integer>getAs("votes"),
+                                        SamplesTable.RUN_ID.of(r),
+                                        SamplesTable.ADVERSARIAL_CORRECT.of(r),
+                                        SamplesTable.VOTES.of(r),
                                         false));
     }
 
@@ -172,10 +179,10 @@ public final class Candidates {
         return new Candidate(
                 ThreatSetting.of(r),
                 Setting.of(r),
-                r.getAs("run_id"),
-                r.<Long>getAs("sample_id"),
-                r.<Integer>getAs("sample_index"),
-                r.<Integer>getAs("label"),
+                SamplesTable.RUN_ID.of(r),
+                SamplesTable.SAMPLE_ID.of(r),
+                SamplesTable.SAMPLE_INDEX.of(r),
+                SamplesTable.LABEL.of(r),
                 votedBy,
                 correct,
                 votes,

@@ -66,7 +66,7 @@ class ResultTablesDocTest {
             if (schema.find()) {
                 int since = Integer.parseInt(schema.group(1));
                 for (String c : cols) {
-                    SamplesTable.Column col =
+                    SampleColumn<?> col =
                             SamplesTable.COLUMNS.stream()
                                     .filter(x -> x.name().equals(c))
                                     .findFirst()
