@@ -64,13 +64,19 @@ def metric_view_statements(columns):
     the table lacks (older schemas) is read as a typed NULL, as diffpure.jobs.report.MetricViews
     does."""
     text = (Path(__file__).resolve().parent / "metric_views.sql").read_text()
-    later = re.findall(r"^-- later-column: (\w+) (\w+)$", text, flags=re.M)
+    later = _later_columns("metric_views.sql")
     body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
     statements = [s.strip() for s in body.split(";") if s.strip()]
     for name, kind in later:
         if name not in columns:
             statements = [re.sub(r"\b%s\b" % name, "CAST(NULL AS %s)" % kind, s) for s in statements]
     return statements
+
+
+def _later_columns(sql_file):
+    """The (name, type) pairs a generated SQL file declares as '-- later-column:' lines."""
+    text = (Path(__file__).resolve().parent / sql_file).read_text()
+    return re.findall(r"^-- later-column: (\w+) (\w+)$", text, flags=re.M)
 
 
 def register_views(spark, tables):
@@ -90,6 +96,12 @@ def register_views(spark, tables):
         except Exception as e:  # noqa: BLE001 - Py4J and JPype raise their own types
             raise RuntimeError("cannot read the %s table under %s: %s" % (name, base, e)) from e
     columns = spark.table("samples").columns
+    missing = [(n, k) for n, k in _later_columns("budget_curve.sql") if n not in columns]
+    if missing:
+        # tables older than these columns: typed NULLs, so budget_curve.sql runs on them too
+        nulls = ", ".join("CAST(NULL AS %s) AS %s" % (k, n) for n, k in missing)
+        spark.sql("SELECT *, %s FROM samples" % nulls).createOrReplaceTempView("samples")
+        columns = spark.table("samples").columns
     for statement in metric_view_statements(columns):
         spark.sql(statement)
     if _exists(spark, base + "/rescores") and "rescore_kind" in spark.table("rescores").columns:

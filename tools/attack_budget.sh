@@ -24,7 +24,7 @@ for a in pgd apgd; do
     run $a-sur$ns-20 --attack $attack --iterations 20 --gradient-mode surrogate --surrogate-steps $ns
   done
 done
-# ... and at equal step-rows with exact's 20 iterations: 20 x 300 / (3 N_s + 100) iterations
+# ... and at equal model calls with exact's 20 iterations: 20 x 300 / (3 N_s + 100) iterations
 run pgd-sur50-24 --attack pgd-eot --iterations 24 --gradient-mode surrogate --surrogate-steps 50
 run pgd-sur20-38 --attack pgd-eot --iterations 38 --gradient-mode surrogate --surrogate-steps 20
 run pgd-sur10-46 --attack pgd-eot --iterations 46 --gradient-mode surrogate --surrogate-steps 10
@@ -34,7 +34,7 @@ run apgd-sur10-46 --attack apgd-ce --iterations 46 --gradient-mode surrogate --s
 run pgd-sur10ind-20 --attack pgd-eot --iterations 20 --gradient-mode surrogate --surrogate-steps 10 \
   --surrogate-noise independent
 # Judged on the surrogate copies (--surrogate-evaluation checkpoints: a row costs 3 N_s, the defence only votes):
-# 1/10 of the steps at equal iterations, and 1/5 and 1/10 at exact-20's step-rows (100 and 200 iterations)
+# 1/10 of the steps at equal iterations, and 1/5 and 1/10 at exact-20's model calls (100 and 200 iterations)
 J="--gradient-mode surrogate --surrogate-evaluation checkpoints --surrogate-steps"
 for a in pgd apgd; do
   attack=$([[ $a == pgd ]] && echo pgd-eot || echo apgd-ce)

@@ -1,14 +1,15 @@
 """Paired analysis of the attack-budget runs of tools/attack_budget.sh (BENCHMARKS.md, "Attack budget"): per run
-robust accuracy (one vote: clean and adversarial prediction right), its Wilson 95% interval and the model step-rows
+robust accuracy (one vote: clean and adversarial prediction right), its Wilson 95% interval and the model calls
 per sample; per pair given on stdin ("cheap reference" per line) the discordant counts, McNemar's p (exact binomial
 below 25 discordant pairs, else chi-square with continuity correction) and the Wald 95% interval of the paired
 difference cheap - reference; for runs with budget checkpoints, each checkpoint against the separate run of that
 budget. A name RUN@b in a pair stands for checkpoint b of RUN (its adv_pred_at_b and gradients_at_b columns): for
 PGD, whose step does not depend on the run's length, checkpoint b of a longer run is the run with budget b (BENCHMARKS.md,
 "Attack budget on the analytic defence": 0 discordant samples), so one run per surrogate gives both the equal-iteration
-and the equal-step-rows figures (tools/demo_budget.sh).
+and the equal-model-calls figures (tools/demo_budget.sh).
 
-Step-rows: score-model forwards plus vector-Jacobian products per sample. An exact gradient row through N_d steps
+Model calls: score-model forwards plus vector-Jacobian products on one row, per sample (not the runs' step-rows,
+which count a row once per chain step: BENCHMARKS.md). An exact gradient row through N_d steps
 costs 3 N_d (a forward sweep, then a forward and a VJP per step), a surrogate row 3 N_s + N_d (the same through N_s
 steps, then the defence chain's forward for the loss and logits); PGD evaluates its last iterate (EOT rows of N_d).
 A run named surN_sj (--surrogate-evaluation checkpoints) judges on the surrogate copies: 3 N_s per row, last iterate
@@ -41,7 +42,7 @@ def wilson(k, n, z=1.959964):
     h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return c - h, c + h
 
-def step_rows(name, grads, n):
+def model_calls(name, grads, n):
     m = re.search(r'sur(\d+)(j?)', name)
     judged = bool(m and m.group(2))  # surN_sj: --surrogate-evaluation checkpoints, no defence forward
     per = 3 * int(m.group(1)) + (0 if judged else N_D) if m else 3 * N_D
@@ -77,13 +78,13 @@ def order(name):
 
 
 names = sorted((os.path.basename(p)[:-4] for p in glob.glob(os.path.join(D, '*.csv'))), key=order)
-print('| run | robust | 95% Wilson | gradient rows / sample | model step-rows / sample |')
+print('| run | robust | 95% Wilson | gradient rows / sample | model calls / sample |')
 print('|---|---|---|---|---|')
 for name in names:
     rows, grads = load(name)
     n = len(rows); k = sum(rows.values())
     lo, hi = wilson(k, n)
-    print(f'| {name} | {k/n:.3f} ({k}/{n}) | [{lo:.3f}, {hi:.3f}] | {grads/n:.0f} | {step_rows(name, grads, n):,.0f} |')
+    print(f'| {name} | {k/n:.3f} ({k}/{n}) | [{lo:.3f}, {hi:.3f}] | {grads/n:.0f} | {model_calls(name, grads, n):,.0f} |')
 print()
 pairs = [l.split() for l in sys.stdin.read().strip().splitlines()] if not sys.stdin.isatty() else []
 if pairs:

@@ -2,7 +2,7 @@
 # DiffAttack against APGD on the analytic chain defence (BENCHMARKS.md, "Attacks of 2023-2026"): t* = 0.1, 100
 # steps, 1000 samples, Linf eps 0.1, EOT 4; APGD-CE then APGD-DLR (AutoAttack's schedule, ITERATIONS each) with
 # DiffAttack's deviated-reconstruction term at lambda = 0 (that is `rand`, bit for bit), 0.1, 1 and 10. The term
-# costs no model call, so equal iterations are equal model step-rows. One CSV row per sample in OUT, then the paired
+# costs no model call, so equal iterations are equal model calls. One CSV row per sample in OUT, then the paired
 # analysis (tools/attack_budget_pairs.py). A run whose CSV exists is skipped, so an interrupted sweep resumes.
 # Usage: tools/attack_diffattack.sh OUT [ITERATIONS] [THREADS]
 set -euo pipefail

@@ -2,9 +2,9 @@
 # Surrogate against exact gradients on the defended demo models (BENCHMARKS.md, "Attack budget on the analytic
 # defence", the demo comparison): t* = 0.1 at dt 2e-3 (a 50-step chain), N samples (default 64), PGD-EOT x EOT 4,
 # Linf 8/255, one CSV row per sample in OUT, then the paired analysis. exact runs 20 iterations; each surrogate
-# (N_s = 25, 10, 5: 1/2, 1/5, 1/10 of the steps) runs the iterations that cost exact's step-rows, 20 x 3N_d /
+# (N_s = 25, 10, 5: 1/2, 1/5, 1/10 of the steps) runs the iterations that cost exact's model calls, 20 x 3N_d /
 # (3N_s + N_d), with a budget checkpoint at 20: PGD's checkpoint b is the run with budget b (same iterates, same
-# votes), so one run per surrogate gives the equal-iteration (RUN@20) and the equal-step-rows figure. A run whose
+# votes), so one run per surrogate gives the equal-iteration (RUN@20) and the equal-model-calls figure. A run whose
 # CSV exists is skipped, so an interrupted sweep resumes. Accuracy figures are valid on a loaded machine; the
 # wall times in the logs are not.
 # Usage: tools/demo_budget.sh OUT [N] [THREADS]

@@ -22,8 +22,9 @@ public record BudgetCurve(List<Point> points) {
      *
      * @param iteration the checkpoint b (cumulative iterations)
      * @param ofIterations N, the run's iterations
-     * @param stepRows mean attack step-rows per sample by then: (gradient + forward evaluations) x
-     *     chain steps (the checkpoint's own votes are measurement, not attack, and not counted)
+     * @param stepRows mean attack step-rows per sample by then ({@link StepRowCost} of its gradient
+     *     and forward evaluations; the checkpoint's own votes are measurement, not attack, and not
+     *     counted)
      * @param single robust accuracy of vote 1
      * @param majority robust majority-of-K accuracy
      * @param mean robust mean-of-K accuracy
@@ -67,16 +68,16 @@ public record BudgetCurve(List<Point> points) {
     /**
      * The curve of outcomes that all carry the same checkpoints.
      *
-     * @param chainSteps model steps per evaluation row (the purifier's chain; 1 for a bare
+     * @param cost step-rows of a gradient and a forward row (the purifier's chain; 1 for a bare
      *     classifier)
      * @throws IllegalArgumentException when the outcomes' checkpoints differ
      */
-    public static BudgetCurve of(List<SampleOutcome> outcomes, int chainSteps) {
+    public static BudgetCurve of(List<SampleOutcome> outcomes, StepRowCost cost) {
         return ofSamples(
                 outcomes.stream()
                         .map(o -> new Sample(o.sampleId(), o.label(), o.checkpoints()))
                         .toList(),
-                chainSteps);
+                cost);
     }
 
     /**
@@ -98,7 +99,7 @@ public record BudgetCurve(List<Point> points) {
      *
      * @throws IllegalArgumentException when the samples' checkpoints differ
      */
-    public static BudgetCurve ofSamples(List<Sample> outcomes, int chainSteps) {
+    public static BudgetCurve ofSamples(List<Sample> outcomes, StepRowCost cost) {
         if (outcomes.isEmpty()) {
             return new BudgetCurve(List.of());
         }
@@ -132,7 +133,7 @@ public record BudgetCurve(List<Point> points) {
                 sums[4] += Metric.ANY.votes(v, o.label());
                 sums[5] += k.duringAttackFlag() ? 0 : 1;
                 during &= k.duringAttackRecorded();
-                rows += (double) (k.gradients() + k.forwards()) * chainSteps;
+                rows += cost.of(k.gradients(), k.forwards(), 0);
             }
             CheckpointOutcome k = first.get(c);
             points.add(

@@ -185,25 +185,17 @@ public record StoppingRule(Metric metric, double targetHalfWidth, long budget)
 
         /**
          * The prefix of outcomes in plan order: the rule's metric on the adversarial images and
-         * each sample's step-rows, (gradient + forward + vote evaluations) x chain steps.
+         * each sample's step-rows ({@link StepRowCost#of(SampleOutcome)}).
          */
         public static Prefix of(
-                java.util.List<SampleOutcome> outcomes, Metric metric, int chainSteps) {
+                java.util.List<SampleOutcome> outcomes, Metric metric, StepRowCost cost) {
             double[] v = ProtocolSummary.robust(outcomes, metric);
             long[] rows = new long[outcomes.size()];
             for (int i = 0; i < rows.length; i++) {
-                rows[i] = StoppingRule.stepRows(outcomes.get(i), chainSteps);
+                rows[i] = cost.of(outcomes.get(i));
             }
             return new Prefix(v, rows);
         }
-    }
-
-    /**
-     * Model step-rows one sample spent: every gradient, forward and vote evaluation is one row
-     * through the chain's steps.
-     */
-    public static long stepRows(SampleOutcome o, int chainSteps) {
-        return (o.gradients() + o.forwards() + o.voteEvaluations()) * (long) chainSteps;
     }
 
     /** The accuracies at which {@link #plan} states what the target costs. */

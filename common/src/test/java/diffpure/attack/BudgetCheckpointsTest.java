@@ -143,7 +143,8 @@ class BudgetCheckpointsTest {
                                 Apgd.ce(ThreatModel.linf(0.06)).withIterations(5),
                                 Apgd.dlr(ThreatModel.linf(0.06)).withIterations(5)));
         List<SampleOutcome> o = evaluate(c, BudgetCheckpoints.at(List.of(0, 5, 10)));
-        diffpure.eval.BudgetCurve curve = diffpure.eval.BudgetCurve.of(o, 7);
+        diffpure.eval.BudgetCurve curve =
+                diffpure.eval.BudgetCurve.of(o, diffpure.eval.StepRowCost.ofDefence(7));
         assertEquals(3, curve.points().size());
         diffpure.eval.BudgetCurve.Point last = curve.points().get(2);
         diffpure.eval.ProtocolSummary s = diffpure.eval.ProtocolSummary.of(o);

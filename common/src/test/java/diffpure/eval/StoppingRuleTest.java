@@ -185,8 +185,9 @@ class StoppingRuleTest {
                         List.of(),
                         Double.NaN,
                         List.of());
-        assertEquals((40 + 3 + 21) * 100L, StoppingRule.stepRows(o, 100));
-        StoppingRule.Prefix p = StoppingRule.Prefix.of(List.of(o), Metric.MAJORITY, 100);
+        assertEquals((40 + 3 + 21) * 100L, StepRowCost.ofDefence(100).of(o));
+        StoppingRule.Prefix p =
+                StoppingRule.Prefix.of(List.of(o), Metric.MAJORITY, StepRowCost.ofDefence(100));
         assertEquals(0.0, p.values()[0]);
         assertEquals(6400L, p.stepRows()[0]);
     }

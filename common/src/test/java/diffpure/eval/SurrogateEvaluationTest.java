@@ -207,7 +207,7 @@ class SurrogateEvaluationTest {
             assertEquals(2L * VOTES + during, d.voteEvaluations());
             assertEquals(
                     during * STEPS,
-                    StoppingRule.stepRows(d, STEPS) - StoppingRule.stepRows(j, STEPS));
+                    StepRowCost.ofDefence(STEPS).of(d) - StepRowCost.ofDefence(STEPS).of(j));
         }
     }
 
@@ -224,7 +224,7 @@ class SurrogateEvaluationTest {
                 assertFalse(k.duringAttackRecorded());
             }
         }
-        BudgetCurve curve = BudgetCurve.of(out, STEPS);
+        BudgetCurve curve = BudgetCurve.of(out, StepRowCost.ofDefence(STEPS));
         assertNull(curve.points().get(2).duringAttack());
         assertEquals(
                 ProtocolSummary.of(out).majority().estimate(),

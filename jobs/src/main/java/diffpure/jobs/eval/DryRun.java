@@ -17,6 +17,7 @@ import diffpure.config.ExperimentConfig;
 import diffpure.config.SanitySettings;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
+import diffpure.eval.StepRowCost;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientPlan;
 import diffpure.gradient.Objective;
@@ -196,13 +197,19 @@ public final class DryRun {
      * Purify-and-classify rows one sample costs at most.
      *
      * @param gradient rows with input gradients (each EOT copy one)
-     * @param forward rows without: the attack's gradient-free queries, 2K votes and the clean count
-     *     during the attack
+     * @param attackForward the attack's gradient-free queries
+     * @param defence the defence's draws: 2K votes, the votes at budget checkpoints and the clean
+     *     count during the attack
      */
-    public record Rows(long gradient, long forward) {
+    public record Rows(long gradient, long attackForward, long defence) {
+        /** Rows without input gradients. */
+        public long forward() {
+            return attackForward + defence;
+        }
+
         /** Model step-rows, as {@link diffpure.eval.StoppingRule} counts a sample's spending. */
-        public long stepRows(int chainSteps) {
-            return (gradient + forward) * chainSteps;
+        public long stepRows(StepRowCost cost) {
+            return cost.of(gradient, attackForward, defence);
         }
     }
 
@@ -224,8 +231,8 @@ public final class DryRun {
                                 : evaluated;
         return new Rows(
                 grad,
-                attackFwd
-                        + 2L * c.eval().votes()
+                attackFwd,
+                2L * c.eval().votes()
                         + during
                         + Attacks.checkpoints(c.attack()).extraVotes(c.eval().votes()));
     }

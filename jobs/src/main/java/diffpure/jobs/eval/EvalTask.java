@@ -4,6 +4,7 @@ import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.eval.SampleOutcome;
+import diffpure.eval.StepRowCost;
 import diffpure.gradient.GradientPlan;
 import diffpure.jobs.run.ExecutorContext;
 import diffpure.jobs.run.HadoopConfs;
@@ -14,6 +15,7 @@ import diffpure.jobs.store.SamplesTable;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.purify.Purifiers;
+import diffpure.sde.ReverseChain;
 import diffpure.torch.Devices;
 import diffpure.torch.NativeWork;
 import java.util.ArrayList;
@@ -96,11 +98,16 @@ public record EvalTask(
                                     : 0));
         }
         ImageDataset data = ctx.data();
-        int steps =
-                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
+        ReverseChain chain =
+                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule());
         String mode = GradientPlan.forRun(config, scoreModel.manifest(), clf.manifest()).mode();
         SampleFacts.Setting setting =
-                new SampleFacts.Setting(config, steps, mode, SamplesTable.iterations(config));
+                new SampleFacts.Setting(
+                        config,
+                        chain.length(),
+                        mode,
+                        SamplesTable.iterations(config),
+                        StepRowCost.forRun(config, chain));
         SampleFacts.Place place =
                 new SampleFacts.Place(
                         ExecutorContext.executorId(), deviceName(device), attempt, threads);

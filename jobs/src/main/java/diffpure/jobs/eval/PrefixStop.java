@@ -5,6 +5,7 @@ import diffpure.eval.ProtocolSummary;
 import diffpure.eval.SampleOutcome;
 import diffpure.eval.StoppingRule;
 import diffpure.jobs.run.StopRule;
+import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TableCommitter;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ final class PrefixStop implements StopRule {
                     SamplesTable.SAMPLE_ID,
                     SamplesTable.LABEL,
                     SamplesTable.STEPS,
+                    SamplesTable.GRADIENT_ROW_STEPS,
+                    SamplesTable.FORWARD_ROW_STEPS,
                     SamplesTable.CLEAN_VOTES,
                     SamplesTable.ADVERSARIAL_VOTES,
                     SamplesTable.CLEAN_LOGIT_PREDICTION,
@@ -220,7 +223,7 @@ final class PrefixStop implements StopRule {
                 }
                 SampleOutcome o = SamplesTable.toOutcome(r);
                 outcomes.add(o);
-                stepRows.add(StoppingRule.stepRows(o, Math.max(1, SamplesTable.STEPS.of(r))));
+                stepRows.add(ResultTables.stepRowCost(r).of(o));
             }
         }
         return new Chunk(outcomes, stepRows.stream().mapToLong(Long::longValue).toArray());

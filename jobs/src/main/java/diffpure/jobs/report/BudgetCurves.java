@@ -11,8 +11,11 @@ import diffpure.eval.BudgetCurve;
 import diffpure.eval.CheckpointOutcome;
 import diffpure.eval.Interval;
 import diffpure.eval.Metric;
+import diffpure.eval.StepRowCost;
+import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.SamplesTable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -79,6 +82,8 @@ final class BudgetCurves {
                 SamplesTable.names(
                         SamplesTable.SAMPLE_ID,
                         SamplesTable.LABEL,
+                        SamplesTable.GRADIENT_ROW_STEPS,
+                        SamplesTable.FORWARD_ROW_STEPS,
                         SamplesTable.BUDGET_CHECKPOINTS)) {
             cols.add(functions.col(c));
         }
@@ -90,11 +95,13 @@ final class BudgetCurves {
                         .collectAsList();
         Map<String, List<BudgetCurve.Sample>> samples = new LinkedHashMap<>();
         Map<String, RunCurve> keys = new LinkedHashMap<>();
+        Map<String, StepRowCost> costs = new HashMap<>();
         for (Row r : rows) {
             Setting s = Setting.of(r);
             String runId = r.getAs("run_id");
             String key = ReportJob.key(runId, s);
             keys.putIfAbsent(key, new RunCurve(runId, s, null));
+            costs.putIfAbsent(key, ResultTables.stepRowCost(r));
             List<CheckpointOutcome> cps = SamplesTable.BUDGET_CHECKPOINTS.of(r);
             samples.computeIfAbsent(key, k -> new ArrayList<>())
                     .add(
@@ -110,7 +117,7 @@ final class BudgetCurves {
                                 k.runId(),
                                 k.setting(),
                                 BudgetCurve.ofSamples(
-                                        samples.get(e.getKey()), k.setting().steps())));
+                                        samples.get(e.getKey()), costs.get(e.getKey()))));
             } catch (IllegalArgumentException x) {
                 throw new ReportInputException(
                         "the samples table's "
@@ -138,9 +145,10 @@ final class BudgetCurves {
     static void appendHtml(StringBuilder b, RunCurve c, int index) {
         b.append("<h4>Budget curve (attack.budget-checkpoints)</h4>\n<p>Robust accuracy of the")
                 .append(" attack's best iterate so far at each checkpoint, K fresh votes each,")
-                .append(" against the attack's model step-rows per sample by then ((gradient +")
-                .append(" forward evaluations) &times; chain steps; the checkpoints' own votes are")
-                .append(" not counted); 95% Wilson intervals. Each point is <em>iteration b of a")
+                .append(" against the attack's model step-rows per sample by then (each gradient")
+                .append(" and forward evaluation &times; the steps of the chain it went through:")
+                .append(" the defence's, or a surrogate's; the checkpoints' own votes are not")
+                .append(" counted); 95% Wilson intervals. Each point is <em>iteration b of a")
                 .append(" run of N</em>: where the attack's schedule depends on N (APGD) it is not")
                 .append(" the figure of a run with budget b. The votes are the run's own:")
                 .append(" <code>rescore</code> re-votes only the final image, never a")
@@ -286,8 +294,11 @@ final class BudgetCurves {
                         .append(key)
                         .append(", c.iteration, c.of_iterations,\n")
                         .append("       count(*) AS samples,\n")
-                        .append("       avg(CAST(c.gradient_evaluations + c.forward_evaluations")
-                        .append(" AS DOUBLE) * steps) AS step_rows");
+                        .append("       avg(CAST(c.gradient_evaluations")
+                        .append(" * coalesce(gradient_row_steps, steps)\n")
+                        .append("                + c.forward_evaluations")
+                        .append(" * coalesce(forward_row_steps, steps) AS DOUBLE))")
+                        .append(" AS step_rows");
         for (Metric m : METRICS) {
             // NULL (no coalesce) where a metric was not recorded: during-attack of a run judged on
             // a surrogate
@@ -312,8 +323,10 @@ final class BudgetCurves {
                 + " 3):\n"
                 + "-- per run, setting and checkpoint (\"iteration b of a run of N\"), the samples"
                 + " without error,\n"
-                + "-- the attack's mean model step-rows per sample by then and each metric's"
-                + " successes at the\n"
+                + "-- the attack's mean model step-rows per sample by then (each row through the"
+                + " chain it went\n"
+                + "-- through: gradient_row_steps, forward_row_steps; before schema 5, steps) and"
+                + " each metric's successes at the\n"
                 + "-- best iterate so far; a Wilson interval is Interval.wilson(successes, samples)"
                 + " (notebooks:\n"
                 + "-- wilson(successes, samples)). Generated by diffpure.jobs.report.BudgetCurves"
@@ -321,6 +334,8 @@ final class BudgetCurves {
                 + "-- metrics' one definition (diffpure.eval.Metric); the report's curves give the"
                 + " same numbers\n"
                 + "-- (BudgetCurvesTest). Run: bin/diffpure sql \"$(cat notebooks/budget_curve.sql)\"\n"
+                + "-- later-column: gradient_row_steps INT\n"
+                + "-- later-column: forward_row_steps INT\n"
                 + sql()
                 + "\n";
     }

@@ -1,5 +1,6 @@
 package diffpure.jobs.report;
 
+import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.TablePaths;
 import java.io.IOException;
 import java.util.Arrays;
@@ -76,7 +77,12 @@ record ReportTables(Set<String> samplesColumns, Set<String> runsColumns) {
         Dataset<Row> samples =
                 reading(
                         output,
-                        () -> spark.read().option("mergeSchema", "true").parquet(samplesPath));
+                        () ->
+                                ResultTables.withColumnsSince(
+                                        spark.read()
+                                                .option("mergeSchema", "true")
+                                                .parquet(samplesPath),
+                                        5));
         Dataset<Row> runs =
                 reading(output, () -> spark.read().option("mergeSchema", "true").parquet(runsPath));
         Set<String> cols = requireColumns(samples, "samples", samplesPath, REQUIRED);

@@ -3,6 +3,7 @@ package diffpure.jobs.store;
 import diffpure.eval.Interval;
 import diffpure.eval.ProtocolSummary;
 import diffpure.eval.SampleOutcome;
+import diffpure.eval.StepRowCost;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -52,9 +53,13 @@ public final class ResultTables {
     /** Registers the temporary views {@code samples} and {@code runs} over an output directory. */
     public static void registerViews(SparkSession spark, String output) {
         // Files of several schema versions: the union of their columns (older rows NULL).
-        spark.read()
-                .option("mergeSchema", "true")
-                .parquet(TablePaths.samples(output))
+        // The step-row columns as NULL where every file predates them: the SQL that reads them
+        // falls back to steps (BudgetCurves).
+        ResultTables.withColumnsSince(
+                        spark.read()
+                                .option("mergeSchema", "true")
+                                .parquet(TablePaths.samples(output)),
+                        5)
                 .createOrReplaceTempView("samples");
         spark.read().parquet(TablePaths.runs(output)).createOrReplaceTempView("runs");
     }
@@ -184,5 +189,32 @@ public final class ResultTables {
     /** Rows of a query, for printing. */
     public static List<Row> query(SparkSession spark, String sql) {
         return spark.sql(sql).collectAsList();
+    }
+
+    /**
+     * The step-rows of each kind of row of a stored sample ({@link StepRowCost}); rows before
+     * schema 5 went through the defence's {@code steps} only (no surrogate gradients then).
+     */
+    public static StepRowCost stepRowCost(Row r) {
+        int steps = Math.max(1, SamplesTable.STEPS.of(r));
+        Integer gradient = SamplesTable.GRADIENT_ROW_STEPS.of(r);
+        Integer forward = SamplesTable.FORWARD_ROW_STEPS.of(r);
+        return new StepRowCost(
+                gradient == null ? steps : gradient, forward == null ? steps : forward, steps);
+    }
+
+    /**
+     * The table with the columns of schema {@code since} and later that its files predate, as
+     * NULLs, so that SQL naming them runs on older tables too.
+     */
+    public static Dataset<Row> withColumnsSince(Dataset<Row> d, int since) {
+        List<String> have = Arrays.asList(d.columns());
+        Dataset<Row> out = d;
+        for (SampleColumn<?> c : SamplesTable.COLUMNS) {
+            if (c.since() >= since && !have.contains(c.name())) {
+                out = out.withColumn(c.name(), functions.lit(null).cast(c.type()));
+            }
+        }
+        return out;
     }
 }

@@ -2,6 +2,7 @@ package diffpure.jobs.store;
 
 import diffpure.config.ExperimentConfig;
 import diffpure.eval.SampleOutcome;
+import diffpure.eval.StepRowCost;
 import java.util.List;
 
 /**
@@ -52,9 +53,14 @@ public record SampleFacts(
      * @param gradientMode the gradient mode used (attack.gradient-mode = auto resolved, see
      *     ExperimentConfig#gradientPlan); the runs table's config keeps what was configured
      * @param iterations the attack's effective main budget ({@link SamplesTable#iterations})
+     * @param cost the step-rows of each kind of row (the chains they go through)
      */
     public record Setting(
-            ExperimentConfig config, int steps, String gradientMode, int iterations) {}
+            ExperimentConfig config,
+            int steps,
+            String gradientMode,
+            int iterations,
+            StepRowCost cost) {}
 
     /**
      * A sample's place in the plan.

@@ -44,10 +44,11 @@ public final class SamplesTable {
      * error columns ({@code adjoint_reconstruction_error}, {@code adjoint_cosine}); 3 added {@code
      * budget_checkpoints}; 4 the gallery's pictures ({@code gallery_shape}, {@code gallery_clean},
      * {@code gallery_purified_clean}, {@code gallery_purified_clean_prediction}, {@code
-     * gallery_purified_adversarial}, {@code gallery_purified_adversarial_prediction}). Readers of
-     * older tables must do without the newer columns ({@link #schemaOf}).
+     * gallery_purified_adversarial}, {@code gallery_purified_adversarial_prediction}); 5 the chains
+     * a row goes through ({@code gradient_row_steps}, {@code forward_row_steps}). Readers of older
+     * tables must do without the newer columns ({@link #schemaOf}).
      */
-    public static final int SCHEMA_VERSION = 4;
+    public static final int SCHEMA_VERSION = 5;
 
     /** error_kind of a row whose input could not be read: a resume keeps it. */
     public static final String DATA = "data";
@@ -110,6 +111,12 @@ public final class SamplesTable {
     public static final SampleColumn<Double> T_STAR =
             col("t_star", DOUBLE, f -> config(f).purify().tStarUsed());
     public static final SampleColumn<Integer> STEPS = col("steps", INT, f -> f.setting().steps());
+    // The steps a gradient row and an attack forward row went through (schema 5; null before:
+    // every row went through steps then); votes go through steps (ResultTables.stepRowCost).
+    public static final SampleColumn<Integer> GRADIENT_ROW_STEPS =
+            declare(typed("gradient_row_steps", INT, 5, f -> f.setting().cost().gradient(), null));
+    public static final SampleColumn<Integer> FORWARD_ROW_STEPS =
+            declare(typed("forward_row_steps", INT, 5, f -> f.setting().cost().forward(), null));
     public static final SampleColumn<Double> DT =
             col("dt", DOUBLE, f -> config(f).purify().dtUsed());
     public static final SampleColumn<String> ATTACK =

@@ -8,6 +8,8 @@ import diffpure.eval.BudgetCurve;
 import diffpure.eval.CheckpointOutcome;
 import diffpure.eval.ProtocolSummary;
 import diffpure.eval.SampleOutcome;
+import diffpure.eval.StepRowCost;
+import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.SamplesTable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -132,7 +134,7 @@ class CheckpointColumnsJobTest {
             assertEquals(3, c.size());
             assertEquals("iteration 1 of a run of 2", c.get(1).label());
         }
-        BudgetCurve curve = BudgetCurve.of(outcomes, 5);
+        BudgetCurve curve = BudgetCurve.of(outcomes, StepRowCost.ofDefence(5));
         ProtocolSummary s = ProtocolSummary.of(outcomes);
         BudgetCurve.Point last = curve.points().get(2);
         assertEquals(s.single(), last.single());
@@ -219,7 +221,13 @@ class CheckpointColumnsJobTest {
         }
         ProtocolSummary s = ProtocolSummary.of(outcomes);
         assertEquals(null, s.duringAttack());
-        BudgetCurve.Point last = BudgetCurve.of(outcomes, 5).points().get(2);
+        // N_s = 2 of N_d = 5: the attack's rows go through the surrogate, the votes the defence
+        for (Row r : rows) {
+            assertEquals(new StepRowCost(2, 2, 5), ResultTables.stepRowCost(r));
+        }
+        BudgetCurve.Point last =
+                BudgetCurve.of(outcomes, ResultTables.stepRowCost(rows.get(0))).points().get(2);
+        assertEquals(4 * 2 + 2 * 2, last.stepRows(), 1e-9);
         assertEquals(s.majority(), last.majority());
         assertEquals(null, last.duringAttack());
         // the dry run: no clean during-attack rows (PGD's 4 gradient + 2 forward rows), its line

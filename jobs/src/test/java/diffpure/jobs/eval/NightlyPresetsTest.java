@@ -7,6 +7,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
+import diffpure.eval.StepRowCost;
 import diffpure.eval.StoppingRule;
 import diffpure.experiment.Experiments;
 import diffpure.purify.Purifiers;
@@ -96,8 +97,11 @@ class NightlyPresetsTest {
                         || paper.config().attack().iterations() == 0,
                 "a nightly preset never raises the attack's budget");
 
-        int steps = Purifiers.spec(c.purify()).chain(VpSchedule.DEFAULT).length();
-        long perSample = DryRun.perSample(c).stepRows(steps);
+        long perSample =
+                DryRun.perSample(c)
+                        .stepRows(
+                                StepRowCost.forRun(
+                                        c, Purifiers.spec(c.purify()).chain(VpSchedule.DEFAULT)));
         assertEquals(
                 BUDGET_SAMPLES * perSample,
                 c.run().budget(),

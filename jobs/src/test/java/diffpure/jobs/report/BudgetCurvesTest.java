@@ -15,6 +15,7 @@ import diffpure.eval.BudgetCurve;
 import diffpure.eval.CheckpointOutcome;
 import diffpure.eval.Interval;
 import diffpure.eval.Metric;
+import diffpure.eval.StepRowCost;
 import diffpure.jobs.SqlCommand;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TablePaths;
@@ -106,7 +107,7 @@ class BudgetCurvesTest {
             }
             s.add(new BudgetCurve.Sample((Long) m.get("sample_id"), (Integer) m.get("label"), cps));
         }
-        return BudgetCurve.ofSamples(s, 20);
+        return BudgetCurve.ofSamples(s, StepRowCost.ofDefence(20));
     }
 
     @Test
