@@ -9,6 +9,7 @@ import diffpure.jobs.eval.InProcessShard;
 import diffpure.jobs.store.ResultTables;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -65,6 +67,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                     "benchmark baseline: run shard I of N of the planned partitions in this"
                             + " process, without Spark, writing nothing")
     String shard;
+
+    @Mixin MaxChunks maxChunks = new MaxChunks();
 
     @Option(names = "--banner", description = "a line printed above the results (bin/demo's)")
     String banner;
@@ -124,18 +128,29 @@ public final class EvaluateCommand implements Callable<Integer> {
         SparkSession spark =
                 SparkSession.builder().appName("diffpure " + c.experiment()).getOrCreate();
         try {
-            run(
-                    spark,
-                    loaded,
-                    new EvaluationJob.Options(gitSha(), -1, progressSeconds, System.out),
-                    banner);
-            if (report) {
-                System.out.println(
-                        "writing the report of " + loaded.config().run().output() + " ...");
-                return ReportCommand.run(spark, loaded, System.out);
-            }
+            return evaluate(spark, loaded, System.out);
         } finally {
             spark.stop();
+        }
+    }
+
+    /**
+     * Runs (or resumes) the parsed command's experiment on a session, as {@link #call} does on its
+     * own; returns the exit code.
+     */
+    public int evaluate(SparkSession spark, PrintStream out) {
+        return evaluate(spark, Experiments.load(experiment, sets), out);
+    }
+
+    private int evaluate(SparkSession spark, ConfigLoader.Loaded loaded, PrintStream out) {
+        run(
+                spark,
+                loaded,
+                new EvaluationJob.Options(gitSha(), maxChunks.value(), progressSeconds, out),
+                banner);
+        if (report) {
+            out.println("writing the report of " + loaded.config().run().output() + " ...");
+            return ReportCommand.run(spark, loaded, out);
         }
         return 0;
     }

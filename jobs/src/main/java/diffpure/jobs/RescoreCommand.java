@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code diffpure rescore}: re-vote a finished run's stored perturbations under other settings. */
@@ -49,6 +50,8 @@ public final class RescoreCommand implements Callable<Integer> {
             description = "rescore id (default: run id + hash of the settings)")
     String id;
 
+    @Mixin MaxChunks maxChunks = new MaxChunks();
+
     @Override
     public Integer call() {
         SparkSession spark =
@@ -56,7 +59,8 @@ public final class RescoreCommand implements Callable<Integer> {
         try {
             RescoreJob.run(
                     spark,
-                    new RescoreJob.Request(output, run, sets, id, EvaluateCommand.gitSha()),
+                    new RescoreJob.Request(
+                            output, run, sets, id, EvaluateCommand.gitSha(), maxChunks.value()),
                     System.out);
         } finally {
             spark.stop();

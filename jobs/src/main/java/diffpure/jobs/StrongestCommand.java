@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code diffpure strongest}: each sample's strongest candidate image, judged by fresh votes. */
@@ -49,6 +50,8 @@ public final class StrongestCommand implements Callable<Integer> {
             description = "runtime.* settings (where the pass runs)")
     List<String> sets = new ArrayList<>();
 
+    @Mixin MaxChunks maxChunks = new MaxChunks();
+
     @Override
     public Integer call() {
         SparkSession spark = SparkSession.builder().appName("diffpure strongest").getOrCreate();
@@ -56,7 +59,12 @@ public final class StrongestCommand implements Callable<Integer> {
             StrongestJob.run(
                     spark,
                     new StrongestJob.Request(
-                            output, exclude, votes, sets, EvaluateCommand.gitSha(), -1),
+                            output,
+                            exclude,
+                            votes,
+                            sets,
+                            EvaluateCommand.gitSha(),
+                            maxChunks.value()),
                     System.out);
         } finally {
             spark.stop();

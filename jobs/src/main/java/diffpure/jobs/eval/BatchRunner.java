@@ -67,11 +67,11 @@ public final class BatchRunner {
     }
 
     /**
-     * {@link #run(ExperimentConfig, ImageDataset, PtScoreModel, PtClassifier, Device, List,
-     * ComputeFailure)} where compute failures fail the task.
+     * {@link #run(ExperimentConfig, ExecutorContext, List, ComputeFailure)} where compute failures
+     * fail the task.
      */
     public static List<Result> run(ExperimentConfig c, ExecutorContext ctx, List<SampleRef> batch) {
-        return run(c, ctx, batch, ComputeFailure.FAIL_TASK, PartitionHook.NONE, 0);
+        return run(c, ctx, batch, ComputeFailure.FAIL_TASK);
     }
 
     /**
@@ -80,9 +80,6 @@ public final class BatchRunner {
      * @param ctx the models, data and device of this JVM
      * @param batch samples of one planned batch, in plan order
      * @param onCompute what a compute failure does in continue mode
-     * @param hook test hook; its {@link PartitionHook#duringBatch} runs as part of the batch's
-     *     computation
-     * @param attempt the task attempt, for the hook
      * @throws RuntimeException in fail-fast mode, naming the samples, when any sample or the batch
      *     fails; in continue mode on a compute failure unless {@code onCompute} is RECORD
      */
@@ -90,9 +87,7 @@ public final class BatchRunner {
             ExperimentConfig c,
             ExecutorContext ctx,
             List<SampleRef> batch,
-            ComputeFailure onCompute,
-            PartitionHook hook,
-            int attempt) {
+            ComputeFailure onCompute) {
         ImageDataset data = ctx.data();
         PtScoreModel scoreModel = ctx.scoreModel();
         PtClassifier clf = ctx.classifier();
@@ -131,7 +126,6 @@ public final class BatchRunner {
         }
         if (!good.isEmpty()) {
             try {
-                hook.duringBatch(good, attempt);
                 List<SampleOutcome> outcomes =
                         evaluate(c, ctx.attack(c), scoreModel, clf, device, samples);
                 for (int i = 0; i < good.size(); i++) {

@@ -41,7 +41,6 @@ import org.apache.spark.util.LongAccumulator;
  *     running tasks through executor heartbeats)
  * @param modelLoads per task, "executor pid score-model-loads classifier-loads" of the JVM that ran
  *     it: how the driver learns that each executor JVM loaded each model once
- * @param hook test hook called before each partition ({@link PartitionHook#NONE} in production)
  * @param sanity the run's gradient-masking checks (their subset's rows carry the warnings)
  * @param gallery ids of the samples whose rows carry the report gallery's pictures
  *     (report.gallery-samples: the first planned samples)
@@ -51,7 +50,6 @@ public record EvalTask(
         Provenance provenance,
         LongAccumulator done,
         CollectionAccumulator<String> modelLoads,
-        PartitionHook hook,
         SanityTask.Result sanity,
         Set<Long> gallery)
         implements FlatMapFunction<Iterator<PartitionWork>, Row> {
@@ -64,11 +62,7 @@ public record EvalTask(
         List<Row> rows = new ArrayList<>();
         try (NativeWork.Scope computing = NativeWork.enter()) {
             while (it.hasNext()) {
-                PartitionWork w = it.next();
-                if (hook != null) {
-                    hook.before(w, attempt);
-                }
-                rows.addAll(run(w, attempt));
+                rows.addAll(run(it.next(), attempt));
             }
         }
         return rows.iterator();
@@ -117,13 +111,7 @@ public record EvalTask(
             final int batch = b;
             List<SampleRef> refs = w.samples().stream().filter(r -> r.batch() == batch).toList();
             List<BatchRunner.Result> results =
-                    BatchRunner.run(
-                            config,
-                            ctx,
-                            refs,
-                            onCompute(attempt),
-                            hook == null ? PartitionHook.NONE : hook,
-                            attempt);
+                    BatchRunner.run(config, ctx, refs, onCompute(attempt));
             Map<Long, SampleFacts.Gallery> pictures =
                     gallery.isEmpty() ? Map.of() : GalleryCopies.of(config, ctx, results, gallery);
             for (BatchRunner.Result r : results) {

@@ -48,30 +48,15 @@ public final class EvaluationJob {
      * How to run.
      *
      * @param gitSha commit recorded in every row
-     * @param stopAfterChunks stop after running this many chunks (-1: all), as a killed run would
+     * @param maxChunks commit at most this many chunks in this call, then stop (-1: all); running
+     *     the same command again resumes (a time-boxed window, a smoke check of a big run)
      * @param progressSeconds seconds between progress lines
      * @param log where progress goes
-     * @param hook called on the executors before each partition (tests inject failures with it)
      */
-    public record Options(
-            String gitSha,
-            int stopAfterChunks,
-            int progressSeconds,
-            PrintStream log,
-            PartitionHook hook) {
-        /** Options without a hook. */
-        public Options(String gitSha, int stopAfterChunks, int progressSeconds, PrintStream log) {
-            this(gitSha, stopAfterChunks, progressSeconds, log, PartitionHook.NONE);
-        }
-
+    public record Options(String gitSha, int maxChunks, int progressSeconds, PrintStream log) {
         /** Run everything, progress every 10 s to stdout. */
         public static Options defaults(String gitSha) {
             return new Options(gitSha, -1, 10, System.out);
-        }
-
-        /** These options with a hook. */
-        public Options withHook(PartitionHook h) {
-            return new Options(gitSha, stopAfterChunks, progressSeconds, log, h);
         }
     }
 
@@ -127,7 +112,6 @@ public final class EvaluationJob {
                         call.prov(),
                         done,
                         loads,
-                        o.hook(),
                         call.sanity(),
                         call.plan().firstValid(loaded.report().gallerySamples()).stream()
                                 .map(SampleRef::id)
@@ -143,7 +127,7 @@ public final class EvaluationJob {
                 monitor::print, o.progressSeconds(), o.progressSeconds(), TimeUnit.SECONDS);
         int perChunk = plan.chunks().stream().mapToInt(List::size).max().orElse(1);
         PrefixStop rule = call.rule();
-        List<Integer> toRun = call.toRun(o.stopAfterChunks());
+        List<Integer> toRun = call.toRun(o.maxChunks());
         if (rule != null && rule.ended(call.doneEarlier()) != null) {
             // A rerun of a stopped run with the same rule: the committed prefix already holds it.
             toRun = List.of();
@@ -192,10 +176,8 @@ public final class EvaluationJob {
             return doneEarlier.stream().mapToLong(k -> chunkSamples(plan, k)).sum();
         }
 
-        List<Integer> toRun(int stopAfterChunks) {
-            return stopAfterChunks >= 0 && todo.size() > stopAfterChunks
-                    ? todo.subList(0, stopAfterChunks)
-                    : todo;
+        List<Integer> toRun(int maxChunks) {
+            return ChunkEngine.atMost(todo, maxChunks);
         }
     }
 
@@ -359,6 +341,9 @@ public final class EvaluationJob {
                         ModelLoads.describe(perJvm),
                         samples,
                         runs);
+        if (!complete) {
+            ChunkEngine.printLeft("run " + runId, total - doneNow, o.maxChunks(), o.log());
+        }
         return new Outcome(
                 runId,
                 samples,

@@ -71,7 +71,8 @@ public final class RescoreJob {
      * @param overrides {@code key=value} changes ({@link #ALLOWED} keys only)
      * @param rescoreId the id, or null for the source run id + a hash of the rescore config
      * @param gitSha commit recorded in every row
-     * @param stopAfterChunks stop after this many chunks (-1: all), as a killed rescore would
+     * @param maxChunks commit at most this many chunks in this call, then stop (-1: all); the same
+     *     command again resumes
      */
     public record Request(
             String output,
@@ -79,7 +80,7 @@ public final class RescoreJob {
             List<String> overrides,
             String rescoreId,
             String gitSha,
-            int stopAfterChunks) {
+            int maxChunks) {
         /** A whole rescore. */
         public Request(
                 String output,
@@ -158,7 +159,7 @@ public final class RescoreJob {
         int perChunk = plan.chunks().stream().mapToInt(List::size).max().orElse(1);
         return runChunks(
                 spark,
-                new ChunkRun(req.output(), id, req.stopAfterChunks(), perChunk),
+                new ChunkRun(req.output(), id, req.maxChunks(), perChunk),
                 new RescoreChunks(spark, plan, tasks, samples, id),
                 chunks,
                 log);
@@ -169,10 +170,10 @@ public final class RescoreJob {
      *
      * @param output run.output (the rescores table and its done-markers go there)
      * @param id the rescore id
-     * @param stopAfterChunks stop after this many chunks (-1: all)
+     * @param maxChunks commit at most this many chunks in this call (-1: all)
      * @param partitionsPerChunk Spark tasks of the largest chunk
      */
-    public record ChunkRun(String output, String id, int stopAfterChunks, int partitionsPerChunk) {}
+    public record ChunkRun(String output, String id, int maxChunks, int partitionsPerChunk) {}
 
     /** Runs the chunks of a pass on the chunk engine, skipping those done by an earlier call. */
     public static Outcome runChunks(
@@ -197,9 +198,7 @@ public final class RescoreJob {
                         "diffpure-rescore-" + id + "-" + UUID.randomUUID());
         List<Integer> todo = engine.notDone(chunks);
         List<Integer> doneEarlier = chunks.stream().filter(k -> !todo.contains(k)).toList();
-        int stopAfter = run.stopAfterChunks();
-        List<Integer> toRun =
-                stopAfter >= 0 && todo.size() > stopAfter ? todo.subList(0, stopAfter) : todo;
+        List<Integer> toRun = ChunkEngine.atMost(todo, run.maxChunks());
         ChunkEngine.Result r =
                 engine.run(
                         toRun,
@@ -217,6 +216,7 @@ public final class RescoreJob {
                 r.committed(),
                 doneEarlier.size(),
                 table);
+        ChunkEngine.printLeft("rescore " + id, todo.size() - r.committed(), run.maxChunks(), log);
         return new Outcome(id, table, r.committed(), doneEarlier.size());
     }
 

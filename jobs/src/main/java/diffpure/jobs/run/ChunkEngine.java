@@ -2,8 +2,10 @@ package diffpure.jobs.run;
 
 import diffpure.jobs.store.ChunkMarkers;
 import diffpure.jobs.store.TableCommitter;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
@@ -122,6 +124,33 @@ public final class ChunkEngine {
         // Twice the slots: a chunk's commit (write, count, mark) leaves its slots to the next
         // chunks' queued tasks instead of idle.
         return (2 * slots + perChunk - 1) / perChunk + 1;
+    }
+
+    /**
+     * The first maxChunks of these chunks (all when maxChunks is negative): what a call limited to
+     * maxChunks commits (--max-chunks), leaving the rest for the next call of the same command.
+     */
+    public static List<Integer> atMost(List<Integer> todo, int maxChunks) {
+        return maxChunks >= 0 && todo.size() > maxChunks ? todo.subList(0, maxChunks) : todo;
+    }
+
+    /**
+     * Prints how to go on when chunks are left after a call limited to maxChunks (--max-chunks);
+     * prints nothing when none are left or the call was not limited.
+     *
+     * @param label what ran ("run ID", "rescore ID")
+     * @param left chunks neither done before nor committed by this call
+     */
+    public static void printLeft(String label, int left, int maxChunks, PrintStream log) {
+        if (maxChunks >= 0 && left > 0) {
+            log.printf(
+                    Locale.ROOT,
+                    "%s: stopped after --max-chunks %d; %d chunks left: run the same command again"
+                            + " to resume%n",
+                    label,
+                    maxChunks,
+                    left);
+        }
     }
 
     /** The chunks among these not marked done, in the given order. */

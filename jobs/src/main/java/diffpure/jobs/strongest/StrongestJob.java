@@ -32,7 +32,8 @@ public final class StrongestJob {
      * @param votes K of the fresh votes; 0 for the largest K among the chosen images' runs
      * @param overrides {@code runtime.*} changes (where the pass runs, never what it computes)
      * @param gitSha commit recorded in every row
-     * @param stopAfterChunks stop each pass after this many chunks (-1: all), as a kill would
+     * @param maxChunks commit at most this many chunks per pass in this call, then stop (-1: all);
+     *     the same command again resumes
      */
     public record Request(
             String output,
@@ -40,7 +41,7 @@ public final class StrongestJob {
             int votes,
             List<String> overrides,
             String gitSha,
-            int stopAfterChunks) {
+            int maxChunks) {
         public Request {
             excluded = List.copyOf(new TreeSet<>(excluded));
             overrides = List.copyOf(overrides);
@@ -115,7 +116,7 @@ public final class StrongestJob {
         return RescoreJob.runChunks(
                 spark,
                 new RescoreJob.ChunkRun(
-                        req.output(), id, req.stopAfterChunks(), work.partitionsPerChunk()),
+                        req.output(), id, req.maxChunks(), work.partitionsPerChunk()),
                 work,
                 work.chunkNumbers(),
                 log);

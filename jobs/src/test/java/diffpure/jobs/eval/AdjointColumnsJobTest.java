@@ -56,8 +56,7 @@ class AdjointColumnsJobTest {
                         "data.count=4",
                         "sanity.subset=2",
                         "sanity.square-queries=4");
-        EvaluationJob.Outcome o =
-                EvaluationJob.run(spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, c, TinyRuns.options());
         assertTrue(o.complete());
         List<Row> rows =
                 spark.read()

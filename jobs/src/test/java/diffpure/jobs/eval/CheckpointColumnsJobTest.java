@@ -49,9 +49,7 @@ class CheckpointColumnsJobTest {
     private static Dataset<Row> run(String name, String... sets) {
         EvaluationJob.Outcome o =
                 EvaluationJob.run(
-                        spark,
-                        TinyRuns.config(tmp.resolve(name), sets),
-                        new EvaluationJob.Options("test", -1, 60, System.out));
+                        spark, TinyRuns.config(tmp.resolve(name), sets), TinyRuns.options());
         assertTrue(o.complete());
         return spark.read()
                 .parquet(o.samplesPath())

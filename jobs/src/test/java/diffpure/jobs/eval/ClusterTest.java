@@ -68,10 +68,7 @@ class ClusterTest {
         SparkSession local = TinyRuns.session("ClusterTest-local");
         try {
             EvaluationJob.Outcome o =
-                    EvaluationJob.run(
-                            local,
-                            config(tmp.resolve("local")),
-                            new EvaluationJob.Options("test", -1, 60, System.out));
+                    EvaluationJob.run(local, config(tmp.resolve("local")), TinyRuns.options());
             assertTrue(o.complete());
             reference = o.samplesPath();
             runId = o.runId();

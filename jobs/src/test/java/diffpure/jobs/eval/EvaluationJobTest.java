@@ -20,6 +20,7 @@ import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
+import diffpure.jobs.EvaluateCommand;
 import diffpure.jobs.run.ModelCache;
 import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.SamplesTable;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The evaluation job end to end in local mode on the demo models with tiny budgets: rows equal to
@@ -61,9 +63,7 @@ class EvaluationJobTest {
     static void runBaseline() {
         spark = TinyRuns.session("EvaluationJobTest");
         baseline = TinyRuns.config(tmp.resolve("baseline"));
-        EvaluationJob.Outcome o =
-                EvaluationJob.run(
-                        spark, baseline, new EvaluationJob.Options("test", -1, 60, System.out));
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, baseline, TinyRuns.options());
         assertTrue(o.complete());
         assertEquals(2, o.chunksRun());
         // 3 tasks on 2 threads of one JVM, 2 chunks: each model loaded once.
@@ -219,43 +219,50 @@ class EvaluationJobTest {
     }
 
     @Test
-    void progressMovesPerBatchWhileTasksRun() {
-        // Two tasks of 3 one-sample batches: finished tasks alone would show 0, 3 or 6.
+    void progressCountsTheSamplesOfTasksStillRunning() {
+        // Two tasks of 3 samples; each holds its rows in the write until both are there, then 3 s
+        // more: several heartbeats and progress lines while neither task has finished.
         java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
         EvaluationJob.Outcome o =
                 EvaluationJob.run(
                         spark,
                         TinyRuns.config(
                                 tmp.resolve("progress"),
+                                "run.output="
+                                        + FaultyFs.path("hold-2-tasks", tmp.resolve("progress")),
                                 "run.chunk-samples=6",
-                                "run.partition-samples=3",
-                                "run.batch-samples=1"),
+                                "run.partition-samples=3"),
                         new EvaluationJob.Options(
-                                        "test",
-                                        -1,
-                                        1,
-                                        new java.io.PrintStream(
-                                                log, true, java.nio.charset.StandardCharsets.UTF_8))
-                                // each task outlasts several 1 s heartbeats even on a fast machine
-                                .withHook(TinyRuns.slowBatches(1500)));
+                                "test",
+                                -1,
+                                1,
+                                new java.io.PrintStream(
+                                        log, true, java.nio.charset.StandardCharsets.UTF_8)));
         assertTrue(o.complete());
         String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(
-                java.util.regex.Pattern.compile("progress: [1245]/6 samples").matcher(text).find(),
-                "no progress line between finished tasks:\n" + text);
+        // Finished tasks alone count at most 3 x (2 - running) samples.
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile(
+                                "progress: (\\d+)/6 samples.*, (\\d+) tasks running")
+                        .matcher(text);
+        boolean running = false;
+        while (m.find()) {
+            running |= Integer.parseInt(m.group(1)) > 3 * (2 - Integer.parseInt(m.group(2)));
+        }
+        assertTrue(running, "no progress line counting a running task's samples:\n" + text);
         assertTrue(text.contains("busy executors"), text);
     }
 
     @Test
     void aRetriedTaskGivesTheSameRows() {
-        ConfigLoader.Loaded cfg = TinyRuns.config(tmp.resolve("retry"));
-        EvaluationJob.Outcome o =
-                EvaluationJob.run(
-                        spark,
-                        cfg,
-                        new EvaluationJob.Options("test", -1, 60, System.out)
-                                .withHook(TinyRuns.failFirstAttemptOf(1)));
-        // Only chunk 0 has a partition 1: one failed attempt, one retry.
+        // The first attempt of partition 1 (only chunk 0 has one) cannot write its rows.
+        ConfigLoader.Loaded cfg =
+                TinyRuns.config(
+                        tmp.resolve("retry"),
+                        "run.output="
+                                + FaultyFs.path(
+                                        "fail-partition-1-attempt-0", tmp.resolve("retry")));
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, cfg, TinyRuns.options());
         assertEquals(1, o.failedTasks());
         assertEquals(1, o.retriedTasks());
         Dataset<Row> d = rows(o.samplesPath(), o.runId());
@@ -270,26 +277,43 @@ class EvaluationJobTest {
     void aResumedRunEqualsAnUninterruptedOne() throws IOException {
         Path out = tmp.resolve("resume");
         ConfigLoader.Loaded cfg = TinyRuns.config(out);
-        EvaluationJob.Outcome first =
-                EvaluationJob.run(spark, cfg, new EvaluationJob.Options("test", 1, 60, System.out));
-        assertFalse(first.complete());
-        assertEquals(1, first.chunksRun());
-        assertEquals(4, rows(first.samplesPath(), first.runId()).count());
-        assertEquals("incomplete", spark.read().parquet(first.runsPath()).first().getAs("status"));
+        // `diffpure evaluate --max-chunks 1` commits chunk 0 of 2 and says how to go on.
+        List<String> args = new ArrayList<>(List.of("--max-chunks", "1"));
+        for (String s : TinyRuns.settings(out)) {
+            args.addAll(List.of("--set", s));
+        }
+        EvaluateCommand command = new EvaluateCommand();
+        new CommandLine(command).parseArgs(args.toArray(String[]::new));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        assertEquals(
+                0,
+                command.evaluate(
+                        spark,
+                        new java.io.PrintStream(
+                                log, true, java.nio.charset.StandardCharsets.UTF_8)));
+        String text = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String runId = cfg.config().runId();
+        assertTrue(
+                text.contains(
+                        "run "
+                                + runId
+                                + ": stopped after --max-chunks 1; 1 chunks left: run the same"
+                                + " command again to resume"),
+                text);
+        String samples = diffpure.jobs.store.TablePaths.samples(cfg.config().run().output());
+        String runs = diffpure.jobs.store.TablePaths.runs(cfg.config().run().output());
+        assertEquals(4, rows(samples, runId).count());
+        assertEquals("incomplete", spark.read().parquet(runs).first().getAs("status"));
         // A crash after writing chunk 0 but before marking it: the rerun must overwrite, not
         // append.
-        Files.delete(out.resolve("_progress").resolve(first.runId()).resolve("chunk-00000.done"));
-        EvaluationJob.Outcome second =
-                EvaluationJob.run(
-                        spark, cfg, new EvaluationJob.Options("test", -1, 60, System.out));
+        Files.delete(out.resolve("_progress").resolve(runId).resolve("chunk-00000.done"));
+        EvaluationJob.Outcome second = EvaluationJob.run(spark, cfg, TinyRuns.options());
         assertTrue(second.complete());
         assertEquals(2, second.chunksRun());
         assertEquals(0, second.chunksSkipped());
         assertSameAsBaseline(rows(second.samplesPath(), second.runId()));
         // Once complete, a rerun computes nothing.
-        EvaluationJob.Outcome third =
-                EvaluationJob.run(
-                        spark, cfg, new EvaluationJob.Options("test", -1, 60, System.out));
+        EvaluationJob.Outcome third = EvaluationJob.run(spark, cfg, TinyRuns.options());
         assertEquals(0, third.chunksRun());
         assertEquals(2, third.chunksSkipped());
         assertSameAsBaseline(rows(third.samplesPath(), third.runId()));
@@ -310,10 +334,7 @@ class EvaluationJobTest {
             "model.score-model=" + models.resolve("eps.pt"),
             "model.classifier=" + models.resolve("classifier.pt")
         };
-        EvaluationJob.run(
-                spark,
-                TinyRuns.config(out, local),
-                new EvaluationJob.Options("test", 0, 60, System.out));
+        EvaluationJob.run(spark, TinyRuns.config(out, local), TinyRuns.options(0));
         String[] changed = Arrays.copyOf(local, local.length + 1);
         changed[local.length] = "attack.eps=4/255";
         IllegalStateException e =
@@ -321,9 +342,7 @@ class EvaluationJobTest {
                         IllegalStateException.class,
                         () ->
                                 EvaluationJob.run(
-                                        spark,
-                                        TinyRuns.config(out, changed),
-                                        new EvaluationJob.Options("test", -1, 60, System.out)));
+                                        spark, TinyRuns.config(out, changed), TinyRuns.options()));
         assertTrue(
                 e.getMessage().contains("run fixed was started with config hash"), e.getMessage());
         Path manifest = models.resolve("classifier.json");
@@ -335,9 +354,7 @@ class EvaluationJobTest {
                         IllegalStateException.class,
                         () ->
                                 EvaluationJob.run(
-                                        spark,
-                                        TinyRuns.config(out, local),
-                                        new EvaluationJob.Options("test", -1, 60, System.out)));
+                                        spark, TinyRuns.config(out, local), TinyRuns.options()));
         assertTrue(e.getMessage().contains("classifier sha256"), e.getMessage());
     }
 
@@ -377,9 +394,7 @@ class EvaluationJobTest {
         tolerant[data.length] = "run.on-error=continue";
         EvaluationJob.Outcome o =
                 EvaluationJob.run(
-                        spark,
-                        TinyRuns.config(tmp.resolve("bad"), tolerant),
-                        new EvaluationJob.Options("test", -1, 60, System.out));
+                        spark, TinyRuns.config(tmp.resolve("bad"), tolerant), TinyRuns.options());
         List<Row> rows = rows(o.samplesPath(), o.runId()).orderBy("sample_id").collectAsList();
         assertEquals(4, rows.size());
         for (Row r : rows) {
@@ -402,18 +417,29 @@ class EvaluationJobTest {
                                 EvaluationJob.run(
                                         spark,
                                         TinyRuns.config(tmp.resolve("bad-fast"), data),
-                                        new EvaluationJob.Options("test", -1, 60, System.out)));
+                                        TinyRuns.options()));
         assertTrue(e.getMessage().contains("sample 2 has label 200"), e.getMessage());
     }
 
     @Test
-    void aComputeFailureIsRetriedThenRecordedAndRecomputedByAResume() {
-        long bad = baselineRows.orderBy("sample_id").first().<Long>getAs("sample_id");
-        ConfigLoader.Loaded c = TinyRuns.config(tmp.resolve("compute"), "run.on-error=continue");
-        EvaluationJob.Options hooked =
-                new EvaluationJob.Options("test", -1, 60, System.out)
-                        .withHook(TinyRuns.failComputeOf(bad));
-        EvaluationJob.Outcome o = EvaluationJob.run(spark, c, hooked);
+    void aComputeFailureIsRetriedThenRecordedAndRecomputedByAResume() throws IOException {
+        // A classifier that fails on the first sample's image (and its purified, attacked copies).
+        List<Row> planned = baselineRows.orderBy("sample_id").collectAsList();
+        IdxDataset data =
+                IdxDataset.read(
+                        TinyRuns.ROOT.resolve("models/demo/data/t10k-images-idx3-ubyte.gz"),
+                        TinyRuns.ROOT.resolve("models/demo/data/t10k-labels-idx1-ubyte.gz"),
+                        10);
+        List<float[]> images = new ArrayList<>();
+        for (Row r : planned) {
+            images.add(data.get(r.<Integer>getAs("sample_index")).image());
+        }
+        String failing =
+                "model.classifier="
+                        + FailingClassifier.write(tmp.resolve("failing-classifier"), images, 0);
+        ConfigLoader.Loaded c =
+                TinyRuns.config(tmp.resolve("compute"), "run.on-error=continue", failing);
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, c, TinyRuns.options());
         // The batch of the failing sample (2 samples) failed on attempt 0, was retried by Spark,
         // and on the last allowed attempt (local[2,2]: attempt 1) became compute-error rows.
         List<Row> errors =
@@ -422,7 +448,7 @@ class EvaluationJobTest {
         for (Row r : errors) {
             assertEquals(SamplesTable.COMPUTE, r.getAs("error_kind"));
             assertEquals(1, r.<Integer>getAs("task_attempt"));
-            assertTrue(r.<String>getAs("error").contains("injected compute failure"), r.toString());
+            assertTrue(r.<String>getAs("error").contains(FailingClassifier.MESSAGE), r.toString());
             assertNull(r.getAs("clean_votes"));
         }
         assertEquals(4, rows(o.samplesPath(), o.runId()).where("error IS NULL").count());
@@ -436,7 +462,7 @@ class EvaluationJobTest {
         assertEquals(robust / 6, b[0], 1e-12);
         assertEquals((robust + 2) / 6, b[1], 1e-12);
         // A resume recomputes exactly the chunk with compute errors.
-        EvaluationJob.Outcome again = EvaluationJob.run(spark, c, hooked);
+        EvaluationJob.Outcome again = EvaluationJob.run(spark, c, TinyRuns.options());
         assertEquals(1, again.chunksRun());
         assertEquals(1, again.chunksSkipped());
         assertEquals(6, rows(again.samplesPath(), again.runId()).count(), "no duplicates");
@@ -448,11 +474,11 @@ class EvaluationJobTest {
                         () ->
                                 EvaluationJob.run(
                                         spark,
-                                        TinyRuns.config(tmp.resolve("compute-fast")),
-                                        hooked));
+                                        TinyRuns.config(tmp.resolve("compute-fast"), failing),
+                                        TinyRuns.options()));
         assertTrue(
-                String.valueOf(e.getMessage()).contains("injected compute failure")
-                        || String.valueOf(e.getCause()).contains("injected compute failure"),
+                String.valueOf(e.getMessage()).contains(FailingClassifier.MESSAGE)
+                        || String.valueOf(e.getCause()).contains(FailingClassifier.MESSAGE),
                 e.toString());
     }
 
@@ -461,8 +487,7 @@ class EvaluationJobTest {
         ConfigLoader.Loaded c =
                 TinyRuns.config(
                         tmp.resolve("sanity"), "sanity.subset=2", "sanity.square-queries=10");
-        EvaluationJob.Outcome o =
-                EvaluationJob.run(spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, c, TinyRuns.options());
         Row run =
                 spark.read()
                         .parquet(o.runsPath())

@@ -63,9 +63,7 @@ class GalleryTest {
         ConfigLoader.Loaded second =
                 TinyRuns.config(out, gallery, "attack.eps=0.3", "attack.name=apgd-ce");
         for (ConfigLoader.Loaded c : List.of(first, second)) {
-            EvaluationJob.Outcome o =
-                    EvaluationJob.run(
-                            spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+            EvaluationJob.Outcome o = EvaluationJob.run(spark, c, TinyRuns.options());
             assertTrue(o.complete());
         }
         output = first.config().run().output();

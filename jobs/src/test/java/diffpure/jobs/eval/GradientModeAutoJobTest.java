@@ -45,9 +45,7 @@ class GradientModeAutoJobTest {
                         tmp.resolve(name),
                         "attack.gradient-mode=auto",
                         "runtime.memory-budget=" + budget);
-        EvaluationJob.Outcome o =
-                EvaluationJob.run(
-                        spark, cfg, new EvaluationJob.Options("test", -1, 60, System.out));
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, cfg, TinyRuns.options());
         assertTrue(o.complete());
         String config = spark.read().parquet(o.runsPath()).select("config").first().getString(0);
         assertTrue(
@@ -71,12 +69,7 @@ class GradientModeAutoJobTest {
                         "runtime.memory-budget=1m");
         ConfigError e =
                 assertThrows(
-                        ConfigError.class,
-                        () ->
-                                EvaluationJob.run(
-                                        spark,
-                                        cfg,
-                                        new EvaluationJob.Options("test", -1, 60, System.out)));
+                        ConfigError.class, () -> EvaluationJob.run(spark, cfg, TinyRuns.options()));
         assertTrue(
                 e.getMessage().startsWith("runtime.memory-budget = 1.0 MiB (1048576 bytes)")
                         && e.getMessage().contains("not even checkpointed fits"),

@@ -65,7 +65,7 @@ class LfJobTest {
                 EvaluationJob.run(
                         spark,
                         TinyRuns.config(tmp.resolve("lf"), lf("sanity.subset=2")),
-                        new EvaluationJob.Options("test", -1, 60, System.out));
+                        TinyRuns.options());
         assertTrue(o.complete());
         String sha =
                 ModelCache.manifestOf(

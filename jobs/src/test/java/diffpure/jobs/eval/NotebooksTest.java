@@ -56,10 +56,7 @@ class NotebooksTest {
         ConfigLoader.Loaded c =
                 TinyRuns.config(tmp.resolve("tables"), "attack.budget-checkpoints=[0, 1, 2]");
         try {
-            assertTrue(
-                    EvaluationJob.run(
-                                    spark, c, new EvaluationJob.Options("test", -1, 60, System.out))
-                            .complete());
+            assertTrue(EvaluationJob.run(spark, c, TinyRuns.options()).complete());
         } finally {
             spark.stop();
         }

@@ -87,9 +87,7 @@ class PublishedAttackPresetsTest {
             ConfigLoader.Loaded c =
                     preset("cifar10-diffattack-wrn28-10", onTheDemo(tmp.resolve("diff")));
             assertEquals("diffattack", c.config().attack().name());
-            EvaluationJob.Outcome o =
-                    EvaluationJob.run(
-                            spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+            EvaluationJob.Outcome o = EvaluationJob.run(spark, c, TinyRuns.options());
             assertTrue(o.complete());
             List<Row> rows =
                     spark.read()
@@ -124,9 +122,7 @@ class PublishedAttackPresetsTest {
                                     "attack.evaluations=2",
                                     "attack.iterations=2"));
             assertEquals("diffhammer", c.config().attack().name());
-            EvaluationJob.Outcome o =
-                    EvaluationJob.run(
-                            spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+            EvaluationJob.Outcome o = EvaluationJob.run(spark, c, TinyRuns.options());
             assertTrue(o.complete());
             List<Row> rows =
                     spark.read()

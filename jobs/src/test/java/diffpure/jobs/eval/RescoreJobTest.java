@@ -39,8 +39,7 @@ class RescoreJobTest {
     static void evaluate() {
         spark = TinyRuns.session("RescoreJobTest");
         ConfigLoader.Loaded c = TinyRuns.config(tmp.resolve("run"));
-        EvaluationJob.Outcome o =
-                EvaluationJob.run(spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, c, TinyRuns.options());
         assertTrue(o.complete());
         output = c.config().run().output();
         runId = o.runId();

@@ -120,9 +120,7 @@ class S3aTablesTest {
                                 "runtime.torch-threads=1"),
                         Map.of(),
                         new Properties());
-        EvaluationJob.Outcome o =
-                EvaluationJob.run(
-                        spark, cfg, new EvaluationJob.Options("test", -1, 60, System.out));
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, cfg, TinyRuns.options());
         assertTrue(o.complete());
         assertTrue(o.samplesPath().startsWith("s3a://"));
         ResultTables.registerViews(spark, cfg.config().run().output());

@@ -91,8 +91,7 @@ class SanityChecksJobTest {
     }
 
     private static Run run(ConfigLoader.Loaded c) {
-        EvaluationJob.Outcome o =
-                EvaluationJob.run(spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+        EvaluationJob.Outcome o = EvaluationJob.run(spark, c, TinyRuns.options());
         assertTrue(o.complete());
         Row runs =
                 spark.read()

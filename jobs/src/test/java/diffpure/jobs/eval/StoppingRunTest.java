@@ -72,7 +72,7 @@ class StoppingRunTest {
     }
 
     private static EvaluationJob.Outcome run(ConfigLoader.Loaded c) {
-        return EvaluationJob.run(spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+        return EvaluationJob.run(spark, c, TinyRuns.options());
     }
 
     private static Dataset<Row> rows(EvaluationJob.Outcome o) {

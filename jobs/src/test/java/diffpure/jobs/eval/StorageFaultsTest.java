@@ -156,7 +156,7 @@ class StorageFaultsTest {
                 EvaluationJob.run(
                         spark,
                         config(tmp.resolve("reference").toUri().toString()),
-                        new EvaluationJob.Options("test", -1, 60, System.out));
+                        TinyRuns.options());
         assertTrue(o.complete());
         reference = o.samplesPath();
     }

@@ -86,9 +86,7 @@ class StrongestEvidenceJobTest {
                             "attack.iterations=1",
                             "attack.eot=2",
                             "eval.votes=" + K);
-            EvaluationJob.Outcome o =
-                    EvaluationJob.run(
-                            spark, c, new EvaluationJob.Options("test", -1, 60, System.out));
+            EvaluationJob.Outcome o = EvaluationJob.run(spark, c, TinyRuns.options());
             assertTrue(o.complete());
             runIds.add(o.runId());
             output = c.config().run().output();

@@ -34,9 +34,7 @@ class SweepTest {
     static void evaluate() {
         spark = TinyRuns.session("SweepTest");
         loaded = TinyRuns.config(tmp.resolve("sweep"), "sweep.eps=[\"0\", \"8/255\"]");
-        outcome =
-                EvaluationJob.run(
-                        spark, loaded, new EvaluationJob.Options("test", -1, 60, System.out));
+        outcome = EvaluationJob.run(spark, loaded, TinyRuns.options());
     }
 
     @AfterAll

@@ -67,65 +67,20 @@ final class TinyRuns {
         return all;
     }
 
-    /** A hook that fails the first attempt of this partition number in every chunk. */
-    static PartitionHook failFirstAttemptOf(int partition) {
-        return (w, attempt) -> {
-            if (w.partition() == partition && attempt == 0) {
-                throw new IllegalStateException(
-                        "injected failure of partition "
-                                + partition
-                                + " in chunk "
-                                + w.chunk()
-                                + ", attempt "
-                                + attempt);
-            }
-        };
+    /** The tests' run options: every chunk, a progress line a minute, to stdout. */
+    static EvaluationJob.Options options() {
+        return options(-1);
+    }
+
+    /** {@link #options()} committing at most this many chunks (-1: all). */
+    static EvaluationJob.Options options(int maxChunks) {
+        return new EvaluationJob.Options("test", maxChunks, 60, System.out);
     }
 
     /**
-     * A hook that holds every batch for this long after its samples were read, so that a task
-     * outlasts several executor heartbeats whatever the machine's speed.
+     * The shared session: 2 cores, each task may fail once (local[N, maxFailures]); paths under
+     * faulty:// meet the faults of {@link FaultyFs}.
      */
-    static PartitionHook slowBatches(long millis) {
-        return new PartitionHook() {
-            @Override
-            public void before(PartitionWork work, int attempt) {}
-
-            @Override
-            public void duringBatch(List<SampleRef> batch, int attempt) {
-                try {
-                    Thread.sleep(millis);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while holding a batch", e);
-                }
-            }
-        };
-    }
-
-    /**
-     * A hook under which every batch holding this sample fails as a compute failure, on every
-     * attempt.
-     */
-    static PartitionHook failComputeOf(long sampleId) {
-        return new PartitionHook() {
-            @Override
-            public void before(PartitionWork work, int attempt) {}
-
-            @Override
-            public void duringBatch(List<SampleRef> batch, int attempt) {
-                if (batch.stream().anyMatch(r -> r.id() == sampleId)) {
-                    throw new IllegalStateException(
-                            "injected compute failure of sample "
-                                    + sampleId
-                                    + ", attempt "
-                                    + attempt);
-                }
-            }
-        };
-    }
-
-    /** The shared session: 2 cores, each task may fail once (local[N, maxFailures]). */
     static SparkSession session(String name) {
         return SparkSession.builder()
                 .master("local[2,2]")
@@ -134,6 +89,7 @@ final class TinyRuns {
                 .config("spark.sql.shuffle.partitions", "2")
                 // Executors send their per-batch progress counts with each heartbeat.
                 .config("spark.executor.heartbeatInterval", "1s")
+                .config("spark.hadoop.fs.faulty.impl", FaultyFs.class.getName())
                 .getOrCreate();
     }
 }
