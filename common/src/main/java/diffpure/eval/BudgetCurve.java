@@ -75,7 +75,7 @@ public record BudgetCurve(List<Point> points) {
     public static BudgetCurve of(List<SampleOutcome> outcomes, StepRowCost cost) {
         return ofSamples(
                 outcomes.stream()
-                        .map(o -> new Sample(o.sampleId(), o.label(), o.checkpoints()))
+                        .map(o -> new Sample(o.sampleId(), o.label(), o.attack().checkpoints()))
                         .toList(),
                 cost);
     }

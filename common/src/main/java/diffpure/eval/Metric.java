@@ -58,11 +58,12 @@ public enum Metric {
      */
     public double robust(SampleOutcome o) {
         return switch (this) {
-            case DURING_ATTACK ->
-                    !o.duringAttackRecorded() ? Double.NaN : o.duringAttackFlag() ? 0 : 1;
+            case DURING_ATTACK -> !during(o).recorded() ? Double.NaN : during(o).flagged() ? 0 : 1;
             case AVERAGED_LOGIT ->
-                    o.hasLogitPredictions() ? (o.adversarialLogitCorrect() ? 1 : 0) : Double.NaN;
-            default -> votes(o.adversarialVotes(), o.label());
+                    o.votes().hasLogitPredictions()
+                            ? (o.adversarialLogitCorrect() ? 1 : 0)
+                            : Double.NaN;
+            default -> votes(o.votes().adversarial(), o.label());
         };
     }
 
@@ -73,11 +74,15 @@ public enum Metric {
     public double clean(SampleOutcome o) {
         return switch (this) {
             case DURING_ATTACK ->
-                    !o.duringAttackRecorded() ? Double.NaN : o.cleanDuringFlag() ? 0 : 1;
+                    !during(o).recorded() ? Double.NaN : during(o).cleanFlagged() ? 0 : 1;
             case AVERAGED_LOGIT ->
-                    o.hasLogitPredictions() ? (o.cleanLogitCorrect() ? 1 : 0) : Double.NaN;
-            default -> votes(o.cleanVotes(), o.label());
+                    o.votes().hasLogitPredictions() ? (o.cleanLogitCorrect() ? 1 : 0) : Double.NaN;
+            default -> votes(o.votes().clean(), o.label());
         };
+    }
+
+    private static SampleOutcome.DuringAttack during(SampleOutcome o) {
+        return o.attack().duringAttack();
     }
 
     /** The value of a vote criterion on K votes (single, majority, mean, worst, any). */

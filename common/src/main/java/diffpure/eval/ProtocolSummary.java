@@ -105,8 +105,8 @@ public record ProtocolSummary(
             List<SampleOutcome> outcomes,
             IntervalKind kind,
             java.util.function.Function<double[], Interval> interval) {
-        boolean logits = outcomes.stream().allMatch(SampleOutcome::hasLogitPredictions);
-        boolean during = outcomes.stream().allMatch(SampleOutcome::duringAttackRecorded);
+        boolean logits = outcomes.stream().allMatch(o -> o.votes().hasLogitPredictions());
+        boolean during = outcomes.stream().allMatch(o -> o.attack().duringAttack().recorded());
         return new ProtocolSummary(
                 outcomes.size(),
                 interval.apply(clean(outcomes, Metric.SINGLE)),
@@ -166,8 +166,8 @@ public record ProtocolSummary(
                                 + " and "
                                 + b.get(i).sampleId());
             }
-            ra[i] = Votes.majority(a.get(i).adversarialVotes(), a.get(i).label());
-            rb[i] = Votes.majority(b.get(i).adversarialVotes(), b.get(i).label());
+            ra[i] = Votes.majority(a.get(i).votes().adversarial(), a.get(i).label());
+            rb[i] = Votes.majority(b.get(i).votes().adversarial(), b.get(i).label());
         }
         return McNemar.test(ra, rb);
     }

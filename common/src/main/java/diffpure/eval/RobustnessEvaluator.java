@@ -35,12 +35,12 @@ import java.util.List;
  * @param runSeed seed of the attack's own randomness
  * @param cleanDuringCap most clean evaluations per sample for the during-attack count (0: no cap,
  *     as the protocol asks); the cap is recorded through {@link
- *     SampleOutcome#cleanDuringEvaluations()}
+ *     SampleOutcome.DuringAttack#cleanEvaluations()}
  * @param copiesPerCall most copies per model call for the clean during-attack evaluations
  * @param successFraction the attack's success rule: fraction of an evaluation's EOT copies that
  *     must be fooled ({@link AttackContext})
  * @param checkpoints budget checkpoints: at each, the attack's best iterate so far gets its own K
- *     votes ({@link SampleOutcome#checkpoints()}); every other result is unchanged
+ *     votes ({@link SampleOutcome.AttackRecord#checkpoints()}); every other result is unchanged
  */
 public record RobustnessEvaluator(
         TargetModel model,
@@ -169,31 +169,37 @@ public record RobustnessEvaluator(
                                     + t.attack()
                                     + ")");
                 }
+                SampleOutcome.DuringAttack counts =
+                        during
+                                ? new SampleOutcome.DuringAttack(
+                                        t.evaluations(),
+                                        t.fooledEvaluations(),
+                                        cleanEvals[s],
+                                        cleanFooled[s])
+                                : SampleOutcome.DuringAttack.NONE;
                 out.add(
                         new SampleOutcome(
                                 sampleIds[s],
                                 (int) lab[s],
-                                clean[s],
-                                adv[s],
-                                cleanMean[s],
-                                advMean[s],
-                                during ? t.evaluations() : SampleOutcome.NOT_RECORDED,
-                                during ? t.fooledEvaluations() : SampleOutcome.NOT_RECORDED,
-                                during ? cleanEvals[s] : SampleOutcome.NOT_RECORDED,
-                                during ? cleanFooled[s] : SampleOutcome.NOT_RECORDED,
-                                linf,
-                                Math.sqrt(l2),
-                                d,
-                                t.firstSuccessIteration(),
-                                t.success() ? t.attack() : null,
-                                t.gradients(),
-                                t.forwards(),
-                                2L * votes + spent[s],
-                                mode,
-                                seconds,
-                                warnings,
-                                recorded == null ? Double.NaN : recorded.of(sampleIds[s]),
-                                atCheckpoints.get(s)));
+                                new SampleOutcome.VoteRecord(
+                                        clean[s], adv[s], cleanMean[s], advMean[s]),
+                                new SampleOutcome.AttackRecord(
+                                        new SampleOutcome.Perturbation(d, linf, Math.sqrt(l2)),
+                                        counts,
+                                        t.firstSuccessIteration(),
+                                        t.success() ? t.attack() : null,
+                                        atCheckpoints.get(s)),
+                                new SampleOutcome.Cost(
+                                        t.gradients(),
+                                        t.forwards(),
+                                        2L * votes + spent[s],
+                                        seconds),
+                                new SampleOutcome.Diagnostics(
+                                        mode,
+                                        warnings,
+                                        recorded == null
+                                                ? Double.NaN
+                                                : recorded.of(sampleIds[s]))));
             }
             return out;
         }

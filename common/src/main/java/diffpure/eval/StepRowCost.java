@@ -69,6 +69,7 @@ public record StepRowCost(int gradient, int forward, int vote) implements Serial
 
     /** Step-rows one sample spent: its attack's rows and its votes. */
     public long of(SampleOutcome o) {
-        return of(o.gradients(), o.forwards(), o.voteEvaluations());
+        SampleOutcome.Cost c = o.cost();
+        return of(c.gradients(), c.forwards(), c.voteEvaluations());
     }
 }

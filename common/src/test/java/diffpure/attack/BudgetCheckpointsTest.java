@@ -59,23 +59,28 @@ class BudgetCheckpointsTest {
 
     private static void assertSameExceptCheckpoints(SampleOutcome a, SampleOutcome b) {
         assertEquals(a.sampleId(), b.sampleId());
-        assertArrayEquals(a.cleanVotes(), b.cleanVotes());
-        assertArrayEquals(a.adversarialVotes(), b.adversarialVotes());
-        assertEquals(a.cleanLogitPrediction(), b.cleanLogitPrediction());
-        assertEquals(a.adversarialLogitPrediction(), b.adversarialLogitPrediction());
-        assertEquals(a.duringAttackEvaluations(), b.duringAttackEvaluations());
-        assertEquals(a.duringAttackFooled(), b.duringAttackFooled());
-        assertEquals(a.cleanDuringEvaluations(), b.cleanDuringEvaluations());
-        assertEquals(a.cleanDuringFooled(), b.cleanDuringFooled());
-        assertEquals(a.linf(), b.linf());
-        assertEquals(a.l2(), b.l2());
-        assertArrayEquals(a.perturbation(), b.perturbation());
-        assertEquals(a.firstSuccessIteration(), b.firstSuccessIteration());
-        assertEquals(a.brokenBy(), b.brokenBy());
-        assertEquals(a.gradients(), b.gradients());
-        assertEquals(a.forwards(), b.forwards());
-        assertEquals(a.voteEvaluations(), b.voteEvaluations());
-        assertEquals(a.warnings(), b.warnings());
+        assertArrayEquals(a.votes().clean(), b.votes().clean());
+        assertArrayEquals(a.votes().adversarial(), b.votes().adversarial());
+        assertEquals(a.votes().cleanLogitPrediction(), b.votes().cleanLogitPrediction());
+        assertEquals(
+                a.votes().adversarialLogitPrediction(), b.votes().adversarialLogitPrediction());
+        assertEquals(
+                a.attack().duringAttack().evaluations(), b.attack().duringAttack().evaluations());
+        assertEquals(a.attack().duringAttack().fooled(), b.attack().duringAttack().fooled());
+        assertEquals(
+                a.attack().duringAttack().cleanEvaluations(),
+                b.attack().duringAttack().cleanEvaluations());
+        assertEquals(
+                a.attack().duringAttack().cleanFooled(), b.attack().duringAttack().cleanFooled());
+        assertEquals(a.attack().perturbation().linf(), b.attack().perturbation().linf());
+        assertEquals(a.attack().perturbation().l2(), b.attack().perturbation().l2());
+        assertArrayEquals(a.attack().perturbation().delta(), b.attack().perturbation().delta());
+        assertEquals(a.attack().firstSuccessIteration(), b.attack().firstSuccessIteration());
+        assertEquals(a.attack().brokenBy(), b.attack().brokenBy());
+        assertEquals(a.cost().gradients(), b.cost().gradients());
+        assertEquals(a.cost().forwards(), b.cost().forwards());
+        assertEquals(a.cost().voteEvaluations(), b.cost().voteEvaluations());
+        assertEquals(a.diagnostics().warnings(), b.diagnostics().warnings());
     }
 
     private static void checkOnAndOff(Attack a, List<Integer> at) {
@@ -85,8 +90,8 @@ class BudgetCheckpointsTest {
         for (int s = 0; s < ids.length; s++) {
             SampleOutcome o = on.get(s);
             assertSameExceptCheckpoints(off.get(s), o);
-            assertTrue(off.get(s).checkpoints().isEmpty());
-            List<CheckpointOutcome> c = o.checkpoints();
+            assertTrue(off.get(s).attack().checkpoints().isEmpty());
+            List<CheckpointOutcome> c = o.attack().checkpoints();
             assertEquals(at, c.stream().map(CheckpointOutcome::iteration).toList(), a.name());
             CheckpointOutcome last = c.get(c.size() - 1);
             assertEquals(a.checkpointIterations(), last.ofIterations());
@@ -95,17 +100,17 @@ class BudgetCheckpointsTest {
                     c.get(0).label());
             // The last checkpoint is at or past the attack's budget: the returned image, the
             // final votes and the final counts.
-            assertArrayEquals(o.adversarialVotes(), last.votes(), a.name() + " sample " + s);
-            assertEquals(o.gradients(), last.gradients());
-            assertEquals(o.forwards(), last.forwards());
-            assertEquals(o.duringAttackEvaluations(), last.evaluations());
-            assertEquals(o.duringAttackFooled(), last.fooled());
+            assertArrayEquals(o.votes().adversarial(), last.votes(), a.name() + " sample " + s);
+            assertEquals(o.cost().gradients(), last.gradients());
+            assertEquals(o.cost().forwards(), last.forwards());
+            assertEquals(o.attack().duringAttack().evaluations(), last.evaluations());
+            assertEquals(o.attack().duringAttack().fooled(), last.fooled());
             for (int k = 1; k < c.size(); k++) {
                 assertTrue(c.get(k).gradients() >= c.get(k - 1).gradients());
                 assertTrue(c.get(k).evaluations() >= c.get(k - 1).evaluations());
                 assertTrue(c.get(k).fooled() >= c.get(k - 1).fooled());
             }
-            broken += o.brokenBy() != null ? 1 : 0;
+            broken += o.attack().brokenBy() != null ? 1 : 0;
         }
         assertTrue(broken > 0 && broken < ids.length, a.name() + ": broken " + broken);
     }
@@ -156,7 +161,7 @@ class BudgetCheckpointsTest {
         assertEquals(s.duringAttack(), last.duringAttack());
         double rows = 0;
         for (SampleOutcome x : o) {
-            rows += 7.0 * (x.gradients() + x.forwards());
+            rows += 7.0 * (x.cost().gradients() + x.cost().forwards());
         }
         assertEquals(rows / o.size(), last.stepRows(), 1e-9);
         assertEquals("iteration 5 of a run of 10", curve.points().get(1).label());

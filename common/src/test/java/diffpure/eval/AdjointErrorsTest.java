@@ -121,7 +121,7 @@ class AdjointErrorsTest {
         for (int s = 0; s < 4; s++) {
             assertEquals(
                     Math.max(rows[2 * s], rows[2 * s + 1]),
-                    out.get(s).adjointReconstructionError(),
+                    out.get(s).diagnostics().adjointReconstructionError(),
                     0.0,
                     "sample " + s);
         }
@@ -129,7 +129,9 @@ class AdjointErrorsTest {
         List<SampleOutcome> exact =
                 new RobustnessEvaluator(model(StoredStatesGradient.exact(), 0), pgd, 3, 11, 0, 8)
                         .evaluate(x, y, IDS);
-        assertTrue(exact.stream().allMatch(o -> Double.isNaN(o.adjointReconstructionError())));
+        assertTrue(
+                exact.stream()
+                        .allMatch(o -> Double.isNaN(o.diagnostics().adjointReconstructionError())));
         List<SampleOutcome> square =
                 new RobustnessEvaluator(
                                 adjoint,
@@ -139,7 +141,9 @@ class AdjointErrorsTest {
                                 0,
                                 8)
                         .evaluate(x, y, IDS);
-        assertTrue(square.stream().allMatch(o -> Double.isNaN(o.adjointReconstructionError())));
+        assertTrue(
+                square.stream()
+                        .allMatch(o -> Double.isNaN(o.diagnostics().adjointReconstructionError())));
     }
 
     @Test

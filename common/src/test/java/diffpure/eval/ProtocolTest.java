@@ -16,27 +16,15 @@ class ProtocolTest {
         return new SampleOutcome(
                 id,
                 label,
-                clean,
-                adv,
-                Votes.mode(clean),
-                Votes.mode(adv),
-                during,
-                fooled,
-                during,
-                0,
-                0.01,
-                0.1,
-                new float[] {0f},
-                -1,
-                null,
-                10,
-                0,
-                8,
-                "exact",
-                0.5,
-                List.of(),
-                Double.NaN,
-                List.of());
+                new SampleOutcome.VoteRecord(clean, adv, Votes.mode(clean), Votes.mode(adv)),
+                new SampleOutcome.AttackRecord(
+                        new SampleOutcome.Perturbation(new float[] {0f}, 0.01, 0.1),
+                        new SampleOutcome.DuringAttack(during, fooled, during, 0),
+                        -1,
+                        null,
+                        List.of()),
+                new SampleOutcome.Cost(10, 0, 8, 0.5),
+                new SampleOutcome.Diagnostics("exact", List.of(), Double.NaN));
     }
 
     @Test
@@ -60,8 +48,8 @@ class ProtocolTest {
         assertEquals(3 / 5.0, s.cleanWorst().estimate(), 1e-12);
         assertEquals(4 / 5.0, s.cleanSingle().estimate(), 1e-12);
         assertEquals(1.0, s.cleanMajority().estimate(), 1e-12);
-        assertEquals(1, o.get(1).adversarialPrediction());
-        assertEquals(2, o.get(3).adversarialPrediction());
+        assertEquals(1, o.get(1).votes().adversarialPrediction());
+        assertEquals(2, o.get(3).votes().adversarialPrediction());
         assertTrue(
                 s.worst().lower() < s.worst().estimate()
                         && s.worst().upper() > s.worst().estimate());

@@ -408,21 +408,23 @@ class SanityAndEvaluatorTest {
         List<SampleOutcome> o = ev.evaluate(x, y, ids);
         assertEquals(16, o.size());
         for (SampleOutcome s : o) {
-            assertEquals(3, s.cleanVotes().length);
-            assertEquals(6, s.gradients());
-            assertEquals(s.duringAttackEvaluations(), s.cleanDuringEvaluations());
-            assertEquals("none", s.gradientMode());
+            assertEquals(3, s.votes().clean().length);
+            assertEquals(6, s.cost().gradients());
+            assertEquals(
+                    s.attack().duringAttack().evaluations(),
+                    s.attack().duringAttack().cleanEvaluations());
+            assertEquals("none", s.diagnostics().gradientMode());
             double l2 = 0;
-            for (float v : s.perturbation()) {
+            for (float v : s.attack().perturbation().delta()) {
                 l2 += (double) v * v;
             }
-            assertEquals(Math.sqrt(l2), s.l2(), 1e-9);
-            assertTrue(s.l2() <= 0.5 + 1e-6);
+            assertEquals(Math.sqrt(l2), s.attack().perturbation().l2(), 1e-9);
+            assertTrue(s.attack().perturbation().l2() <= 0.5 + 1e-6);
             // Deterministic model: all K votes agree, so every criterion agrees with vote 1.
             assertEquals(
-                    Votes.worst(s.adversarialVotes(), s.label()),
-                    Votes.any(s.adversarialVotes(), s.label()));
-            assertEquals(s.brokenBy() != null, s.duringAttackFlag());
+                    Votes.worst(s.votes().adversarial(), s.label()),
+                    Votes.any(s.votes().adversarial(), s.label()));
+            assertEquals(s.attack().brokenBy() != null, s.attack().duringAttack().flagged());
         }
     }
 
@@ -437,11 +439,11 @@ class SanityAndEvaluatorTest {
                         m, Apgd.ce(ThreatModel.linf(0.05)).withIterations(3), 3, 5, 0, 4);
         List<SampleOutcome> o = ev.evaluate(xs, ys, id4);
         for (SampleOutcome s : o) {
-            assertEquals(2 * 4, s.gradients(), "EOT 2 x (start + 3 iterations)");
-            assertEquals(8, s.duringAttackEvaluations());
-            assertEquals(8, s.cleanDuringEvaluations());
-            assertEquals("exact", s.gradientMode());
-            assertTrue(s.linf() <= 0.05 + 1e-6);
+            assertEquals(2 * 4, s.cost().gradients(), "EOT 2 x (start + 3 iterations)");
+            assertEquals(8, s.attack().duringAttack().evaluations());
+            assertEquals(8, s.attack().duringAttack().cleanEvaluations());
+            assertEquals("exact", s.diagnostics().gradientMode());
+            assertTrue(s.attack().perturbation().linf() <= 0.05 + 1e-6);
         }
         AttackResult sq =
                 Square.standard(ThreatModel.l2(0.3))
@@ -477,9 +479,9 @@ class SanityAndEvaluatorTest {
                         .argMax(1)
                         .toLongArray();
         for (int s = 0; s < 4; s++) {
-            assertEquals(expected[s], o.get(s).cleanLogitPrediction());
-            assertTrue(o.get(s).hasLogitPredictions());
-            assertTrue(o.get(s).adversarialLogitPrediction() >= 0);
+            assertEquals(expected[s], o.get(s).votes().cleanLogitPrediction());
+            assertTrue(o.get(s).votes().hasLogitPredictions());
+            assertTrue(o.get(s).votes().adversarialLogitPrediction() >= 0);
         }
         ProtocolSummary sum = ProtocolSummary.of(o);
         long correct = o.stream().filter(SampleOutcome::adversarialLogitCorrect).count();

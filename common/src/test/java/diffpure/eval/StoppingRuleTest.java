@@ -164,27 +164,15 @@ class StoppingRuleTest {
                 new SampleOutcome(
                         1,
                         0,
-                        new int[] {0},
-                        new int[] {1},
-                        0,
-                        1,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        new float[] {0f},
-                        -1,
-                        null,
-                        40,
-                        3,
-                        21,
-                        "exact",
-                        0,
-                        List.of(),
-                        Double.NaN,
-                        List.of());
+                        new SampleOutcome.VoteRecord(new int[] {0}, new int[] {1}, 0, 1),
+                        new SampleOutcome.AttackRecord(
+                                new SampleOutcome.Perturbation(new float[] {0f}, 0, 0),
+                                new SampleOutcome.DuringAttack(0, 0, 0, 0),
+                                -1,
+                                null,
+                                List.of()),
+                        new SampleOutcome.Cost(40, 3, 21, 0),
+                        new SampleOutcome.Diagnostics("exact", List.of(), Double.NaN));
         assertEquals((40 + 3 + 21) * 100L, StepRowCost.ofDefence(100).of(o));
         StoppingRule.Prefix p =
                 StoppingRule.Prefix.of(List.of(o), Metric.MAJORITY, StepRowCost.ofDefence(100));

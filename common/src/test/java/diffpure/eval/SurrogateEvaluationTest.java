@@ -132,16 +132,16 @@ class SurrogateEvaluationTest {
         for (int s = 0; s < N; s++) {
             SampleOutcome o = out.get(s);
             AttackTrace t = r.trace(s);
-            assertNull(o.brokenBy());
-            assertEquals(-1, o.firstSuccessIteration());
+            assertNull(o.attack().brokenBy());
+            assertEquals(-1, o.attack().firstSuccessIteration());
             assertFalse(t.success());
-            assertArrayEquals(defenceVotes[s], o.adversarialVotes(), "sample " + s);
-            assertFalse(o.duringAttackRecorded());
-            assertEquals(SampleOutcome.NOT_RECORDED, o.duringAttackFooled());
-            assertEquals(SampleOutcome.NOT_RECORDED, o.cleanDuringEvaluations());
+            assertArrayEquals(defenceVotes[s], o.votes().adversarial(), "sample " + s);
+            assertFalse(o.attack().duringAttack().recorded());
+            assertEquals(SampleOutcome.NOT_RECORDED, o.attack().duringAttack().fooled());
+            assertEquals(SampleOutcome.NOT_RECORDED, o.attack().duringAttack().cleanEvaluations());
             assertTrue(Double.isNaN(Metric.DURING_ATTACK.robust(o)));
             // every copy of the surrogate fooled at the returned image, the defence's votes right
-            if (t.returnedMiss() == 0 && Votes.majority(o.adversarialVotes(), o.label())) {
+            if (t.returnedMiss() == 0 && Votes.majority(o.votes().adversarial(), o.label())) {
                 fooledOnSurrogateOnly++;
                 assertEquals(1.0, Metric.MAJORITY.robust(o), "robust on the defence's votes");
             }
@@ -172,16 +172,16 @@ class SurrogateEvaluationTest {
         List<SampleOutcome> judged =
                 evaluate(
                         model(SurrogateGradient.Evaluation.CHECKPOINTS), a, BudgetCheckpoints.NONE);
-        long full = judged.stream().mapToLong(SampleOutcome::gradients).max().orElseThrow();
+        long full = judged.stream().mapToLong(o -> o.cost().gradients()).max().orElseThrow();
         for (SampleOutcome o : judged) {
-            assertEquals(full, o.gradients(), "sample " + o.sampleId());
+            assertEquals(full, o.cost().gradients(), "sample " + o.sampleId());
         }
         List<SampleOutcome> defence =
                 evaluate(model(SurrogateGradient.Evaluation.DEFENCE), a, BudgetCheckpoints.NONE);
         assertEquals(
-                full, defence.stream().mapToLong(SampleOutcome::gradients).max().orElseThrow());
+                full, defence.stream().mapToLong(o -> o.cost().gradients()).max().orElseThrow());
         assertTrue(
-                defence.stream().anyMatch(o -> o.gradients() < full),
+                defence.stream().anyMatch(o -> o.cost().gradients() < full),
                 "in defence mode some sample is broken and skips work");
     }
 
@@ -200,11 +200,11 @@ class SurrogateEvaluationTest {
         for (int s = 0; s < N; s++) {
             SampleOutcome j = judged.get(s);
             SampleOutcome d = defence.get(s);
-            assertEquals(during, d.duringAttackEvaluations());
-            assertEquals(d.gradients(), j.gradients());
-            assertEquals(d.forwards(), j.forwards());
-            assertEquals(2L * VOTES, j.voteEvaluations());
-            assertEquals(2L * VOTES + during, d.voteEvaluations());
+            assertEquals(during, d.attack().duringAttack().evaluations());
+            assertEquals(d.cost().gradients(), j.cost().gradients());
+            assertEquals(d.cost().forwards(), j.cost().forwards());
+            assertEquals(2L * VOTES, j.cost().voteEvaluations());
+            assertEquals(2L * VOTES + during, d.cost().voteEvaluations());
             assertEquals(
                     during * STEPS,
                     StepRowCost.ofDefence(STEPS).of(d) - StepRowCost.ofDefence(STEPS).of(j));
@@ -217,10 +217,10 @@ class SurrogateEvaluationTest {
         List<SampleOutcome> out =
                 evaluate(model(SurrogateGradient.Evaluation.CHECKPOINTS), pgd(), c);
         for (SampleOutcome o : out) {
-            assertEquals(3, o.checkpoints().size());
-            CheckpointOutcome last = o.checkpoints().get(2);
-            assertArrayEquals(o.adversarialVotes(), last.votes());
-            for (CheckpointOutcome k : o.checkpoints()) {
+            assertEquals(3, o.attack().checkpoints().size());
+            CheckpointOutcome last = o.attack().checkpoints().get(2);
+            assertArrayEquals(o.votes().adversarial(), last.votes());
+            for (CheckpointOutcome k : o.attack().checkpoints()) {
                 assertFalse(k.duringAttackRecorded());
             }
         }

@@ -84,15 +84,17 @@ public final class ReplayCommand implements Callable<Integer> {
         int[] rowClean = SamplesTable.CLEAN_VOTES.of(row);
         int[] rowAdv = SamplesTable.ADVERSARIAL_VOTES.of(row);
         boolean same =
-                Arrays.equals(rowClean, o.cleanVotes())
-                        && Arrays.equals(rowAdv, o.adversarialVotes());
+                Arrays.equals(rowClean, o.votes().clean())
+                        && Arrays.equals(rowAdv, o.votes().adversarial());
         out.printf("sample %d of run %s (label %d)%n", sampleId, runId, o.label());
         out.printf(
                 "  row:    clean votes %s, adversarial votes %s%n",
                 Arrays.toString(rowClean), Arrays.toString(rowAdv));
         out.printf(
                 "  replay: clean votes %s, adversarial votes %s, linf %.6f%n",
-                Arrays.toString(o.cleanVotes()), Arrays.toString(o.adversarialVotes()), o.linf());
+                Arrays.toString(o.votes().clean()),
+                Arrays.toString(o.votes().adversarial()),
+                o.attack().perturbation().linf());
         out.println(same ? "replay identical to the row" : "replay DIFFERS from the row");
         return same ? 0 : 1;
     }

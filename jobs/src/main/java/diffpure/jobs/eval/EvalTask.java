@@ -138,7 +138,7 @@ public record EvalTask(
         SampleOutcome o = r.outcome();
         SampleRef ref = r.ref();
         boolean inSubset = sanity.ids().contains(ref.id());
-        List<String> warnings = new ArrayList<>(o == null ? List.of() : o.warnings());
+        List<String> warnings = new ArrayList<>(o == null ? List.of() : o.diagnostics().warnings());
         if (inSubset) {
             sanity.warnings().forEach(x -> warnings.add("gradient-masking check: " + x));
         }

@@ -54,7 +54,7 @@ final class GalleryCopies {
         for (int i = 0; i < b; i++) {
             BatchRunner.Result r = shown.get(i);
             float[] x = ctx.data().get(r.ref().index()).image();
-            float[] d = r.outcome().perturbation();
+            float[] d = r.outcome().attack().perturbation().delta();
             System.arraycopy(x, 0, clean, i * per, per);
             for (int j = 0; j < per; j++) {
                 adversarial[i * per + j] = x[j] + d[j];

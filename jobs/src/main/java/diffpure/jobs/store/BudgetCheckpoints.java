@@ -17,7 +17,7 @@ final class BudgetCheckpoints {
 
     /** The elements of one outcome's checkpoints, in order. */
     static Row[] rows(SampleOutcome o) {
-        return o.checkpoints().stream()
+        return o.attack().checkpoints().stream()
                 .map(
                         c ->
                                 RowFactory.create(

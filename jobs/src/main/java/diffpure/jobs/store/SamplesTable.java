@@ -135,25 +135,25 @@ public final class SamplesTable {
     public static final SampleColumn<Integer> VOTES =
             col("votes", INT, f -> config(f).eval().votes());
     public static final SampleColumn<int[]> CLEAN_VOTES =
-            out("clean_votes", INTS, 1, SampleOutcome::cleanVotes, new int[0]);
+            out("clean_votes", INTS, 1, o -> o.votes().clean(), new int[0]);
     public static final SampleColumn<int[]> ADVERSARIAL_VOTES =
-            out("adversarial_votes", INTS, 1, SampleOutcome::adversarialVotes, new int[0]);
+            out("adversarial_votes", INTS, 1, o -> o.votes().adversarial(), new int[0]);
     public static final SampleColumn<Integer> CLEAN_PREDICTION =
-            out("clean_prediction", INT, 1, SampleOutcome::cleanPrediction, null);
+            out("clean_prediction", INT, 1, o -> o.votes().cleanPrediction(), null);
     public static final SampleColumn<Integer> ADVERSARIAL_PREDICTION =
-            out("adversarial_prediction", INT, 1, SampleOutcome::adversarialPrediction, null);
+            out("adversarial_prediction", INT, 1, o -> o.votes().adversarialPrediction(), null);
     public static final SampleColumn<Integer> CLEAN_CORRECT =
             out("clean_correct", INT, 1, SampleOutcome::cleanCorrect, null);
     public static final SampleColumn<Integer> ADVERSARIAL_CORRECT =
             out("adversarial_correct", INT, 1, SampleOutcome::adversarialCorrect, null);
     public static final SampleColumn<Integer> CLEAN_LOGIT_PREDICTION =
-            out("clean_logit_prediction", INT, 2, SampleOutcome::cleanLogitPrediction, -1);
+            out("clean_logit_prediction", INT, 2, o -> o.votes().cleanLogitPrediction(), -1);
     public static final SampleColumn<Integer> ADVERSARIAL_LOGIT_PREDICTION =
             out(
                     "adversarial_logit_prediction",
                     INT,
                     2,
-                    SampleOutcome::adversarialLogitPrediction,
+                    o -> o.votes().adversarialLogitPrediction(),
                     -1);
     public static final SampleColumn<Boolean> CLEAN_LOGIT_CORRECT =
             out("clean_logit_correct", BOOLEAN, 2, SampleOutcome::cleanLogitCorrect, null);
@@ -165,31 +165,31 @@ public final class SamplesTable {
                     SampleOutcome::adversarialLogitCorrect,
                     null);
     public static final SampleColumn<Long> DURING_ATTACK_EVALUATIONS =
-            during("during_attack_evaluations", SampleOutcome::duringAttackEvaluations);
+            during("during_attack_evaluations", d -> d.evaluations());
     public static final SampleColumn<Long> DURING_ATTACK_FOOLED =
-            during("during_attack_fooled", SampleOutcome::duringAttackFooled);
+            during("during_attack_fooled", d -> d.fooled());
     public static final SampleColumn<Long> CLEAN_DURING_EVALUATIONS =
-            during("clean_during_evaluations", SampleOutcome::cleanDuringEvaluations);
+            during("clean_during_evaluations", d -> d.cleanEvaluations());
     public static final SampleColumn<Long> CLEAN_DURING_FOOLED =
-            during("clean_during_fooled", SampleOutcome::cleanDuringFooled);
+            during("clean_during_fooled", d -> d.cleanFooled());
     public static final SampleColumn<Double> LINF =
-            out("linf", DOUBLE, 1, SampleOutcome::linf, Double.NaN);
+            out("linf", DOUBLE, 1, o -> o.attack().perturbation().linf(), Double.NaN);
     public static final SampleColumn<Double> L2 =
-            out("l2", DOUBLE, 1, SampleOutcome::l2, Double.NaN);
+            out("l2", DOUBLE, 1, o -> o.attack().perturbation().l2(), Double.NaN);
     public static final SampleColumn<float[]> PERTURBATION =
-            out("perturbation", FLOATS, 1, SampleOutcome::perturbation, new float[0]);
+            out("perturbation", FLOATS, 1, o -> o.attack().perturbation().delta(), new float[0]);
     public static final SampleColumn<Integer> FIRST_SUCCESS_ITERATION =
-            out("first_success_iteration", INT, 1, SampleOutcome::firstSuccessIteration, -1);
+            out("first_success_iteration", INT, 1, o -> o.attack().firstSuccessIteration(), -1);
     public static final SampleColumn<String> BROKEN_BY =
-            out("broken_by", STRING, 1, SampleOutcome::brokenBy, null);
+            out("broken_by", STRING, 1, o -> o.attack().brokenBy(), null);
     public static final SampleColumn<Long> GRADIENT_EVALUATIONS =
-            out("gradient_evaluations", LONG, 1, SampleOutcome::gradients, 0L);
+            out("gradient_evaluations", LONG, 1, o -> o.cost().gradients(), 0L);
     public static final SampleColumn<Long> FORWARD_EVALUATIONS =
-            out("forward_evaluations", LONG, 1, SampleOutcome::forwards, 0L);
+            out("forward_evaluations", LONG, 1, o -> o.cost().forwards(), 0L);
     public static final SampleColumn<Long> VOTE_EVALUATIONS =
-            out("vote_evaluations", LONG, 1, SampleOutcome::voteEvaluations, 0L);
+            out("vote_evaluations", LONG, 1, o -> o.cost().voteEvaluations(), 0L);
     public static final SampleColumn<Double> SECONDS =
-            out("seconds", DOUBLE, 1, SampleOutcome::seconds, 0.0);
+            out("seconds", DOUBLE, 1, o -> o.cost().seconds(), 0.0);
     public static final SampleColumn<String> EXECUTOR =
             col("executor", STRING, f -> f.place().executor());
     public static final SampleColumn<String> DEVICE =
@@ -211,7 +211,7 @@ public final class SamplesTable {
                     "adjoint_reconstruction_error",
                     DOUBLE,
                     2,
-                    o -> nanAsNull(o.adjointReconstructionError()),
+                    o -> nanAsNull(o.diagnostics().adjointReconstructionError()),
                     Double.NaN);
     public static final SampleColumn<Double> ADJOINT_COSINE =
             declare(typed("adjoint_cosine", DOUBLE, 2, f -> f.checks().adjointCosine(), null));
@@ -317,27 +317,28 @@ public final class SamplesTable {
         return new SampleOutcome(
                 SAMPLE_ID.of(r),
                 LABEL.of(r),
-                CLEAN_VOTES.of(r),
-                ADVERSARIAL_VOTES.of(r),
-                CLEAN_LOGIT_PREDICTION.of(r),
-                ADVERSARIAL_LOGIT_PREDICTION.of(r),
-                DURING_ATTACK_EVALUATIONS.of(r),
-                DURING_ATTACK_FOOLED.of(r),
-                CLEAN_DURING_EVALUATIONS.of(r),
-                CLEAN_DURING_FOOLED.of(r),
-                LINF.of(r),
-                L2.of(r),
-                PERTURBATION.of(r),
-                FIRST_SUCCESS_ITERATION.of(r),
-                BROKEN_BY.of(r),
-                GRADIENT_EVALUATIONS.of(r),
-                FORWARD_EVALUATIONS.of(r),
-                VOTE_EVALUATIONS.of(r),
-                GRADIENT_MODE.of(r),
-                SECONDS.of(r),
-                WARNINGS.of(r),
-                ADJOINT_RECONSTRUCTION_ERROR.of(r),
-                BUDGET_CHECKPOINTS.of(r));
+                new SampleOutcome.VoteRecord(
+                        CLEAN_VOTES.of(r),
+                        ADVERSARIAL_VOTES.of(r),
+                        CLEAN_LOGIT_PREDICTION.of(r),
+                        ADVERSARIAL_LOGIT_PREDICTION.of(r)),
+                new SampleOutcome.AttackRecord(
+                        new SampleOutcome.Perturbation(PERTURBATION.of(r), LINF.of(r), L2.of(r)),
+                        new SampleOutcome.DuringAttack(
+                                DURING_ATTACK_EVALUATIONS.of(r),
+                                DURING_ATTACK_FOOLED.of(r),
+                                CLEAN_DURING_EVALUATIONS.of(r),
+                                CLEAN_DURING_FOOLED.of(r)),
+                        FIRST_SUCCESS_ITERATION.of(r),
+                        BROKEN_BY.of(r),
+                        BUDGET_CHECKPOINTS.of(r)),
+                new SampleOutcome.Cost(
+                        GRADIENT_EVALUATIONS.of(r),
+                        FORWARD_EVALUATIONS.of(r),
+                        VOTE_EVALUATIONS.of(r),
+                        SECONDS.of(r)),
+                new SampleOutcome.Diagnostics(
+                        GRADIENT_MODE.of(r), WARNINGS.of(r), ADJOINT_RECONSTRUCTION_ERROR.of(r)));
     }
 
     /** A gallery sample's pictures read back, null for a row outside report.gallery-samples. */
@@ -386,12 +387,13 @@ public final class SamplesTable {
      * A during-attack count: stored null for {@link SampleOutcome#NOT_RECORDED} (an attack judged
      * on a surrogate made no defence evaluation to count), read back as it where null.
      */
-    private static SampleColumn<Long> during(String name, ToLongFunction<SampleOutcome> count) {
+    private static SampleColumn<Long> during(
+            String name, ToLongFunction<SampleOutcome.DuringAttack> count) {
         return out(
                 name,
                 LONG,
                 1,
-                o -> BudgetCheckpoints.recorded(count.applyAsLong(o)),
+                o -> BudgetCheckpoints.recorded(count.applyAsLong(o.attack().duringAttack())),
                 SampleOutcome.NOT_RECORDED);
     }
 

@@ -172,7 +172,7 @@ class AdjointColumnsJobTest {
                                 TinyRuns.ROOT.resolve("models/demo/classifier.pt"), Device.cpu())) {
             List<SampleOutcome> out = BatchRunner.evaluate(c, eps, clf, Device.cpu(), samples);
             for (int i = 0; i < 2; i++) {
-                double rec = out.get(i).adjointReconstructionError();
+                double rec = out.get(i).diagnostics().adjointReconstructionError();
                 assertTrue(Double.isFinite(rec));
                 assertEquals(
                         rec,

@@ -128,7 +128,7 @@ class CheckpointColumnsJobTest {
         // Read back through the protocol record: the curve's last point is the run's summary.
         List<SampleOutcome> outcomes = rows.stream().map(SamplesTable::toOutcome).toList();
         for (SampleOutcome o : outcomes) {
-            List<CheckpointOutcome> c = o.checkpoints();
+            List<CheckpointOutcome> c = o.attack().checkpoints();
             assertEquals(3, c.size());
             assertEquals("iteration 1 of a run of 2", c.get(1).label());
         }
@@ -214,8 +214,8 @@ class CheckpointColumnsJobTest {
         }
         List<SampleOutcome> outcomes = rows.stream().map(SamplesTable::toOutcome).toList();
         for (SampleOutcome o : outcomes) {
-            assertFalse(o.duringAttackRecorded());
-            assertFalse(o.checkpoints().get(0).duringAttackRecorded());
+            assertFalse(o.attack().duringAttack().recorded());
+            assertFalse(o.attack().checkpoints().get(0).duringAttackRecorded());
         }
         ProtocolSummary s = ProtocolSummary.of(outcomes);
         assertEquals(null, s.duringAttack());
@@ -267,7 +267,7 @@ class CheckpointColumnsJobTest {
         // Off stores an empty list, not a missing one: the run recorded no checkpoint.
         for (Row r : off.collectAsList()) {
             assertTrue(r.getList(r.fieldIndex("budget_checkpoints")).isEmpty());
-            assertTrue(SamplesTable.toOutcome(r).checkpoints().isEmpty());
+            assertTrue(SamplesTable.toOutcome(r).attack().checkpoints().isEmpty());
         }
         assertFalse(
                 on.collectAsList()

@@ -163,18 +163,22 @@ class EvaluationJobTest {
                     SampleOutcome o = out.get(i);
                     assertEquals(o.sampleId(), r.<Long>getAs("sample_id"));
                     assertEquals(o.label(), r.<Integer>getAs("label"));
-                    assertArrayEquals(o.cleanVotes(), SamplesTable.toOutcome(r).cleanVotes());
+                    assertArrayEquals(o.votes().clean(), SamplesTable.toOutcome(r).votes().clean());
                     assertArrayEquals(
-                            o.adversarialVotes(), SamplesTable.toOutcome(r).adversarialVotes());
-                    assertEquals(o.cleanPrediction(), r.<Integer>getAs("clean_prediction"));
+                            o.votes().adversarial(),
+                            SamplesTable.toOutcome(r).votes().adversarial());
+                    assertEquals(o.votes().cleanPrediction(), r.<Integer>getAs("clean_prediction"));
                     assertEquals(
-                            o.adversarialPrediction(), r.<Integer>getAs("adversarial_prediction"));
-                    assertEquals(o.linf(), r.<Double>getAs("linf"));
-                    assertEquals(o.l2(), r.<Double>getAs("l2"));
-                    assertArrayEquals(o.perturbation(), SamplesTable.toOutcome(r).perturbation());
-                    assertEquals(o.gradients(), r.<Long>getAs("gradient_evaluations"));
+                            o.votes().adversarialPrediction(),
+                            r.<Integer>getAs("adversarial_prediction"));
+                    assertEquals(o.attack().perturbation().linf(), r.<Double>getAs("linf"));
+                    assertEquals(o.attack().perturbation().l2(), r.<Double>getAs("l2"));
+                    assertArrayEquals(
+                            o.attack().perturbation().delta(),
+                            SamplesTable.toOutcome(r).attack().perturbation().delta());
+                    assertEquals(o.cost().gradients(), r.<Long>getAs("gradient_evaluations"));
                     assertEquals(
-                            o.duringAttackEvaluations(),
+                            o.attack().duringAttack().evaluations(),
                             r.<Long>getAs("during_attack_evaluations"));
                 }
             }
@@ -532,10 +536,11 @@ class EvaluationJobTest {
         Row row = baselineRows.orderBy(functions.col("sample_id").desc()).first();
         SampleOutcome o = Replay.sample(baseline.config(), row, new Configuration());
         SampleOutcome stored = SamplesTable.toOutcome(row);
-        assertArrayEquals(stored.cleanVotes(), o.cleanVotes());
-        assertArrayEquals(stored.adversarialVotes(), o.adversarialVotes());
-        assertArrayEquals(stored.perturbation(), o.perturbation());
-        assertEquals(stored.linf(), o.linf());
+        assertArrayEquals(stored.votes().clean(), o.votes().clean());
+        assertArrayEquals(stored.votes().adversarial(), o.votes().adversarial());
+        assertArrayEquals(
+                stored.attack().perturbation().delta(), o.attack().perturbation().delta());
+        assertEquals(stored.attack().perturbation().linf(), o.attack().perturbation().linf());
         ExperimentConfig other = TinyRuns.config(tmp.resolve("x"), "eval.votes=4").config();
         IllegalArgumentException e =
                 assertThrows(

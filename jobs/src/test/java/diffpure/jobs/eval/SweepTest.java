@@ -92,7 +92,7 @@ class SweepTest {
                 row.getList(row.fieldIndex("adversarial_votes")).stream()
                         .mapToInt(v -> (Integer) v)
                         .toArray(),
-                o.adversarialVotes());
+                o.votes().adversarial());
         String output = loaded.config().run().output();
         RescoreJob.run(
                 spark,
