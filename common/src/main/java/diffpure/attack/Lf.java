@@ -46,13 +46,8 @@ import java.util.List;
  *
  * @param threat the perceptual bound ({@link ThreatModel#lpips})
  * @param iterations Adam steps (100)
- * @param penalty c, the weight of the distance once it reaches the bound (1e8)
- * @param kernels kernel sizes {kr, kc} of the cascade, in order ({5,5}, {7,7}, {5,5}, {3,3})
- * @param sigmaColor range sigma of the guidance term (0.05)
- * @param initialSigma sigma of the Gaussian the filters start from (0.2: nearly the identity)
- * @param filterRate Adam's learning rate for the filter weights (0.05)
- * @param modifierRate Adam's learning rate for the modifier (0.008)
- * @param clipNorm largest norm of a sample's gradient per parameter tensor (1)
+ * @param filters the cascade of guided filters
+ * @param optimiser what Adam minimises and how
  * @param earlyStop when the fresh votes on the best iterate stop the attack on a sample
  * @param network the perceptual network that measures the bound; null until {@link #withNetwork}
  *     (an attack built from settings alone: its name, budget and threat model, not runnable)
@@ -60,19 +55,59 @@ import java.util.List;
 public record Lf(
         ThreatModel threat,
         int iterations,
-        double penalty,
-        List<int[]> kernels,
-        double sigmaColor,
-        double initialSigma,
-        double filterRate,
-        double modifierRate,
-        double clipNorm,
+        Filters filters,
+        Optimiser optimiser,
         EarlyStop earlyStop,
         PerceptualDistance network)
         implements Attack {
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
     private static final double ADAM_EPS = 1e-8;
+
+    /**
+     * The cascade of learned per-pixel guided filters the candidate image passes through.
+     *
+     * @param kernels kernel sizes {kr, kc} of the cascade, in order ({5,5}, {7,7}, {5,5}, {3,3})
+     * @param sigmaColor range sigma of the guidance term (0.05)
+     * @param initialSigma sigma of the Gaussian the filters start from (0.2: nearly the identity)
+     */
+    public record Filters(List<int[]> kernels, double sigmaColor, double initialSigma) {
+        public Filters {
+            kernels = kernels.stream().map(int[]::clone).toList();
+        }
+
+        @Override
+        public List<int[]> kernels() {
+            return kernels.stream().map(int[]::clone).toList();
+        }
+    }
+
+    /**
+     * What Adam minimises and how.
+     *
+     * @param penalty c, the weight of the distance once it reaches the bound (1e8)
+     * @param filterRate Adam's learning rate for the filter weights (0.05)
+     * @param modifierRate Adam's learning rate for the modifier (0.008)
+     * @param clipNorm largest norm of a sample's gradient per parameter tensor (1)
+     */
+    public record Optimiser(
+            double penalty, double filterRate, double modifierRate, double clipNorm) {
+        public Optimiser {
+            if (!(penalty >= 0) || !Double.isFinite(penalty)) {
+                throw new IllegalArgumentException(
+                        "lf: the penalty c must be >= 0, found " + penalty);
+            }
+            if (!(filterRate > 0) || !(modifierRate > 0) || !(clipNorm > 0)) {
+                throw new IllegalArgumentException(
+                        "lf: learning rates and the clip norm must be > 0, found "
+                                + filterRate
+                                + ", "
+                                + modifierRate
+                                + ", "
+                                + clipNorm);
+            }
+        }
+    }
 
     /** The rule by which N fresh purifications of the best iterate stop the attack on a sample. */
     public enum EarlyStop {
@@ -118,19 +153,9 @@ public record Lf(
         if (iterations < 0) {
             throw new IllegalArgumentException("lf: iterations must be >= 0, found " + iterations);
         }
-        if (!(penalty >= 0) || !Double.isFinite(penalty)) {
-            throw new IllegalArgumentException("lf: the penalty c must be >= 0, found " + penalty);
+        if (filters == null || optimiser == null) {
+            throw new IllegalArgumentException("lf: filters or optimiser settings missing");
         }
-        if (!(filterRate > 0) || !(modifierRate > 0) || !(clipNorm > 0)) {
-            throw new IllegalArgumentException(
-                    "lf: learning rates and the clip norm must be > 0, found "
-                            + filterRate
-                            + ", "
-                            + modifierRate
-                            + ", "
-                            + clipNorm);
-        }
-        kernels = kernels.stream().map(int[]::clone).toList();
         if (earlyStop == null) {
             throw new IllegalArgumentException("lf: early stop rule missing");
         }
@@ -150,36 +175,15 @@ public record Lf(
         return new Lf(
                 ThreatModel.lpips(eps),
                 100,
-                1e8,
-                CIFAR10_KERNELS,
-                0.05,
-                0.2,
-                0.05,
-                0.008,
-                1.0,
+                new Filters(CIFAR10_KERNELS, 0.05, 0.2),
+                new Optimiser(1e8, 0.05, 0.008, 1.0),
                 earlyStop,
                 null);
     }
 
     /** The same attack measuring its bound with this network. */
     public Lf withNetwork(PerceptualDistance net) {
-        return new Lf(
-                threat,
-                iterations,
-                penalty,
-                kernels,
-                sigmaColor,
-                initialSigma,
-                filterRate,
-                modifierRate,
-                clipNorm,
-                earlyStop,
-                net);
-    }
-
-    @Override
-    public List<int[]> kernels() {
-        return kernels.stream().map(int[]::clone).toList();
+        return new Lf(threat, iterations, filters, optimiser, earlyStop, net);
     }
 
     @Override
@@ -199,18 +203,7 @@ public record Lf(
 
     /** This attack with another threat model and budget. */
     private Lf with(ThreatModel t, int n) {
-        return new Lf(
-                t,
-                n,
-                penalty,
-                kernels,
-                sigmaColor,
-                initialSigma,
-                filterRate,
-                modifierRate,
-                clipNorm,
-                earlyStop,
-                network);
+        return new Lf(t, n, filters, optimiser, earlyStop, network);
     }
 
     @Override
@@ -267,23 +260,24 @@ public record Lf(
         context.checkpoints().requireRecordedBy(this);
         Shape image = shape.slice(1);
         GuidedFilterCascade cascade =
-                new GuidedFilterCascade(image, kernels, sigmaColor, initialSigma);
+                new GuidedFilterCascade(
+                        image, filters.kernels(), filters.sigmaColor(), filters.initialSigma());
         int per = (int) image.size();
-        int filters = cascade.filters();
+        int filterCount = cascade.filters();
         float[] clean = Tensors.host(x);
         long[] lab = Tensors.hostLong(labels);
         int copies = Math.max(1, model.eot());
 
-        float[][] params = new float[filters + 1][];
-        int[] sizes = new int[filters + 1];
-        float[][] logGuide = new float[filters][];
-        for (int f = 0; f < filters; f++) {
+        float[][] params = new float[filterCount + 1][];
+        int[] sizes = new int[filterCount + 1];
+        float[][] logGuide = new float[filterCount][];
+        for (int f = 0; f < filterCount; f++) {
             params[f] = cascade.initialWeights(f, b);
             sizes[f] = cascade.pixels() * cascade.quarterSize(f);
             logGuide[f] = cascade.logGuidance(f, clean, b);
         }
-        params[filters] = new float[b * per];
-        sizes[filters] = per;
+        params[filterCount] = new float[b * per];
+        sizes[filterCount] = per;
         State state = new State(params, sizes, b);
 
         Tally tally = new Tally(name(), b, context, model.judgesOnSurrogate());
@@ -352,11 +346,11 @@ public record Lf(
         int[] idx = rows.idx();
         NDArray x = rows.x();
         int a = idx.length;
-        int filters = cascade.filters();
+        int filterCount = cascade.filters();
         Shape image = x.getShape().slice(1);
         int per = (int) image.size();
         Shape rowsShape = new Shape(a).addAll(image);
-        float[][] grads = new float[filters + 1][];
+        float[][] grads = new float[filterCount + 1][];
         float[] candidate;
         boolean[] inBound = new boolean[a];
         double[] margin = new double[a];
@@ -366,7 +360,7 @@ public record Lf(
             NDArray x0 = GuidedFilterCascade.tanhOffset(cleanRows);
             List<NDArray> leaves = new ArrayList<>();
             List<NDArray> guide = new ArrayList<>();
-            for (int f = 0; f < filters; f++) {
+            for (int f = 0; f < filterCount; f++) {
                 int q = cascade.quarterSize(f);
                 int kk = cascade.kernelSize(f);
                 Shape ws = new Shape(a, cascade.pixels(), q);
@@ -383,12 +377,12 @@ public record Lf(
             NDArray modifier =
                     PtAutograd.leaf(
                             HostTensors.create(
-                                    scope, pick(state.params[filters], idx, per), rowsShape));
+                                    scope, pick(state.params[filterCount], idx, per), rowsShape));
             leaves.add(modifier);
             NDArray cand;
             NDArray dist;
             try (PtAutograd.Mode on = PtAutograd.enabled()) {
-                cand = cascade.image(modifier, x0, leaves.subList(0, filters), guide);
+                cand = cascade.image(modifier, x0, leaves.subList(0, filterCount), guide);
                 dist = network.distance(cand, cleanRows);
             }
             candidate = Tensors.host(cand);
@@ -415,7 +409,7 @@ public record Lf(
             for (int r = 0; r < a; r++) {
                 margin[r] = -wrongMinusRight[r];
                 inBound[r] = d[r] < threat.eps();
-                weight[r] = inBound[r] ? 0f : (float) (penalty * copies);
+                weight[r] = inBound[r] ? 0f : (float) (optimiser.penalty() * copies);
             }
             miss = observe(rows, ev.logits(), inBound, scope);
             rows.tally().zeroGradients(idx, ev.gradient());
@@ -426,13 +420,18 @@ public record Lf(
                 NDArray total = cand.mul(seedImage).sum().add(dist.mul(seedDist).sum()).reshape(1);
                 PtAutograd.backward(total, total.onesLike());
             }
-            for (int i = 0; i <= filters; i++) {
+            for (int i = 0; i <= filterCount; i++) {
                 grads[i] = Tensors.host(PtAutograd.gradientOf(leaves.get(i)));
             }
         }
-        for (int i = 0; i <= filters; i++) {
+        for (int i = 0; i <= filterCount; i++) {
             clipPerRow(grads[i], state.sizes[i], a);
-            adam(state, i, grads[i], idx, i < filters ? filterRate : modifierRate);
+            adam(
+                    state,
+                    i,
+                    grads[i],
+                    idx,
+                    i < filterCount ? optimiser.filterRate() : optimiser.modifierRate());
         }
         for (int s : idx) {
             state.steps[s]++;
@@ -500,7 +499,7 @@ public record Lf(
             for (int i = r * size; i < (r + 1) * size; i++) {
                 sq += (double) g[i] * g[i];
             }
-            double coef = clipNorm / (Math.sqrt(sq) + 1e-6);
+            double coef = optimiser.clipNorm() / (Math.sqrt(sq) + 1e-6);
             if (coef < 1) {
                 for (int i = r * size; i < (r + 1) * size; i++) {
                     g[i] = (float) (g[i] * coef);

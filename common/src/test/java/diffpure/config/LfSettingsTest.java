@@ -44,8 +44,8 @@ class LfSettingsTest {
         assertEquals(Norm.LPIPS, lf.threat().norm());
         assertEquals(0.05, lf.threat().eps());
         assertEquals(100, lf.iterations());
-        assertEquals(1e8, lf.penalty());
-        assertEquals(4, lf.kernels().size());
+        assertEquals(1e8, lf.optimiser().penalty());
+        assertEquals(4, lf.filters().kernels().size());
         assertEquals(Lf.EarlyStop.SUCCESS_FRACTION, lf.earlyStop());
         assertNull(lf.network(), "the network is loaded where the attack runs");
         assertEquals("models/lpips-vgg.pt", c.models().perceptual());
