@@ -15,6 +15,7 @@ import diffpure.purify.DiffusionPurifier;
 import diffpure.torch.PtAutograd;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * classifier o purifier with EOT: each image becomes {@code eot} rows (copy m of sample b is row
@@ -204,21 +205,16 @@ public final class DefendedModel implements TargetModel {
             Objective objective,
             Purpose purpose,
             long draw) {
-        int b = checkBatch(x, sampleIds);
-        try (NDManager scope = NDManager.subManagerOf(x)) {
-            scope.tempAttachAll(x, labels);
-            NDArray rows = x.repeat(0, eot);
-            NDArray rowLabels = labels.repeat(0, eot);
-            Rows r = rows(mode, objective, rows, rowLabels, rowNoise(sampleIds, purpose, draw));
-            NDArray loss = r.loss().reshape(b, eot).mean(new int[] {1});
-            NDArray allLogits = r.logits().reshape(new Shape(b, eot, r.logits().getShape().get(1)));
-            NDArray g =
-                    r.gradient()
-                            .reshape(new Shape(b, eot).addAll(x.getShape().slice(1)))
-                            .mean(new int[] {1});
-            GradientDiagnostics diag = r.diagnostics();
-            return new Evaluation(scope.ret(loss), scope.ret(allLogits), scope.ret(g), diag);
-        }
+        return perCopy(
+                mode,
+                objective,
+                new Draws(x, labels, sampleIds, purpose, draw, eot),
+                (scope, r) ->
+                        new Evaluation(
+                                scope.ret(r.loss().mean(new int[] {1})),
+                                scope.ret(r.logits()),
+                                scope.ret(r.gradient().mean(new int[] {1})),
+                                r.diagnostics()));
     }
 
     @Override
@@ -285,24 +281,15 @@ public final class DefendedModel implements TargetModel {
             Purpose purpose,
             long draw,
             int copies) {
-        int b = checkBatch(x, sampleIds);
-        try (NDManager scope = NDManager.subManagerOf(x)) {
-            scope.tempAttachAll(x, labels);
-            NDArray rows = x.repeat(0, copies);
-            NDArray rowLabels = labels.repeat(0, copies);
-            Rows r =
-                    rows(
-                            new BpdaGradient(),
-                            objective,
-                            rows,
-                            rowLabels,
-                            rowNoise(sampleIds, purpose, draw, copies));
-            NDArray loss = r.loss().reshape(b, copies);
-            NDArray allLogits =
-                    r.logits().reshape(new Shape(b, copies, r.logits().getShape().get(1)));
-            NDArray g = r.gradient().reshape(new Shape(b, copies).addAll(x.getShape().slice(1)));
-            return new Copies(scope.ret(loss), scope.ret(allLogits), scope.ret(g));
-        }
+        return perCopy(
+                new BpdaGradient(),
+                objective,
+                new Draws(x, labels, sampleIds, purpose, draw, copies),
+                (scope, r) ->
+                        new Copies(
+                                scope.ret(r.loss()),
+                                scope.ret(r.logits()),
+                                scope.ret(r.gradient())));
     }
 
     /**
@@ -359,6 +346,45 @@ public final class DefendedModel implements TargetModel {
         return surrogateJudge() != null;
     }
 
+    /**
+     * Images with their labels and the keys of {@code copies} draws of each: copy m of sample b is
+     * row b*copies + m, keyed (run seed, id, purpose, draw, m).
+     */
+    private record Draws(
+            NDArray x, NDArray labels, long[] sampleIds, Purpose purpose, long draw, int copies) {}
+
+    /**
+     * The rows of every copy of each image through gradient mode m, shaped per image (loss [B,
+     * copies], logits [B, copies, K], gradient [B, copies, C, H, W]), handed to {@code result}
+     * inside a scope that holds them: what it returns from the scope is all that outlives it.
+     */
+    private <T> T perCopy(
+            GradientMode m, Objective objective, Draws d, BiFunction<NDManager, Rows, T> result) {
+        NDArray x = d.x();
+        int b = checkBatch(x, d.sampleIds());
+        int copies = d.copies();
+        try (NDManager scope = NDManager.subManagerOf(x)) {
+            scope.tempAttachAll(x, d.labels());
+            NDArray rows = x.repeat(0, copies);
+            NDArray rowLabels = d.labels().repeat(0, copies);
+            Rows r =
+                    rows(
+                            m,
+                            objective,
+                            rows,
+                            rowLabels,
+                            rowNoise(d.sampleIds(), d.purpose(), d.draw(), copies));
+            Rows perImage =
+                    new Rows(
+                            r.loss().reshape(b, copies),
+                            r.logits().reshape(new Shape(b, copies, r.logits().getShape().get(1))),
+                            r.gradient()
+                                    .reshape(new Shape(b, copies).addAll(x.getShape().slice(1))),
+                            r.diagnostics());
+            return result.apply(scope, perImage);
+        }
+    }
+
     /** Per-row losses, logits and gradients of a gradient mode, concatenated over micro-batches. */
     private record Rows(
             NDArray loss, NDArray logits, NDArray gradient, GradientDiagnostics diagnostics) {}
@@ -391,10 +417,6 @@ public final class DefendedModel implements TargetModel {
         }
         return new Rows(
                 NDArrays.concat(losses), NDArrays.concat(logits), NDArrays.concat(grads), diag);
-    }
-
-    private RowNoise rowNoise(long[] sampleIds, Purpose purpose, long draw) {
-        return rowNoise(sampleIds, purpose, draw, eot);
     }
 
     private RowNoise rowNoise(long[] sampleIds, Purpose purpose, long draw, int copies) {

@@ -30,7 +30,8 @@ public record GradientPlan(
         String mode,
         int gradientRows,
         int forwardRows,
-        GradientOptions options) {
+        GradientOptions options)
+        implements java.io.Serializable {
     /** A plan without mode options. */
     public GradientPlan(String configuredMode, String mode, int gradientRows, int forwardRows) {
         this(configuredMode, mode, gradientRows, forwardRows, GradientOptions.NONE);

@@ -33,7 +33,8 @@ public record PurifierSpec(
         double dt,
         int ddpmSteps,
         ForwardAlphaBar forwardAlphaBar,
-        int ddpmRespacedSteps) {
+        int ddpmRespacedSteps)
+        implements java.io.Serializable {
 
     /** A spec without respacing. */
     public PurifierSpec(

@@ -46,11 +46,24 @@ public final class Purifiers {
      */
     public static DiffusionPurifier purifier(
             PurifySettings s, ScoreModel scoreModel, VpSchedule schedule, Classifier classifier) {
-        return inputResize(s)
-                .adapt(
-                        spec(s).build(scoreModel, schedule),
-                        classifier.imageShape(),
-                        classifier.describe());
+        return purifier(spec(s), inputResize(s), scoreModel, schedule, classifier);
+    }
+
+    /**
+     * The purifier of a spec checked earlier ({@link #spec}, on the driver) for a score model and
+     * the classifier after it, resized as {@code resize} says.
+     *
+     * @throws IllegalArgumentException as {@link #purifier(PurifySettings, ScoreModel, VpSchedule,
+     *     Classifier)}
+     */
+    public static DiffusionPurifier purifier(
+            PurifierSpec spec,
+            InputResize resize,
+            ScoreModel scoreModel,
+            VpSchedule schedule,
+            Classifier classifier) {
+        return resize.adapt(
+                spec.build(scoreModel, schedule), classifier.imageShape(), classifier.describe());
     }
 
     /**

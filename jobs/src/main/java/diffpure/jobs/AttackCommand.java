@@ -369,7 +369,8 @@ public final class AttackCommand implements Callable<Integer> {
             Attack a, TargetModel target, Batch b, AttackContext context, AttackTally tally) {
         long[] ids = b.ids();
         long[] cleanPred = predict(target, b.images(), ids);
-        NDArray labels = b.labels().toType(DataType.INT64, false);
+        NDArray labels = b.labels();
+        int[] y = labels.toType(DataType.INT32, false).toIntArray();
         long attackStart = System.nanoTime();
         AttackResult result;
         if (profile && tally.attackProfile == null) { // the first batch, the JVM warm
@@ -381,7 +382,7 @@ public final class AttackCommand implements Callable<Integer> {
             result = a.run(target, b.images(), labels, ids, context);
         }
         tally.attackNanos += System.nanoTime() - attackStart;
-        tally.reEvaluated.add(result, target, ids, b.labels().toIntArray());
+        tally.reEvaluated.add(result, target, ids, y);
         long[] advPred = predict(target, result.adversarial(), ids);
         // each checkpoint's image gets the final image's vote (same noise keys)
         List<long[]> atPred = new ArrayList<>();
@@ -392,7 +393,7 @@ public final class AttackCommand implements Callable<Integer> {
                             b.images().getManager().create(cp.images(), b.images().getShape()),
                             ids));
         }
-        tally.add(b.labels().toIntArray(), ids, cleanPred, advPred, atPred, result);
+        tally.add(y, ids, cleanPred, advPred, atPred, result);
     }
 
     /** --gradient-mode, with surrogate's settings. */

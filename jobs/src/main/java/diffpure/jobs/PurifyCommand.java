@@ -179,7 +179,7 @@ public final class PurifyCommand implements Callable<Integer> {
 
     private static int correct(NDArray logits, NDArray labels) {
         long[] pred = logits.argMax(1).toLongArray();
-        int[] y = labels.toIntArray();
+        long[] y = labels.toLongArray();
         int ok = 0;
         for (int i = 0; i < y.length; i++) {
             ok += pred[i] == y[i] ? 1 : 0;

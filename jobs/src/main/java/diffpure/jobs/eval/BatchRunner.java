@@ -1,26 +1,20 @@
 package diffpure.jobs.eval;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Attack;
 import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
+import diffpure.data.Batch;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.data.SampleResult;
 import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
-import diffpure.gradient.GradientPlan;
 import diffpure.jobs.run.ExecutorContext;
+import diffpure.jobs.run.TaskSpec;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.model.PtClassifier;
-import diffpure.model.PtScoreModel;
-import diffpure.noise.NoiseWorkers;
-import diffpure.purify.DiffusionPurifier;
-import diffpure.purify.Purifiers;
 import diffpure.torch.NativeWork;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,9 +27,28 @@ import java.util.List;
  * state) fails the task so that Spark retries it, and only on the last allowed attempt in continue
  * mode becomes error rows of kind {@code compute}, which a resume recomputes. Fail-fast mode throws
  * on either.
+ *
+ * <p>One runner serves the batches of a task: the attack and the defended model are built once, on
+ * its first batch (inside that batch's error handling, as a failure to build them is the batch's).
  */
 public final class BatchRunner {
-    private BatchRunner() {}
+    private final TaskSpec spec;
+    private final ExecutorContext ctx;
+    private Prepared prepared;
+
+    /** What the batches of a task share, built on the first. */
+    private record Prepared(DefendedModel model, RobustnessEvaluator evaluator) {}
+
+    /**
+     * A runner of the spec's batches on this JVM's models, data and device.
+     *
+     * @param spec the setting's spec, resolved on the driver
+     * @param ctx the models, data and device of this JVM
+     */
+    public BatchRunner(TaskSpec spec, ExecutorContext ctx) {
+        this.spec = spec;
+        this.ctx = ctx;
+    }
 
     /** What a compute failure does in continue mode. */
     public enum ComputeFailure {
@@ -53,45 +66,46 @@ public final class BatchRunner {
      * @param error what went wrong (naming file or sample), null when fine
      * @param errorKind {@link SamplesTable#DATA} or {@link SamplesTable#COMPUTE} when there is an
      *     error, else null
+     * @param sample the sample as the batch read it (the clean image the gallery shows), null on a
+     *     data error
      */
-    public record Result(SampleRef ref, SampleOutcome outcome, String error, String errorKind) {
+    public record Result(
+            SampleRef ref, SampleOutcome outcome, String error, String errorKind, Sample sample) {
         /** A fine result. */
-        static Result ok(SampleRef ref, SampleOutcome outcome) {
-            return new Result(ref, outcome, null, null);
+        static Result ok(SampleRef ref, SampleOutcome outcome, Sample sample) {
+            return new Result(ref, outcome, null, null, sample);
         }
 
         /** A data error. */
         static Result data(SampleRef ref, String error) {
-            return new Result(ref, null, error, SamplesTable.DATA);
+            return new Result(ref, null, error, SamplesTable.DATA, null);
+        }
+
+        /** A compute error of a sample that read fine. */
+        static Result compute(SampleRef ref, String error, Sample sample) {
+            return new Result(ref, null, error, SamplesTable.COMPUTE, sample);
         }
     }
 
     /**
-     * {@link #run(ExperimentConfig, ExecutorContext, List, ComputeFailure)} where compute failures
-     * fail the task.
+     * {@link #run(List, ComputeFailure)} where compute failures fail the task.
      */
-    public static List<Result> run(ExperimentConfig c, ExecutorContext ctx, List<SampleRef> batch) {
-        return run(c, ctx, batch, ComputeFailure.FAIL_TASK);
+    public List<Result> run(List<SampleRef> batch) {
+        return run(batch, ComputeFailure.FAIL_TASK);
     }
 
     /**
      * Runs one batch.
      *
-     * @param ctx the models, data and device of this JVM
      * @param batch samples of one planned batch, in plan order
      * @param onCompute what a compute failure does in continue mode
      * @throws RuntimeException in fail-fast mode, naming the samples, when any sample or the batch
      *     fails; in continue mode on a compute failure unless {@code onCompute} is RECORD
      */
-    public static List<Result> run(
-            ExperimentConfig c,
-            ExecutorContext ctx,
-            List<SampleRef> batch,
-            ComputeFailure onCompute) {
+    public List<Result> run(List<SampleRef> batch, ComputeFailure onCompute) {
+        ExperimentConfig c = spec.config();
         ImageDataset data = ctx.data();
-        PtScoreModel scoreModel = ctx.scoreModel();
         PtClassifier clf = ctx.classifier();
-        Device device = ctx.device();
         boolean tolerant = c.run().continueOnError();
         int per = (int) clf.imageShape().size();
         List<Result> out = new ArrayList<>();
@@ -126,10 +140,9 @@ public final class BatchRunner {
         }
         if (!good.isEmpty()) {
             try {
-                List<SampleOutcome> outcomes =
-                        evaluate(c, ctx.attack(c), scoreModel, clf, device, samples);
+                List<SampleOutcome> outcomes = evaluate(samples);
                 for (int i = 0; i < good.size(); i++) {
-                    out.add(Result.ok(good.get(i), outcomes.get(i)));
+                    out.add(Result.ok(good.get(i), outcomes.get(i), samples.get(i)));
                 }
             } catch (NativeWork.Stopped e) {
                 throw e; // the process is going down: no error rows
@@ -145,13 +158,12 @@ public final class BatchRunner {
                 if (!tolerant || onCompute == ComputeFailure.FAIL_TASK) {
                     throw new IllegalStateException(what, e);
                 }
-                for (SampleRef r : good) {
+                for (int i = 0; i < good.size(); i++) {
                     out.add(
-                            new Result(
-                                    r,
-                                    null,
+                            Result.compute(
+                                    good.get(i),
                                     what + " (" + e.getClass().getName() + ")",
-                                    SamplesTable.COMPUTE));
+                                    samples.get(i)));
                 }
             }
         }
@@ -189,74 +201,41 @@ public final class BatchRunner {
         return null;
     }
 
-    /** The defended model of a run. */
-    static DefendedModel defendedModel(
-            ExperimentConfig c, PtScoreModel scoreModel, PtClassifier clf, Device device) {
-        DiffusionPurifier purifier =
-                Purifiers.purifier(c.purify(), scoreModel, scoreModel.manifest().schedule(), clf);
-        GradientPlan plan = GradientPlan.forRun(c, scoreModel.manifest(), clf.manifest());
-        return DefendedModel.of(purifier, clf, plan, c.attack().eot(), c.run().seed())
-                .withNoiseWorkers(NoiseWorkers.forDevice(c.runtime().noiseThreads(), device));
-    }
-
     /**
-     * The protocol on samples already read, as one batch (a run without a perceptual model: lf
-     * needs {@link #evaluate(ExperimentConfig, Attack, PtScoreModel, PtClassifier, Device, List)}).
+     * The defended model the batches run on (built with the attack on the first call): what the
+     * gallery's pictures are purified by.
      */
-    public static List<SampleOutcome> evaluate(
-            ExperimentConfig c,
-            PtScoreModel scoreModel,
-            PtClassifier clf,
-            Device device,
-            List<Sample> samples) {
-        return evaluate(c, Attacks.build(c.attack(), null), scoreModel, clf, device, samples);
+    DefendedModel defendedModel() {
+        return prepared().model();
     }
 
-    /** The protocol with this (the run's) attack on samples already read, as one batch. */
-    public static List<SampleOutcome> evaluate(
-            ExperimentConfig c,
-            Attack attack,
-            PtScoreModel scoreModel,
-            PtClassifier clf,
-            Device device,
-            List<Sample> samples) {
-        long seed = c.run().seed();
-        DefendedModel model = defendedModel(c, scoreModel, clf, device);
-        RobustnessEvaluator evaluator =
-                new RobustnessEvaluator(
-                        model,
-                        attack,
-                        c.eval().votes(),
-                        seed,
-                        c.eval().cleanDuringCap(),
-                        c.eval().cleanDuringCopiesPerCall(),
-                        c.attack().successFraction(),
-                        Attacks.checkpoints(c.attack()));
-        Shape shape = clf.imageShape();
-        int per = (int) shape.size();
-        int b = samples.size();
-        float[] pixels = new float[b * per];
-        long[] labels = new long[b];
-        long[] ids = new long[b];
-        for (int i = 0; i < b; i++) {
-            Sample s = samples.get(i);
-            if (s.image().length != per) {
-                throw new IllegalArgumentException(
-                        "sample "
-                                + s.id()
-                                + " has "
-                                + s.image().length
-                                + " pixels, the classifier takes "
-                                + shape);
-            }
-            System.arraycopy(s.image(), 0, pixels, i * per, per);
-            labels[i] = s.label();
-            ids[i] = s.id();
+    private Prepared prepared() {
+        if (prepared == null) {
+            ExperimentConfig c = spec.config();
+            Attack attack = ctx.attack(c);
+            DefendedModel model = spec.defendedModel(ctx);
+            prepared =
+                    new Prepared(
+                            model,
+                            new RobustnessEvaluator(
+                                    model,
+                                    attack,
+                                    c.eval().votes(),
+                                    c.run().seed(),
+                                    c.eval().cleanDuringCap(),
+                                    c.eval().cleanDuringCopiesPerCall(),
+                                    c.attack().successFraction(),
+                                    Attacks.checkpoints(c.attack())));
         }
-        try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray x = m.create(pixels, new Shape(b).addAll(shape));
-            NDArray y = m.create(labels);
-            return evaluator.evaluate(x, y, ids);
+        return prepared;
+    }
+
+    /** The protocol with the spec's attack on samples already read, as one batch. */
+    public List<SampleOutcome> evaluate(List<Sample> samples) {
+        RobustnessEvaluator evaluator = prepared().evaluator();
+        try (NDManager m = NDManager.newBaseManager(ctx.device())) {
+            Batch b = Batch.of(m, samples, ctx.classifier().imageShape());
+            return evaluator.evaluate(b.images(), b.labels(), b.ids());
         }
     }
 }

@@ -3,7 +3,6 @@ package diffpure.jobs.eval;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import diffpure.attack.Apgd;
 import diffpure.attack.Attack;
 import diffpure.attack.Attacks;
@@ -15,6 +14,7 @@ import diffpure.attack.Pgd;
 import diffpure.attack.Square;
 import diffpure.config.ExperimentConfig;
 import diffpure.config.SanitySettings;
+import diffpure.data.Batch;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.eval.StepRowCost;
@@ -22,10 +22,8 @@ import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientPlan;
 import diffpure.gradient.Objective;
 import diffpure.jobs.run.ExecutorContext;
-import diffpure.model.PtClassifier;
-import diffpure.model.PtScoreModel;
+import diffpure.jobs.run.TaskSpec;
 import diffpure.noise.Purpose;
-import diffpure.purify.Purifiers;
 import diffpure.torch.Devices;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -246,29 +244,25 @@ public final class DryRun {
         Device device = ctx.device();
         ImageDataset data = ctx.data();
         RunPlan plan = RunPlan.of(c, data);
-        PtScoreModel scoreModel = ctx.scoreModel();
-        PtClassifier clf = ctx.classifier();
+        TaskSpec spec = ctx.spec(c);
         Attack attack = Attacks.build(c.attack());
         int eot = c.attack().eot();
         Rows rows = perSample(c);
         int b = Math.min(c.run().batchSamples(), data.size());
-        GradientPlan gradientPlan = GradientPlan.forRun(c, scoreModel.manifest(), clf.manifest());
+        GradientPlan gradientPlan = spec.plan();
+        // one row per sample: the time of a row, whatever the run's EOT
         DefendedModel model =
                 DefendedModel.of(
-                        Purifiers.purifier(
-                                c.purify(), scoreModel, scoreModel.manifest().schedule(), clf),
-                        clf,
-                        gradientPlan,
-                        1,
-                        c.run().seed());
-        // gradient rows with diffattack's deviation term, as its gradient rows run
-        double[] seconds =
-                secondsPerRow(
-                        model,
-                        model.withDeviation(Attacks.deviation(c.attack())),
-                        firstBatch(data, plan, b),
-                        clf.imageShape(),
-                        device);
+                        spec.purifierOn(ctx), ctx.classifier(), gradientPlan, 1, c.run().seed());
+        double[] seconds;
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            // gradient rows with diffattack's deviation term, as its gradient rows run
+            seconds =
+                    secondsPerRow(
+                            model,
+                            model.withDeviation(Attacks.deviation(c.attack())),
+                            Batch.of(m, firstBatch(data, plan, b), ctx.classifier().imageShape()));
+        }
         long[] sanity = sanityRows(attack, eot, c.sanity(), gradientPlan.mode().equals("adjoint"));
         return new Estimate(
                 plan.samples(),
@@ -312,36 +306,20 @@ public final class DryRun {
      * @return {forward, gradient}
      */
     private static double[] secondsPerRow(
-            DefendedModel model,
-            DefendedModel gradientModel,
-            List<Sample> batch,
-            Shape shape,
-            Device device) {
+            DefendedModel model, DefendedModel gradientModel, Batch batch) {
         int b = batch.size();
-        int per = (int) shape.size();
-        float[] px = new float[b * per];
-        long[] y = new long[b];
-        long[] ids = new long[b];
-        for (int i = 0; i < b; i++) {
-            Sample s = batch.get(i);
-            System.arraycopy(s.image(), 0, px, i * per, per);
-            y[i] = s.label();
-            ids[i] = s.id();
+        NDArray x = batch.images();
+        long[] ids = batch.ids();
+        model.logits(x, ids, Purpose.VOTE_CLEAN, 0, 1); // warm-up
+        long t0 = System.nanoTime();
+        model.logits(x, ids, Purpose.VOTE_CLEAN, 1, 1);
+        double fwdSec = (System.nanoTime() - t0) / 1e9 / b;
+        t0 = System.nanoTime();
+        try (NDManager scope = x.getManager().newSubManager()) {
+            gradientModel.lossAndGradient(
+                    x, batch.labels(), ids, Objective.CROSS_ENTROPY, Purpose.PURIFY, 0);
         }
-        try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray x = m.create(px, new Shape(b).addAll(shape));
-            NDArray labels = m.create(y);
-            model.logits(x, ids, Purpose.VOTE_CLEAN, 0, 1); // warm-up
-            long t0 = System.nanoTime();
-            model.logits(x, ids, Purpose.VOTE_CLEAN, 1, 1);
-            double fwdSec = (System.nanoTime() - t0) / 1e9 / b;
-            t0 = System.nanoTime();
-            try (NDManager scope = m.newSubManager()) {
-                gradientModel.lossAndGradient(
-                        x, labels, ids, Objective.CROSS_ENTROPY, Purpose.PURIFY, 0);
-            }
-            return new double[] {fwdSec, (System.nanoTime() - t0) / 1e9 / b};
-        }
+        return new double[] {fwdSec, (System.nanoTime() - t0) / 1e9 / b};
     }
 
     private static String rowsText(int rows) {

@@ -2,20 +2,14 @@ package diffpure.jobs.eval;
 
 import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
-import diffpure.data.ImageDataset;
 import diffpure.eval.SampleOutcome;
-import diffpure.eval.StepRowCost;
-import diffpure.gradient.GradientPlan;
 import diffpure.jobs.run.ExecutorContext;
 import diffpure.jobs.run.HadoopConfs;
 import diffpure.jobs.run.ModelCache;
+import diffpure.jobs.run.TaskSpec;
 import diffpure.jobs.store.Provenance;
 import diffpure.jobs.store.SampleFacts;
 import diffpure.jobs.store.SamplesTable;
-import diffpure.model.PtClassifier;
-import diffpure.model.PtScoreModel;
-import diffpure.purify.Purifiers;
-import diffpure.sde.ReverseChain;
 import diffpure.torch.Devices;
 import diffpure.torch.NativeWork;
 import java.util.ArrayList;
@@ -32,10 +26,12 @@ import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * The executor side of a run: a small serializable spec (the typed config, the provenance, the
- * counters the driver reads) and the function that turns one planned partition into rows.
+ * The executor side of a run: a small serializable spec (each setting's {@link TaskSpec}, the
+ * provenance, the counters the driver reads) and the function that turns one planned partition into
+ * rows.
  *
- * @param config the experiment
+ * @param settings per setting of the run (a sweep's eps or t*; one otherwise), what its tasks
+ *     compute, resolved on the driver
  * @param provenance fixed on the driver
  * @param done samples finished, added per batch (the driver's progress line reads it, also from
  *     running tasks through executor heartbeats)
@@ -46,7 +42,7 @@ import org.apache.spark.util.LongAccumulator;
  *     (report.gallery-samples: the first planned samples)
  */
 public record EvalTask(
-        ExperimentConfig config,
+        List<TaskSpec> settings,
         Provenance provenance,
         LongAccumulator done,
         CollectionAccumulator<String> modelLoads,
@@ -70,13 +66,12 @@ public record EvalTask(
 
     private List<Row> run(PartitionWork w, int attempt) {
         // A sweep's setting (its eps or t*); the run's config otherwise.
-        ExperimentConfig config = this.config.settings().get(w.setting());
+        TaskSpec spec = settings.get(w.setting());
+        ExperimentConfig config = spec.config();
         int threads = config.runtime().torchThreads();
         ExecutorContext ctx =
                 ExecutorContext.of(config, device(), threads, HadoopConfs.fromSparkEnv());
         Device device = ctx.device();
-        PtScoreModel scoreModel = ctx.scoreModel();
-        PtClassifier clf = ctx.classifier();
         if (modelLoads != null) {
             modelLoads.add(
                     ExecutorContext.executorId()
@@ -91,17 +86,14 @@ public record EvalTask(
                                     ? ModelCache.loads(config.models().perceptual(), device)
                                     : 0));
         }
-        ImageDataset data = ctx.data();
-        ReverseChain chain =
-                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule());
-        String mode = GradientPlan.forRun(config, scoreModel.manifest(), clf.manifest()).mode();
         SampleFacts.Setting setting =
                 new SampleFacts.Setting(
                         config,
-                        chain.length(),
-                        mode,
-                        SamplesTable.iterations(config),
-                        StepRowCost.forRun(config, chain));
+                        spec.steps(),
+                        spec.plan().mode(),
+                        spec.attackIterations(),
+                        spec.cost());
+        BatchRunner runner = new BatchRunner(spec, ctx);
         SampleFacts.Place place =
                 new SampleFacts.Place(
                         ExecutorContext.executorId(), deviceName(device), attempt, threads);
@@ -111,9 +103,9 @@ public record EvalTask(
             final int batch = b;
             List<SampleRef> refs = w.samples().stream().filter(r -> r.batch() == batch).toList();
             List<BatchRunner.Result> results =
-                    BatchRunner.run(config, ctx, refs, onCompute(attempt));
+                    runner.run(refs, onCompute(attempt));
             Map<Long, SampleFacts.Gallery> pictures =
-                    gallery.isEmpty() ? Map.of() : GalleryCopies.of(config, ctx, results, gallery);
+                    gallery.isEmpty() ? Map.of() : GalleryCopies.of(runner, ctx, results, gallery);
             for (BatchRunner.Result r : results) {
                 rows.add(
                         SamplesTable.row(
@@ -207,6 +199,6 @@ public record EvalTask(
                 return Devices.parse("gpu:" + gpu.addresses()[0]);
             }
         }
-        return Devices.parse(config.runtime().device());
+        return Devices.parse(settings.get(0).config().runtime().device());
     }
 }

@@ -5,10 +5,10 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.Datasets;
 import diffpure.data.ImageDataset;
 import diffpure.eval.StoppingRule;
-import diffpure.gradient.GradientPlan;
 import diffpure.jobs.run.ChunkEngine;
 import diffpure.jobs.run.ModelCache;
 import diffpure.jobs.run.StopRule;
+import diffpure.jobs.run.TaskSpec;
 import diffpure.jobs.store.AdjointSummary;
 import diffpure.jobs.store.ChunkMarkers;
 import diffpure.jobs.store.Provenance;
@@ -16,7 +16,6 @@ import diffpure.jobs.store.RunsTable;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TableCommitter;
 import diffpure.jobs.store.TablePaths;
-import diffpure.model.ModelManifest;
 import java.io.PrintStream;
 import java.sql.Timestamp;
 import java.util.List;
@@ -108,7 +107,7 @@ public final class EvaluationJob {
         CollectionAccumulator<String> loads = sc.collectionAccumulator("diffpure model loads");
         EvalTask task =
                 new EvalTask(
-                        call.config(),
+                        call.settings(),
                         call.prov(),
                         done,
                         loads,
@@ -157,6 +156,7 @@ public final class EvaluationJob {
      */
     private record Call(
             ExperimentConfig config,
+            List<TaskSpec> settings,
             RunPlan plan,
             Provenance prov,
             String group,
@@ -195,6 +195,10 @@ public final class EvaluationJob {
         ImageDataset data = Datasets.open(c.data(), conf);
         RunPlan plan = RunPlan.of(c, data);
         Provenance prov = provenance(c, o.gitSha(), data.source(), conf);
+        // What the tasks compute, resolved here once: a budget nothing fits, or auto without one,
+        // fails here rather than in every task (each setting of a sweep: t* sets the chain length).
+        TaskSpec.Manifests manifests = TaskSpec.Manifests.read(c, conf);
+        List<TaskSpec> settings = manifests.settings(c);
         String output = c.run().output();
         TableCommitter runsTable = TableCommitter.of(spark, TablePaths.runs(output), "run_id");
         Timestamp started = new Timestamp(System.currentTimeMillis());
@@ -233,7 +237,8 @@ public final class EvaluationJob {
                         doneEarlier.size(),
                         previous == null ? "new run" : "resuming");
         SanityTask.Result sanity =
-                SanityStage.run(spark, c, plan, previous, o.progressSeconds(), o.log());
+                SanityStage.run(
+                        spark, manifests.spec(c), plan, previous, o.progressSeconds(), o.log());
         RunsTable.Run run = new RunsTable.Run(loaded, prov, plan.samples(), total, sanity.json());
         RunsTable.write(
                 spark,
@@ -243,6 +248,7 @@ public final class EvaluationJob {
                         "running", doneEarlier.size(), started, null, AdjointSummary.NONE, null));
         return new Call(
                 c,
+                settings,
                 plan,
                 prov,
                 group,
@@ -256,25 +262,13 @@ public final class EvaluationJob {
                 rule);
     }
 
-    /**
-     * The provenance every row carries. A budget nothing fits, or auto without one, fails here
-     * rather than in every task (each setting of a sweep: t* sets the chain length).
-     */
+    /** The provenance every row carries. */
     private static Provenance provenance(
             ExperimentConfig c, String gitSha, String dataSource, Configuration conf) {
         String[] scoreModel =
                 ModelCache.manifestOf(c.models().scoreModel(), conf, c.models().manifestLimits());
         String[] clf =
                 ModelCache.manifestOf(c.models().classifier(), conf, c.models().manifestLimits());
-        ModelManifest scoreModelManifest =
-                ModelCache.fullManifestOf(
-                        c.models().scoreModel(), conf, c.models().manifestLimits());
-        ModelManifest clfManifest =
-                ModelCache.fullManifestOf(
-                        c.models().classifier(), conf, c.models().manifestLimits());
-        for (ExperimentConfig setting : c.settings()) {
-            GradientPlan.forRun(setting, scoreModelManifest, clfManifest);
-        }
         return new Provenance(
                 c.runId(),
                 gitSha,

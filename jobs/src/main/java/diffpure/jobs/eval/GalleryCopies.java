@@ -3,7 +3,6 @@ package diffpure.jobs.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import diffpure.config.ExperimentConfig;
 import diffpure.gradient.DefendedModel;
 import diffpure.jobs.run.ExecutorContext;
 import diffpure.jobs.store.SampleFacts;
@@ -27,11 +26,14 @@ final class GalleryCopies {
     /**
      * The gallery images of the batch's results whose sample is in the gallery, by sample id.
      *
-     * @param results one batch's results (error rows are skipped)
+     * @param runner the runner of the batch (its defended model)
+     * @param ctx the models and device of this JVM
+     * @param results one batch's results (error rows are skipped; the others hold their clean
+     *     image)
      * @param gallery the run's gallery sample ids
      */
     static Map<Long, SampleFacts.Gallery> of(
-            ExperimentConfig c,
+            BatchRunner runner,
             ExecutorContext ctx,
             List<BatchRunner.Result> results,
             Set<Long> gallery) {
@@ -53,7 +55,7 @@ final class GalleryCopies {
         long[] ids = new long[b];
         for (int i = 0; i < b; i++) {
             BatchRunner.Result r = shown.get(i);
-            float[] x = ctx.data().get(r.ref().index()).image();
+            float[] x = r.sample().image();
             float[] d = r.outcome().attack().perturbation().delta();
             System.arraycopy(x, 0, clean, i * per, per);
             for (int j = 0; j < per; j++) {
@@ -61,8 +63,7 @@ final class GalleryCopies {
             }
             ids[i] = r.ref().id();
         }
-        DefendedModel model =
-                BatchRunner.defendedModel(c, ctx.scoreModel(), ctx.classifier(), ctx.device());
+        DefendedModel model = runner.defendedModel();
         try (NDManager m = NDManager.newBaseManager(ctx.device());
                 PtAutograd.Mode noGrad = PtAutograd.disabled()) {
             Shape batch = new Shape(b).addAll(shape);

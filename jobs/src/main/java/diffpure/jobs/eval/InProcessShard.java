@@ -1,11 +1,7 @@
 package diffpure.jobs.eval;
 
-import ai.djl.Device;
 import diffpure.config.ExperimentConfig;
-import diffpure.data.ImageDataset;
 import diffpure.jobs.run.ExecutorContext;
-import diffpure.model.PtClassifier;
-import diffpure.model.PtScoreModel;
 import diffpure.torch.Devices;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -39,11 +35,10 @@ public final class InProcessShard {
                         Devices.parse(c.runtime().device()),
                         c.runtime().torchThreads(),
                         new Configuration());
-        Device device = ctx.device();
-        ImageDataset data = ctx.data();
-        RunPlan plan = RunPlan.of(c, data);
-        PtScoreModel scoreModel = ctx.scoreModel();
-        PtClassifier clf = ctx.classifier();
+        RunPlan plan = RunPlan.of(c, ctx.data());
+        // One runner per setting: each builds its attack and defended model once.
+        List<BatchRunner> runners =
+                c.settings().stream().map(s -> new BatchRunner(ctx.spec(s), ctx)).toList();
         List<PartitionWork> mine = new ArrayList<>();
         int k = 0;
         for (List<PartitionWork> chunk : plan.chunks()) {
@@ -61,7 +56,7 @@ public final class InProcessShard {
                 final int batch = b;
                 List<SampleRef> refs =
                         p.samples().stream().filter(r -> r.batch() == batch).toList();
-                samples += BatchRunner.run(c.settings().get(p.setting()), ctx, refs).size();
+                samples += runners.get(p.setting()).run(refs).size();
             }
         }
         double secs = (System.nanoTime() - t1) / 1e9;

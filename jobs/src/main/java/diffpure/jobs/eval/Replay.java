@@ -59,7 +59,7 @@ public final class Replay {
                         Devices.parse(row.<String>getAs("device")),
                         row.<Integer>getAs("torch_threads"),
                         conf);
-        List<BatchRunner.Result> results = BatchRunner.run(c, ctx, batch);
+        List<BatchRunner.Result> results = new BatchRunner(ctx.spec(c), ctx).run(batch);
         for (BatchRunner.Result r : results) {
             if (r.ref().id() == id) {
                 if (r.error() != null) {

@@ -8,6 +8,7 @@ import diffpure.jobs.report.Setting;
 import diffpure.jobs.run.ChunkEngine;
 import diffpure.jobs.run.ModelCache;
 import diffpure.jobs.run.StopRule;
+import diffpure.jobs.run.TaskSpec;
 import diffpure.jobs.store.ChunkMarkers;
 import diffpure.jobs.store.RescoresTable;
 import diffpure.jobs.store.RunConfigs;
@@ -133,11 +134,12 @@ public final class RescoreJob {
         // sets one. Chunks of settings without rows are not rescored.
         Map<Integer, RescoreTask> tasks = new TreeMap<>();
         List<Integer> chunks = new ArrayList<>();
+        TaskSpec.Manifests manifests = TaskSpec.Manifests.read(c, conf);
         for (Setting s : settings) {
             ExperimentConfig sc = c.withEps(s.eps());
             RescoreTask task =
                     new RescoreTask(
-                            tStarChanged ? sc : sc.withTStar(s.tStar()),
+                            manifests.spec(tStarChanged ? sc : sc.withTStar(s.tStar())),
                             new RescoreTask.Meta(
                                     id,
                                     sourceRunId,

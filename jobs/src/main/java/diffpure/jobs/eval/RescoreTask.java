@@ -9,16 +9,12 @@ import diffpure.config.ExperimentConfig;
 import diffpure.data.ImageDataset;
 import diffpure.data.Sample;
 import diffpure.gradient.DefendedModel;
-import diffpure.gradient.GradientPlan;
 import diffpure.jobs.report.Setting;
 import diffpure.jobs.run.ExecutorContext;
 import diffpure.jobs.run.HadoopConfs;
+import diffpure.jobs.run.TaskSpec;
 import diffpure.jobs.store.RescoresTable;
-import diffpure.model.PtClassifier;
-import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;
-import diffpure.purify.DiffusionPurifier;
-import diffpure.purify.Purifiers;
 import diffpure.torch.NativeWork;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -35,10 +31,11 @@ import org.apache.spark.sql.RowFactory;
  * with the votes' own noise keys (run seed, sample, purpose, draw), so that the source settings
  * reproduce the source votes. Nothing is attacked again.
  *
- * @param config the rescore's config (the source run's with the overrides)
+ * @param spec the rescore's spec (the source run's config with the overrides), resolved on the
+ *     driver
  * @param meta what every row carries
  */
-public record RescoreTask(ExperimentConfig config, Meta meta)
+public record RescoreTask(TaskSpec spec, Meta meta)
         implements FlatMapFunction<Iterator<RescoreTask.Work>, Row> {
     private static final long serialVersionUID = 1L;
 
@@ -136,6 +133,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
     }
 
     private List<Row> run(Work w) {
+        ExperimentConfig config = spec.config();
         int threads = config.runtime().torchThreads();
         ExecutorContext ctx =
                 ExecutorContext.of(
@@ -143,13 +141,8 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
                         diffpure.torch.Devices.parse(config.runtime().device()),
                         threads,
                         HadoopConfs.fromSparkEnv());
-        Device device = ctx.device();
-        PtScoreModel scoreModel = ctx.scoreModel();
-        PtClassifier clf = ctx.classifier();
-        ImageDataset data = ctx.data();
-        int steps =
-                Purifiers.spec(config.purify()).chain(scoreModel.manifest().schedule()).length();
-        Where where = new Where(steps, ExecutorContext.executorId(), device, threads);
+        Where where = new Where(spec.steps(), ExecutorContext.executorId(), ctx.device(), threads);
+        DefendedModel model = spec.defendedModel(ctx);
         List<Row> rows = new ArrayList<>();
         int batches = w.samples().stream().mapToInt(SampleRef::batch).max().orElse(-1) + 1;
         for (int b = 0; b < batches; b++) {
@@ -165,7 +158,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
                 continue;
             }
             long t0 = System.nanoTime();
-            Votes v = vote(scoreModel, clf, device, data, refs, w.perturbations());
+            Votes v = vote(model, ctx, refs, w.perturbations());
             double seconds = (System.nanoTime() - t0) / 1e9 / refs.size();
             for (int i = 0; i < refs.size(); i++) {
                 rows.add(
@@ -181,24 +174,12 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
     record Votes(int[][] clean, int[][] adversarial, int[] cleanLogit, int[] adversarialLogit) {}
 
     private Votes vote(
-            PtScoreModel scoreModel,
-            PtClassifier clf,
-            Device device,
-            ImageDataset data,
+            DefendedModel model,
+            ExecutorContext ctx,
             List<SampleRef> refs,
             Map<Long, float[]> perturbations) {
-        DiffusionPurifier purifier =
-                Purifiers.purifier(
-                        config.purify(), scoreModel, scoreModel.manifest().schedule(), clf);
-        long seed = config.run().seed();
-        DefendedModel model =
-                DefendedModel.of(
-                        purifier,
-                        clf,
-                        GradientPlan.forRun(config, scoreModel.manifest(), clf.manifest()),
-                        config.attack().eot(),
-                        seed);
-        Shape shape = clf.imageShape();
+        ImageDataset data = ctx.data();
+        Shape shape = ctx.classifier().imageShape();
         int per = (int) shape.size();
         int b = refs.size();
         float[] clean = new float[b * per];
@@ -227,8 +208,8 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
             }
             ids[i] = r.id();
         }
-        int k = config.eval().votes();
-        try (NDManager m = NDManager.newBaseManager(device)) {
+        int k = spec.config().eval().votes();
+        try (NDManager m = NDManager.newBaseManager(ctx.device())) {
             NDArray x = m.create(clean, new Shape(b).addAll(shape));
             NDArray lc = model.logits(x, ids, Purpose.VOTE_CLEAN, 0, k);
             NDArray xa = m.create(adv, new Shape(b).addAll(shape));
@@ -265,6 +246,7 @@ public record RescoreTask(ExperimentConfig config, Meta meta)
     private record Where(int steps, String executor, Device device, int threads) {}
 
     private Row row(int chunk, SampleRef r, Votes v, int i, double seconds, Where where) {
+        ExperimentConfig config = spec.config();
         int steps = where.steps();
         String executor = where.executor();
         Device device = where.device();

@@ -2,6 +2,7 @@ package diffpure.jobs.eval;
 
 import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
+import diffpure.jobs.run.TaskSpec;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
@@ -20,14 +21,17 @@ final class SanityStage {
      * The gradient-masking checks of a run: those a previous call recorded, else Spark tasks run
      * them now (before the chunks, so that every row of the subset carries their warnings), with a
      * progress line every progressSeconds.
+     *
+     * @param spec the run's spec, resolved on the driver
      */
     static SanityTask.Result run(
             SparkSession spark,
-            ExperimentConfig c,
+            TaskSpec spec,
             RunPlan plan,
             Row previous,
             int progressSeconds,
             PrintStream log) {
+        ExperimentConfig c = spec.config();
         if (c.sanity().subset() == 0) {
             return SanityTask.Result.NONE;
         }
@@ -76,7 +80,7 @@ final class SanityStage {
         String json;
         try {
             jsc.setJobDescription(description);
-            json = SanityTask.run(jsc, c, subset, rows);
+            json = SanityTask.run(jsc, spec, subset, rows);
         } finally {
             jsc.setJobDescription(null);
             ticker.shutdownNow();

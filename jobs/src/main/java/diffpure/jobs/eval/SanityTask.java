@@ -1,6 +1,5 @@
 package diffpure.jobs.eval;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -17,8 +16,10 @@ import diffpure.data.SampleResult;
 import diffpure.eval.AdjointAgreement;
 import diffpure.eval.GradientMaskingChecks;
 import diffpure.gradient.DefendedModel;
+import diffpure.gradient.GradientPlan;
 import diffpure.jobs.run.ExecutorContext;
 import diffpure.jobs.run.HadoopConfs;
+import diffpure.jobs.run.TaskSpec;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.torch.Devices;
@@ -41,11 +42,11 @@ import org.apache.spark.util.LongAccumulator;
  * #assemble}s the parts into the runs table's {@code sanity} JSON; the stages do not share noise,
  * so the result equals one sequential {@link GradientMaskingChecks#report}.
  *
- * @param config the experiment
+ * @param spec the run's spec, resolved on the driver
  * @param subset the planned samples the checks use
  * @param rows where the tasks count the rows they compute (the driver's progress line)
  */
-record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
+record SanityTask(TaskSpec spec, List<SampleRef> subset, Rows rows)
         implements Function<Integer, SanityTask.Part> {
     private static final long serialVersionUID = 1L;
 
@@ -143,14 +144,13 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
     }
 
     private Part compute(int index) {
+        ExperimentConfig config = spec.config();
         ExecutorContext ctx =
                 ExecutorContext.of(
                         config,
                         Devices.parse(config.runtime().device()),
                         config.runtime().torchThreads(),
                         HadoopConfs.fromSparkEnv());
-        Device device = ctx.device();
-        PtScoreModel scoreModel = ctx.scoreModel();
         PtClassifier clf = ctx.classifier();
         ImageDataset data = ctx.data();
         int per = (int) clf.imageShape().size();
@@ -161,23 +161,13 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
                 samples.add(s.sample());
             }
         }
-        int b = samples.size();
-        float[] px = new float[b * per];
-        long[] y = new long[b];
-        long[] ids = new long[b];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(samples.get(i).image(), 0, px, i * per, per);
-            y[i] = samples.get(i).label();
-            ids[i] = samples.get(i).id();
-        }
         var attack = ctx.attack(config);
         GradientMaskingChecks checks = GradientMaskingChecks.of(config.sanity(), attack.threat());
         GradientMaskingChecks.Stage[] stages = GradientMaskingChecks.Stage.values();
-        try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray x = m.create(px, new Shape(b).addAll(clf.imageShape()));
-            NDArray labels = m.create(y);
+        try (NDManager m = NDManager.newBaseManager(ctx.device())) {
+            Batch batch = Batch.of(m, samples, clf.imageShape());
             DefendedModel model =
-                    BatchRunner.defendedModel(config, scoreModel, clf, device)
+                    spec.defendedModel(ctx)
                             .withRowMeter(
                                     (g, f) -> {
                                         rows.gradient().add(g);
@@ -187,11 +177,18 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
             if (index < stages.length) {
                 return new Part(
                         clf.imageShape().getShape(),
-                        checks.runStage(stages[index], model, attack, x, labels, ids, seed),
+                        checks.runStage(
+                                stages[index],
+                                model,
+                                attack,
+                                batch.images(),
+                                batch.labels(),
+                                batch.ids(),
+                                seed),
                         null,
                         null);
             }
-            return adjointPart(checks, model, ctx, new Batch(x, labels, ids));
+            return adjointPart(checks, model, ctx, batch);
         }
     }
 
@@ -199,18 +196,20 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
      * Runs the checks as {@link #taskCount} Spark tasks (one per stage, spread over the task slots)
      * and returns the runs table's {@code sanity} JSON.
      */
-    static String run(JavaSparkContext jsc, ExperimentConfig config, List<SampleRef> subset) {
-        return run(jsc, config, subset, Rows.register(jsc));
+    static String run(JavaSparkContext jsc, TaskSpec spec, List<SampleRef> subset) {
+        return run(jsc, spec, subset, Rows.register(jsc));
     }
 
-    /** As {@link #run(JavaSparkContext, ExperimentConfig, List)}, counting rows into rows. */
-    static String run(
-            JavaSparkContext jsc, ExperimentConfig config, List<SampleRef> subset, Rows rows) {
-        List<Integer> tasks = longestFirst(config);
+    /** As {@link #run(JavaSparkContext, TaskSpec, List)}, counting rows into rows. */
+    static String run(JavaSparkContext jsc, TaskSpec spec, List<SampleRef> subset, Rows rows) {
+        ExperimentConfig config = spec.config();
+        Attack attack = Attacks.build(config.attack());
+        List<Integer> tasks = longestFirst(config, attack);
         return assemble(
                 config,
+                attack,
                 jsc.parallelize(tasks, tasks.size())
-                        .map(new SanityTask(config, subset, rows))
+                        .map(new SanityTask(spec, subset, rows))
                         .collect());
     }
 
@@ -220,8 +219,7 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
      * (Square's queries, the longer attack) and the short ones fill in, so the stage ends sooner
      * than in stage order. The result does not depend on the order.
      */
-    static List<Integer> longestFirst(ExperimentConfig config) {
-        Attack attack = Attacks.build(config.attack());
+    static List<Integer> longestFirst(ExperimentConfig config, Attack attack) {
         int eot = config.attack().eot();
         SanitySettings s = config.sanity();
         long[] cost = new long[taskCount(config)];
@@ -252,9 +250,8 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
         return tasks;
     }
 
-    /** The runs table's {@code sanity} JSON from every task's part. */
-    static String assemble(ExperimentConfig config, List<Part> parts) {
-        var attack = Attacks.build(config.attack());
+    /** The runs table's {@code sanity} JSON from every task's part, with the run's attack. */
+    static String assemble(ExperimentConfig config, Attack attack, List<Part> parts) {
         GradientMaskingChecks checks = GradientMaskingChecks.of(config.sanity(), attack.threat());
         List<GradientMaskingChecks.StageOutcome> outcomes = new ArrayList<>();
         Part adjoint = null;
@@ -284,9 +281,9 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
      */
     private Part adjointPart(
             GradientMaskingChecks checks, DefendedModel adjoint, ExecutorContext ctx, Batch b) {
+        ExperimentConfig config = spec.config();
         PtScoreModel scoreModel = ctx.scoreModel();
         PtClassifier clf = ctx.classifier();
-        Device device = ctx.device();
         NDArray x = b.images();
         NDArray labels = b.labels();
         long[] ids = b.ids();
@@ -294,9 +291,12 @@ record SanityTask(ExperimentConfig config, List<SampleRef> subset, Rows rows)
         for (String mode : List.of("exact", "checkpointed")) {
             DefendedModel exact;
             try {
-                exact =
-                        BatchRunner.defendedModel(
-                                config.withGradientMode(mode), scoreModel, clf, device);
+                GradientPlan plan =
+                        GradientPlan.forRun(
+                                config.withGradientMode(mode),
+                                scoreModel.manifest(),
+                                clf.manifest());
+                exact = spec.withPlan(plan).defendedModel(ctx);
             } catch (ConfigError e) {
                 refused.add(mode + ": " + e.getMessage());
                 continue;

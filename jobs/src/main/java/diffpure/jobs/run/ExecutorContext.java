@@ -51,6 +51,14 @@ public record ExecutorContext(
         return Attacks.build(c.attack(), perceptual);
     }
 
+    /**
+     * The spec of a config on this JVM's models, for work without a driver (replay, dry run,
+     * in-process shards): what the driver resolves from the same manifests.
+     */
+    public TaskSpec spec(ExperimentConfig c) {
+        return new TaskSpec.Manifests(scoreModel.manifest(), classifier.manifest()).spec(c);
+    }
+
     /** Data sets opened by this JVM, by their config (read-only once open). */
     private static final ConcurrentMap<Object, ImageDataset> DATA = new ConcurrentHashMap<>();
 

@@ -52,7 +52,8 @@ public record SampleFacts(
      * @param steps reverse-chain steps of the purifier
      * @param gradientMode the gradient mode used (attack.gradient-mode = auto resolved, see
      *     ExperimentConfig#gradientPlan); the runs table's config keeps what was configured
-     * @param iterations the attack's effective main budget ({@link SamplesTable#iterations})
+     * @param iterations the attack's effective main budget ({@link
+     *     diffpure.jobs.run.TaskSpec#attackIterations})
      * @param cost the step-rows of each kind of row (the chains they go through)
      */
     public record Setting(

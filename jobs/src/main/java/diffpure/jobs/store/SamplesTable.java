@@ -10,7 +10,6 @@ import static diffpure.jobs.store.SampleColumn.STRING;
 import static diffpure.jobs.store.SampleColumn.STRINGS;
 import static diffpure.jobs.store.SampleColumn.typed;
 
-import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
 import diffpure.eval.CheckpointOutcome;
 import diffpure.eval.SampleOutcome;
@@ -288,11 +287,6 @@ public final class SamplesTable {
     /** The names of some columns, in the order given. */
     public static List<String> names(SampleColumn<?>... columns) {
         return Arrays.stream(columns).map(SampleColumn::name).toList();
-    }
-
-    /** The attack's effective main budget (the preset's when attack.iterations is 0). */
-    public static int iterations(ExperimentConfig c) {
-        return Attacks.build(c.attack()).iterations();
     }
 
     /** A schema without some of its columns. */

@@ -6,6 +6,7 @@ import diffpure.jobs.eval.RescoreTask;
 import diffpure.jobs.eval.SampleRef;
 import diffpure.jobs.run.ChunkEngine;
 import diffpure.jobs.run.ModelCache;
+import diffpure.jobs.run.TaskSpec;
 import diffpure.jobs.store.RescoresTable;
 import diffpure.jobs.store.RunConfigs;
 import diffpure.jobs.store.TablePaths;
@@ -110,7 +111,7 @@ final class StrongestChunks implements ChunkEngine.ChunkWork {
                         .config()
                         .configHash();
         return new RescoreTask(
-                c,
+                TaskSpec.Manifests.read(c, conf).spec(c),
                 new RescoreTask.Meta(
                         pass.id(),
                         image.runId(),

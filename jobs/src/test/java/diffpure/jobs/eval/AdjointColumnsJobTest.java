@@ -11,6 +11,7 @@ import diffpure.config.ConfigLoader;
 import diffpure.data.IdxDataset;
 import diffpure.data.Sample;
 import diffpure.eval.SampleOutcome;
+import diffpure.jobs.run.ExecutorContext;
 import diffpure.jobs.store.ResultTables;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
@@ -170,7 +171,8 @@ class AdjointColumnsJobTest {
                 PtClassifier clf =
                         PtClassifier.load(
                                 TinyRuns.ROOT.resolve("models/demo/classifier.pt"), Device.cpu())) {
-            List<SampleOutcome> out = BatchRunner.evaluate(c, eps, clf, Device.cpu(), samples);
+            ExecutorContext ctx = new ExecutorContext(Device.cpu(), 1, eps, clf, data);
+            List<SampleOutcome> out = new BatchRunner(ctx.spec(c), ctx).evaluate(samples);
             for (int i = 0; i < 2; i++) {
                 double rec = out.get(i).diagnostics().adjointReconstructionError();
                 assertTrue(Double.isFinite(rec));

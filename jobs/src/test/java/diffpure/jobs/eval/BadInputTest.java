@@ -99,12 +99,14 @@ class BadInputTest {
                         failFast.models().manifestLimits());
         ExecutorContext ctx = new ExecutorContext(Device.cpu(), 1, scoreModel, clf, data);
         RuntimeException e =
-                assertThrows(RuntimeException.class, () -> BatchRunner.run(failFast, ctx, refs));
+                assertThrows(
+                        RuntimeException.class,
+                        () -> new BatchRunner(ctx.spec(failFast), ctx).run(refs));
         assertTrue(e.getMessage().contains("has 3072 pixels"), e.getMessage());
         assertTrue(e.getMessage().contains("the classifier takes"), e.getMessage());
         assertTrue(e.getMessage().contains("data_batch_1.bin"), e.getMessage());
         // Continue mode: every sample of the batch is an error row, none dropped.
-        List<BatchRunner.Result> rows = BatchRunner.run(tolerant, ctx, refs);
+        List<BatchRunner.Result> rows = new BatchRunner(ctx.spec(tolerant), ctx).run(refs);
         assertEquals(refs.size(), rows.size());
         for (BatchRunner.Result r : rows) {
             assertNull(r.outcome());

@@ -11,6 +11,7 @@ import diffpure.attack.Attacks;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ExperimentConfig;
 import diffpure.experiment.Experiments;
+import diffpure.jobs.run.TaskSpec;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -358,7 +359,12 @@ class SanityChecksJobTest {
             Preflight.check(c, spark.sparkContext().hadoopConfiguration());
             RunPlan plan = EvaluationJob.plan(spark, c);
             List<SampleRef> subset = plan.firstValid(2);
-            String json = SanityTask.run(jsc, c, subset);
+            String json =
+                    SanityTask.run(
+                            jsc,
+                            TaskSpec.Manifests.read(c, spark.sparkContext().hadoopConfiguration())
+                                    .spec(c),
+                            subset);
             Config parsed = ConfigFactory.parseString(json);
             assertEquals(2, parsed.getInt("subset"), name + ": " + json);
             List<String> names =
