@@ -1,5 +1,6 @@
 package diffpure.jobs.eval;
 
+import diffpure.attack.Attack;
 import diffpure.attack.Attacks;
 import diffpure.config.ExperimentConfig;
 import diffpure.jobs.run.TaskSpec;
@@ -53,9 +54,10 @@ final class SanityStage {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         String description = "diffpure " + c.runId() + " gradient-masking checks";
         SanityTask.Rows rows = SanityTask.Rows.register(jsc);
+        Attack attack = Attacks.build(c.attack());
         long[] bound =
                 DryRun.sanityRows(
-                        Attacks.build(c.attack()),
+                        attack,
                         c.attack().eot(),
                         c.sanity(),
                         c.attack().gradientMode().equals("adjoint"));
@@ -80,7 +82,7 @@ final class SanityStage {
         String json;
         try {
             jsc.setJobDescription(description);
-            json = SanityTask.run(jsc, spec, subset, rows);
+            json = SanityTask.run(jsc, spec, attack, subset, rows);
         } finally {
             jsc.setJobDescription(null);
             ticker.shutdownNow();

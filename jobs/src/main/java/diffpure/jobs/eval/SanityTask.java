@@ -197,13 +197,21 @@ record SanityTask(TaskSpec spec, List<SampleRef> subset, Rows rows)
      * and returns the runs table's {@code sanity} JSON.
      */
     static String run(JavaSparkContext jsc, TaskSpec spec, List<SampleRef> subset) {
-        return run(jsc, spec, subset, Rows.register(jsc));
+        return run(jsc, spec, Attacks.build(spec.config().attack()), subset, Rows.register(jsc));
     }
 
-    /** As {@link #run(JavaSparkContext, TaskSpec, List)}, counting rows into rows. */
-    static String run(JavaSparkContext jsc, TaskSpec spec, List<SampleRef> subset, Rows rows) {
+    /**
+     * As {@link #run(JavaSparkContext, TaskSpec, List)}, counting rows into rows.
+     *
+     * @param attack the run's attack as the driver builds it (its budget and threat model)
+     */
+    static String run(
+            JavaSparkContext jsc,
+            TaskSpec spec,
+            Attack attack,
+            List<SampleRef> subset,
+            Rows rows) {
         ExperimentConfig config = spec.config();
-        Attack attack = Attacks.build(config.attack());
         List<Integer> tasks = longestFirst(config, attack);
         return assemble(
                 config,
