@@ -36,13 +36,12 @@ class BatchTest {
     @Test
     void aSampleOfAnotherSizeIsRefusedByName() {
         List<Sample> samples =
-                List.of(
-                        new Sample(1, 0, new float[4]),
-                        new Sample(12, 0, new float[3]));
+                List.of(new Sample(1, 0, new float[4]), new Sample(12, 0, new float[3]));
         try (NDManager m = NDManager.newBaseManager()) {
             IllegalArgumentException e =
                     assertThrows(IllegalArgumentException.class, () -> Batch.of(m, samples, IMAGE));
-            assertEquals("sample 12 has 3 pixels, its batch is of (1, 2, 2) images", e.getMessage());
+            assertEquals(
+                    "sample 12 has 3 pixels, its batch is of (1, 2, 2) images", e.getMessage());
         }
     }
 }

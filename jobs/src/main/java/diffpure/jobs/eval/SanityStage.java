@@ -89,11 +89,18 @@ final class SanityStage {
             spark.sparkContext().removeSparkListener(progress);
         }
         SanityTask.Result r = SanityTask.Result.parse(json, subset);
+        printOutcome(log, subset.size(), progress.seconds(), r);
+        return r;
+    }
+
+    /** The checks' line: their time, warnings and the adjoint's smallest cosine. */
+    private static void printOutcome(
+            PrintStream log, int samples, double seconds, SanityTask.Result r) {
         log.printf(
                 Locale.ROOT,
                 "gradient-masking checks on %d samples (%.0f s): %s%s%n",
-                subset.size(),
-                progress.seconds(),
+                samples,
+                seconds,
                 r.warnings().isEmpty() ? "no warning" : String.join("; ", r.warnings()),
                 r.adjointCosine().isEmpty()
                         ? ""
@@ -104,7 +111,6 @@ final class SanityStage {
                                         .mapToDouble(Double::doubleValue)
                                         .min()
                                         .getAsDouble()));
-        return r;
     }
 
     private static String fmt(double v) {

@@ -206,11 +206,7 @@ record SanityTask(TaskSpec spec, List<SampleRef> subset, Rows rows)
      * @param attack the run's attack as the driver builds it (its budget and threat model)
      */
     static String run(
-            JavaSparkContext jsc,
-            TaskSpec spec,
-            Attack attack,
-            List<SampleRef> subset,
-            Rows rows) {
+            JavaSparkContext jsc, TaskSpec spec, Attack attack, List<SampleRef> subset, Rows rows) {
         ExperimentConfig config = spec.config();
         List<Integer> tasks = longestFirst(config, attack);
         return assemble(
