@@ -87,9 +87,7 @@ public final class BatchRunner {
         }
     }
 
-    /**
-     * {@link #run(List, ComputeFailure)} where compute failures fail the task.
-     */
+    /** {@link #run(List, ComputeFailure)} where compute failures fail the task. */
     public List<Result> run(List<SampleRef> batch) {
         return run(batch, ComputeFailure.FAIL_TASK);
     }

@@ -102,8 +102,7 @@ public record EvalTask(
         for (int b = 0; b < batches; b++) {
             final int batch = b;
             List<SampleRef> refs = w.samples().stream().filter(r -> r.batch() == batch).toList();
-            List<BatchRunner.Result> results =
-                    runner.run(refs, onCompute(attempt));
+            List<BatchRunner.Result> results = runner.run(refs, onCompute(attempt));
             Map<Long, SampleFacts.Gallery> pictures =
                     gallery.isEmpty() ? Map.of() : GalleryCopies.of(runner, ctx, results, gallery);
             for (BatchRunner.Result r : results) {
