@@ -1,5 +1,6 @@
 package diffpure.jobs.report;
 
+import diffpure.jobs.store.SamplesTable;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.Column;
@@ -36,31 +37,31 @@ public record Setting(
 
     /** The columns, in record order. */
     public static final List<String> COLUMNS =
-            List.of(
-                    "dataset",
-                    "attack",
-                    "norm",
-                    "eps",
-                    "purifier",
-                    "t_star",
-                    "steps",
-                    "classifier",
-                    "score_model",
-                    "votes");
+            SamplesTable.names(
+                    SamplesTable.DATASET,
+                    SamplesTable.ATTACK,
+                    SamplesTable.NORM,
+                    SamplesTable.EPS,
+                    SamplesTable.PURIFIER,
+                    SamplesTable.T_STAR,
+                    SamplesTable.STEPS,
+                    SamplesTable.CLASSIFIER,
+                    SamplesTable.SCORE_MODEL,
+                    SamplesTable.VOTES);
 
     /** The setting of a row that has the {@link #COLUMNS}. */
     public static Setting of(Row r) {
         return new Setting(
-                r.getAs("dataset"),
-                r.getAs("attack"),
-                r.getAs("norm"),
-                r.<Double>getAs("eps"),
-                r.getAs("purifier"),
-                r.<Double>getAs("t_star"),
-                r.<Integer>getAs("steps"),
-                r.getAs("classifier"),
-                r.getAs("score_model"),
-                r.<Integer>getAs("votes"));
+                SamplesTable.DATASET.of(r),
+                SamplesTable.ATTACK.of(r),
+                SamplesTable.NORM.of(r),
+                SamplesTable.EPS.of(r),
+                SamplesTable.PURIFIER.of(r),
+                SamplesTable.T_STAR.of(r),
+                SamplesTable.STEPS.of(r),
+                SamplesTable.CLASSIFIER.of(r),
+                SamplesTable.SCORE_MODEL.of(r),
+                SamplesTable.VOTES.of(r));
     }
 
     /** A filter selecting this setting's rows (null-safe equality on every column). */

@@ -1,6 +1,7 @@
 package diffpure.jobs.strongest;
 
 import diffpure.jobs.report.Setting;
+import diffpure.jobs.store.SamplesTable;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
@@ -40,31 +41,31 @@ public record ThreatSetting(
 
     /** The samples columns, in record order. */
     public static final List<String> COLUMNS =
-            List.of(
-                    "dataset",
-                    "classifier",
-                    "classifier_sha256",
-                    "score_model",
-                    "score_model_sha256",
-                    "purifier",
-                    "t_star",
-                    "steps",
-                    "norm",
-                    "eps");
+            SamplesTable.names(
+                    SamplesTable.DATASET,
+                    SamplesTable.CLASSIFIER,
+                    SamplesTable.CLASSIFIER_SHA256,
+                    SamplesTable.SCORE_MODEL,
+                    SamplesTable.SCORE_MODEL_SHA256,
+                    SamplesTable.PURIFIER,
+                    SamplesTable.T_STAR,
+                    SamplesTable.STEPS,
+                    SamplesTable.NORM,
+                    SamplesTable.EPS);
 
     /** The threat setting of a row that has the {@link #COLUMNS}. */
     public static ThreatSetting of(Row r) {
         return new ThreatSetting(
-                r.getAs("dataset"),
-                r.getAs("classifier"),
-                r.getAs("classifier_sha256"),
-                r.getAs("score_model"),
-                r.getAs("score_model_sha256"),
-                r.getAs("purifier"),
-                r.<Double>getAs("t_star"),
-                r.<Integer>getAs("steps"),
-                r.getAs("norm"),
-                r.<Double>getAs("eps"));
+                SamplesTable.DATASET.of(r),
+                SamplesTable.CLASSIFIER.of(r),
+                SamplesTable.CLASSIFIER_SHA256.of(r),
+                SamplesTable.SCORE_MODEL.of(r),
+                SamplesTable.SCORE_MODEL_SHA256.of(r),
+                SamplesTable.PURIFIER.of(r),
+                SamplesTable.T_STAR.of(r),
+                SamplesTable.STEPS.of(r),
+                SamplesTable.NORM.of(r),
+                SamplesTable.EPS.of(r));
     }
 
     /** A filter selecting this threat setting's samples rows (null-safe equality). */
