@@ -78,8 +78,12 @@ public record SampleColumn<T>(
      * column or it is null.
      */
     public T of(Row r) {
-        int i = Arrays.asList(r.schema().fieldNames()).indexOf(name);
-        return i < 0 || r.isNullAt(i) ? absent : cell.read(r, i);
+        scala.Option<Object> at = r.schema().getFieldIndex(name);
+        if (at.isEmpty()) {
+            return absent;
+        }
+        int i = (Integer) at.get();
+        return r.isNullAt(i) ? absent : cell.read(r, i);
     }
 
     /** A column whose stored value is f's value in kind k, null where f gives null. */
