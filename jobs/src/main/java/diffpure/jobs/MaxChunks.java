@@ -11,19 +11,21 @@ public final class MaxChunks {
     @Option(
             names = "--max-chunks",
             paramLabel = "N",
-            defaultValue = "-1",
             description =
                     "commit at most N chunks in this call, then stop; the same command again"
                             + " resumes (default: all)")
-    int value;
+    Integer value;
 
     /**
-     * N, or -1 for all.
+     * N, or -1 (all) when the option is not given.
      *
      * @throws IllegalArgumentException naming --max-chunks when N is negative
      */
     public int value() {
-        if (value < -1) {
+        if (value == null) {
+            return -1;
+        }
+        if (value < 0) {
             throw new IllegalArgumentException("--max-chunks must be >= 0, found " + value);
         }
         return value;
