@@ -277,6 +277,46 @@ class EvaluationJobTest {
         assertSameAsBaseline(d);
     }
 
+    /** A real accumulator that also keeps each amount added to it, in order. */
+    private static final class Adds extends org.apache.spark.util.LongAccumulator {
+        final List<Long> amounts = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void add(long v) {
+            amounts.add(v);
+            super.add(v);
+        }
+    }
+
+    @Test
+    void aTaskCountsItsSamplesPerBatch() {
+        // The progress line moves per batch because the task adds to its counter after each batch
+        // (the heartbeat path to the driver: progressCountsTheSamplesOfTasksStillRunning).
+        ExperimentConfig c =
+                TinyRuns.config(
+                                tmp.resolve("per-batch"),
+                                "run.partition-samples=3",
+                                "run.batch-samples=1",
+                                "report.gallery-samples=0")
+                        .config();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        RunPlan plan = RunPlan.of(c, diffpure.data.Datasets.open(c.data(), conf));
+        Adds done = new Adds();
+        EvalTask task =
+                new EvalTask(
+                        diffpure.jobs.run.TaskSpec.Manifests.read(c, conf).settings(c),
+                        new diffpure.jobs.store.Provenance(
+                                c.runId(), "test", c.configHash(), "", "", "", "", "", ""),
+                        done,
+                        null,
+                        SanityTask.Result.NONE,
+                        java.util.Set.of());
+        List<Row> rows = new ArrayList<>();
+        task.call(List.of(plan.chunks().get(0).get(0)).iterator()).forEachRemaining(rows::add);
+        assertEquals(3, rows.size());
+        assertEquals(List.of(1L, 1L, 1L), done.amounts);
+    }
+
     @Test
     void aResumedRunEqualsAnUninterruptedOne() throws IOException {
         Path out = tmp.resolve("resume");
