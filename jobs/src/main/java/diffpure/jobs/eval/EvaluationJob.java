@@ -190,14 +190,13 @@ public final class EvaluationJob {
         String runId = c.runId();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         // Everything the driver can check from the config and the manifests, before any task.
-        Preflight.check(c, conf);
+        TaskSpec.Manifests manifests = Preflight.check(c, conf);
         PrefixStop.refuseUnsupported(c);
         ImageDataset data = Datasets.open(c.data(), conf);
         RunPlan plan = RunPlan.of(c, data);
         Provenance prov = provenance(c, o.gitSha(), data.source(), conf);
         // What the tasks compute, resolved here once: a budget nothing fits, or auto without one,
         // fails here rather than in every task (each setting of a sweep: t* sets the chain length).
-        TaskSpec.Manifests manifests = TaskSpec.Manifests.read(c, conf);
         List<TaskSpec> settings = manifests.settings(c);
         String output = c.run().output();
         TableCommitter runsTable = TableCommitter.of(spark, TablePaths.runs(output), "run_id");

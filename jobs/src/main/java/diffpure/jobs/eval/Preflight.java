@@ -8,6 +8,7 @@ import diffpure.config.ExperimentConfig;
 import diffpure.config.ManifestLimits;
 import diffpure.eval.GradientMaskingChecks;
 import diffpure.jobs.run.ModelCache;
+import diffpure.jobs.run.TaskSpec;
 import diffpure.model.ModelKind;
 import diffpure.model.ModelManifest;
 import diffpure.purify.DiffusionPurifier;
@@ -31,10 +32,11 @@ public final class Preflight {
     /**
      * Checks a run's config against its models.
      *
+     * @return the two manifests it read, from which the run's task specs are resolved
      * @throws RuntimeException ({@link ConfigError}, IllegalArgumentException or a model error)
      *     naming the key, the value and the model
      */
-    public static void check(ExperimentConfig c, Configuration conf) {
+    public static TaskSpec.Manifests check(ExperimentConfig c, Configuration conf) {
         Attack attack = Attacks.build(c.attack());
         ModelManifest scoreModel =
                 manifest(c.models().scoreModel(), conf, c.models().manifestLimits());
@@ -112,6 +114,7 @@ public final class Preflight {
                             + c.attack().gradientMode()
                             + "'");
         }
+        return new TaskSpec.Manifests(scoreModel, clf);
     }
 
     /**
