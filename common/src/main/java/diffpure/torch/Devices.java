@@ -50,6 +50,11 @@ public final class Devices {
                 "runtime.device must be cpu, gpu, gpu:N or auto, found '" + name + "'");
     }
 
+    /** A device as {@link #parse} reads it back: cpu, gpu:N. */
+    public static String name(Device d) {
+        return d.isGpu() ? "gpu:" + d.getDeviceId() : "cpu";
+    }
+
     /** A one-line description of the loaded engine, for logs and the runs table. */
     public static String engineDescription() {
         Engine engine = Engine.getEngine("PyTorch");

@@ -2,7 +2,7 @@ package diffpure.jobs;
 
 import diffpure.config.ConfigLoader;
 import diffpure.eval.SampleOutcome;
-import diffpure.jobs.eval.Replay;
+import diffpure.jobs.evaluate.Replay;
 import diffpure.jobs.store.RunConfigs;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TablePaths;

@@ -1,6 +1,6 @@
 package diffpure.jobs;
 
-import diffpure.jobs.eval.RescoreJob;
+import diffpure.jobs.rescore.RescoreJob;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diffpure.config.ConfigLoader;
 import diffpure.experiment.Experiments;
-import diffpure.jobs.eval.EvaluationJob;
+import diffpure.jobs.evaluate.EvaluationJob;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,11 @@
 package diffpure.jobs.strongest;
 
 import diffpure.config.ExperimentConfig;
-import diffpure.jobs.eval.RescoreJob;
-import diffpure.jobs.eval.RescoreTask;
-import diffpure.jobs.eval.SampleRef;
+import diffpure.jobs.rescore.RescoreJob;
+import diffpure.jobs.rescore.RescoreTask;
 import diffpure.jobs.run.ChunkEngine;
 import diffpure.jobs.run.ModelCache;
+import diffpure.jobs.run.SampleRef;
 import diffpure.jobs.run.TaskSpec;
 import diffpure.jobs.store.RescoresTable;
 import diffpure.jobs.store.RunConfigs;

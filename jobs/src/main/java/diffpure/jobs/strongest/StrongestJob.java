@@ -2,7 +2,7 @@ package diffpure.jobs.strongest;
 
 import diffpure.config.ConfigError;
 import diffpure.config.ConfigLoader;
-import diffpure.jobs.eval.RescoreJob;
+import diffpure.jobs.rescore.RescoreJob;
 import diffpure.jobs.store.TablePaths;
 import java.io.PrintStream;
 import java.util.ArrayList;
