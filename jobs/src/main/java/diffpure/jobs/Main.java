@@ -2,6 +2,15 @@ package diffpure.jobs;
 
 import diffpure.config.ConfigLoader;
 import diffpure.jobs.bench.BenchCommand;
+import diffpure.jobs.cli.AttackCommand;
+import diffpure.jobs.cli.EvaluateCommand;
+import diffpure.jobs.cli.ModelCommand;
+import diffpure.jobs.cli.PurifyCommand;
+import diffpure.jobs.cli.ReplayCommand;
+import diffpure.jobs.cli.ReportCommand;
+import diffpure.jobs.cli.RescoreCommand;
+import diffpure.jobs.cli.SqlCommand;
+import diffpure.jobs.cli.StrongestCommand;
 import diffpure.torch.NativeWork;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +53,7 @@ public final class Main implements Runnable {
      *
      * @return the exit code: 2 for a refused argument or a failed command
      */
-    static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         for (String a : args) {
             String shown = ConfigLoader.withoutCredentials(a);
             if (!shown.equals(a)) {

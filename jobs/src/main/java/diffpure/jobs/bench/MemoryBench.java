@@ -8,7 +8,7 @@ import diffpure.gradient.GradientModes;
 import diffpure.gradient.MemoryModel;
 import diffpure.gradient.Objective;
 import diffpure.gradient.TargetModel;
-import diffpure.jobs.ModelOptions;
+import diffpure.jobs.cli.ModelOptions;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.Purpose;

@@ -8,7 +8,7 @@ import diffpure.data.IdxDataset;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
 import diffpure.gradient.Objective;
-import diffpure.jobs.ModelOptions;
+import diffpure.jobs.cli.ModelOptions;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.NoiseKey;

@@ -3,7 +3,7 @@ package diffpure.jobs.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import diffpure.jobs.ModelOptions;
+import diffpure.jobs.cli.ModelOptions;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtScoreModel;
 import diffpure.noise.NoiseKey;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import diffpure.config.ConfigLoader;
 import diffpure.experiment.Experiments;
-import diffpure.jobs.EvaluateCommand;
-import diffpure.jobs.ReportCommand;
+import diffpure.jobs.cli.EvaluateCommand;
+import diffpure.jobs.cli.ReportCommand;
 import diffpure.jobs.rescore.RescoreJob;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -20,7 +20,7 @@ import diffpure.eval.RobustnessEvaluator;
 import diffpure.eval.SampleOutcome;
 import diffpure.gradient.DefendedModel;
 import diffpure.gradient.GradientModes;
-import diffpure.jobs.EvaluateCommand;
+import diffpure.jobs.cli.EvaluateCommand;
 import diffpure.jobs.run.ModelCache;
 import diffpure.jobs.run.RunPlan;
 import diffpure.jobs.store.ResultTables;

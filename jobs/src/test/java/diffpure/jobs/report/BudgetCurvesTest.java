@@ -16,7 +16,7 @@ import diffpure.eval.CheckpointOutcome;
 import diffpure.eval.Interval;
 import diffpure.eval.Metric;
 import diffpure.eval.StepRowCost;
-import diffpure.jobs.SqlCommand;
+import diffpure.jobs.cli.SqlCommand;
 import diffpure.jobs.store.SamplesTable;
 import diffpure.jobs.store.TablePaths;
 import java.io.IOException;

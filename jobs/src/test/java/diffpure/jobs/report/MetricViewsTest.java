@@ -10,7 +10,7 @@ import diffpure.config.ReportSettings;
 import diffpure.eval.Interval;
 import diffpure.eval.Metric;
 import diffpure.eval.ProtocolSummary;
-import diffpure.jobs.SqlCommand;
+import diffpure.jobs.cli.SqlCommand;
 import diffpure.jobs.store.ResultTables;
 import diffpure.jobs.store.TablePaths;
 import java.io.IOException;

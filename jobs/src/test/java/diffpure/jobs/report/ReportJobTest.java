@@ -17,7 +17,7 @@ import diffpure.config.ConfigLoader;
 import diffpure.config.ReportSettings;
 import diffpure.eval.Interval;
 import diffpure.experiment.Experiments;
-import diffpure.jobs.ReportCommand;
+import diffpure.jobs.cli.ReportCommand;
 import diffpure.jobs.store.TablePaths;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import diffpure.config.ConfigError;
 import diffpure.config.ConfigLoader;
 import diffpure.config.ReportSettings;
-import diffpure.jobs.ReplayCommand;
+import diffpure.jobs.cli.ReplayCommand;
 import diffpure.jobs.evaluate.EvaluationJob;
 import diffpure.jobs.evaluate.TinyRuns;
 import diffpure.jobs.report.ReportData;

@@ -191,7 +191,7 @@ class StrongestEvidenceJobTest {
                 minimum);
         assertTrue(Math.abs(figure - expected) < 3 * se, figure + " vs " + expected);
         // The view `strongest` (diffpure sql, notebooks, report) gives the same figure.
-        diffpure.jobs.SqlCommand.registerViews(spark, output);
+        diffpure.jobs.cli.SqlCommand.registerViews(spark, output);
         Row view =
                 spark.sql(
                                 "SELECT count(*), sum(robust_majority), min(strongest_id),"
@@ -270,7 +270,7 @@ class StrongestEvidenceJobTest {
         }
         assertEquals(majority(before) - 3.0 / N, majority(after), 1e-12);
         // The view shows the newest pass only.
-        diffpure.jobs.SqlCommand.registerViews(spark, output);
+        diffpure.jobs.cli.SqlCommand.registerViews(spark, output);
         Row view = spark.sql("SELECT count(*), sum(robust_majority) FROM strongest").first();
         assertEquals(N, view.getLong(0));
         assertEquals(majority(after) * N, view.getDouble(1), 1e-9);

@@ -1,4 +1,4 @@
-package diffpure.jobs;
+package diffpure.jobs.cli;
 
 import diffpure.jobs.report.MetricViews;
 import diffpure.jobs.report.StrongestView;

@@ -1,4 +1,4 @@
-package diffpure.jobs;
+package diffpure.jobs.cli;
 
 import diffpure.attack.AttackResult;
 import diffpure.gradient.TargetModel;

@@ -1,10 +1,11 @@
-package diffpure.jobs;
+package diffpure.jobs.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import diffpure.jobs.Main;
 import diffpure.jobs.store.TablePaths;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

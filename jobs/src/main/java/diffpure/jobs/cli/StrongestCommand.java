@@ -1,4 +1,4 @@
-package diffpure.jobs;
+package diffpure.jobs.cli;
 
 import diffpure.jobs.strongest.StrongestJob;
 import java.util.ArrayList;

@@ -1,7 +1,6 @@
-package diffpure.jobs;
+package diffpure.jobs.cli;
 
 import diffpure.attack.AttackResult;
-import diffpure.jobs.bench.LoopProfile;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package diffpure.jobs;
+package diffpure.jobs.cli;
 
 import diffpure.jobs.rescore.RescoreJob;
 import java.util.ArrayList;

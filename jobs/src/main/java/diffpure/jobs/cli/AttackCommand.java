@@ -1,4 +1,4 @@
-package diffpure.jobs;
+package diffpure.jobs.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -27,7 +27,6 @@ import diffpure.gradient.GradientOptions;
 import diffpure.gradient.SurrogateGradient;
 import diffpure.gradient.TargetModel;
 import diffpure.gradient.UndefendedModel;
-import diffpure.jobs.bench.LoopProfile;
 import diffpure.model.Classifier;
 import diffpure.model.PtClassifier;
 import diffpure.model.PtPerceptualModel;

@@ -1,4 +1,4 @@
-package diffpure.jobs.bench;
+package diffpure.jobs.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package diffpure.jobs;
+package diffpure.jobs.cli;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
