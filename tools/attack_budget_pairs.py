@@ -13,7 +13,8 @@ which count a row once per chain step: BENCHMARKS.md). An exact gradient row thr
 costs 3 N_d (a forward sweep, then a forward and a VJP per step), a surrogate row 3 N_s + N_d (the same through N_s
 steps, then the defence chain's forward for the loss and logits); PGD evaluates its last iterate (EOT rows of N_d).
 A run named surN_sj (--surrogate-evaluation checkpoints) judges on the surrogate copies: 3 N_s per row, last iterate
-EOT rows of N_s (the votes, as in every run, are not counted).
+EOT rows of N_s (the votes, as in every run, are not counted). A run named lf* (the LF attack) also purifies each
+of its gradient rows' iterates for its fresh votes: 3 N_d + N_d per row.
 
 Run: printf "pgd-exact-10 pgd-exact-50\n" | python3 tools/attack_budget_pairs.py DIR
 """
@@ -46,6 +47,8 @@ def model_calls(name, grads, n):
     m = re.search(r'sur(\d+)(j?)', name)
     judged = bool(m and m.group(2))  # surN_sj: --surrogate-evaluation checkpoints, no defence forward
     per = 3 * int(m.group(1)) + (0 if judged else N_D) if m else 3 * N_D
+    if name.startswith('lf'):  # N gradient rows and N fresh votes per iteration
+        per = 4 * N_D
     # PGD evaluates its last iterate (EOT rows; judged: through the surrogate); at a checkpoint that
     # iterate came with its gradient
     last = int(m.group(1)) if judged else N_D

@@ -6,6 +6,9 @@ lpips-vgg   LPIPS v0.1 with the VGG-16 trunk (Zhang et al. 2018), as the `lpips`
             VGG-16 ImageNet checkpoint the user has (keys features.N.*; vgg16-397923af.pth). Nothing is downloaded and
             neither the lpips package nor torchvision is imported: the trunk is rebuilt here layer for layer (the
             indices match torchvision's vgg16().features, so its state dict loads as is).
+pixel-distance  the Linf or L2 distance of the pixels, as a perceptual model: no weights. With it `--attack lf`
+            searches inside the same pixel ball as the other attacks (its filter reparametrisation and optimiser
+            against theirs, on one threat model), e.g. on the analytic defence, which has no perceptual network.
 
 The head (LpipsHead) is the same for any trunk: [0, 1] -> [-1, 1] (what LPIPS calls normalize=True), an optional
 per-channel scaling layer, each tap's features divided by their channel norm (+ 1e-10), squared differences, a
@@ -126,7 +129,40 @@ def build_lpips_vgg(args):
     return head.eval(), spec
 
 
+class PixelDistance(nn.Module):
+    """forward(a, b) -> float32[N]: max |a - b| (linf) or the Euclidean norm of a - b (l2) per row."""
+
+    def __init__(self, norm: str):
+        super().__init__()
+        self.linf = norm == "linf"
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        d = (a - b).flatten(1)
+        if self.linf:
+            return d.abs().amax(dim=1)
+        return torch.sqrt(torch.sum(d * d, dim=1))
+
+
+def build_pixel_distance(args):
+    for given, flag in ((args.repo, "--repo"), (args.checkpoint, "--checkpoint"),
+                        (args.random_weights, "--random-weights")):
+        if given is not None:
+            raise ExportError(f"pixel-distance has no weights: drop {flag}")
+    shape = [int(v) for v in args.shape.split(",")]
+    if len(shape) != 3 or min(shape) < 1:
+        raise ExportError(f"--shape must be C,H,W of positive sizes, found '{args.shape}'")
+    spec = Spec("perceptual", args.name or f"pixel-{args.norm}", shape, "script",
+                source=f"tools/export/perceptual.py pixel-distance: the {args.norm} distance of the pixels, no weights")
+    return PixelDistance(args.norm).eval(), spec
+
+
 def register(sub, add_common):
+    p = sub.add_parser("pixel-distance", help="the Linf or L2 pixel distance as a perceptual model (no weights): "
+                                              "--attack lf inside a pixel ball")
+    add_common(p, "not used (no weights)")
+    p.add_argument("--norm", choices=["linf", "l2"], required=True, help="which pixel distance")
+    p.add_argument("--shape", required=True, help="C,H,W of the images it compares (1,1,2 for the analytic defence)")
+    p.set_defaults(build=build_pixel_distance)
     p = sub.add_parser("lpips-vgg", help="LPIPS v0.1 with the VGG-16 trunk (perceptual distance, DiffBreak's bound)")
     add_common(p, "a checkout of richzhang/PerceptualSimilarity (for lpips/weights/v0.1/vgg.pth); --checkpoint is "
                   "a torchvision VGG-16 ImageNet state dict (vgg16-397923af.pth)")

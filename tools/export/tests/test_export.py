@@ -498,5 +498,43 @@ class LpipsVggTest(unittest.TestCase):
         self.assertIn("does not contain lpips/weights/v0.1/vgg.pth", err[1])
 
 
+class PixelDistanceTest(unittest.TestCase):
+    """tools/export_model.py pixel-distance: the exported model is the pixel distance it names, with a manifest."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_linf_and_l2_exports_measure_the_pixel_distance(self):
+        g = torch.Generator().manual_seed(5)
+        a = torch.rand(5, 2, 3, 4, generator=g)
+        b = torch.rand(5, 2, 3, 4, generator=g)
+        for norm, expected in (("linf", (a - b).abs().flatten(1).max(1).values),
+                               ("l2", (a - b).flatten(1).pow(2).sum(1).sqrt())):
+            out = os.path.join(self.dir.name, norm + ".pt")
+            self.assertEqual(cli.main(["pixel-distance", "--norm", norm, "--shape", "2,3,4", "--out", out]), 0)
+            manifest = json.load(open(common.manifest_path_for(out)))
+            self.assertEqual(manifest["kind"], "perceptual")
+            self.assertEqual(manifest["input-shape"], [2, 3, 4])
+            self.assertEqual(manifest["parameters"], 0)
+            with torch.no_grad():
+                got = torch.jit.load(out)(a, b)
+            self.assertTrue(torch.allclose(got, expected, rtol=1e-6), f"{norm}: {got} vs {expected}")
+
+    def test_weights_and_bad_shapes_are_refused_by_name(self):
+        out = os.path.join(self.dir.name, "x.pt")
+        rc, err = CommandTest.capture(lambda: cli.main(["pixel-distance", "--norm", "linf", "--shape", "1,1,2",
+                                                        "--checkpoint", "w.pth", "--out", out]))
+        self.assertEqual(rc, 1)
+        self.assertIn("drop --checkpoint", err)
+        rc, err = CommandTest.capture(lambda: cli.main(["pixel-distance", "--norm", "l2", "--shape", "1,2",
+                                                        "--out", out]))
+        self.assertEqual(rc, 1)
+        self.assertIn("--shape must be C,H,W", err)
+        self.assertFalse(os.path.exists(out))
+
+
 if __name__ == "__main__":
     unittest.main()
