@@ -8,13 +8,8 @@ OUT=${1:?usage: tools/attack_budget.sh OUT [THREADS]}
 THREADS=${2:-1}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$OUT"
-run() { # name, attack options...
-  local name=$1; shift
-  [[ -f $OUT/$name.csv ]] && return
-  "$ROOT/bin/diffpure" attack --defence analytic --epsilon 0.1 --n 1000 --batch 500 --eot 4 \
-    --threads "$THREADS" --per-sample "$OUT/$name.csv" "$@" > "$OUT/$name.log" 2>&1
-  grep -h 'robust accuracy\|input gradients' "$OUT/$name.log" | sed "s/^/$name: /"
-}
+source "$ROOT/tools/analytic_run.sh"
+run() { analytic_run "$1" --eot 4 "${@:2}"; }
 for a in pgd apgd; do
   attack=$([[ $a == pgd ]] && echo pgd-eot || echo apgd-ce)
   for it in 5 10 20 50; do run $a-exact-$it --attack $attack --iterations $it; done

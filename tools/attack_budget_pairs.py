@@ -14,7 +14,9 @@ costs 3 N_d (a forward sweep, then a forward and a VJP per step), a surrogate ro
 steps, then the defence chain's forward for the loss and logits); PGD evaluates its last iterate (EOT rows of N_d).
 A run named surN_sj (--surrogate-evaluation checkpoints) judges on the surrogate copies: 3 N_s per row, last iterate
 EOT rows of N_s (the votes, as in every run, are not counted). A run named lf* (the LF attack) also purifies each
-of its gradient rows' iterates for its fresh votes: 3 N_d + N_d per row.
+of its gradient rows' iterates for its fresh votes: 3 N_d + N_d per row. A run named dh* (DiffHammer) counts its
+grafted gradients: each comes with N = 10 purified copies (10 N_d) and costs a forward and a VJP per grid step (2 N_d,
+or 2 N_s when grafted on a surrogate grid); the N clean evaluations per restart (at most 30 N_d) are left out.
 
 Run: printf "pgd-exact-10 pgd-exact-50\n" | python3 tools/attack_budget_pairs.py DIR
 """
@@ -49,6 +51,8 @@ def model_calls(name, grads, n):
     per = 3 * int(m.group(1)) + (0 if judged else N_D) if m else 3 * N_D
     if name.startswith('lf'):  # N gradient rows and N fresh votes per iteration
         per = 4 * N_D
+    if name.startswith('dh'):  # per grafted gradient: N = 10 purified copies, then a forward and a VJP per grid step
+        per = 10 * N_D + 2 * (int(m.group(1)) if m else N_D)
     # PGD evaluates its last iterate (EOT rows; judged: through the surrogate); at a checkpoint that
     # iterate came with its gradient
     last = int(m.group(1)) if judged else N_D
@@ -75,7 +79,10 @@ def compare(cheap, ref):
     return b, c, d, d - 1.96 * se, d + 1.96 * se, mcnemar(b, c)
 
 def order(name):
-    attack, mode, iterations = name.rsplit('-', 2)
+    parts = name.rsplit('-', 2)
+    if len(parts) < 3 or not parts[2].isdigit():  # not ATTACK-MODE-ITERATIONS (e.g. dh-exact): by name
+        return (name, False, 0, '', 0)
+    attack, mode, iterations = parts
     steps = re.search(r'\d+', mode)
     return (attack, mode != 'exact', -int(steps.group()) if steps else 0, mode, int(iterations))
 

@@ -10,13 +10,8 @@ OUT=${1:?usage: tools/attack_diffhammer.sh OUT [THREADS]}
 THREADS=${2:-1}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$OUT"
-run() { # name, attack options...
-  local name=$1; shift
-  [[ -f $OUT/$name.csv ]] && return
-  "$ROOT/bin/diffpure" attack --defence analytic --epsilon 0.1 --n 1000 --batch 500 --threads "$THREADS" \
-    --per-sample "$OUT/$name.csv" "$@" > "$OUT/$name.log" 2>&1
-  grep -h 'robust accuracy\|input gradients' "$OUT/$name.log" | sed "s/^/$name: /"
-}
+source "$ROOT/tools/analytic_run.sh"
+run() { analytic_run "$@"; }
 run dh-exact --attack diffhammer --eot 1
 run dh-sur20-coarse --attack diffhammer --eot 1 --gradient-mode surrogate --surrogate-steps 20 --grafting coarse
 run dh-sur20-authors --attack diffhammer --eot 1 --gradient-mode surrogate --surrogate-steps 20 --grafting authors

@@ -16,13 +16,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$OUT"
 [[ -f $OUT/pixel-linf.pt ]] || /usr/bin/python3 "$ROOT/tools/export_model.py" pixel-distance --norm linf \
   --shape 1,1,2 --out "$OUT/pixel-linf.pt" > "$OUT/pixel-linf.log"
-run() { # name, attack options...
-  local name=$1; shift
-  [[ -f $OUT/$name.csv ]] && return
-  "$ROOT/bin/diffpure" attack --defence analytic --epsilon 0.1 --n 1000 --batch 500 --threads "$THREADS" \
-    --per-sample "$OUT/$name.csv" "$@" > "$OUT/$name.log" 2>&1
-  grep -h 'robust accuracy\|input gradients\|seconds' "$OUT/$name.log" | sed "s/^/$name: /"
-}
+source "$ROOT/tools/analytic_run.sh"
+run() { analytic_run "$@"; }
 run apgd-ce-150 --attack apgd-ce --eot 4 --iterations 150
 lf=(--attack lf --norm lpips --perceptual "$OUT/pixel-linf.pt")
 run lf-plurality-113 "${lf[@]}" --eot 4 --iterations 113 --early-stop plurality
