@@ -148,7 +148,10 @@ def build_pixel_distance(args):
                         (args.random_weights, "--random-weights")):
         if given is not None:
             raise ExportError(f"pixel-distance has no weights: drop {flag}")
-    shape = [int(v) for v in args.shape.split(",")]
+    try:
+        shape = [int(v) for v in args.shape.split(",")]
+    except ValueError:
+        shape = []
     if len(shape) != 3 or min(shape) < 1:
         raise ExportError(f"--shape must be C,H,W of positive sizes, found '{args.shape}'")
     spec = Spec("perceptual", args.name or f"pixel-{args.norm}", shape, "script",

@@ -533,6 +533,10 @@ class PixelDistanceTest(unittest.TestCase):
                                                         "--out", out]))
         self.assertEqual(rc, 1)
         self.assertIn("--shape must be C,H,W", err)
+        rc, err = CommandTest.capture(lambda: cli.main(["pixel-distance", "--norm", "l2", "--shape", "1,a,2",
+                                                        "--out", out]))
+        self.assertEqual(rc, 1)
+        self.assertIn("found '1,a,2'", err)
         self.assertFalse(os.path.exists(out))
 
 
