@@ -48,11 +48,13 @@ def wilson(k, n, z=1.959964):
 def model_calls(name, grads, n):
     m = re.search(r'sur(\d+)(j?)', name)
     judged = bool(m and m.group(2))  # surN_sj: --surrogate-evaluation checkpoints, no defence forward
-    per = 3 * int(m.group(1)) + (0 if judged else N_D) if m else 3 * N_D
+    grid = int(m.group(1)) if m else N_D  # the steps a gradient goes back through
     if name.startswith('lf'):  # N gradient rows and N fresh votes per iteration
         per = 4 * N_D
-    if name.startswith('dh'):  # per grafted gradient: N = 10 purified copies, then a forward and a VJP per grid step
-        per = 10 * N_D + 2 * (int(m.group(1)) if m else N_D)
+    elif name.startswith('dh'):  # per grafted gradient: N = 10 purified copies, then a forward and a VJP per grid step
+        per = 10 * N_D + 2 * grid
+    else:
+        per = 3 * grid + (N_D if m and not judged else 0)
     # PGD evaluates its last iterate (EOT rows; judged: through the surrogate); at a checkpoint that
     # iterate came with its gradient
     last = int(m.group(1)) if judged else N_D
