@@ -8,7 +8,7 @@ OUT=${1:?usage: tools/attack_budget.sh OUT [THREADS]}
 THREADS=${2:-1}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$OUT"
-source "$ROOT/tools/analytic_run.sh"
+source "$ROOT/tools/attack_run.sh"
 run() { analytic_run "$1" --eot 4 "${@:2}"; }
 for a in pgd apgd; do
   attack=$([[ $a == pgd ]] && echo pgd-eot || echo apgd-ce)

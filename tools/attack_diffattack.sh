@@ -11,13 +11,10 @@ ITERATIONS=${2:-20}
 THREADS=${3:-1}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$OUT"
+source "$ROOT/tools/attack_run.sh"
 for lambda in 0 0.1 1 10; do
-  name=diffattack-l$lambda-$ITERATIONS
-  [[ -f $OUT/$name.csv ]] && continue
-  "$ROOT/bin/diffpure" attack --defence analytic --epsilon 0.1 --n 1000 --batch 500 --eot 4 --threads "$THREADS" \
-    --attack diffattack --deviation-weight "$lambda" --iterations "$ITERATIONS" --per-sample "$OUT/$name.csv" \
-    > "$OUT/$name.log" 2>&1
-  grep -h 'robust accuracy\|input gradients' "$OUT/$name.log" | sed "s/^/$name: /"
+  analytic_run "diffattack-l$lambda-$ITERATIONS" --eot 4 --attack diffattack --deviation-weight "$lambda" \
+    --iterations "$ITERATIONS"
 done
 python3 "$ROOT/tools/attack_budget_pairs.py" "$OUT" <<PAIRS
 diffattack-l0.1-$ITERATIONS diffattack-l0-$ITERATIONS

@@ -10,7 +10,7 @@ OUT=${1:?usage: tools/attack_diffhammer.sh OUT [THREADS]}
 THREADS=${2:-1}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$OUT"
-source "$ROOT/tools/analytic_run.sh"
+source "$ROOT/tools/attack_run.sh"
 run() { analytic_run "$@"; }
 run dh-exact --attack diffhammer --eot 1
 run dh-sur20-coarse --attack diffhammer --eot 1 --gradient-mode surrogate --surrogate-steps 20 --grafting coarse

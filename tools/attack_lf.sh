@@ -16,7 +16,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$OUT"
 [[ -f $OUT/pixel-linf.pt ]] || /usr/bin/python3 "$ROOT/tools/export_model.py" pixel-distance --norm linf \
   --shape 1,1,2 --out "$OUT/pixel-linf.pt" > "$OUT/pixel-linf.log"
-source "$ROOT/tools/analytic_run.sh"
+source "$ROOT/tools/attack_run.sh"
 run() { analytic_run "$@"; }
 run apgd-ce-150 --attack apgd-ce --eot 4 --iterations 150
 lf=(--attack lf --norm lpips --perceptual "$OUT/pixel-linf.pt")

@@ -18,14 +18,8 @@ THREADS=${3:-2}
 GROUP=${4:-all}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$OUT"
-run() { # name, attack options...
-  local name=$1; shift
-  [[ -f $OUT/$name.csv ]] && return
-  "$ROOT/bin/diffpure" attack --defended --epsilon 8/255 --n "$N" --batch "$N" --t-star 0.1 --dt 2e-3 \
-    --threads "$THREADS" --per-sample "$OUT/$name.csv.part" "$@" > "$OUT/$name.log" 2>&1
-  mv "$OUT/$name.csv.part" "$OUT/$name.csv"
-  grep -h 'robust accuracy\|input gradients\|seconds' "$OUT/$name.log" | sed "s/^/$name: /"
-}
+source "$ROOT/tools/attack_run.sh"
+run() { demo_run "$@"; }
 if [[ $GROUP == diffattack || $GROUP == all ]]; then
   for lambda in 0 1 10 0.1; do  # the main pair first
     run diffattack-l$lambda-5 --attack diffattack --deviation-weight "$lambda" --iterations 5 --eot 4
@@ -42,16 +36,12 @@ if [[ $GROUP == hammer-lf || $GROUP == all ]]; then
     --early-stop success-fraction
   run dh-sur10-authors "${dh[@]}" --grafting authors
 fi
-for name in diffattack-l0-5 diffattack-l0.1-5 diffattack-l1-5 diffattack-l10-5 apgd-ce-10 dh-sur10-coarse \
-    dh-sur10-authors lf-fraction-8; do
-  [[ -f $OUT/$name.csv ]] || exit 0
-done
-N_D=50 python3 "$ROOT/tools/attack_budget_pairs.py" "$OUT" <<'PAIRS'
-diffattack-l0.1-5 diffattack-l0-5
+PAIRS="diffattack-l0.1-5 diffattack-l0-5
 diffattack-l1-5 diffattack-l0-5
 diffattack-l10-5 diffattack-l0-5
 dh-sur10-coarse apgd-ce-10
 dh-sur10-authors apgd-ce-10
 dh-sur10-authors dh-sur10-coarse
-lf-fraction-8 apgd-ce-10
-PAIRS
+lf-fraction-8 apgd-ce-10"
+for name in $PAIRS; do [[ -f $OUT/$name.csv ]] || exit 0; done  # every run of the pairs is there
+N_D=50 python3 "$ROOT/tools/attack_budget_pairs.py" "$OUT" <<< "$PAIRS"

@@ -14,14 +14,8 @@ N=${2:-64}
 THREADS=${3:-2}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mkdir -p "$OUT"
-run() { # name, attack options...
-  local name=$1; shift
-  [[ -f $OUT/$name.csv ]] && return
-  "$ROOT/bin/diffpure" attack --defended --attack pgd-eot --epsilon 8/255 --n "$N" --batch "$N" --eot 4 \
-    --t-star 0.1 --dt 2e-3 --threads "$THREADS" --per-sample "$OUT/$name.csv.part" "$@" > "$OUT/$name.log" 2>&1
-  mv "$OUT/$name.csv.part" "$OUT/$name.csv"
-  grep -h 'robust accuracy\|input gradients' "$OUT/$name.log" | sed "s/^/$name: /"
-}
+source "$ROOT/tools/attack_run.sh"
+run() { demo_run "$1" --attack pgd-eot --eot 4 "${@:2}"; }
 run pgd-exact-20 --iterations 20
 run pgd-sur25-24 --iterations 24 --checkpoints 20 --gradient-mode surrogate --surrogate-steps 25
 run pgd-sur10-38 --iterations 38 --checkpoints 20 --gradient-mode surrogate --surrogate-steps 10
